@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+/* ipcx: every Linux IPC facility behind one address syntax and one API. */
+#ifndef IPCX_H
+#define IPCX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define IPCX_VERSION "0.1.0"
+
+/*
+ * Conventions.  Every function returns >= 0 on success and a negative errno
+ * on failure.  After a failure ipcx_error_detail() describes it in words,
+ * naming the address and the cause.  Nothing here prints, exits or aborts.
+ * Output parameters come last and are written only on success.
+ */
+
+/* Longest address string ipcx formats (sender addresses, slave pty paths). */
+#define IPCX_ADDR_MAX 160
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* The text of a negative (or positive) errno, like strerror(). */
+const char *ipcx_strerror(int err);
+
+/*
+ * The context of this thread's last failure, for example
+ * "unix:/run/x.sock: path exists and is not a socket".  Never NULL; "" when
+ * nothing failed yet.  Valid until the next ipcx call in this thread.
+ */
+const char *ipcx_error_detail(void);
+
+/* ---- the facility table ------------------------------------------------ */
+
+enum ipcx_semantics {
+	IPCX_BYTE_STREAM = 1, /* reads return whatever bytes are there */
+	IPCX_MESSAGE,         /* one read returns one whole message */
+	IPCX_SHARED_MEMORY,
+	IPCX_SYNCHRONIZATION,
+	IPCX_NOTIFICATION,
+};
+
+/* Capability bits of struct ipcx_facility.caps. */
+#define IPCX_CAP_NETWORK 0x01u /* crosses machines */
+#define IPCX_CAP_POLL 0x02u    /* ipcx_fd() gives a pollable descriptor */
+#define IPCX_CAP_PAIR 0x04u    /* ipcx_pair() works */
+#define IPCX_CAP_LISTEN 0x08u  /* listen/accept (connection-oriented) */
+#define IPCX_CAP_ONEWAY 0x10u  /* one channel carries one direction */
+#define IPCX_CAP_NAMED 0x20u   /* TARGET names a kernel object */
+#define IPCX_CAP_CONNLESS 0x40u /* no end of stream: 0 is an empty message */
+
+/* One row of DESIGN.md's comparison table.  Static storage; never freed. */
+struct ipcx_facility {
+	const char *scheme;   /* "unix-dgram" */
+	const char *title;    /* "UNIX datagram socket" */
+	const char *name;     /* what identifies it: "pathname or @name" */
+	const char *handle;   /* "fd", "msqid", ... */
+	const char *standard; /* "POSIX", "System V", "BSD", "Linux" */
+	enum ipcx_semantics semantics;
+	unsigned caps; /* IPCX_CAP_* */
+};
+
+/* The facility of SCHEME ("tcp"), or NULL when there is none. */
+const struct ipcx_facility *ipcx_facility_find(const char *scheme);
+
+/* The I-th facility (0, 1, ...), or NULL past the last one. */
+const struct ipcx_facility *ipcx_facility_at(size_t i);
+
+/* Text of a semantics value: "byte stream", "message", ... */
+const char *ipcx_semantics_name(enum ipcx_semantics s);
+
+/* One live limit of this system that a user of a facility can run into. */
+struct ipcx_limit {
+	const char *name;   /* "pipe capacity" */
+	long long value;    /* -1 when it could not be read */
+	const char *unit;   /* "bytes", "messages", "fds", "" */
+	const char *source; /* where it comes from or how to change it */
+};
+
+/*
+ * Reads FAC's live limits into OUT (at most MAX rows).  Returns the number
+ * of rows written.  -EINVAL for a NULL facility.
+ */
+int ipcx_facility_limits(const struct ipcx_facility *fac,
+			 struct ipcx_limit *out, size_t max);
+
+/* ---- addresses --------------------------------------------------------- */
+
+/*
+ * Checks that ADDR is well formed (scheme, target, options and their
+ * values) without touching the system.  0, or -EINVAL with a detail that
+ * quotes the bad part: "unknown option 'sise' in 'fifo:/x?sise=1'".
+ */
+int ipcx_addr_check(const char *addr);
+
+/* ---- channels ---------------------------------------------------------- */
+
+struct ipcx_chan;
+
+/* Flags of ipcx_open(); address options (create=1, ...) override them. */
+#define IPCX_CREATE 0x01u   /* create a missing FIFO, ...; mode 0600 */
+#define IPCX_EXCL 0x02u     /* with CREATE: fail if it exists */
+#define IPCX_NONBLOCK 0x04u /* operations return -EAGAIN instead of waiting */
+#define IPCX_LISTEN 0x08u   /* sockets: bind (and listen) on the address */
+#define IPCX_CONNECT 0x10u  /* sockets: connect to it (the default) */
+#define IPCX_SEND 0x20u     /* open for sending (one-way facilities) */
+#define IPCX_RECV 0x40u     /* open for receiving (one-way facilities) */
+
+/* Per-message metadata, filled by ipcx_recv() and read by ipcx_send(). */
+#define IPCX_META_TYPE 0x01u /* type is set (System V queues) */
+#define IPCX_META_PRIO 0x02u /* prio is set (POSIX queues) */
+#define IPCX_META_PID 0x04u  /* pid is the sender's */
+#define IPCX_META_UID 0x08u  /* uid is the sender's */
+#define IPCX_META_PEER 0x10u /* peer holds the sender's address */
+
+struct ipcx_meta {
+	unsigned valid; /* IPCX_META_* bits of the fields that are set */
+	size_t size;    /* size of the message (also after -EMSGSIZE) */
+	long type;
+	unsigned prio;
+	pid_t pid;
+	uid_t uid;
+	/*
+	 * Receive: who sent it ("udp:127.0.0.1:5353").  Send: where to send it
+	 * on an unconnected datagram socket ("" means the connected peer, or
+	 * the last sender).
+	 */
+	char peer[IPCX_ADDR_MAX];
+};
+
+/*
+ * Opens the channel named by ADDR.  FLAGS are IPCX_* open flags.  May block
+ * (connecting, opening a FIFO without a peer) up to the address's timeout=.
+ * -EINVAL bad address; -ENOENT missing object; -EEXIST with excl;
+ * -EACCES; -ETIMEDOUT; -EADDRINUSE; -ECONNREFUSED; others from the kernel.
+ */
+int ipcx_open(const char *addr, unsigned flags, struct ipcx_chan **out);
+
+/*
+ * As ipcx_open(), with DEFAULTS ("timeout=500&framing=length", or NULL):
+ * options that apply where ADDR does not give its own.  This is how options
+ * reach schemes whose TARGET takes the whole rest (exec:, pty:).
+ */
+int ipcx_open_with(const char *addr, const char *defaults, unsigned flags,
+		   struct ipcx_chan **out);
+
+/*
+ * Two connected channels of SCHEME ("pipe", "unix", "unix-dgram",
+ * "unix-seqpacket", "pty"), for a process and the child it forks.  Each end
+ * both sends and receives (a "pipe" pair is two pipes, one per direction;
+ * a "pty" pair is master and slave in raw mode).  SCHEME may carry options
+ * for both ends: "unix:?framing=length&timeout=100".  -EOPNOTSUPP when
+ * SCHEME has no pairs.
+ */
+int ipcx_pair(const char *scheme, struct ipcx_chan **a, struct ipcx_chan **b);
+
+/*
+ * Waits for a connection on a listening channel (up to its timeout) and
+ * returns it.  -EINVAL when L does not listen; -EACCES when allow-uid=
+ * refused the peer (the connection is closed, L stays usable).
+ */
+int ipcx_accept(struct ipcx_chan *l, struct ipcx_chan **out);
+
+/*
+ * Sends LEN bytes.  META may be NULL.  Message channels send one message;
+ * byte streams write all LEN bytes (with framing=length, a 4-byte
+ * little-endian length first) unless non-blocking or timed out after some
+ * bytes went, in which case the count written is returned.  Returns the
+ * number of payload bytes sent.  -EAGAIN, -ETIMEDOUT, -EPIPE (peer gone;
+ * SIGPIPE never kills the caller), -EMSGSIZE (larger than the facility
+ * carries), -EDESTADDRREQ.
+ */
+ssize_t ipcx_send(struct ipcx_chan *c, const void *buf, size_t len,
+		  const struct ipcx_meta *meta);
+
+/*
+ * Receives into BUF.  Byte streams return what is there (0 at end of
+ * stream); message channels and framed streams return exactly one whole
+ * message.  META may be NULL.  -EMSGSIZE when a message is larger than LEN:
+ * nothing is lost, META->size says how much room it needs.  -EAGAIN,
+ * -ETIMEDOUT, -ECONNRESET, -EACCES (a datagram from a uid that allow-uid=
+ * refuses, which is dropped).
+ */
+ssize_t ipcx_recv(struct ipcx_chan *c, void *buf, size_t len,
+		  struct ipcx_meta *meta);
+
+/*
+ * Half-closes: the peer reads end of stream, C can still receive.
+ * -EOPNOTSUPP where the facility cannot (a pty).
+ */
+int ipcx_shutdown(struct ipcx_chan *c);
+
+/* A descriptor to poll for readability, or -1. */
+int ipcx_fd(const struct ipcx_chan *c);
+
+/* What an open channel is. */
+struct ipcx_chan_info {
+	const struct ipcx_facility *facility;
+	bool listening; /* accept before send/recv */
+	bool framed;    /* framing=length */
+	long id;        /* kernel id (msqid, child pid of exec:/pty:), or -1 */
+	char local[IPCX_ADDR_MAX]; /* bound address or pty slave path, or "" */
+	char peer[IPCX_ADDR_MAX];  /* connected peer's address, or "" */
+	pid_t peer_pid;            /* peer credentials where known, else -1 */
+	uid_t peer_uid;
+};
+
+int ipcx_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *out);
+
+/*
+ * Closes C; accepts NULL.  A listening UNIX socket removes the path it
+ * created; exec: and pty: wait for their child.  Returns 0, or the
+ * negative errno of a failure to flush or reap.
+ */
+int ipcx_close(struct ipcx_chan *c);
+
+/* Removes the named object of ADDR (a FIFO, a socket path). */
+int ipcx_unlink(const char *addr);
+
+/*
+ * Removes the name that C itself created (the path a listening UNIX socket
+ * bound), leaving C open.  Async-signal-safe: a signal handler that is
+ * about to end the process calls it so that nothing is left behind.
+ * 0 also when there is nothing to remove.
+ */
+int ipcx_chan_unlink(const struct ipcx_chan *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

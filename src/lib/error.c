@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* Error texts and the thread-local detail of the last failure. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static _Thread_local char detail[512];
+
+int ipcx__fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	return -err;
+}
+
+const char *ipcx_error_detail(void)
+{
+	return detail;
+}
+
+const char *ipcx_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	/* strerror() is not thread-safe in every libc; these cover ours. */
+	switch (err) {
+	case 0:
+		return "success";
+	case EMSGSIZE:
+		return "message too long";
+	case ETIMEDOUT:
+		return "timed out";
+	case EPIPE:
+		return "peer closed the channel";
+	case EOPNOTSUPP:
+		return "operation not supported by this facility";
+	case EAGAIN:
+		return "would block";
+	default:
+		break;
+	}
+	static _Thread_local char buf[128];
+	/* The XSI strerror_r in musl, the GNU one in glibc: format via %m. */
+	int saved = errno;
+	errno = err;
+	snprintf(buf, sizeof(buf), "%m");
+	errno = saved;
+	return buf;
+}

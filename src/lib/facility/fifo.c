@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/* FIFOs: named pipes, one direction each, found by pathname. */
+#include "../internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int fifo_parse(struct ipcx__addr *a)
+{
+	return ipcx__check_path(a);
+}
+
+/* Opens PATH for one direction, waiting for the other side as the
+ * address says: forever, up to timeout=, or not at all (nonblock=1). */
+static int fifo_open_fd(struct ipcx_chan *c, const char *path, bool reader,
+			bool nofollow)
+{
+	int of = (reader ? O_RDONLY : O_WRONLY) | O_CLOEXEC |
+		 (nofollow ? O_NOFOLLOW : 0);
+	bool wait_less = (c->flags & IPCX_NONBLOCK) || c->timeout_ms >= 0;
+	int64_t deadline = ipcx__deadline(c);
+	int fd;
+
+	if (!wait_less) {
+		while ((fd = open(path, of)) < 0 && errno == EINTR)
+			;
+		return fd < 0 ? ipcx__fail(errno, "%s: open: %m", c->name)
+			      : fd;
+	}
+	for (;;) {
+		fd = open(path, of | O_NONBLOCK);
+		if (fd >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != ENXIO)
+			return ipcx__fail(errno, "%s: open: %m", c->name);
+		/* A writer without a reader: nothing to poll, so retry. */
+		if (c->flags & IPCX_NONBLOCK)
+			return ipcx__fail(ENXIO,
+					  "%s: no process has the FIFO open "
+					  "for reading",
+					  c->name);
+		if (ipcx__now_ms() >= deadline)
+			return ipcx__fail(ETIMEDOUT,
+					  "%s: no reader opened the FIFO "
+					  "within %d ms",
+					  c->name, c->timeout_ms);
+		poll(NULL, 0, 10);
+	}
+	if (reader && !(c->flags & IPCX_NONBLOCK)) {
+		/* Until a writer appears, read() says end of stream; Linux's
+		 * poll() waits for a writer's data (or its close) instead. */
+		int r = ipcx__wait_fd(c, fd, POLLIN, deadline);
+		if (r < 0) {
+			close(fd);
+			if (r == -ETIMEDOUT)
+				return ipcx__fail(ETIMEDOUT,
+						  "%s: nothing written to the "
+						  "FIFO within %d ms",
+						  c->name, c->timeout_ms);
+			return r;
+		}
+	}
+	return fd;
+}
+
+static int fifo_open(const struct ipcx__addr *a, unsigned flags,
+		     struct ipcx_chan **out)
+{
+	unsigned dir = flags & (IPCX_SEND | IPCX_RECV);
+	const char *path = a->target;
+	bool created = false;
+	struct stat st, fst;
+	struct ipcx_chan *c;
+	int fd, r;
+
+	if (dir == 0 || dir == (IPCX_SEND | IPCX_RECV))
+		return ipcx__fail(EINVAL,
+				  "%s: a FIFO carries one direction: open it "
+				  "for sending or for receiving",
+				  a->text);
+	if (flags & IPCX_CREATE) {
+		int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
+		/* mkfifo() never follows a symlink: it fails with EEXIST. */
+		if (mkfifo(path, (mode_t)mode) == 0) {
+			created = true;
+			/* The umask may have narrowed it; mode= is exact. */
+			if (chmod(path, (mode_t)mode) < 0) {
+				r = ipcx__fail(errno, "%s: chmod: %m", a->text);
+				goto fail;
+			}
+		} else if (errno != EEXIST) {
+			return ipcx__fail(errno, "%s: mkfifo: %m", a->text);
+		} else if (flags & IPCX_EXCL) {
+			return ipcx__fail(EEXIST, "%s: exists (excl=1)",
+					  a->text);
+		}
+		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+			return ipcx__fail(ELOOP,
+					  "%s: is a symbolic link; not "
+					  "following it where ipcx creates",
+					  a->text);
+	}
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return ipcx__fail(ENOENT,
+					  "%s: no such FIFO (the receiving "
+					  "side creates it, or use create=1)",
+					  a->text);
+		return ipcx__fail(errno, "%s: %m", a->text);
+	}
+	if (!S_ISFIFO(st.st_mode))
+		return ipcx__fail(EINVAL, "%s: exists and is not a FIFO",
+				  a->text);
+	c = ipcx__chan_new(sizeof(*c), &ipcx__fifo_ops, a, flags);
+	if (!c) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	fd = fifo_open_fd(c, path, dir == IPCX_RECV, flags & IPCX_CREATE);
+	if (fd < 0) {
+		r = fd;
+		ipcx__chan_free(c);
+		goto fail;
+	}
+	/* The path may have been swapped between stat() and open(). */
+	if (fstat(fd, &fst) < 0 || fst.st_dev != st.st_dev ||
+	    fst.st_ino != st.st_ino) {
+		close(fd);
+		ipcx__chan_free(c);
+		r = ipcx__fail(EAGAIN, "%s: replaced while being opened",
+			       a->text);
+		goto fail;
+	}
+	if (dir == IPCX_RECV)
+		c->rfd = fd;
+	else
+		c->wfd = fd;
+	/* fifo_open_fd() may have left O_NONBLOCK on; chan_ready decides. */
+	ipcx__set_nonblock(fd, false);
+	r = ipcx__chan_ready(c);
+	if (r < 0) {
+		ipcx__fd_close(c);
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	if (created)
+		unlink(path);
+	return r;
+}
+
+static int fifo_unlink(const struct ipcx__addr *a)
+{
+	struct stat st;
+
+	if (lstat(a->target, &st) < 0)
+		return ipcx__fail(errno, "%s: %m", a->text);
+	if (!S_ISFIFO(st.st_mode))
+		return ipcx__fail(EINVAL, "%s: not a FIFO; not removing it",
+				  a->text);
+	if (unlink(a->target) < 0)
+		return ipcx__fail(errno, "%s: unlink: %m", a->text);
+	return 0;
+}
+
+static int fifo_limits(struct ipcx_limit *out, size_t max)
+{
+	return (int)ipcx__limits_pipe(out, max);
+}
+
+const struct ipcx_facility_ops ipcx__fifo_ops = {
+	.info = {.scheme = "fifo",
+		 .title = "FIFO",
+		 .name = "pathname",
+		 .handle = "fd",
+		 .standard = "POSIX",
+		 .semantics = IPCX_BYTE_STREAM,
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_ONEWAY | IPCX_CAP_NAMED},
+	.options = IPCX__OPT_COMMON | IPCX__OPT_FRAMING,
+	.parse = fifo_parse,
+	.open = fifo_open,
+	.send = ipcx__fd_send,
+	.recv = ipcx__fd_recv,
+	.shutdown = ipcx__fd_shutdown,
+	.close = ipcx__fd_close,
+	.unlink = fifo_unlink,
+	.limits = fifo_limits,
+};

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* Pipes: unnamed byte streams between related processes. */
+#include "../internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+static int pipe_pair(struct ipcx_chan **a, struct ipcx_chan **b)
+{
+	struct ipcx_chan *x, *y;
+	int ab[2], ba[2];
+
+	/* A pipe carries one direction: a pair is two, one each way. */
+	if (pipe2(ab, O_CLOEXEC) < 0)
+		return ipcx__fail(errno, "pipe: pipe2: %m");
+	if (pipe2(ba, O_CLOEXEC) < 0) {
+		int r = ipcx__fail(errno, "pipe: pipe2: %m");
+		close(ab[0]);
+		close(ab[1]);
+		return r;
+	}
+	x = ipcx__chan_new_named(sizeof(*x), &ipcx__pipe_ops, "pipe:", 0);
+	y = ipcx__chan_new_named(sizeof(*y), &ipcx__pipe_ops, "pipe:", 0);
+	if (!x || !y) {
+		ipcx__chan_free(x);
+		ipcx__chan_free(y);
+		close(ab[0]);
+		close(ab[1]);
+		close(ba[0]);
+		close(ba[1]);
+		return -ENOMEM;
+	}
+	x->wfd = ab[1];
+	y->rfd = ab[0];
+	y->wfd = ba[1];
+	x->rfd = ba[0];
+	*a = x;
+	*b = y;
+	return 0;
+}
+
+static int pipe_limits(struct ipcx_limit *out, size_t max)
+{
+	return (int)ipcx__limits_pipe(out, max);
+}
+
+const struct ipcx_facility_ops ipcx__pipe_ops = {
+	.info = {.scheme = "pipe",
+		 .title = "pipe",
+		 .name = "none (related processes)",
+		 .handle = "fd",
+		 .standard = "POSIX",
+		 .semantics = IPCX_BYTE_STREAM,
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR},
+	.options = IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK | IPCX__OPT_FRAMING,
+	.pair = pipe_pair,
+	.send = ipcx__fd_send,
+	.recv = ipcx__fd_recv,
+	.shutdown = ipcx__fd_shutdown,
+	.close = ipcx__fd_close,
+	.limits = pipe_limits,
+};

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/* Pseudoterminals: a master end, and a slave that is a command's terminal. */
+#include "../internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+struct pty {
+	struct ipcx_chan c;
+	pid_t pid; /* the command on the slave, or -1 */
+	char slave[64];
+};
+
+/* Opens a master and names its slave. */
+static int pty_master(const char *name, char *slave, size_t n)
+{
+	unsigned num;
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (m < 0)
+		return ipcx__fail(errno, "%s: posix_openpt: %m", name);
+	if (grantpt(m) < 0 || unlockpt(m) < 0 ||
+	    ioctl(m, TIOCGPTN, &num) < 0) {
+		int r = ipcx__fail(errno, "%s: setting up the pty: %m", name);
+		close(m);
+		return r;
+	}
+	snprintf(slave, n, "/dev/pts/%u", num);
+	return m;
+}
+
+static struct pty *pty_new(const char *name, unsigned flags, int m,
+			   const char *slave)
+{
+	struct pty *p = ipcx__chan_new_named(sizeof(*p), &ipcx__pty_ops, name,
+					     flags);
+
+	if (!p)
+		return NULL;
+	p->c.rfd = p->c.wfd = m;
+	p->pid = -1;
+	snprintf(p->slave, sizeof(p->slave), "%s", slave);
+	return p;
+}
+
+static void pty_child(const char *slave, const char *cmd)
+{
+	/* Only async-signal-safe calls between fork() and exec. */
+	setsid();
+	int s = open(slave, O_RDWR);
+	if (s < 0)
+		_exit(127);
+	ioctl(s, TIOCSCTTY, 0);
+	dup2(s, 0);
+	dup2(s, 1);
+	dup2(s, 2);
+	if (s > 2)
+		close(s);
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	_exit(127);
+}
+
+static int pty_open(const struct ipcx__addr *a, unsigned flags,
+		    struct ipcx_chan **out)
+{
+	char slave[64];
+	struct pty *p;
+	int m, r;
+
+	m = pty_master(a->text, slave, sizeof(slave));
+	if (m < 0)
+		return m;
+	p = pty_new(a->text, flags, m, slave);
+	if (!p) {
+		close(m);
+		return -ENOMEM;
+	}
+	if (a->opt.timeout != IPCX__UNSET)
+		p->c.timeout_ms = a->opt.timeout;
+	p->c.framed = a->opt.framing == 1;
+	if (a->target[0]) {
+		p->pid = fork();
+		if (p->pid == 0)
+			pty_child(slave, a->target);
+		if (p->pid < 0) {
+			r = ipcx__fail(errno, "%s: fork: %m", a->text);
+			ipcx__fd_close(&p->c);
+			return r;
+		}
+	}
+	r = ipcx__chan_ready(&p->c);
+	if (r < 0) {
+		ipcx_close(&p->c);
+		return r;
+	}
+	*out = &p->c;
+	return 0;
+}
+
+static int pty_pair(struct ipcx_chan **a, struct ipcx_chan **b)
+{
+	struct termios t;
+	struct pty *x, *y;
+	char slave[64];
+	int m, s;
+
+	m = pty_master("pty:", slave, sizeof(slave));
+	if (m < 0)
+		return m;
+	s = open(slave, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s < 0) {
+		int r = ipcx__fail(errno, "pty: opening %s: %m", slave);
+		close(m);
+		return r;
+	}
+	/* A pair is a byte pipe: no echo, no line editing, no CR/LF games. */
+	if (tcgetattr(s, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(s, TCSANOW, &t);
+	}
+	x = pty_new("pty:", 0, m, slave);
+	y = pty_new(slave, 0, s, slave);
+	if (!x || !y) {
+		ipcx__chan_free(x ? &x->c : NULL);
+		ipcx__chan_free(y ? &y->c : NULL);
+		close(m);
+		close(s);
+		return -ENOMEM;
+	}
+	*a = &x->c;
+	*b = &y->c;
+	return 0;
+}
+
+static ssize_t pty_recv(struct ipcx_chan *c, void *buf, size_t len,
+			struct ipcx_meta *m)
+{
+	ssize_t r = ipcx__fd_recv(c, buf, len, m);
+
+	/* Linux's master reads EIO once every slave fd is closed: that is
+	 * the end of the stream (what was written before is still read). */
+	return r == -EIO ? 0 : r;
+}
+
+static int pty_close(struct ipcx_chan *c)
+{
+	struct pty *p = (struct pty *)c;
+	pid_t pid = p->pid;
+	int r = 0;
+
+	/* Closing the master hangs up the slave: the command gets SIGHUP. */
+	close(c->rfd);
+	c->rfd = c->wfd = -1;
+	if (pid > 0)
+		r = ipcx__reap(pid);
+	ipcx__chan_free(c);
+	return r < 0 ? r : 0;
+}
+
+static int pty_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
+{
+	const struct pty *p = (const struct pty *)c;
+
+	snprintf(i->local, sizeof(i->local), "%s", p->slave);
+	i->id = p->pid;
+	return 0;
+}
+
+static int pty_limits(struct ipcx_limit *out, size_t max)
+{
+	const struct ipcx_limit rows[] = {
+		{"ptys at most", ipcx__read_proc("/proc/sys/kernel/pty/max", 0),
+		 "", "/proc/sys/kernel/pty/max"},
+		{"ptys in use", ipcx__read_proc("/proc/sys/kernel/pty/nr", 0),
+		 "", "/proc/sys/kernel/pty/nr"},
+		{"canonical line (MAX_CANON)", 4096, "bytes",
+		 "a line longer than this is cut in canonical mode"},
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < IPCX__ARRAY_SIZE(rows) && n < max; i++)
+		out[n++] = rows[i];
+	return (int)(n + ipcx__limits_fd(out + n, max - n));
+}
+
+const struct ipcx_facility_ops ipcx__pty_ops = {
+	.info = {.scheme = "pty",
+		 .title = "pseudoterminal",
+		 .name = "none, or a command to run on it",
+		 .handle = "fd",
+		 .standard = "POSIX (Unix 98 ptys)",
+		 .semantics = IPCX_BYTE_STREAM,
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR},
+	.options = IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK | IPCX__OPT_FRAMING,
+	.no_options = true,
+	.open = pty_open,
+	.pair = pty_pair,
+	.send = ipcx__fd_send,
+	.recv = pty_recv,
+	.close = pty_close,
+	.limits = pty_limits,
+	.get = pty_get,
+};

@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: MIT */
+/* UNIX domain sockets: stream, datagram and seqpacket, by path or @name. */
+#include "../internal.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int unix_type(const struct ipcx_facility_ops *ops)
+{
+	if (ops == &ipcx__unix_dgram_ops)
+		return SOCK_DGRAM;
+	if (ops == &ipcx__unix_seqpacket_ops)
+		return SOCK_SEQPACKET;
+	return SOCK_STREAM;
+}
+
+static int unix_parse(struct ipcx__addr *a)
+{
+	struct sockaddr_un *un = (struct sockaddr_un *)&a->u.sock.ss;
+	const char *t = a->target;
+	bool abstract = t[0] == '@';
+	size_t len = strlen(t);
+
+	if (!len || (abstract && len == 1))
+		return ipcx__fail(EINVAL,
+				  "'%s' names no socket: give a path or @name",
+				  a->text);
+	/* sun_path holds 108 bytes: a path needs its NUL, a name does not. */
+	if (len >= sizeof(un->sun_path) + abstract)
+		return ipcx__fail(EINVAL,
+				  "socket name of %zu bytes is too long in "
+				  "'%s' (at most %zu)",
+				  len, a->text,
+				  sizeof(un->sun_path) - 1 + abstract);
+	un->sun_family = AF_UNIX;
+	memcpy(un->sun_path, t, len);
+	if (abstract)
+		un->sun_path[0] = '\0';
+	a->u.sock.len =
+		(socklen_t)(offsetof(struct sockaddr_un, sun_path) + len +
+			    !abstract);
+	return 0;
+}
+
+static void unix_format(const char *scheme, const struct sockaddr *sa,
+			socklen_t len, char *out, size_t n)
+{
+	const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
+	size_t plen = len - offsetof(struct sockaddr_un, sun_path);
+
+	if (plen == 0 || sa->sa_family != AF_UNIX) {
+		snprintf(out, n, "%s:", scheme);
+		return;
+	}
+	if (un->sun_path[0] == '\0')
+		snprintf(out, n, "%s:@%.*s", scheme, (int)plen - 1,
+			 un->sun_path + 1);
+	else
+		snprintf(out, n, "%s:%.*s", scheme, (int)strnlen(un->sun_path, plen),
+			 un->sun_path);
+}
+
+static int unix_resolve(struct ipcx_chan *c, const char *addr,
+			struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct ipcx__addr a;
+	int r = ipcx__addr_parse(addr, NULL, false, &a);
+
+	if (r < 0)
+		return r;
+	if (a.ops != c->ops) {
+		ipcx__addr_release(&a);
+		return ipcx__fail(EINVAL, "%s: cannot send to '%s'", c->name,
+				  addr);
+	}
+	*ss = a.u.sock.ss;
+	*len = a.u.sock.len;
+	ipcx__addr_release(&a);
+	return 0;
+}
+
+static void unix_setup(struct ipcx__sock *s)
+{
+	int one = 1;
+
+	s->format = unix_format;
+	s->resolve = unix_resolve;
+	if (s->is_message) {
+		long long wmem = ipcx__read_proc("/proc/sys/net/core/wmem_max", 0);
+		/* A datagram is at most the sender's SO_SNDBUF, which
+		 * setsockopt() doubles and caps at wmem_max. */
+		s->peek_below = wmem > 0 ? (size_t)wmem * 2 + 1 : SIZE_MAX;
+		/* Credentials on every message; it also autobinds a sender
+		 * to an abstract name so that replies can reach it. */
+		if (setsockopt(s->c.rfd, SOL_SOCKET, SO_PASSCRED, &one,
+			       sizeof(one)) == 0)
+			s->passcred = true;
+	}
+}
+
+/* The path is in use: remove it only when it is a socket nobody serves. */
+static int unix_clear_stale(const struct ipcx__addr *a, int type)
+{
+	const struct sockaddr_un *un = (const void *)&a->u.sock.ss;
+	struct stat st;
+	int fd, r;
+
+	if (un->sun_path[0] == '\0')
+		return ipcx__fail(EADDRINUSE, "%s: the name is in use",
+				  a->text);
+	if (lstat(un->sun_path, &st) < 0)
+		return ipcx__fail(errno, "%s: %m", a->text);
+	if (!S_ISSOCK(st.st_mode))
+		return ipcx__fail(EADDRINUSE,
+				  "%s: path exists and is not a socket; "
+				  "not removing it",
+				  a->text);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ipcx__fail(errno, "%s: socket: %m", a->text);
+	r = connect(fd, (const struct sockaddr *)un, a->u.sock.len);
+	int e = errno;
+	close(fd);
+	if (r == 0 || e != ECONNREFUSED)
+		return ipcx__fail(EADDRINUSE,
+				  "%s: another process is listening there",
+				  a->text);
+	if (unlink(un->sun_path) < 0 && errno != ENOENT)
+		return ipcx__fail(errno, "%s: removing the stale socket: %m",
+				  a->text);
+	return 0;
+}
+
+static int unix_listen(struct ipcx__sock *s, const struct ipcx__addr *a,
+		       unsigned flags)
+{
+	const struct sockaddr_un *un = (const void *)&a->u.sock.ss;
+	const struct sockaddr *sa = (const struct sockaddr *)un;
+	int fd = s->c.rfd;
+	struct stat st;
+
+	if (bind(fd, sa, a->u.sock.len) < 0) {
+		int r;
+		if (errno != EADDRINUSE)
+			return ipcx__fail(errno, "%s: bind: %m", a->text);
+		if (flags & IPCX_EXCL)
+			return ipcx__fail(EEXIST, "%s: exists (excl=1)",
+					  a->text);
+		r = unix_clear_stale(a, s->type);
+		if (r < 0)
+			return r;
+		if (bind(fd, sa, a->u.sock.len) < 0)
+			return ipcx__fail(errno, "%s: bind: %m", a->text);
+	}
+	if (un->sun_path[0]) {
+		/* bind() honoured the umask; set the mode before listen() so
+		 * that no connection arrives while it is wider. */
+		int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
+		if (lstat(un->sun_path, &st) < 0 ||
+		    chmod(un->sun_path, (mode_t)mode) < 0) {
+			int r = ipcx__fail(errno, "%s: chmod: %m", a->text);
+			unlink(un->sun_path);
+			return r;
+		}
+		s->bound_path = true;
+		s->path_dev = st.st_dev;
+		s->path_ino = st.st_ino;
+	}
+	memcpy(&s->local, un, a->u.sock.len);
+	s->local_len = a->u.sock.len;
+	if (s->type != SOCK_DGRAM) {
+		if (listen(fd, SOMAXCONN) < 0)
+			return ipcx__fail(errno, "%s: listen: %m", a->text);
+		s->c.listening = true;
+	}
+	return 0;
+}
+
+static int unix_connect(struct ipcx__sock *s, const struct ipcx__addr *a)
+{
+	int r = ipcx__sock_connect(&s->c, s->c.rfd,
+				   (const struct sockaddr *)&a->u.sock.ss,
+				   a->u.sock.len);
+
+	switch (-r) {
+	case 0:
+		break;
+	case ENOENT:
+		return ipcx__fail(ENOENT, "%s: no such socket (is a receiver "
+					  "running?)",
+				  a->text);
+	case ECONNREFUSED:
+		return ipcx__fail(ECONNREFUSED, "%s: nobody is listening",
+				  a->text);
+	case ETIMEDOUT:
+		return ipcx__fail(ETIMEDOUT, "%s: connect timed out after %d ms",
+				  a->text, s->c.timeout_ms);
+	case EPROTOTYPE:
+		return ipcx__fail(EPROTOTYPE,
+				  "%s: the socket there is of another type",
+				  a->text);
+	default:
+		return ipcx__fail(-r, "%s: connect: %s", a->text,
+				  ipcx_strerror(r));
+	}
+	s->connected = true;
+	if (s->type != SOCK_DGRAM) {
+		struct ucred uc;
+		socklen_t len = sizeof(uc);
+		if (getsockopt(s->c.rfd, SOL_SOCKET, SO_PEERCRED, &uc, &len) ==
+		    0) {
+			s->peer_pid = uc.pid;
+			s->peer_uid = uc.uid;
+		}
+		if (s->allow_uid >= 0 &&
+		    (long long)s->peer_uid != s->allow_uid)
+			return ipcx__fail(EACCES,
+					  "%s: the listener runs as uid %u, "
+					  "not %lld (allow-uid)",
+					  a->text, (unsigned)s->peer_uid,
+					  s->allow_uid);
+	}
+	return 0;
+}
+
+static int unix_open(const struct ipcx__addr *a, unsigned flags,
+		     struct ipcx_chan **out)
+{
+	int type = unix_type(a->ops);
+	struct ipcx__sock *s;
+	int fd, r;
+
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return ipcx__fail(errno, "%s: socket: %m", a->text);
+	s = ipcx__sock_wrap(a->ops, a->text, flags, fd, type);
+	if (!s) {
+		close(fd);
+		return -ENOMEM;
+	}
+	if (a->opt.timeout != IPCX__UNSET)
+		s->c.timeout_ms = a->opt.timeout;
+	s->c.framed = a->opt.framing == 1;
+	if (a->opt.allow_uid != IPCX__UNSET)
+		s->allow_uid = a->opt.allow_uid;
+	unix_setup(s);
+	r = ipcx__chan_ready(&s->c);
+	if (r == 0)
+		r = (flags & IPCX_LISTEN) ? unix_listen(s, a, flags)
+					  : unix_connect(s, a);
+	if (r < 0) {
+		ipcx__sock_close(&s->c);
+		return r;
+	}
+	*out = &s->c;
+	return 0;
+}
+
+static int unix_pair_of(const struct ipcx_facility_ops *ops,
+			struct ipcx_chan **a, struct ipcx_chan **b)
+{
+	int type = unix_type(ops), sv[2];
+	struct ipcx__sock *x, *y;
+	char name[32];
+
+	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) < 0)
+		return ipcx__fail(errno, "%s: socketpair: %m", ops->info.scheme);
+	snprintf(name, sizeof(name), "%s:(pair)", ops->info.scheme);
+	x = ipcx__sock_wrap(ops, name, 0, sv[0], type);
+	y = ipcx__sock_wrap(ops, name, 0, sv[1], type);
+	if (!x || !y) {
+		if (x)
+			ipcx__sock_close(&x->c);
+		else
+			close(sv[0]);
+		if (y)
+			ipcx__sock_close(&y->c);
+		else
+			close(sv[1]);
+		return -ENOMEM;
+	}
+	x->connected = y->connected = true;
+	unix_setup(x);
+	unix_setup(y);
+	*a = &x->c;
+	*b = &y->c;
+	return 0;
+}
+
+static int unix_stream_pair(struct ipcx_chan **a, struct ipcx_chan **b)
+{
+	return unix_pair_of(&ipcx__unix_ops, a, b);
+}
+
+static int unix_dgram_pair(struct ipcx_chan **a, struct ipcx_chan **b)
+{
+	return unix_pair_of(&ipcx__unix_dgram_ops, a, b);
+}
+
+static int unix_seqpacket_pair(struct ipcx_chan **a, struct ipcx_chan **b)
+{
+	return unix_pair_of(&ipcx__unix_seqpacket_ops, a, b);
+}
+
+static int unix_unlink(const struct ipcx__addr *a)
+{
+	const struct sockaddr_un *un = (const void *)&a->u.sock.ss;
+	struct stat st;
+
+	if (un->sun_path[0] == '\0')
+		return ipcx__fail(EINVAL,
+				  "%s: an abstract name vanishes with its "
+				  "socket; there is nothing to remove",
+				  a->text);
+	if (lstat(un->sun_path, &st) < 0)
+		return ipcx__fail(errno, "%s: %m", a->text);
+	if (!S_ISSOCK(st.st_mode))
+		return ipcx__fail(ENOTSOCK, "%s: not a socket; not removing it",
+				  a->text);
+	if (unlink(un->sun_path) < 0)
+		return ipcx__fail(errno, "%s: unlink: %m", a->text);
+	return 0;
+}
+
+static int unix_limits(struct ipcx_limit *out, size_t max)
+{
+	size_t n = ipcx__limits_sockbuf(out, max);
+
+	if (n < max)
+		out[n++] = (struct ipcx_limit){
+			"listen backlog (SOMAXCONN)",
+			ipcx__read_proc("/proc/sys/net/core/somaxconn", 0), "",
+			"/proc/sys/net/core/somaxconn"};
+	return (int)(n + ipcx__limits_fd(out + n, max - n));
+}
+
+/* The largest datagram a default socket sends: search by trying. */
+static long long unix_max_dgram(void)
+{
+	static char buf[1 << 20];
+	size_t lo = 0, hi = sizeof(buf);
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo + 1) / 2;
+		ssize_t r = send(sv[0], buf, mid, MSG_DONTWAIT);
+		if (r >= 0) {
+			recv(sv[1], buf, 1, MSG_DONTWAIT | MSG_TRUNC);
+			lo = mid;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	close(sv[0]);
+	close(sv[1]);
+	return (long long)lo;
+}
+
+static int unix_dgram_limits(struct ipcx_limit *out, size_t max)
+{
+	size_t n = ipcx__limits_sockbuf(out, max);
+
+	if (n < max)
+		out[n++] = (struct ipcx_limit){
+			"largest datagram", unix_max_dgram(), "bytes",
+			"measured: the default SO_SNDBUF less overhead "
+			"(wmem_default)"};
+	if (n < max)
+		out[n++] = (struct ipcx_limit){
+			"queued datagrams per socket",
+			ipcx__read_proc("/proc/sys/net/unix/max_dgram_qlen", 0),
+			"messages", "/proc/sys/net/unix/max_dgram_qlen"};
+	return (int)(n + ipcx__limits_fd(out + n, max - n));
+}
+
+#define UNIX_OPTS                                                              \
+	(IPCX__OPT_COMMON | IPCX__OPT_LISTEN | IPCX__OPT_CONNECT |             \
+	 IPCX__OPT_ALLOW_UID)
+
+const struct ipcx_facility_ops ipcx__unix_ops = {
+	.info = {.scheme = "unix",
+		 .title = "UNIX stream socket",
+		 .name = "pathname or @name",
+		 .handle = "fd",
+		 .standard = "POSIX (@name: Linux)",
+		 .semantics = IPCX_BYTE_STREAM,
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_LISTEN |
+			 IPCX_CAP_NAMED},
+	.options = UNIX_OPTS | IPCX__OPT_FRAMING,
+	.parse = unix_parse,
+	.open = unix_open,
+	.pair = unix_stream_pair,
+	.accept = ipcx__sock_accept,
+	.send = ipcx__sock_send,
+	.recv = ipcx__sock_recv,
+	.shutdown = ipcx__sock_shutdown,
+	.close = ipcx__sock_close,
+	.unlink = unix_unlink,
+	.limits = unix_limits,
+	.get = ipcx__sock_get,
+	.unlink_self = ipcx__sock_unlink_self,
+};
+
+const struct ipcx_facility_ops ipcx__unix_dgram_ops = {
+	.info = {.scheme = "unix-dgram",
+		 .title = "UNIX datagram socket",
+		 .name = "pathname or @name",
+		 .handle = "fd",
+		 .standard = "POSIX (@name: Linux)",
+		 .semantics = IPCX_MESSAGE,
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_NAMED |
+			 IPCX_CAP_CONNLESS},
+	.options = UNIX_OPTS,
+	.parse = unix_parse,
+	.open = unix_open,
+	.pair = unix_dgram_pair,
+	.send = ipcx__sock_send,
+	.recv = ipcx__sock_recv,
+	.close = ipcx__sock_close,
+	.unlink = unix_unlink,
+	.limits = unix_dgram_limits,
+	.get = ipcx__sock_get,
+	.unlink_self = ipcx__sock_unlink_self,
+};
+
+const struct ipcx_facility_ops ipcx__unix_seqpacket_ops = {
+	.info = {.scheme = "unix-seqpacket",
+		 .title = "UNIX seqpacket socket",
+		 .name = "pathname or @name",
+		 .handle = "fd",
+		 .standard = "POSIX (@name: Linux)",
+		 .semantics = IPCX_MESSAGE,
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_LISTEN |
+			 IPCX_CAP_NAMED},
+	.options = UNIX_OPTS,
+	.parse = unix_parse,
+	.open = unix_open,
+	.pair = unix_seqpacket_pair,
+	.accept = ipcx__sock_accept,
+	.send = ipcx__sock_send,
+	.recv = ipcx__sock_recv,
+	.shutdown = ipcx__sock_shutdown,
+	.close = ipcx__sock_close,
+	.unlink = unix_unlink,
+	.limits = unix_limits,
+	.get = ipcx__sock_get,
+	.unlink_self = ipcx__sock_unlink_self,
+};

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal interfaces shared by the core and the facility files. */
+#ifndef IPCX_INTERNAL_H
+#define IPCX_INTERNAL_H
+
+#include "ipcx.h"
+
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#define IPCX__ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- errors (error.c) -------------------------------------------------- */
+
+/* Records a detail ("ADDR: what went wrong") and returns -ERR. */
+int ipcx__fail(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- addresses (addr.c) ------------------------------------------------ */
+
+/* Options; a facility lists the ones it accepts as a mask of these bits. */
+enum {
+	IPCX__OPT_CREATE = 1u << 0,
+	IPCX__OPT_EXCL = 1u << 1,
+	IPCX__OPT_MODE = 1u << 2,
+	IPCX__OPT_TIMEOUT = 1u << 3,
+	IPCX__OPT_NONBLOCK = 1u << 4,
+	IPCX__OPT_FRAMING = 1u << 5,
+	IPCX__OPT_LISTEN = 1u << 6,
+	IPCX__OPT_CONNECT = 1u << 7,
+	IPCX__OPT_ALLOW_UID = 1u << 8,
+	IPCX__OPT_RAW = 1u << 9,
+	IPCX__OPT_TYPE = 1u << 10,
+	IPCX__OPT_PRIO = 1u << 11,
+};
+/* Accepted by every scheme that takes options at all. */
+#define IPCX__OPT_COMMON                                                       \
+	(IPCX__OPT_CREATE | IPCX__OPT_EXCL | IPCX__OPT_MODE |                  \
+	 IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK)
+
+/* Sentinel meaning "this option was not given". */
+#define IPCX__UNSET (-1)
+
+struct ipcx__opts {
+	int create, excl, nonblock, listen, connect, raw; /* 0/1 or UNSET */
+	int framing;   /* 0 none, 1 length, or UNSET */
+	int mode;      /* permission bits, or UNSET */
+	int timeout;   /* milliseconds, or UNSET */
+	long long allow_uid; /* or UNSET */
+	long long type, prio; /* message queues (later facilities), or UNSET */
+	unsigned given; /* IPCX__OPT_* bits that appeared */
+};
+
+struct ipcx__addr {
+	const struct ipcx_facility_ops *ops;
+	const char *text;   /* the address as given (for messages) */
+	char *target;       /* decoded TARGET, owned */
+	struct ipcx__opts opt;
+	/* Facility-specific result of parsing TARGET (ops->parse). */
+	union {
+		struct {
+			struct sockaddr_storage ss;
+			socklen_t len;
+		} sock;
+		struct {
+			char *host; /* NULL or "" means any (listen) */
+			char *port;
+		} inet;
+	} u;
+	char *owned[2]; /* strings the facility parser allocated */
+};
+
+/*
+ * Parses TEXT into A.  DEFAULTS ("timeout=5&create=1", may be NULL) are
+ * options that apply where TEXT does not give them.  PAIR: TEXT is
+ * "SCHEME[:?OPTS]" for ipcx_pair(), with no target.  -EINVAL with a detail.
+ */
+int ipcx__addr_parse(const char *text, const char *defaults, bool pair,
+		     struct ipcx__addr *a);
+void ipcx__addr_release(struct ipcx__addr *a);
+
+/* Applies the flags to what the address did not say explicitly. */
+unsigned ipcx__addr_flags(const struct ipcx__addr *a, unsigned flags);
+
+/* ---- channels (chan.c, fdio.c) ----------------------------------------- */
+
+/* Receive state of framing=length, kept across partial reads. */
+struct ipcx__frame {
+	uint8_t hdr[4];
+	uint8_t hdr_got; /* 0..4 */
+	uint32_t body_len;
+	uint32_t body_got; /* bytes already in body */
+	uint8_t *body;     /* stash when a read stopped mid-message */
+};
+
+struct ipcx_chan {
+	const struct ipcx_facility_ops *ops;
+	int rfd, wfd;    /* -1 when the direction is absent */
+	unsigned flags;  /* IPCX_* after address options */
+	int timeout_ms;  /* -1: wait forever */
+	bool framed;     /* framing=length on a byte stream */
+	bool listening;
+	bool own_nonblock; /* we set O_NONBLOCK on rfd/wfd ourselves */
+	bool sigpipe_safe; /* SIGPIPE ignored or handled: plain write() */
+	bool broken;       /* a framed write stopped mid-message */
+	bool shared_fds;   /* not ours (stdio): never change their flags */
+	struct ipcx__frame rx;
+	char name[IPCX_ADDR_MAX + 96]; /* the address, for messages */
+};
+
+/*
+ * Allocates SIZE bytes (a facility struct whose first member is struct
+ * ipcx_chan) and initialises the core part from A and FLAGS.
+ */
+void *ipcx__chan_new(size_t size, const struct ipcx_facility_ops *ops,
+		     const struct ipcx__addr *a, unsigned flags);
+void *ipcx__chan_new_named(size_t size, const struct ipcx_facility_ops *ops,
+			   const char *name, unsigned flags);
+
+/* Frees a channel whose facility state is already released. */
+void ipcx__chan_free(struct ipcx_chan *c);
+
+/*
+ * Applies nonblock/timeout: fds of a channel that must not wait in the
+ * kernel become O_NONBLOCK, and SIGPIPE's disposition is sampled.
+ */
+int ipcx__chan_ready(struct ipcx_chan *c);
+
+/* Absolute deadline helpers (CLOCK_MONOTONIC, milliseconds). */
+int64_t ipcx__now_ms(void);
+
+/*
+ * Waits until FD has EVENTS, or C's deadline passes.  DEADLINE is -1 for
+ * none.  0 ready; -ETIMEDOUT; -EAGAIN when C is non-blocking.
+ */
+int ipcx__wait_fd(const struct ipcx_chan *c, int fd, short events,
+		  int64_t deadline);
+int64_t ipcx__deadline(const struct ipcx_chan *c);
+
+/* Generic byte-stream I/O on rfd/wfd: read(2)/write(2) with the rules of
+ * DESIGN.md section 2 (EINTR, timeouts, SIGPIPE, partial writes). */
+/* Writes all of IOV (at most 4 entries) to wfd, as ipcx_send() says. */
+ssize_t ipcx__write_stream(struct ipcx_chan *c, const struct iovec *iov,
+			   int n, bool sock);
+ssize_t ipcx__fd_send(struct ipcx_chan *c, const struct iovec *iov, int n,
+		      const struct ipcx_meta *m);
+ssize_t ipcx__fd_recv(struct ipcx_chan *c, void *buf, size_t len,
+		      struct ipcx_meta *m);
+int ipcx__fd_shutdown(struct ipcx_chan *c);
+int ipcx__fd_close(struct ipcx_chan *c);
+
+/* Sets or clears O_NONBLOCK / FD_CLOEXEC. */
+int ipcx__set_nonblock(int fd, bool on);
+
+/* Reads one integer from a /proc file; -1 when it cannot. */
+long long ipcx__read_proc(const char *path, int field);
+
+/* Validates a filesystem path target (not empty, not too long). */
+int ipcx__check_path(struct ipcx__addr *a);
+
+/* ---- sockets (sock.c) -------------------------------------------------- */
+
+ssize_t ipcx__sock_send(struct ipcx_chan *c, const struct iovec *iov, int n,
+			const struct ipcx_meta *m);
+ssize_t ipcx__sock_recv(struct ipcx_chan *c, void *buf, size_t len,
+			struct ipcx_meta *m);
+int ipcx__sock_shutdown(struct ipcx_chan *c);
+
+/* Socket-facility state embedded after struct ipcx_chan. */
+struct ipcx__sock {
+	struct ipcx_chan c;
+	int type;           /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	bool is_message;    /* datagram or seqpacket */
+	bool bound_path;    /* we bound a filesystem path: remove it at close */
+	dev_t path_dev;
+	ino_t path_ino;
+	long long allow_uid; /* -1: anyone */
+	size_t peek_below;   /* buffers smaller than this peek first */
+	struct sockaddr_storage local, last;
+	socklen_t local_len, last_len; /* last: who sent to us last */
+	bool connected;      /* has a default destination */
+	bool passcred;       /* SO_PASSCRED is on: datagrams carry creds */
+	pid_t peer_pid;      /* SO_PEERCRED of a connection, or -1 */
+	uid_t peer_uid;
+	/* Formats SA into OUT as an address of this facility. */
+	void (*format)(const char *scheme, const struct sockaddr *sa,
+		       socklen_t len, char *out, size_t n);
+	/* Resolves an address string of this facility (ipcx_meta.peer). */
+	int (*resolve)(struct ipcx_chan *c, const char *addr,
+		       struct sockaddr_storage *ss, socklen_t *len);
+};
+
+/* Creates a socket-channel struct around FD. */
+struct ipcx__sock *ipcx__sock_wrap(const struct ipcx_facility_ops *ops,
+				   const char *name, unsigned flags, int fd,
+				   int type);
+int ipcx__sock_accept(struct ipcx_chan *l, struct ipcx_chan **out);
+int ipcx__sock_close(struct ipcx_chan *c);
+int ipcx__sock_unlink_self(const struct ipcx_chan *c);
+int ipcx__sock_get(const struct ipcx_chan *c, struct ipcx_chan_info *i);
+/* Connects FD to SA honouring C's timeout. */
+int ipcx__sock_connect(struct ipcx_chan *c, int fd, const struct sockaddr *sa,
+		       socklen_t len);
+
+/* ---- the facility table (registry.c) ----------------------------------- */
+
+/*
+ * One facility.  Operations and their contracts:
+ *  parse    checks and decodes a->target; no system calls.  -EINVAL.
+ *  open     opens a channel; may block up to the address's timeout.
+ *           On failure nothing is left behind (no fd, no created path).
+ *  pair     two connected ends, for fork.
+ *  accept   one connection from a listener (may block up to its timeout).
+ *  send     as ipcx_send(), after the core has handled framing and checks.
+ *  recv     as ipcx_recv(), for the facility's own unit (bytes or message).
+ *  shutdown half-close of the sending direction.
+ *  close    releases everything, including the struct; never fails to free.
+ *  unlink   removes the named object.
+ *  limits   fills live limits, returns the count.
+ *  get      fills the facility-specific part of struct ipcx_chan_info.
+ *  unlink_self removes the name the channel created; async-signal-safe.
+ * A NULL operation means "not supported": the core returns -EOPNOTSUPP.
+ */
+struct ipcx_facility_ops {
+	struct ipcx_facility info; /* first: the public row */
+	unsigned options;          /* IPCX__OPT_* accepted */
+	bool no_options;           /* everything after "scheme:" is TARGET */
+	int (*parse)(struct ipcx__addr *a);
+	int (*open)(const struct ipcx__addr *a, unsigned flags,
+		    struct ipcx_chan **out);
+	int (*pair)(struct ipcx_chan **a, struct ipcx_chan **b);
+	int (*accept)(struct ipcx_chan *l, struct ipcx_chan **out);
+	ssize_t (*send)(struct ipcx_chan *c, const struct iovec *iov, int n,
+			const struct ipcx_meta *m);
+	ssize_t (*recv)(struct ipcx_chan *c, void *buf, size_t len,
+			struct ipcx_meta *m);
+	int (*shutdown)(struct ipcx_chan *c);
+	int (*close)(struct ipcx_chan *c);
+	int (*unlink)(const struct ipcx__addr *a);
+	int (*limits)(struct ipcx_limit *out, size_t max);
+	int (*get)(const struct ipcx_chan *c, struct ipcx_chan_info *i);
+	int (*unlink_self)(const struct ipcx_chan *c); /* signal-safe */
+};
+
+const struct ipcx_facility_ops *ipcx__facility_ops(const char *scheme,
+						   size_t len);
+
+extern const struct ipcx_facility_ops ipcx__pipe_ops;
+extern const struct ipcx_facility_ops ipcx__fifo_ops;
+extern const struct ipcx_facility_ops ipcx__unix_ops;
+extern const struct ipcx_facility_ops ipcx__unix_dgram_ops;
+extern const struct ipcx_facility_ops ipcx__unix_seqpacket_ops;
+extern const struct ipcx_facility_ops ipcx__tcp_ops;
+extern const struct ipcx_facility_ops ipcx__udp_ops;
+extern const struct ipcx_facility_ops ipcx__pty_ops;
+extern const struct ipcx_facility_ops ipcx__exec_ops;
+extern const struct ipcx_facility_ops ipcx__stdio_ops;
+
+/* Limits shared by several facilities (limits.c). */
+size_t ipcx__limits_fd(struct ipcx_limit *out, size_t max);
+size_t ipcx__limits_pipe(struct ipcx_limit *out, size_t max);
+size_t ipcx__limits_sockbuf(struct ipcx_limit *out, size_t max);
+
+/* Spawns "/bin/sh -c CMD" with stdin/stdout on IN/OUT (-1: inherit). */
+int ipcx__spawn_shell(const char *cmd, int in, int out, pid_t *pid);
+int ipcx__reap(pid_t pid);
+
+#endif

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/* The facility registry: the one table of every working facility. */
+#include "internal.h"
+
+#include <errno.h>
+#include <string.h>
+
+static const struct ipcx_facility_ops *const registry[] = {
+	&ipcx__pipe_ops,
+	&ipcx__fifo_ops,
+	&ipcx__unix_ops,
+	&ipcx__unix_dgram_ops,
+	&ipcx__unix_seqpacket_ops,
+	&ipcx__tcp_ops,
+	&ipcx__udp_ops,
+	&ipcx__pty_ops,
+	&ipcx__exec_ops,
+	&ipcx__stdio_ops,
+};
+
+const struct ipcx_facility_ops *ipcx__facility_ops(const char *scheme,
+						   size_t len)
+{
+	for (size_t i = 0; i < IPCX__ARRAY_SIZE(registry); i++) {
+		const char *s = registry[i]->info.scheme;
+		if (strlen(s) == len && !memcmp(s, scheme, len))
+			return registry[i];
+	}
+	return NULL;
+}
+
+const struct ipcx_facility *ipcx_facility_find(const char *scheme)
+{
+	const struct ipcx_facility_ops *ops =
+		scheme ? ipcx__facility_ops(scheme, strlen(scheme)) : NULL;
+
+	return ops ? &ops->info : NULL;
+}
+
+const struct ipcx_facility *ipcx_facility_at(size_t i)
+{
+	return i < IPCX__ARRAY_SIZE(registry) ? &registry[i]->info : NULL;
+}
+
+const char *ipcx_semantics_name(enum ipcx_semantics s)
+{
+	switch (s) {
+	case IPCX_BYTE_STREAM:
+		return "byte stream";
+	case IPCX_MESSAGE:
+		return "message";
+	case IPCX_SHARED_MEMORY:
+		return "shared memory";
+	case IPCX_SYNCHRONIZATION:
+		return "synchronization";
+	case IPCX_NOTIFICATION:
+		return "notification";
+	}
+	return "?";
+}
+
+int ipcx_facility_limits(const struct ipcx_facility *fac,
+			 struct ipcx_limit *out, size_t max)
+{
+	for (size_t i = 0; fac && i < IPCX__ARRAY_SIZE(registry); i++) {
+		if (&registry[i]->info != fac)
+			continue;
+		if (!registry[i]->limits || !out)
+			return 0;
+		return registry[i]->limits(out, max);
+	}
+	return ipcx__fail(EINVAL, "ipcx_facility_limits: not a facility");
+}

@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: MIT */
+/* Socket I/O shared by the UNIX and Internet facilities. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+struct ipcx__sock *ipcx__sock_wrap(const struct ipcx_facility_ops *ops,
+				   const char *name, unsigned flags, int fd,
+				   int type)
+{
+	struct ipcx__sock *s =
+		ipcx__chan_new_named(sizeof(*s), ops, name, flags);
+
+	if (!s)
+		return NULL;
+	s->c.rfd = s->c.wfd = fd;
+	s->type = type;
+	s->is_message = type != SOCK_STREAM;
+	s->allow_uid = -1;
+	s->peer_pid = -1;
+	s->peer_uid = (uid_t)-1;
+	return s;
+}
+
+/* Runs a socket call, waiting out EAGAIN up to the deadline. */
+static int sock_wait(struct ipcx_chan *c, short events, int64_t *deadline)
+{
+	if (*deadline == -2)
+		*deadline = ipcx__deadline(c);
+	return ipcx__wait_fd(c, c->rfd, events, *deadline);
+}
+
+int ipcx__sock_connect(struct ipcx_chan *c, int fd, const struct sockaddr *sa,
+		       socklen_t len)
+{
+	int64_t deadline = ipcx__deadline(c);
+	int err;
+	socklen_t elen = sizeof(err);
+
+	for (;;) {
+		if (connect(fd, sa, len) == 0 || errno == EISCONN)
+			return 0;
+		if (errno == EAGAIN) {
+			/* A UNIX listener's backlog is full: nothing to poll
+			 * for, so retry every 10 ms until the deadline. */
+			if (c->flags & IPCX_NONBLOCK)
+				return -EAGAIN;
+			if (deadline >= 0 && ipcx__now_ms() >= deadline)
+				return -ETIMEDOUT;
+			poll(NULL, 0, 10);
+			continue;
+		}
+		if (errno != EINPROGRESS && errno != EINTR && errno != EALREADY)
+			return -errno;
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		int ms = deadline < 0 ? -1 : (int)(deadline - ipcx__now_ms());
+		int r = poll(&p, 1, deadline >= 0 && ms < 0 ? 0 : ms);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
+			return -errno;
+		return -err;
+	}
+}
+
+static void peer_creds(struct ipcx__sock *s)
+{
+#ifdef SO_PEERCRED
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (s->c.ops->info.caps & IPCX_CAP_NETWORK)
+		return;
+	if (getsockopt(s->c.rfd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 &&
+	    uc.pid > 0) {
+		s->peer_pid = uc.pid;
+		s->peer_uid = uc.uid;
+	}
+#else
+	(void)s;
+#endif
+}
+
+int ipcx__sock_accept(struct ipcx_chan *lc, struct ipcx_chan **out)
+{
+	struct ipcx__sock *l = (struct ipcx__sock *)lc, *s;
+	int64_t deadline = -2;
+	int fd, r;
+
+	for (;;) {
+		fd = accept4(lc->rfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			break;
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return ipcx__fail(errno, "%s: accept: %m", lc->name);
+		r = sock_wait(lc, POLLIN, &deadline);
+		if (r < 0)
+			return r;
+	}
+	s = ipcx__sock_wrap(lc->ops, lc->name, lc->flags & ~IPCX_LISTEN, fd,
+			    l->type);
+	if (!s) {
+		close(fd);
+		return -ENOMEM;
+	}
+	s->c.timeout_ms = lc->timeout_ms;
+	s->c.framed = lc->framed;
+	s->format = l->format;
+	s->resolve = l->resolve;
+	s->allow_uid = l->allow_uid;
+	s->connected = true;
+	peer_creds(s);
+	if (s->allow_uid >= 0 && (long long)s->peer_uid != s->allow_uid) {
+		r = ipcx__fail(EACCES,
+			       "%s: refused a peer with pid %d and uid %u "
+			       "(allow-uid=%lld)",
+			       lc->name, (int)s->peer_pid,
+			       (unsigned)s->peer_uid, s->allow_uid);
+		ipcx__sock_close(&s->c);
+		return r;
+	}
+	if (s->is_message && !(lc->ops->info.caps & IPCX_CAP_NETWORK)) {
+		int one = 1;
+		if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one,
+			       sizeof(one)) == 0)
+			s->passcred = true;
+	}
+	r = ipcx__chan_ready(&s->c);
+	if (r < 0) {
+		ipcx__sock_close(&s->c);
+		return r;
+	}
+	*out = &s->c;
+	return 0;
+}
+
+ssize_t ipcx__sock_send(struct ipcx_chan *c, const struct iovec *iov, int n,
+			const struct ipcx_meta *m)
+{
+	struct ipcx__sock *s = (struct ipcx__sock *)c;
+	struct sockaddr_storage to;
+	struct msghdr mh = {.msg_iov = (struct iovec *)iov,
+			    .msg_iovlen = (size_t)n};
+	int64_t deadline = -2;
+	size_t total = 0;
+	int r;
+
+	if (!s->is_message)
+		return ipcx__write_stream(c, iov, n, true);
+	for (int i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	if (m && m->peer[0]) {
+		socklen_t len;
+		r = s->resolve ? s->resolve(c, m->peer, &to, &len) : -EINVAL;
+		if (r < 0)
+			return r;
+		mh.msg_name = &to;
+		mh.msg_namelen = len;
+	} else if (!s->connected) {
+		if (!s->last_len)
+			return ipcx__fail(EDESTADDRREQ,
+					  "%s: nowhere to send: nobody has "
+					  "sent to this socket yet",
+					  c->name);
+		mh.msg_name = &s->last;
+		mh.msg_namelen = s->last_len;
+	}
+	if (s->type == SOCK_SEQPACKET && total == 0)
+		return ipcx__fail(EINVAL,
+				  "%s: an empty seqpacket message would read "
+				  "as end of stream",
+				  c->name);
+	for (;;) {
+		ssize_t w = sendmsg(c->wfd, &mh, MSG_NOSIGNAL);
+		if (w >= 0)
+			return w;
+		switch (errno) {
+		case EINTR:
+			continue;
+		case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+		case EWOULDBLOCK:
+#endif
+		case ENOBUFS:
+			if (deadline == -2)
+				deadline = ipcx__deadline(c);
+			r = ipcx__wait_fd(c, c->wfd, POLLOUT, deadline);
+			if (r < 0)
+				return r;
+			continue;
+		case EMSGSIZE:
+			return ipcx__fail(EMSGSIZE,
+					  "%s: a message of %zu bytes is larger "
+					  "than this socket carries",
+					  c->name, total);
+		case EPIPE:
+		case ECONNRESET:
+			return ipcx__fail(EPIPE, "%s: peer closed the channel",
+					  c->name);
+		case ECONNREFUSED:
+		case ENOENT:
+			return ipcx__fail(ECONNREFUSED,
+					  "%s: nobody is receiving there",
+					  c->name);
+		default:
+			return ipcx__fail(errno, "%s: send: %m", c->name);
+		}
+	}
+}
+
+static ssize_t sock_recv_stream(struct ipcx_chan *c, void *buf, size_t len,
+				struct ipcx_meta *m)
+{
+	struct ipcx__sock *s = (struct ipcx__sock *)c;
+	int64_t deadline = -2;
+
+	for (;;) {
+		ssize_t r = recv(c->rfd, buf, len, 0);
+		if (r >= 0) {
+			if (m && s->peer_pid > 0) {
+				m->pid = s->peer_pid;
+				m->uid = s->peer_uid;
+				m->valid |= IPCX_META_PID | IPCX_META_UID;
+			}
+			return r;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			int w = sock_wait(c, POLLIN, &deadline);
+			if (w < 0)
+				return w;
+			continue;
+		}
+		if (errno == ECONNRESET)
+			return ipcx__fail(ECONNRESET,
+					  "%s: connection reset by peer",
+					  c->name);
+		return ipcx__fail(errno, "%s: recv: %m", c->name);
+	}
+}
+
+ssize_t ipcx__sock_recv(struct ipcx_chan *c, void *buf, size_t len,
+			struct ipcx_meta *m)
+{
+	struct ipcx__sock *s = (struct ipcx__sock *)c;
+	struct sockaddr_storage from;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+	} cm;
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	int64_t deadline = -2;
+	ssize_t r;
+
+	if (!s->is_message)
+		return sock_recv_stream(c, buf, len, m);
+	for (;;) {
+		int flags = 0;
+		if (len < s->peek_below) {
+			/* A buffer that may be too small: look before taking,
+			 * so that a large message stays queued. */
+			r = recv(c->rfd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+			if (r < 0)
+				goto error;
+			if ((size_t)r > len) {
+				if (m)
+					m->size = (size_t)r;
+				return ipcx__fail(EMSGSIZE,
+						  "%s: message of %zd bytes does "
+						  "not fit a buffer of %zu",
+						  c->name, r, len);
+			}
+			flags = MSG_DONTWAIT;
+		}
+		struct msghdr mh = {
+			.msg_name = &from,
+			.msg_namelen = sizeof(from),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = s->passcred ? cm.buf : NULL,
+			.msg_controllen = s->passcred ? sizeof(cm.buf) : 0,
+		};
+		r = recvmsg(c->rfd, &mh, flags);
+		if (r < 0)
+			goto error;
+		if (mh.msg_flags & MSG_TRUNC)
+			return ipcx__fail(EMSGSIZE,
+					  "%s: message truncated to %zu bytes "
+					  "(another reader took the one "
+					  "measured)",
+					  c->name, len);
+		struct ucred uc = {.pid = 0, .uid = (uid_t)-1};
+		bool have_cred = false;
+		for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h;
+		     h = CMSG_NXTHDR(&mh, h))
+			if (h->cmsg_level == SOL_SOCKET &&
+			    h->cmsg_type == SCM_CREDENTIALS) {
+				memcpy(&uc, CMSG_DATA(h), sizeof(uc));
+				have_cred = true;
+			}
+		if (!have_cred && s->peer_pid > 0) {
+			uc.pid = s->peer_pid;
+			uc.uid = s->peer_uid;
+			have_cred = true;
+		}
+		if (s->allow_uid >= 0 && (!have_cred ||
+					  (long long)uc.uid != s->allow_uid))
+			return ipcx__fail(EACCES,
+					  "%s: dropped a message from pid %d, "
+					  "uid %d (allow-uid=%lld)",
+					  c->name, have_cred ? uc.pid : -1,
+					  have_cred ? (int)uc.uid : -1,
+					  s->allow_uid);
+		if (mh.msg_namelen > sizeof(sa_family_t) && !s->connected) {
+			memcpy(&s->last, &from, mh.msg_namelen);
+			s->last_len = mh.msg_namelen;
+		}
+		if (m) {
+			m->size = (size_t)r;
+			if (have_cred) {
+				m->pid = uc.pid;
+				m->uid = uc.uid;
+				m->valid |= IPCX_META_PID | IPCX_META_UID;
+			}
+			if (mh.msg_namelen > sizeof(sa_family_t) && s->format) {
+				s->format(c->ops->info.scheme,
+					  (struct sockaddr *)&from,
+					  mh.msg_namelen, m->peer,
+					  sizeof(m->peer));
+				m->valid |= IPCX_META_PEER;
+			}
+		}
+		return r;
+	error:
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			int w = sock_wait(c, POLLIN, &deadline);
+			if (w < 0)
+				return w;
+			continue;
+		}
+		if (errno == ECONNREFUSED)
+			return ipcx__fail(ECONNREFUSED,
+					  "%s: the peer is not receiving "
+					  "(connection refused)",
+					  c->name);
+		if (errno == ECONNRESET)
+			return ipcx__fail(ECONNRESET,
+					  "%s: connection reset by peer",
+					  c->name);
+		return ipcx__fail(errno, "%s: recv: %m", c->name);
+	}
+}
+
+int ipcx__sock_shutdown(struct ipcx_chan *c)
+{
+	if (shutdown(c->wfd, SHUT_WR) < 0 && errno != ENOTCONN)
+		return ipcx__fail(errno, "%s: shutdown: %m", c->name);
+	return 0;
+}
+
+int ipcx__sock_unlink_self(const struct ipcx_chan *c)
+{
+	const struct ipcx__sock *s = (const struct ipcx__sock *)c;
+	const struct sockaddr_un *un = (const struct sockaddr_un *)&s->local;
+	struct stat st;
+
+	/* lstat() and unlink() only: this runs in signal handlers.  Only
+	 * the inode we bound goes; a newer socket on the path stays. */
+	if (s->bound_path && un->sun_family == AF_UNIX && un->sun_path[0] &&
+	    lstat(un->sun_path, &st) == 0 && st.st_dev == s->path_dev &&
+	    st.st_ino == s->path_ino && unlink(un->sun_path) < 0)
+		return -errno;
+	return 0;
+}
+
+int ipcx__sock_close(struct ipcx_chan *c)
+{
+	/*
+	 * Unlink before close: once closed, another process may bind the
+	 * same path, and we must not remove its socket.
+	 */
+	ipcx__sock_unlink_self(c);
+	if (c->rfd >= 0)
+		close(c->rfd);
+	ipcx__chan_free(c);
+	return 0;
+}
+
+int ipcx__sock_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
+{
+	const struct ipcx__sock *s = (const struct ipcx__sock *)c;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (!s->format)
+		return 0;
+	if (getsockname(c->rfd, (struct sockaddr *)&ss, &len) == 0 &&
+	    len > sizeof(sa_family_t))
+		s->format(c->ops->info.scheme, (struct sockaddr *)&ss, len, i->local,
+			  sizeof(i->local));
+	len = sizeof(ss);
+	if (getpeername(c->rfd, (struct sockaddr *)&ss, &len) == 0 &&
+	    len > sizeof(sa_family_t))
+		s->format(c->ops->info.scheme, (struct sockaddr *)&ss, len, i->peer,
+			  sizeof(i->peer));
+	i->peer_pid = s->peer_pid;
+	i->peer_uid = s->peer_uid;
+	return 0;
+}

@@ -39,19 +39,19 @@ const char *ipcx_error_detail(void);
 
 enum ipcx_semantics {
 	IPCX_BYTE_STREAM = 1, /* reads return whatever bytes are there */
-	IPCX_MESSAGE,         /* one read returns one whole message */
+	IPCX_MESSAGE,	      /* one read returns one whole message */
 	IPCX_SHARED_MEMORY,
 	IPCX_SYNCHRONIZATION,
 	IPCX_NOTIFICATION,
 };
 
 /* Capability bits of struct ipcx_facility.caps. */
-#define IPCX_CAP_NETWORK 0x01u /* crosses machines */
-#define IPCX_CAP_POLL 0x02u    /* ipcx_fd() gives a pollable descriptor */
-#define IPCX_CAP_PAIR 0x04u    /* ipcx_pair() works */
-#define IPCX_CAP_LISTEN 0x08u  /* listen/accept (connection-oriented) */
-#define IPCX_CAP_ONEWAY 0x10u  /* one channel carries one direction */
-#define IPCX_CAP_NAMED 0x20u   /* TARGET names a kernel object */
+#define IPCX_CAP_NETWORK 0x01u	/* crosses machines */
+#define IPCX_CAP_POLL 0x02u	/* ipcx_fd() gives a pollable descriptor */
+#define IPCX_CAP_PAIR 0x04u	/* ipcx_pair() works */
+#define IPCX_CAP_LISTEN 0x08u	/* listen/accept (connection-oriented) */
+#define IPCX_CAP_ONEWAY 0x10u	/* one channel carries one direction */
+#define IPCX_CAP_NAMED 0x20u	/* TARGET names a kernel object */
 #define IPCX_CAP_CONNLESS 0x40u /* no end of stream: 0 is an empty message */
 
 /* One row of DESIGN.md's comparison table.  Static storage; never freed. */
@@ -93,10 +93,12 @@ int ipcx_facility_limits(const struct ipcx_facility *fac,
 
 /*
  * Checks that ADDR is well formed (scheme, target, options and their
- * values) without touching the system.  0, or -EINVAL with a detail that
- * quotes the bad part: "unknown option 'sise' in 'fifo:/x?sise=1'".
+ * values), with DEFAULTS as ipcx_open_with() takes them (may be NULL),
+ * without opening anything (user names of allow-uid= are looked up).  0, or
+ * -EINVAL with a detail that quotes the bad part: "unknown option 'sise' in
+ * 'fifo:/x?sise=1'".
  */
-int ipcx_addr_check(const char *addr);
+int ipcx_addr_check(const char *addr, const char *defaults);
 
 /* ---- channels ---------------------------------------------------------- */
 
@@ -104,12 +106,12 @@ struct ipcx_chan;
 
 /* Flags of ipcx_open(); address options (create=1, ...) override them. */
 #define IPCX_CREATE 0x01u   /* create a missing FIFO, ...; mode 0600 */
-#define IPCX_EXCL 0x02u     /* with CREATE: fail if it exists */
+#define IPCX_EXCL 0x02u	    /* with CREATE: fail if it exists */
 #define IPCX_NONBLOCK 0x04u /* operations return -EAGAIN instead of waiting */
 #define IPCX_LISTEN 0x08u   /* sockets: bind (and listen) on the address */
 #define IPCX_CONNECT 0x10u  /* sockets: connect to it (the default) */
-#define IPCX_SEND 0x20u     /* open for sending (one-way facilities) */
-#define IPCX_RECV 0x40u     /* open for receiving (one-way facilities) */
+#define IPCX_SEND 0x20u	    /* open for sending (one-way facilities) */
+#define IPCX_RECV 0x40u	    /* open for receiving (one-way facilities) */
 
 /* Per-message metadata, filled by ipcx_recv() and read by ipcx_send(). */
 #define IPCX_META_TYPE 0x01u /* type is set (System V queues) */
@@ -120,7 +122,7 @@ struct ipcx_chan;
 
 struct ipcx_meta {
 	unsigned valid; /* IPCX_META_* bits of the fields that are set */
-	size_t size;    /* size of the message (also after -EMSGSIZE) */
+	size_t size;	/* size of the message (also after -EMSGSIZE) */
 	long type;
 	unsigned prio;
 	pid_t pid;
@@ -202,11 +204,11 @@ int ipcx_fd(const struct ipcx_chan *c);
 struct ipcx_chan_info {
 	const struct ipcx_facility *facility;
 	bool listening; /* accept before send/recv */
-	bool framed;    /* framing=length */
-	long id;        /* kernel id (msqid, child pid of exec:/pty:), or -1 */
+	bool framed;	/* framing=length */
+	long id;	/* kernel id (msqid, child pid of exec:/pty:), or -1 */
 	char local[IPCX_ADDR_MAX]; /* bound address or pty slave path, or "" */
 	char peer[IPCX_ADDR_MAX];  /* connected peer's address, or "" */
-	pid_t peer_pid;            /* peer credentials where known, else -1 */
+	pid_t peer_pid;		   /* peer credentials where known, else -1 */
 	uid_t peer_uid;
 };
 

@@ -20,7 +20,10 @@ struct opt_desc {
 	size_t off; /* into struct ipcx__opts */
 };
 
-#define O(n, b, k, f) {n, b, k, offsetof(struct ipcx__opts, f)}
+#define O(n, b, k, f)                                   \
+	{                                               \
+		n, b, k, offsetof(struct ipcx__opts, f) \
+	}
 static const struct opt_desc opt_table[] = {
 	O("create", IPCX__OPT_CREATE, K_BOOL, create),
 	O("excl", IPCX__OPT_EXCL, K_BOOL, excl),
@@ -384,12 +387,12 @@ unsigned ipcx__addr_flags(const struct ipcx__addr *a, unsigned flags)
 {
 	const struct ipcx__opts *o = &a->opt;
 
-#define APPLY(v, bit)                                                          \
-	do {                                                                   \
-		if ((v) == 1)                                                  \
-			flags |= (bit);                                        \
-		else if ((v) == 0)                                             \
-			flags &= ~(bit);                                       \
+#define APPLY(v, bit)                    \
+	do {                             \
+		if ((v) == 1)            \
+			flags |= (bit);  \
+		else if ((v) == 0)       \
+			flags &= ~(bit); \
 	} while (0)
 	APPLY(o->create, IPCX_CREATE);
 	APPLY(o->excl, IPCX_EXCL);
@@ -412,15 +415,14 @@ int ipcx__check_path(struct ipcx__addr *a)
 	if (!a->target[0])
 		return ipcx__fail(EINVAL, "'%s' names no path", a->text);
 	if (strlen(a->target) >= PATH_MAX)
-		return ipcx__fail(EINVAL, "path too long in '%s'",
-				  a->text);
+		return ipcx__fail(EINVAL, "path too long in '%s'", a->text);
 	return 0;
 }
 
-int ipcx_addr_check(const char *addr)
+int ipcx_addr_check(const char *addr, const char *defaults)
 {
 	struct ipcx__addr a;
-	int r = ipcx__addr_parse(addr, NULL, false, &a);
+	int r = ipcx__addr_parse(addr, defaults, false, &a);
 
 	if (r == 0)
 		ipcx__addr_release(&a);

@@ -56,8 +56,9 @@ int ipcx__chan_ready(struct ipcx_chan *c)
 				continue;
 			int r = ipcx__set_nonblock(fds[i], true);
 			if (r < 0)
-				return ipcx__fail(-r, "%s: cannot make it "
-						      "non-blocking: %s",
+				return ipcx__fail(-r,
+						  "%s: cannot make it "
+						  "non-blocking: %s",
 						  c->name, ipcx_strerror(r));
 		}
 		c->own_nonblock = true;

@@ -30,20 +30,13 @@ const char *ipcx_strerror(int err)
 		err = -err;
 	/* strerror() is not thread-safe in every libc; these cover ours. */
 	switch (err) {
-	case 0:
-		return "success";
-	case EMSGSIZE:
-		return "message too long";
-	case ETIMEDOUT:
-		return "timed out";
-	case EPIPE:
-		return "peer closed the channel";
-	case EOPNOTSUPP:
-		return "operation not supported by this facility";
-	case EAGAIN:
-		return "would block";
-	default:
-		break;
+	case 0: return "success";
+	case EMSGSIZE: return "message too long";
+	case ETIMEDOUT: return "timed out";
+	case EPIPE: return "peer closed the channel";
+	case EOPNOTSUPP: return "operation not supported by this facility";
+	case EAGAIN: return "would block";
+	default: break;
 	}
 	static _Thread_local char buf[128];
 	/* The XSI strerror_r in musl, the GNU one in glibc: format via %m. */

@@ -36,8 +36,11 @@ int ipcx__wait_fd(const struct ipcx_chan *c, int fd, short events,
 	for (;;) {
 		int ms = -1;
 		if (deadline >= 0) {
-			int64_t left = deadline == 0 ? 0 : deadline - ipcx__now_ms();
-			ms = left < 0 ? 0 : left > 1000000000 ? 1000000000 : (int)left;
+			int64_t left =
+				deadline == 0 ? 0 : deadline - ipcx__now_ms();
+			ms = left < 0		 ? 0
+			     : left > 1000000000 ? 1000000000
+						 : (int)left;
 		}
 		int r = poll(&p, 1, ms);
 		if (r > 0)
@@ -46,9 +49,9 @@ int ipcx__wait_fd(const struct ipcx_chan *c, int fd, short events,
 			return ipcx__fail(errno, "%s: poll: %m", c->name);
 		if (r == 0) {
 			if (c->flags & IPCX_NONBLOCK)
-				return ipcx__fail(EAGAIN,
-						  "%s: nothing ready (nonblock)",
-						  c->name);
+				return ipcx__fail(
+					EAGAIN, "%s: nothing ready (nonblock)",
+					c->name);
 			return ipcx__fail(ETIMEDOUT,
 					  "%s: timed out after %d ms", c->name,
 					  c->timeout_ms);
@@ -134,8 +137,8 @@ static ssize_t write_once(struct ipcx_chan *c, const struct iovec *iov, int n,
 	return guarded_writev(c->wfd, iov, n);
 }
 
-ssize_t ipcx__write_stream(struct ipcx_chan *c, const struct iovec *iov,
-			   int n, bool sock)
+ssize_t ipcx__write_stream(struct ipcx_chan *c, const struct iovec *iov, int n,
+			   bool sock)
 {
 	struct iovec cur[4];
 	size_t total = 0, done = 0;
@@ -190,8 +193,9 @@ ssize_t ipcx__write_stream(struct ipcx_chan *c, const struct iovec *iov,
 			if (deadline == -2)
 				deadline = ipcx__deadline(c);
 			struct pollfd p = {.fd = c->wfd, .events = POLLOUT};
-			int ms = deadline < 0 ? -1
-				 : (int)(deadline - ipcx__now_ms());
+			int ms = deadline < 0
+					 ? -1
+					 : (int)(deadline - ipcx__now_ms());
 			if (deadline >= 0 && ms <= 0)
 				goto timeout;
 			int r = poll(&p, 1, ms);

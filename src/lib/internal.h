@@ -35,8 +35,8 @@ enum {
 	IPCX__OPT_PRIO = 1u << 11,
 };
 /* Accepted by every scheme that takes options at all. */
-#define IPCX__OPT_COMMON                                                       \
-	(IPCX__OPT_CREATE | IPCX__OPT_EXCL | IPCX__OPT_MODE |                  \
+#define IPCX__OPT_COMMON                                      \
+	(IPCX__OPT_CREATE | IPCX__OPT_EXCL | IPCX__OPT_MODE | \
 	 IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK)
 
 /* Sentinel meaning "this option was not given". */
@@ -44,18 +44,18 @@ enum {
 
 struct ipcx__opts {
 	int create, excl, nonblock, listen, connect, raw; /* 0/1 or UNSET */
-	int framing;   /* 0 none, 1 length, or UNSET */
-	int mode;      /* permission bits, or UNSET */
-	int timeout;   /* milliseconds, or UNSET */
-	long long allow_uid; /* or UNSET */
+	int framing;	      /* 0 none, 1 length, or UNSET */
+	int mode;	      /* permission bits, or UNSET */
+	int timeout;	      /* milliseconds, or UNSET */
+	long long allow_uid;  /* or UNSET */
 	long long type, prio; /* message queues (later facilities), or UNSET */
-	unsigned given; /* IPCX__OPT_* bits that appeared */
+	unsigned given;	      /* IPCX__OPT_* bits that appeared */
 };
 
 struct ipcx__addr {
 	const struct ipcx_facility_ops *ops;
-	const char *text;   /* the address as given (for messages) */
-	char *target;       /* decoded TARGET, owned */
+	const char *text; /* the address as given (for messages) */
+	char *target;	  /* decoded TARGET, owned */
 	struct ipcx__opts opt;
 	/* Facility-specific result of parsing TARGET (ops->parse). */
 	union {
@@ -91,19 +91,19 @@ struct ipcx__frame {
 	uint8_t hdr_got; /* 0..4 */
 	uint32_t body_len;
 	uint32_t body_got; /* bytes already in body */
-	uint8_t *body;     /* stash when a read stopped mid-message */
+	uint8_t *body;	   /* stash when a read stopped mid-message */
 };
 
 struct ipcx_chan {
 	const struct ipcx_facility_ops *ops;
-	int rfd, wfd;    /* -1 when the direction is absent */
-	unsigned flags;  /* IPCX_* after address options */
-	int timeout_ms;  /* -1: wait forever */
-	bool framed;     /* framing=length on a byte stream */
+	int rfd, wfd;	/* -1 when the direction is absent */
+	unsigned flags; /* IPCX_* after address options */
+	int timeout_ms; /* -1: wait forever */
+	bool framed;	/* framing=length on a byte stream */
 	bool listening;
 	bool own_nonblock; /* we set O_NONBLOCK on rfd/wfd ourselves */
 	bool sigpipe_safe; /* SIGPIPE ignored or handled: plain write() */
-	bool broken;       /* a framed write stopped mid-message */
+	bool broken;	   /* a framed write stopped mid-message */
 	bool shared_fds;   /* not ours (stdio): never change their flags */
 	struct ipcx__frame rx;
 	char name[IPCX_ADDR_MAX + 96]; /* the address, for messages */
@@ -141,8 +141,8 @@ int64_t ipcx__deadline(const struct ipcx_chan *c);
 /* Generic byte-stream I/O on rfd/wfd: read(2)/write(2) with the rules of
  * DESIGN.md section 2 (EINTR, timeouts, SIGPIPE, partial writes). */
 /* Writes all of IOV (at most 4 entries) to wfd, as ipcx_send() says. */
-ssize_t ipcx__write_stream(struct ipcx_chan *c, const struct iovec *iov,
-			   int n, bool sock);
+ssize_t ipcx__write_stream(struct ipcx_chan *c, const struct iovec *iov, int n,
+			   bool sock);
 ssize_t ipcx__fd_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 		      const struct ipcx_meta *m);
 ssize_t ipcx__fd_recv(struct ipcx_chan *c, void *buf, size_t len,
@@ -170,18 +170,18 @@ int ipcx__sock_shutdown(struct ipcx_chan *c);
 /* Socket-facility state embedded after struct ipcx_chan. */
 struct ipcx__sock {
 	struct ipcx_chan c;
-	int type;           /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
-	bool is_message;    /* datagram or seqpacket */
-	bool bound_path;    /* we bound a filesystem path: remove it at close */
+	int type;	 /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
+	bool is_message; /* datagram or seqpacket */
+	bool bound_path; /* we bound a filesystem path: remove it at close */
 	dev_t path_dev;
 	ino_t path_ino;
 	long long allow_uid; /* -1: anyone */
 	size_t peek_below;   /* buffers smaller than this peek first */
 	struct sockaddr_storage local, last;
 	socklen_t local_len, last_len; /* last: who sent to us last */
-	bool connected;      /* has a default destination */
-	bool passcred;       /* SO_PASSCRED is on: datagrams carry creds */
-	pid_t peer_pid;      /* SO_PEERCRED of a connection, or -1 */
+	bool connected;		       /* has a default destination */
+	bool passcred;	/* SO_PASSCRED is on: datagrams carry creds */
+	pid_t peer_pid; /* SO_PEERCRED of a connection, or -1 */
 	uid_t peer_uid;
 	/* Formats SA into OUT as an address of this facility. */
 	void (*format)(const char *scheme, const struct sockaddr *sa,
@@ -224,8 +224,8 @@ int ipcx__sock_connect(struct ipcx_chan *c, int fd, const struct sockaddr *sa,
  */
 struct ipcx_facility_ops {
 	struct ipcx_facility info; /* first: the public row */
-	unsigned options;          /* IPCX__OPT_* accepted */
-	bool no_options;           /* everything after "scheme:" is TARGET */
+	unsigned options;	   /* IPCX__OPT_* accepted */
+	bool no_options;	   /* everything after "scheme:" is TARGET */
 	int (*parse)(struct ipcx__addr *a);
 	int (*open)(const struct ipcx__addr *a, unsigned flags,
 		    struct ipcx_chan **out);

@@ -13,11 +13,11 @@ size_t ipcx__limits_fd(struct ipcx_limit *out, size_t max)
 
 	if (max < 1)
 		return 0;
-	out[0] = (struct ipcx_limit){
-		"open files per process (RLIMIT_NOFILE)",
-		getrlimit(RLIMIT_NOFILE, &rl) == 0 ? (long long)rl.rlim_cur
-						   : -1,
-		"fds", "ulimit -n"};
+	out[0] = (struct ipcx_limit){"open files per process (RLIMIT_NOFILE)",
+				     getrlimit(RLIMIT_NOFILE, &rl) == 0
+					     ? (long long)rl.rlim_cur
+					     : -1,
+				     "fds", "ulimit -n"};
 	return 1;
 }
 
@@ -63,8 +63,8 @@ size_t ipcx__limits_sockbuf(struct ipcx_limit *out, size_t max)
 	size_t n = 0;
 
 	for (size_t i = 0; i < IPCX__ARRAY_SIZE(names) && n < max; i++)
-		out[n++] = (struct ipcx_limit){
-			names[i][0], ipcx__read_proc(names[i][1], 0), "bytes",
-			names[i][1]};
+		out[n++] = (struct ipcx_limit){names[i][0],
+					       ipcx__read_proc(names[i][1], 0),
+					       "bytes", names[i][1]};
 	return n;
 }

@@ -45,16 +45,11 @@ const struct ipcx_facility *ipcx_facility_at(size_t i)
 const char *ipcx_semantics_name(enum ipcx_semantics s)
 {
 	switch (s) {
-	case IPCX_BYTE_STREAM:
-		return "byte stream";
-	case IPCX_MESSAGE:
-		return "message";
-	case IPCX_SHARED_MEMORY:
-		return "shared memory";
-	case IPCX_SYNCHRONIZATION:
-		return "synchronization";
-	case IPCX_NOTIFICATION:
-		return "notification";
+	case IPCX_BYTE_STREAM: return "byte stream";
+	case IPCX_MESSAGE: return "message";
+	case IPCX_SHARED_MEMORY: return "shared memory";
+	case IPCX_SYNCHRONIZATION: return "synchronization";
+	case IPCX_NOTIFICATION: return "notification";
 	}
 	return "?";
 }

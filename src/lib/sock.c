@@ -186,8 +186,7 @@ ssize_t ipcx__sock_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 		if (w >= 0)
 			return w;
 		switch (errno) {
-		case EINTR:
-			continue;
+		case EINTR: continue;
 		case EAGAIN:
 #if EWOULDBLOCK != EAGAIN
 		case EWOULDBLOCK:
@@ -200,10 +199,11 @@ ssize_t ipcx__sock_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 				return r;
 			continue;
 		case EMSGSIZE:
-			return ipcx__fail(EMSGSIZE,
-					  "%s: a message of %zu bytes is larger "
-					  "than this socket carries",
-					  c->name, total);
+			return ipcx__fail(
+				EMSGSIZE,
+				"%s: a message of %zu bytes is larger "
+				"than this socket carries",
+				c->name, total);
 		case EPIPE:
 		case ECONNRESET:
 			return ipcx__fail(EPIPE, "%s: peer closed the channel",
@@ -213,8 +213,7 @@ ssize_t ipcx__sock_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 			return ipcx__fail(ECONNREFUSED,
 					  "%s: nobody is receiving there",
 					  c->name);
-		default:
-			return ipcx__fail(errno, "%s: send: %m", c->name);
+		default: return ipcx__fail(errno, "%s: send: %m", c->name);
 		}
 	}
 }
@@ -277,10 +276,11 @@ ssize_t ipcx__sock_recv(struct ipcx_chan *c, void *buf, size_t len,
 			if ((size_t)r > len) {
 				if (m)
 					m->size = (size_t)r;
-				return ipcx__fail(EMSGSIZE,
-						  "%s: message of %zd bytes does "
-						  "not fit a buffer of %zu",
-						  c->name, r, len);
+				return ipcx__fail(
+					EMSGSIZE,
+					"%s: message of %zd bytes does "
+					"not fit a buffer of %zu",
+					c->name, r, len);
 			}
 			flags = MSG_DONTWAIT;
 		}
@@ -315,8 +315,8 @@ ssize_t ipcx__sock_recv(struct ipcx_chan *c, void *buf, size_t len,
 			uc.uid = s->peer_uid;
 			have_cred = true;
 		}
-		if (s->allow_uid >= 0 && (!have_cred ||
-					  (long long)uc.uid != s->allow_uid))
+		if (s->allow_uid >= 0 &&
+		    (!have_cred || (long long)uc.uid != s->allow_uid))
 			return ipcx__fail(EACCES,
 					  "%s: dropped a message from pid %d, "
 					  "uid %d (allow-uid=%lld)",
@@ -410,13 +410,13 @@ int ipcx__sock_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 		return 0;
 	if (getsockname(c->rfd, (struct sockaddr *)&ss, &len) == 0 &&
 	    len > sizeof(sa_family_t))
-		s->format(c->ops->info.scheme, (struct sockaddr *)&ss, len, i->local,
-			  sizeof(i->local));
+		s->format(c->ops->info.scheme, (struct sockaddr *)&ss, len,
+			  i->local, sizeof(i->local));
 	len = sizeof(ss);
 	if (getpeername(c->rfd, (struct sockaddr *)&ss, &len) == 0 &&
 	    len > sizeof(sa_family_t))
-		s->format(c->ops->info.scheme, (struct sockaddr *)&ss, len, i->peer,
-			  sizeof(i->peer));
+		s->format(c->ops->info.scheme, (struct sockaddr *)&ss, len,
+			  i->peer, sizeof(i->peer));
 	i->peer_pid = s->peer_pid;
 	i->peer_uid = s->peer_uid;
 	return 0;

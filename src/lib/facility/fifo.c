@@ -27,8 +27,7 @@ static int fifo_open_fd(struct ipcx_chan *c, const char *path, bool reader,
 	if (!wait_less) {
 		while ((fd = open(path, of)) < 0 && errno == EINTR)
 			;
-		return fd < 0 ? ipcx__fail(errno, "%s: open: %m", c->name)
-			      : fd;
+		return fd < 0 ? ipcx__fail(errno, "%s: open: %m", c->name) : fd;
 	}
 	for (;;) {
 		fd = open(path, of | O_NONBLOCK);

@@ -259,17 +259,19 @@ static int udp_limits(struct ipcx_limit *out, size_t max)
 
 	if (n < max)
 		out[n++] = (struct ipcx_limit){"largest datagram, IPv4", 65507,
-					       "bytes", "RFC 791: 65535 less "
-						       "IP and UDP headers"};
+					       "bytes",
+					       "RFC 791: 65535 less "
+					       "IP and UDP headers"};
 	if (n < max)
 		out[n++] = (struct ipcx_limit){"largest datagram, IPv6", 65527,
-					       "bytes", "RFC 8200: 65535 less "
-						       "the UDP header"};
+					       "bytes",
+					       "RFC 8200: 65535 less "
+					       "the UDP header"};
 	return (int)(n + ipcx__limits_fd(out + n, max - n));
 }
 
-#define INET_OPTS                                                              \
-	(IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK | IPCX__OPT_LISTEN |           \
+#define INET_OPTS                                                    \
+	(IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK | IPCX__OPT_LISTEN | \
 	 IPCX__OPT_CONNECT)
 
 const struct ipcx_facility_ops ipcx__tcp_ops = {

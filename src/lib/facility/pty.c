@@ -25,8 +25,7 @@ static int pty_master(const char *name, char *slave, size_t n)
 
 	if (m < 0)
 		return ipcx__fail(errno, "%s: posix_openpt: %m", name);
-	if (grantpt(m) < 0 || unlockpt(m) < 0 ||
-	    ioctl(m, TIOCGPTN, &num) < 0) {
+	if (grantpt(m) < 0 || unlockpt(m) < 0 || ioctl(m, TIOCGPTN, &num) < 0) {
 		int r = ipcx__fail(errno, "%s: setting up the pty: %m", name);
 		close(m);
 		return r;
@@ -38,8 +37,8 @@ static int pty_master(const char *name, char *slave, size_t n)
 static struct pty *pty_new(const char *name, unsigned flags, int m,
 			   const char *slave)
 {
-	struct pty *p = ipcx__chan_new_named(sizeof(*p), &ipcx__pty_ops, name,
-					     flags);
+	struct pty *p =
+		ipcx__chan_new_named(sizeof(*p), &ipcx__pty_ops, name, flags);
 
 	if (!p)
 		return NULL;

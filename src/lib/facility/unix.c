@@ -41,9 +41,8 @@ static int unix_parse(struct ipcx__addr *a)
 	memcpy(un->sun_path, t, len);
 	if (abstract)
 		un->sun_path[0] = '\0';
-	a->u.sock.len =
-		(socklen_t)(offsetof(struct sockaddr_un, sun_path) + len +
-			    !abstract);
+	a->u.sock.len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+				    len + !abstract);
 	return 0;
 }
 
@@ -61,8 +60,8 @@ static void unix_format(const char *scheme, const struct sockaddr *sa,
 		snprintf(out, n, "%s:@%.*s", scheme, (int)plen - 1,
 			 un->sun_path + 1);
 	else
-		snprintf(out, n, "%s:%.*s", scheme, (int)strnlen(un->sun_path, plen),
-			 un->sun_path);
+		snprintf(out, n, "%s:%.*s", scheme,
+			 (int)strnlen(un->sun_path, plen), un->sun_path);
 }
 
 static int unix_resolve(struct ipcx_chan *c, const char *addr,
@@ -91,7 +90,8 @@ static void unix_setup(struct ipcx__sock *s)
 	s->format = unix_format;
 	s->resolve = unix_resolve;
 	if (s->is_message) {
-		long long wmem = ipcx__read_proc("/proc/sys/net/core/wmem_max", 0);
+		long long wmem =
+			ipcx__read_proc("/proc/sys/net/core/wmem_max", 0);
 		/* A datagram is at most the sender's SO_SNDBUF, which
 		 * setsockopt() doubles and caps at wmem_max. */
 		s->peek_below = wmem > 0 ? (size_t)wmem * 2 + 1 : SIZE_MAX;
@@ -188,18 +188,19 @@ static int unix_connect(struct ipcx__sock *s, const struct ipcx__addr *a)
 				   a->u.sock.len);
 
 	switch (-r) {
-	case 0:
-		break;
+	case 0: break;
 	case ENOENT:
-		return ipcx__fail(ENOENT, "%s: no such socket (is a receiver "
-					  "running?)",
+		return ipcx__fail(ENOENT,
+				  "%s: no such socket (is a receiver "
+				  "running?)",
 				  a->text);
 	case ECONNREFUSED:
 		return ipcx__fail(ECONNREFUSED, "%s: nobody is listening",
 				  a->text);
 	case ETIMEDOUT:
-		return ipcx__fail(ETIMEDOUT, "%s: connect timed out after %d ms",
-				  a->text, s->c.timeout_ms);
+		return ipcx__fail(ETIMEDOUT,
+				  "%s: connect timed out after %d ms", a->text,
+				  s->c.timeout_ms);
 	case EPROTOTYPE:
 		return ipcx__fail(EPROTOTYPE,
 				  "%s: the socket there is of another type",
@@ -217,8 +218,7 @@ static int unix_connect(struct ipcx__sock *s, const struct ipcx__addr *a)
 			s->peer_pid = uc.pid;
 			s->peer_uid = uc.uid;
 		}
-		if (s->allow_uid >= 0 &&
-		    (long long)s->peer_uid != s->allow_uid)
+		if (s->allow_uid >= 0 && (long long)s->peer_uid != s->allow_uid)
 			return ipcx__fail(EACCES,
 					  "%s: the listener runs as uid %u, "
 					  "not %lld (allow-uid)",
@@ -269,7 +269,8 @@ static int unix_pair_of(const struct ipcx_facility_ops *ops,
 	char name[32];
 
 	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) < 0)
-		return ipcx__fail(errno, "%s: socketpair: %m", ops->info.scheme);
+		return ipcx__fail(errno, "%s: socketpair: %m",
+				  ops->info.scheme);
 	snprintf(name, sizeof(name), "%s:(pair)", ops->info.scheme);
 	x = ipcx__sock_wrap(ops, name, 0, sv[0], type);
 	y = ipcx__sock_wrap(ops, name, 0, sv[1], type);
@@ -380,8 +381,8 @@ static int unix_dgram_limits(struct ipcx_limit *out, size_t max)
 	return (int)(n + ipcx__limits_fd(out + n, max - n));
 }
 
-#define UNIX_OPTS                                                              \
-	(IPCX__OPT_COMMON | IPCX__OPT_LISTEN | IPCX__OPT_CONNECT |             \
+#define UNIX_OPTS                                                  \
+	(IPCX__OPT_COMMON | IPCX__OPT_LISTEN | IPCX__OPT_CONNECT | \
 	 IPCX__OPT_ALLOW_UID)
 
 const struct ipcx_facility_ops ipcx__unix_ops = {

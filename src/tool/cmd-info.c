@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/* ipcx info: the comparison table of facilities and this system's limits. */
+#include "tool.h"
+
+#include <getopt.h>
+#include <libsmartcols.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"Usage: ipcx info [OPTIONS] [SCHEME...]\n"
+	"\n"
+	"Show every facility (or the SCHEMEs named) side by side: what it\n"
+	"carries, what names it, its handle, whether it crosses machines,\n"
+	"its standard, and this system's live limits for it.\n"
+	"\n"
+	"Options:\n"
+	"  -l, --limits        show the limits table only\n"
+	"  -J, --json          JSON output\n"
+	"  -o, --output COLS   columns to show, comma-separated\n"
+	"  -n, --noheadings    do not print headings\n"
+	"  -r, --raw           raw output (no alignment)\n"
+	"  -h, --help          show this help\n"
+	"\n"
+	"Facility columns:\n"
+	"  SCHEME     address scheme\n"
+	"  FACILITY   what it is\n"
+	"  SEMANTICS  byte stream or message (...)\n"
+	"  NAME       what identifies an object (the address TARGET)\n"
+	"  HANDLE     what a program holds\n"
+	"  NETWORK    crosses machines\n"
+	"  POLL       ipcx_fd() can be polled\n"
+	"  PAIR       ipcx_pair() works\n"
+	"  STANDARD   where it comes from\n"
+	"\n"
+	"Limit columns (-l):\n"
+	"  SCHEME, LIMIT, VALUE, UNIT, SOURCE (where it is read or changed)\n";
+
+static const struct option longopts[] = {
+	{"limits", no_argument, NULL, 'l'},
+	{"json", no_argument, NULL, 'J'},
+	{"output", required_argument, NULL, 'o'},
+	{"noheadings", no_argument, NULL, 'n'},
+	{"raw", no_argument, NULL, 'r'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+enum field {
+	F_SCHEME,
+	F_TITLE,
+	F_SEMANTICS,
+	F_NAME,
+	F_HANDLE,
+	F_NETWORK,
+	F_POLL,
+	F_PAIR,
+	F_STANDARD,
+	F_LIMIT,
+	F_VALUE,
+	F_UNIT,
+	F_SOURCE,
+};
+
+struct coldesc {
+	const char *name;
+	enum field field;
+	double whint;
+	int flags;
+	int json;
+};
+
+static const struct coldesc fac_cols[] = {
+	{"SCHEME", F_SCHEME, 0.1, 0, SCOLS_JSON_STRING},
+	{"FACILITY", F_TITLE, 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
+	{"SEMANTICS", F_SEMANTICS, 0.1, 0, SCOLS_JSON_STRING},
+	{"NAME", F_NAME, 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
+	{"HANDLE", F_HANDLE, 0.05, 0, SCOLS_JSON_STRING},
+	{"NETWORK", F_NETWORK, 0.05, 0, SCOLS_JSON_BOOLEAN},
+	{"POLL", F_POLL, 0.05, 0, SCOLS_JSON_BOOLEAN},
+	{"PAIR", F_PAIR, 0.05, 0, SCOLS_JSON_BOOLEAN},
+	{"STANDARD", F_STANDARD, 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
+};
+
+static const struct coldesc lim_cols[] = {
+	{"SCHEME", F_SCHEME, 0.1, 0, SCOLS_JSON_STRING},
+	{"LIMIT", F_LIMIT, 0.3, 0, SCOLS_JSON_STRING},
+	{"VALUE", F_VALUE, 0.1, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER},
+	{"UNIT", F_UNIT, 0.05, 0, SCOLS_JSON_STRING},
+	{"SOURCE", F_SOURCE, 0.3, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
+};
+
+struct opts {
+	bool json, noheadings, raw;
+	const char *output;
+};
+
+/* libsmartcols prints "yes" as JSON true and "no" as false. */
+static const char *yesno(bool b)
+{
+	return b ? "yes" : "no";
+}
+
+/* Makes a table with the columns of DESC that OUTPUT selects (all when
+ * NULL); SEL receives their fields.  Returns the count, or -1. */
+static int make_columns(struct libscols_table *tb, const struct coldesc *desc,
+			size_t ndesc, const char *output, enum field *sel,
+			const struct command *cmd)
+{
+	int n = 0;
+
+	if (!output) {
+		for (size_t i = 0; i < ndesc; i++) {
+			struct libscols_column *cl = scols_table_new_column(
+				tb, desc[i].name, desc[i].whint, desc[i].flags);
+			if (!cl)
+				return -1;
+			scols_column_set_json_type(cl, desc[i].json);
+			sel[n++] = desc[i].field;
+		}
+		return n;
+	}
+	char *list = strdup(output), *save = NULL;
+	for (char *t = strtok_r(list, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		size_t i;
+		for (i = 0; i < ndesc; i++)
+			if (!strcasecmp(t, desc[i].name))
+				break;
+		if (i == ndesc) {
+			tool_usage(cmd, "unknown column '%s'", t);
+			free(list);
+			return -1;
+		}
+		struct libscols_column *cl = scols_table_new_column(
+			tb, desc[i].name, desc[i].whint, desc[i].flags);
+		scols_column_set_json_type(cl, desc[i].json);
+		sel[n++] = desc[i].field;
+	}
+	free(list);
+	return n;
+}
+
+static struct libscols_table *new_table(const struct opts *o, const char *name)
+{
+	struct libscols_table *tb = scols_new_table();
+
+	if (!tb)
+		return NULL;
+	scols_table_set_name(tb, name);
+	scols_table_enable_json(tb, o->json);
+	scols_table_enable_noheadings(tb, o->noheadings);
+	scols_table_enable_raw(tb, o->raw);
+	return tb;
+}
+
+static void fill_facility(struct libscols_line *ln, const enum field *sel,
+			  int n, const struct ipcx_facility *f)
+{
+	for (int i = 0; i < n; i++) {
+		const char *v = NULL;
+		switch (sel[i]) {
+		case F_SCHEME: v = f->scheme; break;
+		case F_TITLE: v = f->title; break;
+		case F_SEMANTICS: v = ipcx_semantics_name(f->semantics); break;
+		case F_NAME: v = f->name; break;
+		case F_HANDLE: v = f->handle; break;
+		case F_NETWORK: v = yesno(f->caps & IPCX_CAP_NETWORK); break;
+		case F_POLL: v = yesno(f->caps & IPCX_CAP_POLL); break;
+		case F_PAIR: v = yesno(f->caps & IPCX_CAP_PAIR); break;
+		case F_STANDARD: v = f->standard; break;
+		default: break;
+		}
+		if (v)
+			scols_line_set_data(ln, (size_t)i, v);
+	}
+}
+
+static void fill_limit(struct libscols_line *ln, const enum field *sel, int n,
+		       const struct ipcx_facility *f,
+		       const struct ipcx_limit *l, bool json)
+{
+	char num[32];
+
+	if (l->value < 0)
+		snprintf(num, sizeof(num), json ? "null" : "?");
+	else
+		snprintf(num, sizeof(num), "%lld", l->value);
+	for (int i = 0; i < n; i++) {
+		const char *v = NULL;
+		switch (sel[i]) {
+		case F_SCHEME: v = f->scheme; break;
+		case F_LIMIT: v = l->name; break;
+		case F_VALUE: v = num; break;
+		case F_UNIT: v = l->unit; break;
+		case F_SOURCE: v = l->source; break;
+		default: break;
+		}
+		if (v)
+			scols_line_set_data(ln, (size_t)i, v);
+	}
+}
+
+/* Prints TB; in JSON mode collects the body for one combined object. */
+static int emit(struct libscols_table *tb, const struct opts *o, bool *first,
+		bool last)
+{
+	char *s = NULL;
+
+	if (!o->json) {
+		if (!*first)
+			putchar('\n');
+		*first = false;
+		return scols_print_table(tb);
+	}
+	/* libsmartcols prints {"name": [...]} per table: join the bodies
+	 * into one object so that the output stays one JSON document. */
+	if (scols_print_table_to_string(tb, &s) < 0 || !s)
+		return -1;
+	char *open = strchr(s, '{'), *close = strrchr(s, '}');
+	if (open && close && close > open) {
+		*close = '\0';
+		printf("%s%s", *first ? "{" : ",", open + 1);
+		*first = false;
+		if (last)
+			printf("}\n");
+	}
+	free(s);
+	return 0;
+}
+
+static int run(int argc, char **argv)
+{
+	const struct ipcx_facility *sel_fac[64];
+	struct opts o = {0};
+	bool limits_only = false, first = true;
+	enum field fsel[16], lsel[16];
+	size_t nfac = 0;
+	int opt, nf = 0, nl = 0, st = EXIT_FAIL;
+
+	while ((opt = getopt_long(argc, argv, "lJo:nrh", longopts, NULL)) !=
+	       -1) {
+		switch (opt) {
+		case 'l': limits_only = true; break;
+		case 'J': o.json = true; break;
+		case 'o': o.output = optarg; break;
+		case 'n': o.noheadings = true; break;
+		case 'r': o.raw = true; break;
+		case 'h': tool_help(&cmd_info, stdout); return EXIT_OK;
+		default: return tool_usage(&cmd_info, "bad option");
+		}
+	}
+	if (optind < argc) {
+		for (int i = optind; i < argc && nfac < 64; i++) {
+			const struct ipcx_facility *f =
+				ipcx_facility_find(argv[i]);
+			if (!f)
+				return tool_usage(&cmd_info,
+						  "unknown scheme '%s'",
+						  argv[i]);
+			sel_fac[nfac++] = f;
+		}
+	} else {
+		for (size_t i = 0; nfac < 64 && ipcx_facility_at(i); i++)
+			sel_fac[nfac++] = ipcx_facility_at(i);
+	}
+
+	struct libscols_table *ft = NULL, *lt = NULL;
+	if (!limits_only) {
+		ft = new_table(&o, "facilities");
+		nf = ft ? make_columns(ft, fac_cols, 9, o.output, fsel,
+				       &cmd_info)
+			: -1;
+		if (nf < 0) {
+			st = EXIT_USAGE;
+			goto out;
+		}
+		for (size_t i = 0; i < nfac; i++)
+			fill_facility(scols_table_new_line(ft, NULL), fsel, nf,
+				      sel_fac[i]);
+	}
+	lt = new_table(&o, "limits");
+	nl = lt ? make_columns(lt, lim_cols, 5, limits_only ? o.output : NULL,
+			       lsel, &cmd_info)
+		: -1;
+	if (nl < 0) {
+		st = EXIT_USAGE;
+		goto out;
+	}
+	for (size_t i = 0; i < nfac; i++) {
+		struct ipcx_limit lim[32];
+		int n = ipcx_facility_limits(sel_fac[i], lim, 32);
+		for (int j = 0; j < n; j++)
+			fill_limit(scols_table_new_line(lt, NULL), lsel, nl,
+				   sel_fac[i], &lim[j], o.json);
+	}
+	if (ft && emit(ft, &o, &first, false) < 0)
+		goto out;
+	if (emit(lt, &o, &first, true) < 0)
+		goto out;
+	st = EXIT_OK;
+out:
+	scols_unref_table(ft);
+	scols_unref_table(lt);
+	return st;
+}
+
+const struct command cmd_info = {
+	.name = "info",
+	.fn = run,
+	.min_args = 0,
+	.max_args = -1,
+	.summary = "the facilities side by side, with this system's limits",
+	.usage = usage,
+};

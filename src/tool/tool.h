@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared pieces of the ipcx command: the command table and helpers. */
+#ifndef IPCX_TOOL_H
+#define IPCX_TOOL_H
+
+#include <ipcx.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit statuses of DESIGN.md section 4. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_TIMEOUT = 3 };
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	int min_args, max_args; /* positional arguments; -1: no maximum */
+	const char *summary;
+	const char *usage; /* the whole --help text */
+};
+
+extern const struct command cmd_info, cmd_send, cmd_recv, cmd_relay;
+
+/* Prints CMD's help to F. */
+void tool_help(const struct command *cmd, FILE *f);
+
+/* Checks the count of positional arguments; prints usage on error. */
+bool tool_args_ok(const struct command *cmd, int n);
+
+/* A usage error: one line on stderr, returns EXIT_USAGE. */
+int tool_usage(const struct command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* A runtime failure ERR about ADDR: prints the library's detail. */
+int tool_fail(int err, const char *addr);
+
+/* Options shared by send/recv/relay that mirror address options. */
+struct addr_flags {
+	const char *timeout, *mode, *type, *prio;
+	bool create, nonblock;
+};
+
+/* Builds the defaults string for ipcx_open_with() from F. */
+void tool_defaults(const struct addr_flags *f, char *out, size_t n);
+
+/*
+ * Opens ADDR: checks it first (a malformed address is EXIT_USAGE), then
+ * opens and, when it listens, accepts one connection.  Returns an exit
+ * status; *OUT is set on EXIT_OK.  LISTENER, when not NULL, receives a
+ * listening channel instead of accepting (recv -k accepts in a loop).
+ */
+int tool_open(const struct command *cmd, const char *addr, const char *defaults,
+	      unsigned flags, struct ipcx_chan **out,
+	      struct ipcx_chan **listener);
+
+/* Channels whose names must go when a signal ends the tool. */
+void tool_track(struct ipcx_chan *c);
+void tool_untrack(struct ipcx_chan *c);
+void tool_signals(void);
+
+/* Writes all of BUF to fd 1; false on failure (stdout gone). */
+bool tool_write_out(const void *buf, size_t len);
+
+/* Whether BUF is valid UTF-8 (then it can be a JSON string). */
+bool tool_utf8_valid(const unsigned char *buf, size_t len);
+/* Writes valid UTF-8 BUF as a JSON string, or any BUF as base64 text. */
+void tool_json_string(FILE *f, const unsigned char *buf, size_t len);
+void tool_json_base64(FILE *f, const unsigned char *buf, size_t len);
+
+/* Whether ipcx_recv() returning 0 on C means end of stream. */
+bool tool_zero_is_eof(const struct ipcx_chan *c);
+/* Whether C carries a byte stream without message boundaries. */
+bool tool_is_raw_stream(const struct ipcx_chan *c);
+
+#endif

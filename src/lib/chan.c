@@ -185,6 +185,11 @@ ssize_t ipcx_send(struct ipcx_chan *c, const void *buf, size_t len,
 				  "%s: an earlier send stopped in the middle "
 				  "of a message; the stream is out of step",
 				  c->name);
+	if (len == 0)
+		return ipcx__fail(EINVAL,
+				  "%s: an empty framed message would read as "
+				  "end of stream",
+				  c->name);
 	if (len > UINT32_MAX)
 		return ipcx__fail(EMSGSIZE,
 				  "%s: %zu bytes do not fit framing=length's "

@@ -119,6 +119,7 @@ int ipcx__sock_accept(struct ipcx_chan *lc, struct ipcx_chan **out)
 	s->format = l->format;
 	s->resolve = l->resolve;
 	s->allow_uid = l->allow_uid;
+	s->peek_below = l->peek_below;
 	s->connected = true;
 	peer_creds(s);
 	if (s->allow_uid >= 0 && (long long)s->peer_uid != s->allow_uid) {

@@ -1,25 +1,103 @@
 /* SPDX-License-Identifier: MIT */
-/* Pipes: the conformance suite over ipcx_pair("unix-dgram"), and pipe quirks. */
+/* UNIX datagram sockets: the conformance suite, and datagram quirks. */
 #include "conformance.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <string.h>
+
+static void dgram_setup(struct fx *f, const char *opts)
+{
+	conf_scratch(f->path, sizeof(f->path), ".dgram");
+	snprintf(f->addr, sizeof(f->addr), "unix-dgram:%s", f->path);
+	conf_listen_setup(f, opts);
+}
+
+static void dgram_teardown(struct fx *f)
+{
+	unlink(f->path);
+}
 
 static const struct fixture fix = {
 	.scheme = "unix-dgram",
-	.coalesce = true,
-	.large = 64u << 20,
-	.setup = conf_pair_setup,
-	.end_a = conf_pair_a,
-	.end_b = conf_pair_b,
-	.teardown = conf_pair_teardown,
+	.setup = dgram_setup,
+	.end_a = conf_listen_a,
+	.end_b = conf_listen_b,
+	.teardown = dgram_teardown,
 };
+
+static void t_sender_metadata(void **state)
+{
+	struct ipcx_chan *r, *s, *s2;
+	char path[128], addr[160], buf[16];
+	struct ipcx_meta m;
+
+	(void)state;
+	conf_scratch(path, sizeof(path), ".dgram");
+	snprintf(addr, sizeof(addr), "unix-dgram:%s", path);
+	/* Nobody has sent yet: a reply has nowhere to go. */
+	assert_int_equal(ipcx_open(addr, IPCX_LISTEN, &r), 0);
+	assert_int_equal(ipcx_send(r, "x", 1, NULL), -EDESTADDRREQ);
+	assert_int_equal(ipcx_open(addr, IPCX_CONNECT, &s), 0);
+	assert_int_equal(ipcx_open(addr, IPCX_CONNECT, &s2), 0);
+	assert_int_equal(ipcx_send(s, "", 0, NULL), 0); /* empty is a message */
+	assert_int_equal(ipcx_send(s2, "two", 3, NULL), 3);
+	assert_int_equal(ipcx_recv(r, buf, sizeof(buf), &m), 0);
+	assert_int_equal(m.size, 0);
+	assert_true(m.valid & IPCX_META_PID);
+	assert_int_equal(m.pid, getpid());
+	assert_true(m.valid & IPCX_META_PEER);
+	assert_non_null(strstr(m.peer, "unix-dgram:@"));
+	assert_int_equal(ipcx_recv(r, buf, sizeof(buf), &m), 3);
+	/* A reply goes to the last sender, or wherever META says. */
+	assert_int_equal(ipcx_send(r, "back", 4, NULL), 4);
+	assert_int_equal(ipcx_recv(s2, buf, sizeof(buf), NULL), 4);
+	struct ipcx_meta to = {0};
+	struct ipcx_chan_info si;
+	ipcx_chan_get(s, &si);
+	snprintf(to.peer, sizeof(to.peer), "%s", si.local);
+	assert_int_equal(ipcx_send(r, "you", 3, &to), 3);
+	assert_int_equal(ipcx_recv(s, buf, sizeof(buf), NULL), 3);
+	assert_memory_equal(buf, "you", 3);
+	ipcx_close(s);
+	ipcx_close(s2);
+	ipcx_close(r);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+static void t_too_big(void **state)
+{
+	struct ipcx_chan *a, *b;
+	static char big[1 << 20];
+
+	(void)state;
+	assert_int_equal(ipcx_pair("unix-dgram", &a, &b), 0);
+	assert_int_equal(ipcx_send(a, big, sizeof(big), NULL), -EMSGSIZE);
+	assert_non_null(strstr(ipcx_error_detail(), "1048576 bytes"));
+	ipcx_close(a);
+	ipcx_close(b);
+}
+
+static void t_refused(void **state)
+{
+	char path[128], addr[160];
+	struct ipcx_chan *r, *s;
+
+	(void)state;
+	conf_scratch(path, sizeof(path), ".dgram");
+	snprintf(addr, sizeof(addr), "unix-dgram:%s", path);
+	assert_int_equal(ipcx_open(addr, IPCX_LISTEN, &r), 0);
+	assert_int_equal(ipcx_open(addr, IPCX_CONNECT, &s), 0);
+	ipcx_close(r);
+	assert_int_equal(ipcx_send(s, "x", 1, NULL), -ECONNREFUSED);
+	ipcx_close(s);
+}
 
 int main(void)
 {
 	const struct CMUnitTest quirks[] = {
-		cmocka_unit_test(t_placeholder_never),
+		cmocka_unit_test(t_sender_metadata),
+		cmocka_unit_test(t_too_big),
+		cmocka_unit_test(t_refused),
 	};
 
 	return conf_run(&fix, quirks, sizeof(quirks) / sizeof(*quirks));

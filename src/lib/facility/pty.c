@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 struct pty {
 	struct ipcx_chan c;
+	bool master;
 	pid_t pid; /* the command on the slave, or -1 */
 	char slave[64];
 };
@@ -43,6 +45,7 @@ static struct pty *pty_new(const char *name, unsigned flags, int m,
 	if (!p)
 		return NULL;
 	p->c.rfd = p->c.wfd = m;
+	p->master = true;
 	p->pid = -1;
 	snprintf(p->slave, sizeof(p->slave), "%s", slave);
 	return p;
@@ -125,6 +128,8 @@ static int pty_pair(struct ipcx_chan **a, struct ipcx_chan **b)
 	}
 	x = pty_new("pty:", 0, m, slave);
 	y = pty_new(slave, 0, s, slave);
+	if (y)
+		y->master = false;
 	if (!x || !y) {
 		ipcx__chan_free(x ? &x->c : NULL);
 		ipcx__chan_free(y ? &y->c : NULL);
@@ -145,6 +150,29 @@ static ssize_t pty_recv(struct ipcx_chan *c, void *buf, size_t len,
 	/* Linux's master reads EIO once every slave fd is closed: that is
 	 * the end of the stream (what was written before is still read). */
 	return r == -EIO ? 0 : r;
+}
+
+static ssize_t pty_send(struct ipcx_chan *c, const struct iovec *iov, int n,
+			const struct ipcx_meta *m)
+{
+	struct pollfd pf = {.fd = c->wfd, .events = POLLOUT};
+	ssize_t r;
+
+	/*
+	 * A master accepts writes even when every slave fd is closed (they
+	 * go nowhere).  poll() says POLLHUP then, and only then: a slave
+	 * that was never opened does not count as gone.
+	 */
+	if (((struct pty *)c)->master && poll(&pf, 1, 0) == 1 &&
+	    (pf.revents & POLLHUP))
+		return ipcx__fail(EPIPE,
+				  "%s: the terminal's other side is closed",
+				  c->name);
+	r = ipcx__fd_send(c, iov, n, m);
+	if (r == -EIO) /* a slave whose master is gone */
+		return ipcx__fail(EPIPE, "%s: the master side is closed",
+				  c->name);
+	return r;
 }
 
 static int pty_close(struct ipcx_chan *c)
@@ -200,7 +228,7 @@ const struct ipcx_facility_ops ipcx__pty_ops = {
 	.no_options = true,
 	.open = pty_open,
 	.pair = pty_pair,
-	.send = ipcx__fd_send,
+	.send = pty_send,
 	.recv = pty_recv,
 	.close = pty_close,
 	.limits = pty_limits,

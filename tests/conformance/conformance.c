@@ -125,7 +125,8 @@ struct ipcx_chan *conf_listen_a(struct fx *f)
 	int r;
 	while ((r = ipcx_accept(f->listener, &c)) == -EAGAIN) {
 		/* nonblock=1 listener: wait for the child's connect. */
-		struct pollfd p = {.fd = ipcx_fd(f->listener), .events = POLLIN};
+		struct pollfd p = {.fd = ipcx_fd(f->listener),
+				   .events = POLLIN};
 		assert_int_equal(poll(&p, 1, 5000), 1);
 	}
 	assert_int_equal(r, 0);
@@ -605,9 +606,8 @@ int conf_run(const struct fixture *fix, const struct CMUnitTest *extra,
 
 	g_fix = fix;
 	snprintf(name, sizeof(name), "conformance: %s", fix->scheme);
-	r = _cmocka_run_group_tests(name, generic,
-				    sizeof(generic) / sizeof(*generic), NULL,
-				    NULL);
+	r = _cmocka_run_group_tests(
+		name, generic, sizeof(generic) / sizeof(*generic), NULL, NULL);
 	if (extra && nextra) {
 		snprintf(name, sizeof(name), "%s quirks", fix->scheme);
 		r |= _cmocka_run_group_tests(name, extra, nextra, NULL, NULL);

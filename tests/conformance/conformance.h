@@ -14,14 +14,14 @@
 #include <cmocka.h>
 
 /* Checks in a forked child: cmocka's asserts only work in the parent. */
-#define CHILD_CHECK(cond)                                                      \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "child: %s:%d: %s failed (%s)\n",      \
-				__FILE__, __LINE__, #cond,                     \
-				ipcx_error_detail());                          \
-			_exit(1);                                              \
-		}                                                              \
+#define CHILD_CHECK(cond)                                                 \
+	do {                                                              \
+		if (!(cond)) {                                            \
+			fprintf(stderr, "child: %s:%d: %s failed (%s)\n", \
+				__FILE__, __LINE__, #cond,                \
+				ipcx_error_detail());                     \
+			_exit(1);                                         \
+		}                                                         \
 	} while (0)
 
 struct fx;
@@ -47,8 +47,8 @@ struct fixture {
 struct fx {
 	const struct fixture *fix;
 	char opts[64];
-	char path[128];  /* a scratch pathname, unique per test */
-	char addr[300];  /* the address the child connects to */
+	char path[128]; /* a scratch pathname, unique per test */
+	char addr[300]; /* the address the child connects to */
 	struct ipcx_chan *pa, *pb, *listener;
 	void *extra;
 };

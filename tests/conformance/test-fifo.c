@@ -107,8 +107,7 @@ static void t_refuses(void **state)
 	fputs("keep me", fp);
 	fclose(fp);
 	snprintf(addr, sizeof(addr), "fifo:%s?nonblock=1", path);
-	assert_int_equal(ipcx_open(addr, IPCX_RECV | IPCX_CREATE, &c),
-			 -EINVAL);
+	assert_int_equal(ipcx_open(addr, IPCX_RECV | IPCX_CREATE, &c), -EINVAL);
 	assert_non_null(strstr(ipcx_error_detail(), "not a FIFO"));
 	assert_int_equal(ipcx_unlink(addr), -EINVAL);
 	/* A symlink where we would create: refused, not followed. */

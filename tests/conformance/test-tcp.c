@@ -61,9 +61,9 @@ static void t_refused_and_in_use(void **state)
 	assert_int_equal(ipcx_open(addr, IPCX_CONNECT, &c), -ECONNREFUSED);
 	assert_non_null(strstr(ipcx_error_detail(), addr));
 	assert_int_equal(ipcx_open("tcp::80", IPCX_CONNECT, &c), -EINVAL);
-	assert_int_equal(ipcx_open("tcp:no-such-host.invalid:80", IPCX_CONNECT,
-				   &c),
-			 -EADDRNOTAVAIL);
+	assert_int_equal(
+		ipcx_open("tcp:no-such-host.invalid:80", IPCX_CONNECT, &c),
+		-EADDRNOTAVAIL);
 	assert_non_null(strstr(ipcx_error_detail(), "cannot resolve"));
 }
 

@@ -58,9 +58,9 @@ static void t_bad_addresses(void **state)
 	assert_int_equal(ipcx_open("udp:[::1:53", IPCX_CONNECT, &c), -EINVAL);
 	assert_int_equal(ipcx_open("udp:1.2.3.4:99999", IPCX_CONNECT, &c),
 			 -EINVAL);
-	assert_int_equal(ipcx_open("udp:1.2.3.4:53?framing=length",
-				   IPCX_CONNECT, &c),
-			 -EINVAL);
+	assert_int_equal(
+		ipcx_open("udp:1.2.3.4:53?framing=length", IPCX_CONNECT, &c),
+		-EINVAL);
 	assert_non_null(strstr(ipcx_error_detail(), "does not apply to udp"));
 }
 

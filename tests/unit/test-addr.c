@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/* The address parser: good addresses decode, bad ones say what is wrong. */
+#include "internal.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/un.h>
+
+#include <cmocka.h>
+
+static void parse_ok(const char *text, struct ipcx__addr *a)
+{
+	int r = ipcx__addr_parse(text, NULL, false, a);
+
+	if (r != 0)
+		fail_msg("'%s' did not parse: %s", text, ipcx_error_detail());
+}
+
+/* TEXT fails with -EINVAL and a detail containing WANT. */
+static void parse_bad(const char *text, const char *want)
+{
+	struct ipcx__addr a;
+	int r = ipcx__addr_parse(text, NULL, false, &a);
+
+	if (r != -EINVAL)
+		fail_msg("'%s' gave %d, not -EINVAL", text, r);
+	if (!strstr(ipcx_error_detail(), want))
+		fail_msg("'%s': detail '%s' lacks '%s'", text,
+			 ipcx_error_detail(), want);
+}
+
+static void t_schemes_and_targets(void **state)
+{
+	struct ipcx__addr a;
+
+	(void)state;
+	parse_ok("fifo:/tmp/x", &a);
+	assert_string_equal(a.ops->info.scheme, "fifo");
+	assert_string_equal(a.target, "/tmp/x");
+	assert_int_equal(a.opt.create, IPCX__UNSET);
+	ipcx__addr_release(&a);
+
+	parse_ok("unix:@abstract", &a);
+	struct sockaddr_un *un = (struct sockaddr_un *)&a.u.sock.ss;
+	assert_int_equal(un->sun_path[0], '\0');
+	assert_memory_equal(un->sun_path + 1, "abstract", 8);
+	assert_int_equal(a.u.sock.len,
+			 offsetof(struct sockaddr_un, sun_path) + 9);
+	ipcx__addr_release(&a);
+
+	parse_ok("unix-seqpacket:/run/x.sock", &a);
+	un = (struct sockaddr_un *)&a.u.sock.ss;
+	assert_string_equal(un->sun_path, "/run/x.sock");
+	ipcx__addr_release(&a);
+
+	parse_ok("tcp:[::1]:8080", &a);
+	assert_string_equal(a.u.inet.host, "::1");
+	assert_string_equal(a.u.inet.port, "8080");
+	ipcx__addr_release(&a);
+
+	parse_ok("udp:localhost:domain", &a);
+	assert_string_equal(a.u.inet.host, "localhost");
+	assert_string_equal(a.u.inet.port, "domain");
+	ipcx__addr_release(&a);
+
+	parse_ok("tcp::9000", &a);
+	assert_string_equal(a.u.inet.host, "");
+	ipcx__addr_release(&a);
+
+	parse_ok("tcp:*:9000", &a);
+	assert_string_equal(a.u.inet.host, "");
+	ipcx__addr_release(&a);
+
+	/* exec: keeps everything, options syntax included. */
+	parse_ok("exec:grep -c 'a?b&c=d'", &a);
+	assert_string_equal(a.target, "grep -c 'a?b&c=d'");
+	ipcx__addr_release(&a);
+
+	parse_ok("pty:", &a);
+	assert_string_equal(a.target, "");
+	ipcx__addr_release(&a);
+
+	parse_ok("stdio:", &a);
+	ipcx__addr_release(&a);
+}
+
+static void t_options(void **state)
+{
+	struct ipcx__addr a;
+
+	(void)state;
+	parse_ok("fifo:/tmp/x?create=1&excl=yes&mode=0640&timeout=2s&"
+		 "nonblock=false&framing=length",
+		 &a);
+	assert_int_equal(a.opt.create, 1);
+	assert_int_equal(a.opt.excl, 1);
+	assert_int_equal(a.opt.mode, 0640);
+	assert_int_equal(a.opt.timeout, 2000);
+	assert_int_equal(a.opt.nonblock, 0);
+	assert_int_equal(a.opt.framing, 1);
+	assert_int_equal(ipcx__addr_flags(&a, IPCX_NONBLOCK) &
+				 (IPCX_CREATE | IPCX_EXCL | IPCX_NONBLOCK),
+			 IPCX_CREATE | IPCX_EXCL);
+	ipcx__addr_release(&a);
+
+	parse_ok("unix:/x?allow-uid=root&listen", &a);
+	assert_int_equal(a.opt.allow_uid, 0);
+	assert_int_equal(a.opt.listen, 1);
+	assert_int_equal(ipcx__addr_flags(&a, IPCX_CONNECT) &
+				 (IPCX_LISTEN | IPCX_CONNECT),
+			 IPCX_LISTEN);
+	ipcx__addr_release(&a);
+
+	parse_ok("unix:/x?allow-uid=1000&timeout=250ms", &a);
+	assert_int_equal(a.opt.allow_uid, 1000);
+	assert_int_equal(a.opt.timeout, 250);
+	ipcx__addr_release(&a);
+
+	/* Percent escapes in targets and values. */
+	parse_ok("fifo:/tmp/a%3Fb%20c", &a);
+	assert_string_equal(a.target, "/tmp/a?b c");
+	ipcx__addr_release(&a);
+}
+
+static void t_defaults(void **state)
+{
+	struct ipcx__addr a;
+
+	(void)state;
+	/* Defaults fill in; the address wins where it speaks. */
+	assert_int_equal(ipcx__addr_parse("fifo:/x?timeout=5",
+					  "timeout=9&"
+					  "create=1",
+					  false, &a),
+			 0);
+	assert_int_equal(a.opt.timeout, 5);
+	assert_int_equal(a.opt.create, 1);
+	ipcx__addr_release(&a);
+	/* ...and reach schemes that take no options in the address. */
+	assert_int_equal(ipcx__addr_parse("exec:cat", "timeout=7", false, &a),
+			 0);
+	assert_int_equal(a.opt.timeout, 7);
+	ipcx__addr_release(&a);
+	assert_int_equal(ipcx__addr_parse("exec:cat", "mode=0600", false, &a),
+			 -EINVAL);
+	assert_non_null(strstr(ipcx_error_detail(), "does not apply to exec"));
+	assert_int_equal(ipcx_addr_check("tcp:h:1", "type=2"), -EINVAL);
+}
+
+static void t_pair_specs(void **state)
+{
+	struct ipcx__addr a;
+
+	(void)state;
+	assert_int_equal(ipcx__addr_parse("unix", NULL, true, &a), 0);
+	ipcx__addr_release(&a);
+	assert_int_equal(
+		ipcx__addr_parse("unix:?framing=length", NULL, true, &a), 0);
+	assert_int_equal(a.opt.framing, 1);
+	ipcx__addr_release(&a);
+	assert_int_equal(ipcx__addr_parse("unix:/x", NULL, true, &a), -EINVAL);
+}
+
+static void t_bad(void **state)
+{
+	(void)state;
+	parse_bad(NULL, "no address");
+	parse_bad("", "no scheme");
+	parse_bad("/tmp/x", "no scheme");
+	parse_bad(":x", "empty scheme");
+	parse_bad("posixshm:/x?sise=1", "unknown scheme 'posixshm'");
+	parse_bad("fifo:/x?sise=1",
+		  "unknown option 'sise' in 'fifo:/x?sise=1'");
+	parse_bad("fifo:/x?mode=999", "octal");
+	parse_bad("fifo:/x?mode=", "empty value");
+	parse_bad("fifo:/x?mode", "needs a value");
+	parse_bad("fifo:/x?create=maybe", "wants 0 or 1");
+	parse_bad("fifo:/x?create=1&create=0", "given twice");
+	parse_bad("fifo:/x?timeout=-1", "milliseconds");
+	parse_bad("fifo:/x?timeout=10m", "milliseconds");
+	parse_bad("fifo:/x?timeout=99999999999", "milliseconds");
+	parse_bad("fifo:/x?framing=lines", "'none' or 'length'");
+	parse_bad("fifo:/x?create=0&excl=1", "excl=1 needs create");
+	parse_bad("fifo:/x?&", "empty option name");
+	parse_bad("fifo:", "names no path");
+	parse_bad("fifo:/a%zz", "bad escape");
+	parse_bad("fifo:/a%00b", "bad escape");
+	parse_bad("fifo:/a%4", "bad escape");
+	parse_bad("unix:/x?listen=1&connect=1", "contradict");
+	parse_bad("unix:/x?allow-uid=no-such-user-ipcx", "allow-uid");
+	parse_bad("unix:", "names no socket");
+	parse_bad("unix:@", "names no socket");
+	parse_bad("unix-dgram:/x?framing=length", "does not apply");
+	parse_bad("tcp:127.0.0.1", "HOST:PORT");
+	parse_bad("tcp:[::1]8080", "missing ':PORT'");
+	parse_bad("tcp:[::1:8080", "missing ']'");
+	parse_bad("tcp:[]:80", "empty IPv6");
+	parse_bad("tcp:::1:80", "brackets");
+	parse_bad("tcp:host:", "missing port");
+	parse_bad("tcp:host:70000", "out of range");
+	parse_bad("tcp:host:a/b", "bad port");
+	parse_bad("udp:host:1?mode=0600", "does not apply to udp");
+	parse_bad("exec:", "no command");
+	parse_bad("stdio:x", "takes no target");
+	parse_bad("pipe:?mode=0600", "does not apply to pipe");
+
+	char big[300];
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "unix:/", 6);
+	big[sizeof(big) - 1] = '\0';
+	parse_bad(big, "too long");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_schemes_and_targets),
+		cmocka_unit_test(t_options),
+		cmocka_unit_test(t_defaults),
+		cmocka_unit_test(t_pair_specs),
+		cmocka_unit_test(t_bad),
+	};
+
+	return cmocka_run_group_tests_name("address parser", tests, NULL, NULL);
+}

@@ -205,11 +205,12 @@ struct ipcx_chan_info {
 	const struct ipcx_facility *facility;
 	bool listening; /* accept before send/recv */
 	bool framed;	/* framing=length */
-	long id;	/* kernel id (msqid, child pid of exec:/pty:), or -1 */
+	long id;	/* kernel id (a msqid, ...), or -1 */
 	char local[IPCX_ADDR_MAX]; /* bound address or pty slave path, or "" */
 	char peer[IPCX_ADDR_MAX];  /* connected peer's address, or "" */
 	pid_t peer_pid;		   /* peer credentials where known, else -1 */
 	uid_t peer_uid;
+	pid_t child; /* the process it started (exec:, pty:), or -1 */
 };
 
 int ipcx_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *out);

@@ -318,6 +318,7 @@ int ipcx_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *out)
 		.id = -1,
 		.peer_pid = -1,
 		.peer_uid = (uid_t)-1,
+		.child = -1,
 	};
 
 	if (!c || !out)

@@ -17,7 +17,8 @@ static const char usage[] =
 	"Options:\n"
 	"  -l, --limits        show the limits table only\n"
 	"  -J, --json          JSON output\n"
-	"  -o, --output COLS   columns to show, comma-separated\n"
+	"  -o, --output COLS   columns to show, comma-separated (of the\n"
+	"                      facility table, or of the limits with -l)\n"
 	"  -n, --noheadings    do not print headings\n"
 	"  -r, --raw           raw output (no alignment)\n"
 	"  -h, --help          show this help\n"
@@ -278,6 +279,11 @@ static int run(int argc, char **argv)
 		for (size_t i = 0; i < nfac; i++)
 			fill_facility(scols_table_new_line(ft, NULL), fsel, nf,
 				      sel_fac[i]);
+	}
+	/* -o picks columns of one table: the facilities, or -l's limits. */
+	if (o.output && !limits_only) {
+		st = emit(ft, &o, &first, true) < 0 ? EXIT_FAIL : EXIT_OK;
+		goto out;
 	}
 	lt = new_table(&o, "limits");
 	nl = lt ? make_columns(lt, lim_cols, 5, limits_only ? o.output : NULL,

@@ -220,9 +220,12 @@ static void say_where(const char *addr, struct ipcx_chan *c)
 
 	if (ipcx_chan_get(c, &i) < 0)
 		return;
-	if (i.listening || i.local[0])
+	/* A bound datagram socket listens in all but name. */
+	bool listens = i.listening || (i.local[0] && !i.peer[0] &&
+				       (i.facility->caps & IPCX_CAP_CONNLESS));
+	if (listens || i.local[0])
 		fprintf(stderr, "ipcx: %s: %s %s\n", addr,
-			i.listening ? "listening on" : "local end is",
+			listens ? "listening on" : "local end is",
 			i.local[0] ? i.local : addr);
 	if (i.id >= 0)
 		fprintf(stderr, "ipcx: %s: id %ld\n", addr, i.id);

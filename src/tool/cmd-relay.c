@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -118,6 +119,18 @@ static int copy(struct relay *r, int x)
 	return EXIT_OK;
 }
 
+/* --linger ran out: a command still running on either side is told to
+ * stop, so that closing (which waits for it) does not hang. */
+static void stop_children(struct relay *r)
+{
+	struct ipcx_chan_info info;
+
+	for (int i = 0; i < 2; i++)
+		if (r->s[i].reading && ipcx_chan_get(r->s[i].c, &info) == 0 &&
+		    info.child > 0)
+			kill(info.child, SIGTERM);
+}
+
 static int run(int argc, char **argv)
 {
 	struct relay r = {.linger_ms = -1, .deadline = -1, .cap = 65536};
@@ -179,8 +192,10 @@ static int run(int argc, char **argv)
 			}
 		if (r.deadline >= 0) {
 			long long left = r.deadline - now_ms();
-			if (left <= 0)
+			if (left <= 0) {
+				stop_children(&r);
 				break;
+			}
 			ms = (int)left;
 		}
 		int k = poll(p, (nfds_t)n, ms);

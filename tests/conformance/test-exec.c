@@ -86,13 +86,13 @@ static void t_timeout_and_nonblock(void **state)
 	assert_true(ms >= 90 && ms < 5000);
 	struct ipcx_chan_info i;
 	assert_int_equal(ipcx_chan_get(c, &i), 0);
-	kill((pid_t)i.id, SIGTERM);
+	kill(i.child, SIGTERM);
 	ipcx_close(c);
 	assert_int_equal(
 		ipcx_open_with("exec:sleep 5", "nonblock=1", IPCX_RECV, &c), 0);
 	assert_int_equal(ipcx_recv(c, buf, sizeof(buf), NULL), -EAGAIN);
 	assert_int_equal(ipcx_chan_get(c, &i), 0);
-	kill((pid_t)i.id, SIGTERM);
+	kill(i.child, SIGTERM);
 	ipcx_close(c);
 }
 

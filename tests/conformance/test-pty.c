@@ -27,7 +27,8 @@ static void t_command(void **state)
 	(void)state;
 	assert_int_equal(ipcx_open("pty:echo one; tty", IPCX_RECV, &c), 0);
 	assert_int_equal(ipcx_chan_get(c, &i), 0);
-	assert_true(i.id > 0);
+	assert_true(i.child > 0);
+	assert_int_equal(i.id, -1);
 	assert_non_null(strstr(i.local, "/dev/pts/"));
 	while ((r = ipcx_recv(c, buf + got, sizeof(buf) - 1 - got, NULL)) > 0)
 		got += (size_t)r;

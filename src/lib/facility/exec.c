@@ -87,8 +87,8 @@ static int exec_close(struct ipcx_chan *c)
 
 static int exec_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 {
-	i->id = ((const struct exec *)c)->pid;
 	i->peer_pid = ((const struct exec *)c)->pid;
+	i->child = ((const struct exec *)c)->pid;
 	return 0;
 }
 

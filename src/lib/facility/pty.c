@@ -195,7 +195,7 @@ static int pty_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 	const struct pty *p = (const struct pty *)c;
 
 	snprintf(i->local, sizeof(i->local), "%s", p->slave);
-	i->id = p->pid;
+	i->child = p->pid;
 	return 0;
 }
 

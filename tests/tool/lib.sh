@@ -1,0 +1,72 @@
+# Helpers for the tool tests: TAP output, a scratch directory, waiting.
+# Each test script sources this with IPCX set to the built ipcx binary.
+set -u
+IPCX=${IPCX:?set IPCX to the ipcx binary}
+HERE=$(cd "$(dirname "$0")" && pwd)
+PEER="python3 $HERE/../peer/peer.py"
+T=$(mktemp -d "/tmp/ipcx-tool-$$-XXXXXX")
+n=0
+fails=0
+
+cleanup() {
+	# dash's "jobs" says nothing inside a trap: ask the kernel instead.
+	pkill -TERM -P $$ 2>/dev/null
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+bad() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+
+# expect DESC GOT WANT
+expect() {
+	if [ "$2" = "$3" ]; then ok "$1"; else
+		bad "$1"
+		printf '#   want: %s\n#   got:  %s\n' "$(printf %s "$3" | od -c | head -3)" \
+			"$(printf %s "$2" | od -c | head -3)"
+	fi
+}
+
+# status DESC WANT CMD...: runs CMD, compares its exit status.
+status() {
+	d=$1 w=$2
+	shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	s=$?
+	if [ "$s" = "$w" ]; then ok "$d"; else
+		bad "$d (exit $s, want $w)"
+		sed 's/^/#   /' "$T/err"
+	fi
+}
+
+# contains DESC FILE TEXT
+contains() {
+	if grep -qF -- "$3" "$2"; then ok "$1"; else
+		bad "$1"
+		echo "#   '$3' not in:"
+		sed 's/^/#   /' "$2"
+	fi
+}
+
+# wait_for CONDITION: up to 5 s.
+wait_for() {
+	i=0
+	while ! eval "$1"; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.05
+	done
+}
+
+# The port a "recv -v" or peer printed into FILE.
+port_in() {
+	wait_for "grep -q 'listening on' '$1'" || return 1
+	sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$1" | head -1
+}
+
+finish() {
+	echo "1..$n"
+	echo "# $((n - fails)) passed, $fails failed"
+	[ $fails -eq 0 ]
+}

@@ -119,6 +119,26 @@ static int copy(struct relay *r, int x)
 	return EXIT_OK;
 }
 
+/* A listening side serves one connection: say where, wait for it, and
+ * stop listening (which removes a UNIX socket path it made). */
+static int accept_one(struct side *s, struct ipcx_chan *l, bool verbose)
+{
+	struct ipcx_chan_info info;
+	int r;
+
+	if (verbose && ipcx_chan_get(l, &info) == 0)
+		fprintf(stderr, "ipcx: %s: listening on %s\n", s->addr,
+			info.local);
+	while ((r = ipcx_accept(l, &s->c)) == -EACCES)
+		fprintf(stderr, "ipcx: %s\n", ipcx_error_detail());
+	tool_untrack(l);
+	ipcx_close(l);
+	if (r < 0)
+		return tool_fail(r, s->addr);
+	tool_track(s->c);
+	return EXIT_OK;
+}
+
 /* --linger ran out: a command still running on either side is told to
  * stop, so that closing (which waits for it) does not hang. */
 static void stop_children(struct relay *r)
@@ -163,8 +183,11 @@ static int run(int argc, char **argv)
 		unsigned dir = oneway ? (i == 0 ? IPCX_RECV : IPCX_SEND)
 				      : IPCX_RECV | IPCX_SEND;
 		s->addr = argv[optind + i];
+		struct ipcx_chan *l = NULL;
 		st = tool_open(&cmd_relay, s->addr, NULL, dir | IPCX_CONNECT,
-			       &s->c, NULL);
+			       &s->c, &l);
+		if (st == EXIT_OK && l)
+			st = accept_one(s, l, verbose);
 		if (st != EXIT_OK)
 			goto out;
 		s->reading = !oneway || i == 0;

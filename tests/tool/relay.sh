@@ -10,13 +10,8 @@ expect "relay stdio: exec: both ways" \
 "$IPCX" relay -v "tcp:127.0.0.1:0?listen=1" exec:'cat; echo served' \
 	2>"$T/e1" &
 r=$!
-wait_for "grep -q 'listening on' '$T/e1'" 2>/dev/null
-# The relay reports nothing until a connection; find its port via ss.
-port=$(ss -Hltnp 2>/dev/null | awk -v p="pid=$r," '$0 ~ p {n=split($4,a,":"); print a[n]}' | head -1)
-if [ -z "$port" ]; then
-	wait_for "ss -Hltnp | grep -q 'pid=$r,'"
-	port=$(ss -Hltnp | awk -v p="pid=$r," '$0 ~ p {n=split($4,a,":"); print a[n]}' | head -1)
-fi
+wait_for "grep -q 'listening on' '$T/e1'"
+port=$(port_in "$T/e1")
 out=$(printf 'ping\n' | "$IPCX" relay stdio: "tcp:127.0.0.1:$port")
 expect "half-close: the server's reply after our EOF arrives" "$out" "ping
 served"

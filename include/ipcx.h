@@ -203,9 +203,9 @@ int ipcx_fd(const struct ipcx_chan *c);
 /* What an open channel is. */
 struct ipcx_chan_info {
 	const struct ipcx_facility *facility;
-	bool listening; /* accept before send/recv */
-	bool framed;	/* framing=length */
-	long id;	/* kernel id (a msqid, ...), or -1 */
+	bool listening;		   /* accept before send/recv */
+	bool framed;		   /* framing=length */
+	long id;		   /* kernel id (a msqid, ...), or -1 */
 	char local[IPCX_ADDR_MAX]; /* bound address or pty slave path, or "" */
 	char peer[IPCX_ADDR_MAX];  /* connected peer's address, or "" */
 	pid_t peer_pid;		   /* peer credentials where known, else -1 */

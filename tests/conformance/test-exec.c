@@ -75,9 +75,9 @@ static void t_timeout_and_nonblock(void **state)
 	char buf[8];
 
 	(void)state;
-	assert_int_equal(
-		ipcx_open_with("exec:exec sleep 5", "timeout=100", IPCX_RECV, &c),
-		0);
+	assert_int_equal(ipcx_open_with("exec:exec sleep 5", "timeout=100",
+					IPCX_RECV, &c),
+			 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(ipcx_recv(c, buf, sizeof(buf), NULL), -ETIMEDOUT);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -88,8 +88,9 @@ static void t_timeout_and_nonblock(void **state)
 	assert_int_equal(ipcx_chan_get(c, &i), 0);
 	kill(i.child, SIGTERM);
 	ipcx_close(c);
-	assert_int_equal(
-		ipcx_open_with("exec:exec sleep 5", "nonblock=1", IPCX_RECV, &c), 0);
+	assert_int_equal(ipcx_open_with("exec:exec sleep 5", "nonblock=1",
+					IPCX_RECV, &c),
+			 0);
 	assert_int_equal(ipcx_recv(c, buf, sizeof(buf), NULL), -EAGAIN);
 	assert_int_equal(ipcx_chan_get(c, &i), 0);
 	kill(i.child, SIGTERM);

@@ -1,0 +1,394 @@
+/* SPDX-License-Identifier: MIT */
+/* Raw system calls vs ipcx_send/ipcx_recv: round trips and throughput. */
+#include <ipcx.h>
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * Method.  For each facility a parent and a child, pinned to CPUs 0 and 1,
+ * hold both a raw pair of descriptors and an ipcx pair of the same kind.
+ * Both run the same schedule, so no poll() or switch message is needed:
+ * ROUNDS rounds, each a batch of raw round trips then a batch through
+ * ipcx (the order alternates between rounds), so that drift in the
+ * machine hits both alike.  Every round trip carries a payload the child
+ * reads and writes back and the parent checks.  Throughput sends TOTAL
+ * bytes in 64 KiB messages one way and waits for a one-byte reply; its
+ * ratio is the median of the ratios of neighbouring raw and ipcx runs.
+ */
+
+#define MSG 64
+#define BIG 65536
+
+struct cfg {
+	int rounds, batch; /* latency: rounds x batch round trips each */
+	int truns;         /* throughput runs per variant */
+	size_t total;      /* bytes per throughput run */
+};
+
+struct ends {
+	int raw[2];  /* raw fds: [0] parent's, [1] child's (each duplex) */
+	int rawr[2]; /* pipes: the read side for each ([0] parent) */
+	struct ipcx_chan *x[2];
+};
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "pingpong: %s: %s (%s)\n", what, strerror(err),
+		ipcx_error_detail());
+	exit(1);
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* ---- the two paths, raw and ipcx ---------------------------------------- */
+
+static void raw_write(int fd, const void *b, size_t n)
+{
+	const char *p = b;
+
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			die("write", errno);
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void raw_read(int fd, void *b, size_t n)
+{
+	char *p = b;
+
+	while (n) {
+		ssize_t r = read(fd, p, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			die("read", r ? errno : EPIPE);
+		p += r;
+		n -= (size_t)r;
+	}
+}
+
+static void x_write(struct ipcx_chan *c, const void *b, size_t n)
+{
+	ssize_t r = ipcx_send(c, b, n, NULL);
+
+	if (r != (ssize_t)n)
+		die("ipcx_send", r < 0 ? (int)-r : EIO);
+}
+
+static void x_read(struct ipcx_chan *c, void *b, size_t n)
+{
+	char *p = b;
+
+	while (n) {
+		ssize_t r = ipcx_recv(c, p, n, NULL);
+		if (r <= 0)
+			die("ipcx_recv", r ? (int)-r : EPIPE);
+		p += r;
+		n -= (size_t)r;
+	}
+}
+
+/* One side's view: write to WFD/X, read from RFD/X. */
+struct side {
+	int rfd, wfd;
+	struct ipcx_chan *x;
+};
+
+static void put(const struct side *s, bool raw, const void *b, size_t n)
+{
+	if (raw)
+		raw_write(s->wfd, b, n);
+	else
+		x_write(s->x, b, n);
+}
+
+static void get(const struct side *s, bool raw, void *b, size_t n)
+{
+	if (raw)
+		raw_read(s->rfd, b, n);
+	else
+		x_read(s->x, b, n);
+}
+
+/* ---- the schedule --------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct result {
+	double med[2], p99[2]; /* [0] raw, [1] ipcx; ns */
+	double mbs[2];         /* MB/s, median of runs */
+	double tratio;         /* median over runs of ipcx/raw MB/s */
+};
+
+static void child_loop(const struct side *s, const struct cfg *cf)
+{
+	static char buf[BIG];
+
+	for (int r = 0; r < cf->rounds; r++)
+		for (int v = 0; v < 2; v++) {
+			bool raw = (v == 0) == (r % 2 == 0);
+			for (int i = 0; i < cf->batch; i++) {
+				get(s, raw, buf, MSG);
+				put(s, raw, buf, MSG);
+			}
+		}
+	for (int r = 0; r < cf->truns; r++)
+		for (int v = 0; v < 2; v++) {
+			bool raw = (v == 0) == (r % 2 == 0);
+			size_t got = 0;
+			while (got < cf->total) {
+				size_t n = cf->total - got < BIG
+						   ? cf->total - got
+						   : BIG;
+				get(s, raw, buf, n);
+				/* Touch what arrived, as a real reader would. */
+				if (buf[0] != (char)(got / BIG))
+					die("payload", EPROTO);
+				got += n;
+			}
+			put(s, raw, "k", 1);
+		}
+}
+
+static void parent_loop(const struct side *s, const struct cfg *cf,
+			struct result *res)
+{
+	size_t n = (size_t)cf->rounds * (size_t)cf->batch;
+	double *lat[2] = {calloc(n, sizeof(double)),
+			  calloc(n, sizeof(double))};
+	double *tp[2] = {calloc((size_t)cf->truns, sizeof(double)),
+			 calloc((size_t)cf->truns, sizeof(double))};
+	static char buf[BIG], back[MSG];
+	size_t k[2] = {0, 0};
+
+	for (int r = 0; r < cf->rounds; r++)
+		for (int v = 0; v < 2; v++) {
+			bool raw = (v == 0) == (r % 2 == 0);
+			for (int i = 0; i < cf->batch; i++) {
+				memset(buf, (char)i, MSG);
+				double t0 = now_ns();
+				put(s, raw, buf, MSG);
+				get(s, raw, back, MSG);
+				lat[!raw][k[!raw]++] = now_ns() - t0;
+				if (back[MSG - 1] != (char)i)
+					die("echo", EPROTO);
+			}
+		}
+	for (int r = 0; r < cf->truns; r++)
+		for (int v = 0; v < 2; v++) {
+			bool raw = (v == 0) == (r % 2 == 0);
+			double t0 = now_ns();
+			for (size_t sent = 0; sent < cf->total;) {
+				size_t m = cf->total - sent < BIG
+						   ? cf->total - sent
+						   : BIG;
+				buf[0] = (char)(sent / BIG);
+				put(s, raw, buf, m);
+				sent += m;
+			}
+			get(s, raw, back, 1);
+			tp[!raw][r] = cf->total / ((now_ns() - t0) / 1e9) / 1e6;
+		}
+	/* Neighbouring runs see the same machine: compare them pairwise. */
+	double *ratio = calloc((size_t)cf->truns, sizeof(double));
+	for (int r = 0; r < cf->truns; r++)
+		ratio[r] = tp[1][r] / tp[0][r];
+	qsort(ratio, (size_t)cf->truns, sizeof(double), cmp_double);
+	res->tratio = ratio[cf->truns / 2];
+	free(ratio);
+	for (int v = 0; v < 2; v++) {
+		qsort(lat[v], n, sizeof(double), cmp_double);
+		qsort(tp[v], (size_t)cf->truns, sizeof(double), cmp_double);
+		res->med[v] = lat[v][n / 2];
+		res->p99[v] = lat[v][n * 99 / 100];
+		res->mbs[v] = tp[v][cf->truns / 2];
+		free(lat[v]);
+		free(tp[v]);
+	}
+}
+
+/* ---- making the ends ------------------------------------------------------ */
+
+static void make_pipe(struct ends *e)
+{
+	int a[2], b[2];
+
+	if (pipe(a) || pipe(b))
+		die("pipe", errno);
+	/* parent writes a[1], child reads a[0]; child writes b[1]. */
+	e->raw[0] = a[1];
+	e->rawr[1] = a[0];
+	e->raw[1] = b[1];
+	e->rawr[0] = b[0];
+	int r = ipcx_pair("pipe", &e->x[0], &e->x[1]);
+	if (r < 0)
+		die("ipcx_pair pipe", -r);
+}
+
+static void make_unix(struct ends *e)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		die("socketpair", errno);
+	e->raw[0] = e->rawr[0] = sv[0];
+	e->raw[1] = e->rawr[1] = sv[1];
+	int r = ipcx_pair("unix", &e->x[0], &e->x[1]);
+	if (r < 0)
+		die("ipcx_pair unix", -r);
+}
+
+static void make_tcp(struct ends *e)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(sa);
+	int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(l, 1) || getsockname(l, (struct sockaddr *)&sa, &len))
+		die("tcp listen", errno);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(c, (struct sockaddr *)&sa, sizeof(sa)))
+		die("tcp connect", errno);
+	int s = accept(l, NULL, NULL);
+	if (s < 0)
+		die("accept", errno);
+	close(l);
+	/* Same as ipcx's tcp: no Nagle delay. */
+	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	e->raw[0] = e->rawr[0] = c;
+	e->raw[1] = e->rawr[1] = s;
+
+	struct ipcx_chan *lx;
+	struct ipcx_chan_info info;
+	int r = ipcx_open("tcp:127.0.0.1:0", IPCX_LISTEN, &lx);
+	if (r < 0)
+		die("ipcx listen", -r);
+	ipcx_chan_get(lx, &info);
+	if ((r = ipcx_open(info.local, IPCX_CONNECT, &e->x[0])) < 0 ||
+	    (r = ipcx_accept(lx, &e->x[1])) < 0)
+		die("ipcx connect", -r);
+	ipcx_close(lx);
+}
+
+static const struct {
+	const char *name;
+	void (*make)(struct ends *e);
+} facilities[] = {
+	{"pipe", make_pipe},
+	{"unix", make_unix},
+	{"tcp", make_tcp},
+};
+
+static void run(const char *name, void (*make)(struct ends *),
+		const struct cfg *cf, struct result *res)
+{
+	struct ends e;
+	pid_t pid;
+
+	make(&e);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		die("fork", errno);
+	if (pid == 0) {
+		pin(1);
+		struct side s = {e.rawr[1], e.raw[1], e.x[1]};
+		child_loop(&s, cf);
+		_exit(0);
+	}
+	pin(0);
+	struct side s = {e.rawr[0], e.raw[0], e.x[0]};
+	parent_loop(&s, cf, res);
+	int st;
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st))
+		die(name, ECHILD);
+	close(e.raw[0]);
+	close(e.raw[1]);
+	if (e.rawr[0] != e.raw[0]) {
+		close(e.rawr[0]);
+		close(e.rawr[1]);
+	}
+	ipcx_close(e.x[0]);
+	ipcx_close(e.x[1]);
+}
+
+int main(int argc, char **argv)
+{
+	struct cfg cf = {
+		.rounds = 10, .batch = 2000, .truns = 41, .total = 16u << 20};
+
+	signal(SIGPIPE, SIG_IGN);
+	if (argc > 1 && !strcmp(argv[1], "--quick"))
+		cf = (struct cfg){.rounds = 2, .batch = 100, .truns = 1,
+				  .total = 1u << 20};
+	else if (argc > 1) {
+		fprintf(stderr, "usage: pingpong [--quick]\n");
+		return 2;
+	}
+	printf("round trips: %d x %d of %d bytes per path; throughput: "
+	       "%d x %zu MiB in %d KiB messages\nCPUs: %ld online; parent on "
+	       "CPU 0, child on CPU 1; raw and ipcx alternate\n\n",
+	       cf.rounds, cf.batch, MSG, cf.truns, cf.total >> 20, BIG >> 10,
+	       sysconf(_SC_NPROCESSORS_ONLN));
+	printf("%-6s %-22s %12s %12s %8s\n", "SCHEME", "MEASURE", "RAW",
+	       "IPCX", "IPCX/RAW");
+	for (size_t i = 0; i < sizeof(facilities) / sizeof(*facilities); i++) {
+		struct result r;
+		run(facilities[i].name, facilities[i].make, &cf, &r);
+		printf("%-6s %-22s %9.2f us %9.2f us %8.3f\n",
+		       facilities[i].name, "round trip, median",
+		       r.med[0] / 1e3, r.med[1] / 1e3, r.med[1] / r.med[0]);
+		printf("%-6s %-22s %9.2f us %9.2f us %8.3f\n",
+		       facilities[i].name, "round trip, p99", r.p99[0] / 1e3,
+		       r.p99[1] / 1e3, r.p99[1] / r.p99[0]);
+		printf("%-6s %-22s %7.0f MB/s %7.0f MB/s %8.3f\n",
+		       facilities[i].name, "throughput, 64 KiB", r.mbs[0],
+		       r.mbs[1], r.tratio);
+		fflush(stdout);
+	}
+	return 0;
+}

@@ -37,7 +37,7 @@ build: deps $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
 demo: build
-	@sh tests/tool/demo.sh $(BUILD)/src/tool/ipcx
+	@sh doc/demo.sh $(BUILD)/src/tool/ipcx
 
 check: deps check-format check-plain check-asan check-musl
 	@echo "make check: all passed"

@@ -34,8 +34,8 @@
 
 struct cfg {
 	int rounds, batch; /* latency: rounds x batch round trips each */
-	int truns;         /* throughput runs per variant */
-	size_t total;      /* bytes per throughput run */
+	int truns;	   /* throughput runs per variant */
+	size_t total;	   /* bytes per throughput run */
 };
 
 struct ends {
@@ -145,7 +145,8 @@ static void get(const struct side *s, bool raw, void *b, size_t n)
 		x_read(s->x, b, n);
 }
 
-/* ---- the schedule --------------------------------------------------------- */
+/* ---- the schedule ---------------------------------------------------------
+ */
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -156,8 +157,8 @@ static int cmp_double(const void *a, const void *b)
 
 struct result {
 	double med[2], p99[2]; /* [0] raw, [1] ipcx; ns */
-	double mbs[2];         /* MB/s, median of runs */
-	double tratio;         /* median over runs of ipcx/raw MB/s */
+	double mbs[2];	       /* MB/s, median of runs */
+	double tratio;	       /* median over runs of ipcx/raw MB/s */
 };
 
 static void child_loop(const struct side *s, const struct cfg *cf)
@@ -181,7 +182,8 @@ static void child_loop(const struct side *s, const struct cfg *cf)
 						   ? cf->total - got
 						   : BIG;
 				get(s, raw, buf, n);
-				/* Touch what arrived, as a real reader would. */
+				/* Touch what arrived, as a real reader would.
+				 */
 				if (buf[0] != (char)(got / BIG))
 					die("payload", EPROTO);
 				got += n;
@@ -194,8 +196,7 @@ static void parent_loop(const struct side *s, const struct cfg *cf,
 			struct result *res)
 {
 	size_t n = (size_t)cf->rounds * (size_t)cf->batch;
-	double *lat[2] = {calloc(n, sizeof(double)),
-			  calloc(n, sizeof(double))};
+	double *lat[2] = {calloc(n, sizeof(double)), calloc(n, sizeof(double))};
 	double *tp[2] = {calloc((size_t)cf->truns, sizeof(double)),
 			 calloc((size_t)cf->truns, sizeof(double))};
 	static char buf[BIG], back[MSG];
@@ -247,7 +248,8 @@ static void parent_loop(const struct side *s, const struct cfg *cf,
 	}
 }
 
-/* ---- making the ends ------------------------------------------------------ */
+/* ---- making the ends ------------------------------------------------------
+ */
 
 static void make_pipe(struct ends *e)
 {
@@ -363,7 +365,9 @@ int main(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN);
 	if (argc > 1 && !strcmp(argv[1], "--quick"))
-		cf = (struct cfg){.rounds = 2, .batch = 100, .truns = 1,
+		cf = (struct cfg){.rounds = 2,
+				  .batch = 100,
+				  .truns = 1,
 				  .total = 1u << 20};
 	else if (argc > 1) {
 		fprintf(stderr, "usage: pingpong [--quick]\n");
@@ -374,14 +378,14 @@ int main(int argc, char **argv)
 	       "CPU 0, child on CPU 1; raw and ipcx alternate\n\n",
 	       cf.rounds, cf.batch, MSG, cf.truns, cf.total >> 20, BIG >> 10,
 	       sysconf(_SC_NPROCESSORS_ONLN));
-	printf("%-6s %-22s %12s %12s %8s\n", "SCHEME", "MEASURE", "RAW",
-	       "IPCX", "IPCX/RAW");
+	printf("%-6s %-22s %12s %12s %8s\n", "SCHEME", "MEASURE", "RAW", "IPCX",
+	       "IPCX/RAW");
 	for (size_t i = 0; i < sizeof(facilities) / sizeof(*facilities); i++) {
 		struct result r;
 		run(facilities[i].name, facilities[i].make, &cf, &r);
 		printf("%-6s %-22s %9.2f us %9.2f us %8.3f\n",
-		       facilities[i].name, "round trip, median",
-		       r.med[0] / 1e3, r.med[1] / 1e3, r.med[1] / r.med[0]);
+		       facilities[i].name, "round trip, median", r.med[0] / 1e3,
+		       r.med[1] / 1e3, r.med[1] / r.med[0]);
 		printf("%-6s %-22s %9.2f us %9.2f us %8.3f\n",
 		       facilities[i].name, "round trip, p99", r.p99[0] / 1e3,
 		       r.p99[1] / 1e3, r.p99[1] / r.p99[0]);

@@ -1,0 +1,48 @@
+#!/bin/sh
+# make demo: a short tour of ipcx, run for real on this machine.
+set -eu
+IPCX=${1:-ipcx}
+T=$(mktemp -d /tmp/ipcx-demo-XXXXXX)
+trap 'pkill -TERM -P $$ 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$T"' EXIT
+
+say() { printf '\n$ %s\n' "$*"; }
+waitfor() { i=0; while [ ! -e "$1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done; }
+
+say ipcx info
+"$IPCX" info
+say ipcx info -l unix-dgram
+"$IPCX" info -l unix-dgram
+
+say "ipcx recv unix:$T/s &  ipcx send unix:$T/s hello world"
+"$IPCX" recv "unix:$T/s" &
+waitfor "$T/s"
+"$IPCX" send "unix:$T/s" hello world
+wait
+
+say "ipcx recv --json -n 2 unix-dgram:$T/d &  printf 'one\\ntwo\\n' | ipcx send unix-dgram:$T/d"
+"$IPCX" recv --json -n 2 "unix-dgram:$T/d" &
+waitfor "$T/d"
+printf 'one\ntwo\n' | "$IPCX" send "unix-dgram:$T/d"
+wait
+
+say "ipcx recv -v tcp:127.0.0.1:0 &  (a port the kernel picks)"
+"$IPCX" recv -v tcp:127.0.0.1:0 2>"$T/err" &
+i=0
+while ! grep -q 'listening on' "$T/err" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+cat "$T/err"
+port=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$T/err")
+say "echo over-tcp | ipcx send tcp:127.0.0.1:$port"
+echo over-tcp | "$IPCX" send "tcp:127.0.0.1:$port"
+wait
+
+say "echo shout | ipcx relay stdio: exec:'tr a-z A-Z'"
+echo shout | "$IPCX" relay stdio: exec:'tr a-z A-Z'
+
+say "ipcx recv pty:'tty'   (the command runs on a new terminal)"
+"$IPCX" recv pty:'tty' | tr -d '\r'
+
+say "ipcx send 'unix:$T/none' hi   (a failure names the address; exit 1)"
+"$IPCX" send "unix:$T/none" hi || echo "exit status $?"
+
+say "ipcx send 'unix:$T/x?sise=1' hi   (a bad address is a usage error; exit 2)"
+"$IPCX" send "unix:$T/x?sise=1" hi || echo "exit status $?"

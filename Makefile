@@ -40,7 +40,9 @@ demo: build
 	@sh doc/demo.sh $(BUILD)/src/tool/ipcx
 
 check: deps check-format check-plain check-asan check-musl
-	@echo "make check: all passed"
+	@cat $(BUILD)/meson-logs/testlog.txt $(ASAN_BUILD)/meson-logs/testlog.txt \
+	  | awk '/^Ok:/ {ok += $$2} /^(Fail|Timeout|Unexpected Pass):/ {bad += $$NF} \
+	    END {printf "check: %d passed, %d failed\n", ok, bad}'
 
 check-plain: build
 	meson test -C $(BUILD) --print-errorlogs

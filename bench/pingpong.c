@@ -195,10 +195,13 @@ static void child_loop(const struct side *s, const struct cfg *cf)
 static void parent_loop(const struct side *s, const struct cfg *cf,
 			struct result *res)
 {
-	size_t n = (size_t)cf->rounds * (size_t)cf->batch;
+	/* The configurations in main() are all positive. */
+	size_t nt = cf->truns > 0 ? (size_t)cf->truns : 1;
+	size_t n = (size_t)(cf->rounds > 0 ? cf->rounds : 1) *
+		   (size_t)(cf->batch > 0 ? cf->batch : 1);
 	double *lat[2] = {calloc(n, sizeof(double)), calloc(n, sizeof(double))};
-	double *tp[2] = {calloc((size_t)cf->truns, sizeof(double)),
-			 calloc((size_t)cf->truns, sizeof(double))};
+	double *tp[2] = {calloc(nt, sizeof(double)),
+			 calloc(nt, sizeof(double))};
 	static char buf[BIG], back[MSG];
 	size_t k[2] = {0, 0};
 
@@ -231,18 +234,18 @@ static void parent_loop(const struct side *s, const struct cfg *cf,
 			tp[!raw][r] = cf->total / ((now_ns() - t0) / 1e9) / 1e6;
 		}
 	/* Neighbouring runs see the same machine: compare them pairwise. */
-	double *ratio = calloc((size_t)cf->truns, sizeof(double));
-	for (int r = 0; r < cf->truns; r++)
+	double *ratio = calloc(nt, sizeof(double));
+	for (size_t r = 0; r < nt; r++)
 		ratio[r] = tp[1][r] / tp[0][r];
-	qsort(ratio, (size_t)cf->truns, sizeof(double), cmp_double);
-	res->tratio = ratio[cf->truns / 2];
+	qsort(ratio, nt, sizeof(double), cmp_double);
+	res->tratio = ratio[nt / 2];
 	free(ratio);
 	for (int v = 0; v < 2; v++) {
 		qsort(lat[v], n, sizeof(double), cmp_double);
-		qsort(tp[v], (size_t)cf->truns, sizeof(double), cmp_double);
+		qsort(tp[v], nt, sizeof(double), cmp_double);
 		res->med[v] = lat[v][n / 2];
 		res->p99[v] = lat[v][n * 99 / 100];
-		res->mbs[v] = tp[v][cf->truns / 2];
+		res->mbs[v] = tp[v][nt / 2];
 		free(lat[v]);
 		free(tp[v]);
 	}

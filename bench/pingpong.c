@@ -3,8 +3,6 @@
 #include <ipcx.h>
 
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -12,14 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 /*
  * Method.  For each facility a parent and a child, pinned to CPUs 0 and 1,
- * hold both a raw pair of descriptors and an ipcx pair of the same kind.
+ * hold an ipcx pair and raw descriptors: for sockets the same ones, for
+ * pipes a second pair of pipes (an ipcx pipe end does not expose both).
  * Both run the same schedule, so no poll() or switch message is needed:
  * ROUNDS rounds, each a batch of raw round trips then a batch through
  * ipcx (the order alternates between rounds), so that drift in the
@@ -42,6 +40,7 @@ struct ends {
 	int raw[2];  /* raw fds: [0] parent's, [1] child's (each duplex) */
 	int rawr[2]; /* pipes: the read side for each ([0] parent) */
 	struct ipcx_chan *x[2];
+	bool shared; /* raw fds are the channels' own */
 };
 
 static double now_ns(void)
@@ -270,45 +269,33 @@ static void make_pipe(struct ends *e)
 		die("ipcx_pair pipe", -r);
 }
 
+/*
+ * Sockets: the raw path uses the very socket the ipcx channel holds
+ * (ipcx_fd()), so both paths share one connection, its buffers and its
+ * autotuning state; only the calls differ.
+ */
+static void share_fds(struct ends *e)
+{
+	for (int i = 0; i < 2; i++)
+		e->raw[i] = e->rawr[i] = ipcx_fd(e->x[i]);
+	e->shared = true;
+}
+
 static void make_unix(struct ends *e)
 {
-	int sv[2];
-
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
-		die("socketpair", errno);
-	e->raw[0] = e->rawr[0] = sv[0];
-	e->raw[1] = e->rawr[1] = sv[1];
 	int r = ipcx_pair("unix", &e->x[0], &e->x[1]);
+
 	if (r < 0)
 		die("ipcx_pair unix", -r);
+	share_fds(e);
 }
 
 static void make_tcp(struct ends *e)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(sa);
-	int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-
-	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(l, 1) || getsockname(l, (struct sockaddr *)&sa, &len))
-		die("tcp listen", errno);
-	int c = socket(AF_INET, SOCK_STREAM, 0);
-	if (connect(c, (struct sockaddr *)&sa, sizeof(sa)))
-		die("tcp connect", errno);
-	int s = accept(l, NULL, NULL);
-	if (s < 0)
-		die("accept", errno);
-	close(l);
-	/* Same as ipcx's tcp: no Nagle delay. */
-	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	e->raw[0] = e->rawr[0] = c;
-	e->raw[1] = e->rawr[1] = s;
-
 	struct ipcx_chan *lx;
 	struct ipcx_chan_info info;
 	int r = ipcx_open("tcp:127.0.0.1:0", IPCX_LISTEN, &lx);
+
 	if (r < 0)
 		die("ipcx listen", -r);
 	ipcx_chan_get(lx, &info);
@@ -316,6 +303,8 @@ static void make_tcp(struct ends *e)
 	    (r = ipcx_accept(lx, &e->x[1])) < 0)
 		die("ipcx connect", -r);
 	ipcx_close(lx);
+	/* ipcx sets TCP_NODELAY: the raw path, on the same socket, has it. */
+	share_fds(e);
 }
 
 static const struct {
@@ -330,7 +319,7 @@ static const struct {
 static void run(const char *name, void (*make)(struct ends *),
 		const struct cfg *cf, struct result *res)
 {
-	struct ends e;
+	struct ends e = {.shared = false};
 	pid_t pid;
 
 	make(&e);
@@ -351,9 +340,9 @@ static void run(const char *name, void (*make)(struct ends *),
 	waitpid(pid, &st, 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		die(name, ECHILD);
-	close(e.raw[0]);
-	close(e.raw[1]);
-	if (e.rawr[0] != e.raw[0]) {
+	if (!e.shared) {
+		close(e.raw[0]);
+		close(e.raw[1]);
 		close(e.rawr[0]);
 		close(e.rawr[1]);
 	}

@@ -34,7 +34,6 @@ static const struct opt_desc opt_table[] = {
 	O("listen", IPCX__OPT_LISTEN, K_BOOL, listen),
 	O("connect", IPCX__OPT_CONNECT, K_BOOL, connect),
 	O("allow-uid", IPCX__OPT_ALLOW_UID, K_UID, allow_uid),
-	O("raw", IPCX__OPT_RAW, K_BOOL, raw),
 	O("type", IPCX__OPT_TYPE, K_LONG, type),
 	O("prio", IPCX__OPT_PRIO, K_LONG, prio),
 };
@@ -246,7 +245,6 @@ static void opts_init(struct ipcx__opts *o)
 		.nonblock = IPCX__UNSET,
 		.listen = IPCX__UNSET,
 		.connect = IPCX__UNSET,
-		.raw = IPCX__UNSET,
 		.framing = IPCX__UNSET,
 		.mode = IPCX__UNSET,
 		.timeout = IPCX__UNSET,
@@ -377,10 +375,6 @@ void ipcx__addr_release(struct ipcx__addr *a)
 {
 	free(a->target);
 	a->target = NULL;
-	for (size_t i = 0; i < IPCX__ARRAY_SIZE(a->owned); i++) {
-		free(a->owned[i]);
-		a->owned[i] = NULL;
-	}
 }
 
 unsigned ipcx__addr_flags(const struct ipcx__addr *a, unsigned flags)

@@ -30,9 +30,8 @@ enum {
 	IPCX__OPT_LISTEN = 1u << 6,
 	IPCX__OPT_CONNECT = 1u << 7,
 	IPCX__OPT_ALLOW_UID = 1u << 8,
-	IPCX__OPT_RAW = 1u << 9,
-	IPCX__OPT_TYPE = 1u << 10,
-	IPCX__OPT_PRIO = 1u << 11,
+	IPCX__OPT_TYPE = 1u << 9,
+	IPCX__OPT_PRIO = 1u << 10,
 };
 /* Accepted by every scheme that takes options at all. */
 #define IPCX__OPT_COMMON                                      \
@@ -43,7 +42,7 @@ enum {
 #define IPCX__UNSET (-1)
 
 struct ipcx__opts {
-	int create, excl, nonblock, listen, connect, raw; /* 0/1 or UNSET */
+	int create, excl, nonblock, listen, connect; /* 0/1 or UNSET */
 	int framing;	      /* 0 none, 1 length, or UNSET */
 	int mode;	      /* permission bits, or UNSET */
 	int timeout;	      /* milliseconds, or UNSET */
@@ -68,7 +67,6 @@ struct ipcx__addr {
 			char *port;
 		} inet;
 	} u;
-	char *owned[2]; /* strings the facility parser allocated */
 };
 
 /*
@@ -178,10 +176,10 @@ struct ipcx__sock {
 	long long allow_uid; /* -1: anyone */
 	size_t peek_below;   /* buffers smaller than this peek first */
 	struct sockaddr_storage local, last;
-	socklen_t local_len, last_len; /* last: who sent to us last */
-	bool connected;		       /* has a default destination */
-	bool passcred;	/* SO_PASSCRED is on: datagrams carry creds */
-	pid_t peer_pid; /* SO_PEERCRED of a connection, or -1 */
+	socklen_t last_len; /* last: who sent to us last */
+	bool connected;	    /* has a default destination */
+	bool passcred;	    /* SO_PASSCRED is on: datagrams carry creds */
+	pid_t peer_pid;	    /* SO_PEERCRED of a connection, or -1 */
 	uid_t peer_uid;
 	/* Formats SA into OUT as an address of this facility. */
 	void (*format)(const char *scheme, const struct sockaddr *sa,

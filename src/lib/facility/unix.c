@@ -172,7 +172,6 @@ static int unix_listen(struct ipcx__sock *s, const struct ipcx__addr *a,
 		s->path_ino = st.st_ino;
 	}
 	memcpy(&s->local, un, a->u.sock.len);
-	s->local_len = a->u.sock.len;
 	if (s->type != SOCK_DGRAM) {
 		if (listen(fd, SOMAXCONN) < 0)
 			return ipcx__fail(errno, "%s: listen: %m", a->text);

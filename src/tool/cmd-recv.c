@@ -54,10 +54,6 @@ static const struct option longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-/* Largest message recv allocates room for (a framed length is the peer's
- * word, not to be trusted with all of memory). */
-#define MAX_MESSAGE (256u << 20)
-
 struct receiver {
 	const char *addr;
 	long long want; /* -1: no limit */
@@ -108,22 +104,7 @@ static int recv_messages(struct receiver *r, struct ipcx_chan *c, bool *eof)
 	struct ipcx_meta m;
 
 	while (r->want < 0 || r->got < r->want) {
-		ssize_t n = ipcx_recv(c, r->buf, r->cap, &m);
-		if (n == -EMSGSIZE && m.size > r->cap) {
-			if (m.size > MAX_MESSAGE) {
-				fprintf(stderr,
-					"ipcx: %s: a message of %zu bytes is "
-					"larger than recv accepts (%u)\n",
-					r->addr, m.size, MAX_MESSAGE);
-				return EXIT_FAIL;
-			}
-			unsigned char *b = realloc(r->buf, m.size);
-			if (!b)
-				return EXIT_FAIL;
-			r->buf = b;
-			r->cap = m.size;
-			continue;
-		}
+		ssize_t n = tool_recv(c, r->addr, &r->buf, &r->cap, &m);
 		if (n == -EACCES) {
 			fprintf(stderr, "ipcx: %s\n", ipcx_error_detail());
 			continue;
@@ -290,25 +271,21 @@ static int run(int argc, char **argv)
 			if (!keep) {
 				/* One connection: stop listening now (a UNIX
 				 * socket path goes with the listener). */
-				tool_untrack(l);
-				ipcx_close(l);
+				tool_close(l);
 				l = NULL;
 			}
 			tool_track(c);
 		}
 		eof = false;
 		st = serve(&r, c, &eof);
-		tool_untrack(c);
-		ipcx_close(c);
+		tool_close(c);
 		c = NULL;
 	} while (l && st == EXIT_OK && eof && (r.want < 0 || r.got < r.want));
 	if (st == EXIT_TIMEOUT && r.got)
 		st = r.want >= 0 ? EXIT_FAIL : EXIT_OK;
 out:
-	if (l) {
-		tool_untrack(l);
-		ipcx_close(l);
-	}
+	if (l)
+		tool_close(l);
 	free(r.buf);
 	return st;
 }

@@ -86,18 +86,7 @@ static int copy(struct relay *r, int x)
 	struct ipcx_meta m;
 	ssize_t n;
 
-	for (;;) {
-		n = ipcx_recv(from->c, r->buf, r->cap, &m);
-		if (n == -EMSGSIZE && m.size > r->cap) {
-			unsigned char *b = realloc(r->buf, m.size);
-			if (!b)
-				return EXIT_FAIL;
-			r->buf = b;
-			r->cap = m.size;
-			continue;
-		}
-		break;
-	}
+	n = tool_recv(from->c, from->addr, &r->buf, &r->cap, &m);
 	if (n == -EACCES) {
 		fprintf(stderr, "ipcx: %s\n", ipcx_error_detail());
 		return EXIT_OK;
@@ -131,8 +120,7 @@ static int accept_one(struct side *s, struct ipcx_chan *l, bool verbose)
 			info.local);
 	while ((r = ipcx_accept(l, &s->c)) == -EACCES)
 		fprintf(stderr, "ipcx: %s\n", ipcx_error_detail());
-	tool_untrack(l);
-	ipcx_close(l);
+	tool_close(l);
 	if (r < 0)
 		return tool_fail(r, s->addr);
 	tool_track(s->c);
@@ -235,10 +223,8 @@ static int run(int argc, char **argv)
 	}
 out:
 	for (int i = 0; i < 2; i++)
-		if (r.s[i].c) {
-			tool_untrack(r.s[i].c);
-			ipcx_close(r.s[i].c);
-		}
+		if (r.s[i].c)
+			tool_close(r.s[i].c);
 	free(r.buf);
 	return st;
 }

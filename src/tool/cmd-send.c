@@ -213,8 +213,7 @@ static int run(int argc, char **argv)
 	} else {
 		st = send_stdin(&s, raw, delim);
 	}
-	tool_untrack(s.c);
-	int r = ipcx_close(s.c);
+	int r = tool_close(s.c);
 	if (r < 0 && st == EXIT_OK)
 		st = tool_fail(r, s.addr);
 	free(s.buf);

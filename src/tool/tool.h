@@ -55,6 +55,18 @@ int tool_open(const struct command *cmd, const char *addr, const char *defaults,
 /* Channels whose names must go when a signal ends the tool. */
 void tool_track(struct ipcx_chan *c);
 void tool_untrack(struct ipcx_chan *c);
+/* Untracks and closes C. */
+int tool_close(struct ipcx_chan *c);
+
+/* Largest message the tool makes room for. */
+#define TOOL_MAX_MESSAGE (256u << 20)
+
+/*
+ * ipcx_recv() into *BUF, growing it when a message needs more room (up
+ * to TOOL_MAX_MESSAGE, beyond which it says so and returns -EMSGSIZE).
+ */
+ssize_t tool_recv(struct ipcx_chan *c, const char *addr, unsigned char **buf,
+		  size_t *cap, struct ipcx_meta *m);
 void tool_signals(void);
 
 /* Writes all of BUF to fd 1; false on failure (stdout gone). */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -95,6 +96,12 @@ void tool_untrack(struct ipcx_chan *c)
 			tracked[i] = NULL;
 }
 
+int tool_close(struct ipcx_chan *c)
+{
+	tool_untrack(c);
+	return ipcx_close(c);
+}
+
 static void on_signal(int sig)
 {
 	/* Remove what we created (async-signal-safe), then die of SIG as
@@ -153,16 +160,37 @@ int tool_open(const struct command *cmd, const char *addr, const char *defaults,
 		fprintf(stderr, "ipcx: %s\n", ipcx_error_detail());
 	if (r < 0) {
 		int st = tool_fail(r, addr);
-		tool_untrack(c);
-		ipcx_close(c);
+		tool_close(c);
 		return st;
 	}
 	/* One connection is all this command serves: stop listening, which
 	 * also removes a UNIX socket path it created. */
-	tool_untrack(c);
-	ipcx_close(c);
+	tool_close(c);
 	*out = conn;
 	return EXIT_OK;
+}
+
+ssize_t tool_recv(struct ipcx_chan *c, const char *addr, unsigned char **buf,
+		  size_t *cap, struct ipcx_meta *m)
+{
+	for (;;) {
+		ssize_t n = ipcx_recv(c, *buf, *cap, m);
+		if (n != -EMSGSIZE || m->size <= *cap)
+			return n;
+		/* A framed length is the peer's word: bound what we grant. */
+		if (m->size > TOOL_MAX_MESSAGE) {
+			fprintf(stderr,
+				"ipcx: %s: a message of %zu bytes is larger "
+				"than ipcx accepts (%u)\n",
+				addr, m->size, TOOL_MAX_MESSAGE);
+			return -EMSGSIZE;
+		}
+		unsigned char *b = realloc(*buf, m->size);
+		if (!b)
+			return -ENOMEM;
+		*buf = b;
+		*cap = m->size;
+	}
 }
 
 bool tool_write_out(const void *buf, size_t len)

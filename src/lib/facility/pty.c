@@ -51,9 +51,12 @@ static struct pty *pty_new(const char *name, unsigned flags, int m,
 	return p;
 }
 
-static void pty_child(const char *slave, const char *cmd)
+extern char **environ;
+
+static void pty_child(const char *slave, char *const argv[])
 {
-	/* Only async-signal-safe calls between fork() and exec. */
+	/* Only async-signal-safe calls between fork() and exec (another
+	 * thread of the caller may hold a lock we would wait for). */
 	setsid();
 	int s = open(slave, O_RDWR);
 	if (s < 0)
@@ -64,7 +67,7 @@ static void pty_child(const char *slave, const char *cmd)
 	dup2(s, 2);
 	if (s > 2)
 		close(s);
-	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	execve("/bin/sh", argv, environ);
 	_exit(127);
 }
 
@@ -87,9 +90,10 @@ static int pty_open(const struct ipcx__addr *a, unsigned flags,
 		p->c.timeout_ms = a->opt.timeout;
 	p->c.framed = a->opt.framing == 1;
 	if (a->target[0]) {
+		char *argv[] = {"sh", "-c", a->target, NULL};
 		p->pid = fork();
 		if (p->pid == 0)
-			pty_child(slave, a->target);
+			pty_child(slave, argv);
 		if (p->pid < 0) {
 			r = ipcx__fail(errno, "%s: fork: %m", a->text);
 			ipcx__fd_close(&p->c);

@@ -260,21 +260,11 @@ static int run(int argc, char **argv)
 		say_where(r.addr, c ? c : l);
 	do {
 		if (l) {
-			int e;
-			while ((e = ipcx_accept(l, &c)) == -EACCES)
-				fprintf(stderr, "ipcx: %s\n",
-					ipcx_error_detail());
-			if (e < 0) {
-				st = tool_fail(e, r.addr);
+			st = tool_accept(l, r.addr, &c, keep);
+			if (!keep || st != EXIT_OK)
+				l = NULL; /* tool_accept closed it */
+			if (st != EXIT_OK)
 				break;
-			}
-			if (!keep) {
-				/* One connection: stop listening now (a UNIX
-				 * socket path goes with the listener). */
-				tool_close(l);
-				l = NULL;
-			}
-			tool_track(c);
 		}
 		eof = false;
 		st = serve(&r, c, &eof);

@@ -113,18 +113,11 @@ static int copy(struct relay *r, int x)
 static int accept_one(struct side *s, struct ipcx_chan *l, bool verbose)
 {
 	struct ipcx_chan_info info;
-	int r;
 
 	if (verbose && ipcx_chan_get(l, &info) == 0)
 		fprintf(stderr, "ipcx: %s: listening on %s\n", s->addr,
 			info.local);
-	while ((r = ipcx_accept(l, &s->c)) == -EACCES)
-		fprintf(stderr, "ipcx: %s\n", ipcx_error_detail());
-	tool_close(l);
-	if (r < 0)
-		return tool_fail(r, s->addr);
-	tool_track(s->c);
-	return EXIT_OK;
+	return tool_accept(l, s->addr, &s->c, false);
 }
 
 /* --linger ran out: a command still running on either side is told to

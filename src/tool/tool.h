@@ -52,6 +52,14 @@ int tool_open(const struct command *cmd, const char *addr, const char *defaults,
 	      unsigned flags, struct ipcx_chan **out,
 	      struct ipcx_chan **listener);
 
+/*
+ * Accepts one connection on L (warning about refused peers) into *OUT,
+ * which is tracked.  Unless KEEP, or on failure, L is closed.  Returns an
+ * exit status.
+ */
+int tool_accept(struct ipcx_chan *l, const char *addr, struct ipcx_chan **out,
+		bool keep);
+
 /* Channels whose names must go when a signal ends the tool. */
 void tool_track(struct ipcx_chan *c);
 void tool_untrack(struct ipcx_chan *c);

@@ -134,7 +134,7 @@ int tool_open(const struct command *cmd, const char *addr, const char *defaults,
 	      struct ipcx_chan **listener)
 {
 	struct ipcx_chan_info info;
-	struct ipcx_chan *c, *conn;
+	struct ipcx_chan *c;
 	int r;
 
 	r = ipcx_addr_check(addr, defaults);
@@ -156,16 +156,25 @@ int tool_open(const struct command *cmd, const char *addr, const char *defaults,
 		*out = NULL;
 		return EXIT_OK;
 	}
-	while ((r = ipcx_accept(c, &conn)) == -EACCES)
+	return tool_accept(c, addr, out, false);
+}
+
+int tool_accept(struct ipcx_chan *l, const char *addr, struct ipcx_chan **out,
+		bool keep)
+{
+	struct ipcx_chan *conn;
+	int r;
+
+	/* A peer that allow-uid= refused is worth a line, not the end. */
+	while ((r = ipcx_accept(l, &conn)) == -EACCES)
 		fprintf(stderr, "ipcx: %s\n", ipcx_error_detail());
-	if (r < 0) {
-		int st = tool_fail(r, addr);
-		tool_close(c);
-		return st;
-	}
-	/* One connection is all this command serves: stop listening, which
-	 * also removes a UNIX socket path it created. */
-	tool_close(c);
+	/* Serving one connection: stop listening now (which also removes
+	 * a UNIX socket path the listener created). */
+	if (!keep || r < 0)
+		tool_close(l);
+	if (r < 0)
+		return tool_fail(r, addr);
+	tool_track(conn);
 	*out = conn;
 	return EXIT_OK;
 }

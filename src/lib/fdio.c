@@ -127,6 +127,11 @@ static ssize_t write_once(struct ipcx_chan *c, const struct iovec *iov, int n,
 			  bool sock)
 {
 	if (sock) {
+		/* send() spares the kernel copying a msghdr in: measurably
+		 * cheaper than sendmsg() for one buffer. */
+		if (n == 1)
+			return send(c->wfd, iov[0].iov_base, iov[0].iov_len,
+				    MSG_NOSIGNAL);
 		struct msghdr mh = {.msg_iov = (struct iovec *)iov,
 				    .msg_iovlen = (size_t)n};
 		return sendmsg(c->wfd, &mh, MSG_NOSIGNAL);

@@ -211,6 +211,10 @@ struct ipcx_chan_info {
 	pid_t peer_pid;		   /* peer credentials where known, else -1 */
 	uid_t peer_uid;
 	pid_t child; /* the process it started (exec:, pty:), or -1 */
+	/* Message queues, else -1: how many messages (POSIX) or bytes
+	 * (System V msg_qbytes) it holds at most, the largest message, and
+	 * how many messages are queued now. */
+	long capacity, msgsize, queued;
 };
 
 int ipcx_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *out);

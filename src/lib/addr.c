@@ -36,6 +36,9 @@ static const struct opt_desc opt_table[] = {
 	O("allow-uid", IPCX__OPT_ALLOW_UID, K_UID, allow_uid),
 	O("type", IPCX__OPT_TYPE, K_LONG, type),
 	O("prio", IPCX__OPT_PRIO, K_LONG, prio),
+	O("proj", IPCX__OPT_PROJ, K_LONG, proj),
+	O("maxmsg", IPCX__OPT_MAXMSG, K_LONG, maxmsg),
+	O("msgsize", IPCX__OPT_MSGSIZE, K_LONG, msgsize),
 };
 #undef O
 
@@ -251,6 +254,9 @@ static void opts_init(struct ipcx__opts *o)
 		.allow_uid = IPCX__UNSET,
 		.type = IPCX__UNSET,
 		.prio = IPCX__UNSET,
+		.proj = IPCX__UNSET,
+		.maxmsg = IPCX__UNSET,
+		.msgsize = IPCX__UNSET,
 	};
 }
 

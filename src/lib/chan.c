@@ -49,7 +49,7 @@ int ipcx__chan_ready(struct ipcx_chan *c)
 	struct sigaction sa;
 
 	if (((c->flags & IPCX_NONBLOCK) || c->timeout_ms >= 0) &&
-	    !c->shared_fds) {
+	    !c->keep_fd_flags) {
 		int fds[2] = {c->rfd, c->wfd};
 		for (int i = 0; i < 2; i++) {
 			if (fds[i] < 0 || (i == 1 && fds[1] == fds[0]))
@@ -319,6 +319,9 @@ int ipcx_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *out)
 		.peer_pid = -1,
 		.peer_uid = (uid_t)-1,
 		.child = -1,
+		.capacity = -1,
+		.msgsize = -1,
+		.queued = -1,
 	};
 
 	if (!c || !out)

@@ -59,6 +59,21 @@ int ipcx__wait_fd(const struct ipcx_chan *c, int fd, short events,
 	}
 }
 
+int ipcx__backoff(const struct ipcx_chan *c, int64_t deadline, int *step)
+{
+	int64_t now = ipcx__now_ms();
+	int ms = *step ? *step : 1;
+
+	if (deadline >= 0 && now >= deadline)
+		return ipcx__fail(ETIMEDOUT, "%s: timed out after %d ms",
+				  c->name, c->timeout_ms);
+	if (deadline >= 0 && deadline - now < ms)
+		ms = (int)(deadline - now);
+	*step = *step >= 5 ? 10 : (*step ? *step * 2 : 2);
+	poll(NULL, 0, ms);
+	return 0;
+}
+
 int ipcx__set_nonblock(int fd, bool on)
 {
 	int fl = fcntl(fd, F_GETFL);

@@ -32,6 +32,9 @@ enum {
 	IPCX__OPT_ALLOW_UID = 1u << 8,
 	IPCX__OPT_TYPE = 1u << 9,
 	IPCX__OPT_PRIO = 1u << 10,
+	IPCX__OPT_PROJ = 1u << 11,
+	IPCX__OPT_MAXMSG = 1u << 12,
+	IPCX__OPT_MSGSIZE = 1u << 13,
 };
 /* Accepted by every scheme that takes options at all. */
 #define IPCX__OPT_COMMON                                      \
@@ -47,8 +50,10 @@ struct ipcx__opts {
 	int mode;	      /* permission bits, or UNSET */
 	int timeout;	      /* milliseconds, or UNSET */
 	long long allow_uid;  /* or UNSET */
-	long long type, prio; /* message queues (later facilities), or UNSET */
-	unsigned given;	      /* IPCX__OPT_* bits that appeared */
+	long long type, prio; /* message queues, or UNSET */
+	long long proj;	      /* ftok() project of a System V key, or UNSET */
+	long long maxmsg, msgsize; /* POSIX queue attributes, or UNSET */
+	unsigned given;		   /* IPCX__OPT_* bits that appeared */
 };
 
 struct ipcx__addr {
@@ -66,6 +71,10 @@ struct ipcx__addr {
 			char *host; /* NULL or "" means any (listen) */
 			char *port;
 		} inet;
+		struct {
+			int key;      /* key_t; valid unless is_path */
+			bool is_path; /* ftok(target, proj) at open */
+		} sysv;
 	} u;
 };
 
@@ -99,10 +108,11 @@ struct ipcx_chan {
 	int timeout_ms; /* -1: wait forever */
 	bool framed;	/* framing=length on a byte stream */
 	bool listening;
-	bool own_nonblock; /* we set O_NONBLOCK on rfd/wfd ourselves */
-	bool sigpipe_safe; /* SIGPIPE ignored or handled: plain write() */
-	bool broken;	   /* a framed write stopped mid-message */
-	bool shared_fds;   /* not ours (stdio): never change their flags */
+	bool own_nonblock;  /* we set O_NONBLOCK on rfd/wfd ourselves */
+	bool sigpipe_safe;  /* SIGPIPE ignored or handled: plain write() */
+	bool broken;	    /* a framed write stopped mid-message */
+	bool keep_fd_flags; /* never set O_NONBLOCK: the fds are shared
+			     * (stdio), or the facility waits by itself */
 	struct ipcx__frame rx;
 	char name[IPCX_ADDR_MAX + 96]; /* the address, for messages */
 };
@@ -150,6 +160,21 @@ int ipcx__fd_close(struct ipcx_chan *c);
 
 /* Sets or clears O_NONBLOCK / FD_CLOEXEC. */
 int ipcx__set_nonblock(int fd, bool on);
+
+/*
+ * For facilities with no descriptor to poll (System V): sleeps a step of
+ * a backoff (1, 2, 4, 8, then 10 ms; *STEP holds the state, start at 0)
+ * without passing DEADLINE (-1: none).  -ETIMEDOUT once it has passed.
+ */
+int ipcx__backoff(const struct ipcx_chan *c, int64_t deadline, int *step);
+
+/*
+ * System V keys (sysv.c): TARGET is 0x1f, 31, a PATH (ftok with proj=,
+ * default 1), or "private".  ipcx__sysv_parse fills a->u.sysv;
+ * ipcx__sysv_key gives the key at open (ftok needs the path to exist).
+ */
+int ipcx__sysv_parse(struct ipcx__addr *a);
+int ipcx__sysv_key(const struct ipcx__addr *a, int *key);
 
 /* Reads one integer from a /proc file; -1 when it cannot. */
 long long ipcx__read_proc(const char *path, int field);
@@ -254,6 +279,8 @@ extern const struct ipcx_facility_ops ipcx__udp_ops;
 extern const struct ipcx_facility_ops ipcx__pty_ops;
 extern const struct ipcx_facility_ops ipcx__exec_ops;
 extern const struct ipcx_facility_ops ipcx__stdio_ops;
+extern const struct ipcx_facility_ops ipcx__sysvmq_ops;
+extern const struct ipcx_facility_ops ipcx__posixmq_ops;
 
 /* Limits shared by several facilities (limits.c). */
 size_t ipcx__limits_fd(struct ipcx_limit *out, size_t max);

@@ -6,16 +6,10 @@
 #include <string.h>
 
 static const struct ipcx_facility_ops *const registry[] = {
-	&ipcx__pipe_ops,
-	&ipcx__fifo_ops,
-	&ipcx__unix_ops,
-	&ipcx__unix_dgram_ops,
-	&ipcx__unix_seqpacket_ops,
-	&ipcx__tcp_ops,
-	&ipcx__udp_ops,
-	&ipcx__pty_ops,
-	&ipcx__exec_ops,
-	&ipcx__stdio_ops,
+	&ipcx__pipe_ops,       &ipcx__fifo_ops,		  &ipcx__unix_ops,
+	&ipcx__unix_dgram_ops, &ipcx__unix_seqpacket_ops, &ipcx__tcp_ops,
+	&ipcx__udp_ops,	       &ipcx__sysvmq_ops,	  &ipcx__posixmq_ops,
+	&ipcx__pty_ops,	       &ipcx__exec_ops,		  &ipcx__stdio_ops,
 };
 
 const struct ipcx_facility_ops *ipcx__facility_ops(const char *scheme,

@@ -26,7 +26,7 @@ static int stdio_open(const struct ipcx__addr *a, unsigned flags,
 		return -ENOMEM;
 	/* fds 0 and 1 are shared with the parent: never change their
 	 * flags; waits go through poll() instead of O_NONBLOCK. */
-	c->shared_fds = true;
+	c->keep_fd_flags = true;
 	c->rfd = (!dir || (dir & IPCX_RECV)) ? 0 : -1;
 	c->wfd = (!dir || (dir & IPCX_SEND)) ? 1 : -1;
 	r = ipcx__chan_ready(c);

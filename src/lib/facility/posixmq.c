@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: MIT */
+/* POSIX message queues: prioritised messages under a /name. */
+#include "../internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <mqueue.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * Waiting is the kernel's own: mq_send()/mq_receive() block, O_NONBLOCK
+ * makes them say EAGAIN, and mq_timedsend()/mq_timedreceive() take the
+ * deadline (on CLOCK_REALTIME, as POSIX defines them).  The descriptor
+ * (an mqd_t is one on Linux) can be polled: ipcx_fd() returns it.
+ */
+
+struct posixmq {
+	struct ipcx_chan c;
+	mqd_t mq;
+	long msgsize, maxmsg;
+	unsigned prio; /* prio= for sending */
+};
+
+static int posixmq_parse(struct ipcx__addr *a)
+{
+	const char *t = a->target;
+	size_t len = strlen(t);
+
+	if (t[0] != '/' || len < 2)
+		return ipcx__fail(EINVAL,
+				  "'%s': a POSIX queue is named /name (one "
+				  "leading slash)",
+				  a->text);
+	if (strchr(t + 1, '/'))
+		return ipcx__fail(EINVAL,
+				  "'%s': no slash may follow the leading one",
+				  a->text);
+	if (len - 1 > NAME_MAX)
+		return ipcx__fail(EINVAL,
+				  "'%s': the name is %zu bytes, more than "
+				  "NAME_MAX (%d)",
+				  a->text, len - 1, NAME_MAX);
+	if (a->opt.prio != IPCX__UNSET &&
+	    (a->opt.prio < 0 || a->opt.prio >= sysconf(_SC_MQ_PRIO_MAX)))
+		return ipcx__fail(EINVAL,
+				  "prio=%lld is out of range (0 to %ld) in "
+				  "'%s'",
+				  a->opt.prio, sysconf(_SC_MQ_PRIO_MAX) - 1,
+				  a->text);
+	if ((a->opt.maxmsg != IPCX__UNSET && a->opt.maxmsg < 1) ||
+	    (a->opt.msgsize != IPCX__UNSET && a->opt.msgsize < 1))
+		return ipcx__fail(EINVAL,
+				  "maxmsg= and msgsize= are at least 1 in '%s'",
+				  a->text);
+	return 0;
+}
+
+/* Fills creation attributes: what the address says, else the system's
+ * defaults. */
+static void posixmq_attr(const struct ipcx__addr *a, struct mq_attr *attr)
+{
+	long long def_msg =
+		ipcx__read_proc("/proc/sys/fs/mqueue/msg_default", 0);
+	long long def_size =
+		ipcx__read_proc("/proc/sys/fs/mqueue/msgsize_default", 0);
+
+	attr->mq_maxmsg = a->opt.maxmsg != IPCX__UNSET ? a->opt.maxmsg
+			  : def_msg > 0			 ? def_msg
+							 : 10;
+	attr->mq_msgsize = a->opt.msgsize != IPCX__UNSET ? a->opt.msgsize
+			   : def_size > 0		   ? def_size
+							   : 8192;
+}
+
+/* mq_open() said EINVAL for ATTR: name the limit it ran into and the
+ * file that raises it (CAP_SYS_RESOURCE may pass them, up to the hard
+ * limits of 65536 messages and 16 MiB). */
+static int posixmq_attr_error(const struct ipcx__addr *a,
+			      const struct mq_attr *attr)
+{
+	long long max_msg = ipcx__read_proc("/proc/sys/fs/mqueue/msg_max", 0);
+	long long max_size =
+		ipcx__read_proc("/proc/sys/fs/mqueue/msgsize_max", 0);
+
+	if (max_msg > 0 && attr->mq_maxmsg > max_msg)
+		return ipcx__fail(EINVAL,
+				  "%s: maxmsg=%ld exceeds msg_max %lld (raise "
+				  "it in /proc/sys/fs/mqueue/msg_max)",
+				  a->text, attr->mq_maxmsg, max_msg);
+	if (max_size > 0 && attr->mq_msgsize > max_size)
+		return ipcx__fail(EINVAL,
+				  "%s: msgsize=%ld exceeds msgsize_max %lld "
+				  "(raise it in /proc/sys/fs/mqueue/msgsize_max)",
+				  a->text, attr->mq_msgsize, max_size);
+	return ipcx__fail(EINVAL, "%s: the kernel refused maxmsg=%ld msgsize=%ld",
+			  a->text, attr->mq_maxmsg, attr->mq_msgsize);
+}
+
+static int posixmq_open(const struct ipcx__addr *a, unsigned flags,
+			struct ipcx_chan **out)
+{
+	unsigned dir = flags & (IPCX_SEND | IPCX_RECV);
+	int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
+	int of = O_CLOEXEC | (dir == IPCX_SEND   ? O_WRONLY
+			      : dir == IPCX_RECV ? O_RDONLY
+						 : O_RDWR);
+	bool sized = a->opt.maxmsg != IPCX__UNSET ||
+		     a->opt.msgsize != IPCX__UNSET;
+	struct mq_attr attr, now;
+	struct posixmq *q;
+	mqd_t mq;
+	int r;
+
+	if (flags & IPCX_CREATE)
+		of |= O_CREAT;
+	if (flags & IPCX_EXCL)
+		of |= O_EXCL;
+	if (flags & IPCX_NONBLOCK)
+		of |= O_NONBLOCK;
+	if (sized && !(flags & IPCX_CREATE))
+		return ipcx__fail(EINVAL,
+				  "%s: maxmsg= and msgsize= apply when the "
+				  "queue is created (create=1)",
+				  a->text);
+	if (sized)
+		posixmq_attr(a, &attr);
+	mq = mq_open(a->target, of, (mode_t)mode, sized ? &attr : NULL);
+	if (mq == (mqd_t)-1) {
+		switch (errno) {
+		case ENOENT:
+			return ipcx__fail(ENOENT,
+					  "%s: no such queue (the receiving "
+					  "side creates it, or use create=1)",
+					  a->text);
+		case EEXIST:
+			return ipcx__fail(EEXIST, "%s: exists (excl=1)",
+					  a->text);
+		case EACCES:
+			return ipcx__fail(EACCES,
+					  "%s: permission denied by the "
+					  "queue's mode",
+					  a->text);
+		case EMFILE:
+		case ENOSPC:
+		case ENOMEM:
+			return ipcx__fail(errno,
+					  "%s: no room for another queue "
+					  "(/proc/sys/fs/mqueue/queues_max, "
+					  "ulimit -q): %m",
+					  a->text);
+		case EINVAL:
+			if (sized)
+				return posixmq_attr_error(a, &attr);
+			return ipcx__fail(EINVAL, "%s: mq_open: %m", a->text);
+		case ENOSYS:
+			return ipcx__fail(ENOSYS,
+					  "%s: POSIX message queues are not in "
+					  "this kernel",
+					  a->text);
+		default:
+			return ipcx__fail(errno, "%s: mq_open: %m", a->text);
+		}
+	}
+	if (mq_getattr(mq, &now) < 0) {
+		r = ipcx__fail(errno, "%s: mq_getattr: %m", a->text);
+		mq_close(mq);
+		return r;
+	}
+	q = ipcx__chan_new(sizeof(*q), &ipcx__posixmq_ops, a, flags);
+	if (!q) {
+		mq_close(mq);
+		return -ENOMEM;
+	}
+	q->mq = mq;
+	q->c.rfd = q->c.wfd = (int)mq;
+	q->msgsize = now.mq_msgsize;
+	q->maxmsg = now.mq_maxmsg;
+	q->prio = a->opt.prio != IPCX__UNSET ? (unsigned)a->opt.prio : 0;
+	/* The timed calls wait by themselves: O_NONBLOCK would defeat them. */
+	q->c.keep_fd_flags = true;
+	*out = &q->c;
+	return ipcx__chan_ready(&q->c);
+}
+
+static void abs_deadline(const struct ipcx_chan *c, struct timespec *ts)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += c->timeout_ms / 1000;
+	ts->tv_nsec += (long)(c->timeout_ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+static int posixmq_error(const struct ipcx_chan *c, int err, bool sending)
+{
+	switch (err) {
+	case EAGAIN:
+		return ipcx__fail(EAGAIN, "%s: %s (nonblock)", c->name,
+				  sending ? "queue full" : "no message");
+	case ETIMEDOUT:
+		return ipcx__fail(ETIMEDOUT, "%s: timed out after %d ms",
+				  c->name, c->timeout_ms);
+	case EBADF:
+		return ipcx__fail(EBADF, "%s: opened for %s only", c->name,
+				  sending ? "receiving" : "sending");
+	default:
+		return ipcx__fail(err, "%s: %s: %s", c->name,
+				  sending ? "mq_send" : "mq_receive",
+				  ipcx_strerror(err));
+	}
+}
+
+static ssize_t posixmq_send(struct ipcx_chan *c, const struct iovec *iov,
+			    int n, const struct ipcx_meta *m)
+{
+	struct posixmq *q = (struct posixmq *)c;
+	unsigned prio = q->prio;
+	struct timespec ts;
+
+	/* Message channels are never framed: one buffer is the message. */
+	if (n != 1)
+		return -EINVAL;
+	if (iov[0].iov_len > (size_t)q->msgsize)
+		return ipcx__fail(EMSGSIZE,
+				  "%s: message of %zu bytes exceeds the "
+				  "queue's msgsize %ld",
+				  c->name, iov[0].iov_len, q->msgsize);
+	if (m && (m->valid & IPCX_META_PRIO)) {
+		if (m->prio >= (unsigned)sysconf(_SC_MQ_PRIO_MAX))
+			return ipcx__fail(EINVAL,
+					  "%s: priority %u is out of range",
+					  c->name, m->prio);
+		prio = m->prio;
+	}
+	if (c->timeout_ms >= 0)
+		abs_deadline(c, &ts);
+	for (;;) {
+		int r = c->timeout_ms >= 0
+				? mq_timedsend(q->mq, iov[0].iov_base,
+					       iov[0].iov_len, prio, &ts)
+				: mq_send(q->mq, iov[0].iov_base,
+					  iov[0].iov_len, prio);
+		if (r == 0)
+			return (ssize_t)iov[0].iov_len;
+		if (errno != EINTR)
+			return posixmq_error(c, errno, true);
+	}
+}
+
+static ssize_t posixmq_recv(struct ipcx_chan *c, void *buf, size_t len,
+			    struct ipcx_meta *m)
+{
+	struct posixmq *q = (struct posixmq *)c;
+	struct timespec ts;
+	unsigned prio;
+
+	/* The kernel wants room for the largest message the queue takes,
+	 * and refuses a smaller buffer without taking the message. */
+	if (len < (size_t)q->msgsize) {
+		if (m)
+			m->size = (size_t)q->msgsize;
+		return ipcx__fail(EMSGSIZE,
+				  "%s: a receive needs room for the queue's "
+				  "msgsize %ld, not %zu",
+				  c->name, q->msgsize, len);
+	}
+	if (c->timeout_ms >= 0)
+		abs_deadline(c, &ts);
+	for (;;) {
+		ssize_t r = c->timeout_ms >= 0
+				    ? mq_timedreceive(q->mq, buf, len, &prio,
+						      &ts)
+				    : mq_receive(q->mq, buf, len, &prio);
+		if (r >= 0) {
+			if (m) {
+				m->size = (size_t)r;
+				m->prio = prio;
+				m->valid |= IPCX_META_PRIO;
+			}
+			return r;
+		}
+		if (errno != EINTR)
+			return posixmq_error(c, errno, false);
+	}
+}
+
+static int posixmq_close(struct ipcx_chan *c)
+{
+	mq_close(((struct posixmq *)c)->mq);
+	ipcx__chan_free(c);
+	return 0;
+}
+
+static int posixmq_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
+{
+	struct mq_attr attr;
+
+	if (mq_getattr(((const struct posixmq *)c)->mq, &attr) < 0)
+		return ipcx__fail(errno, "%s: mq_getattr: %m", c->name);
+	i->capacity = attr.mq_maxmsg;
+	i->msgsize = attr.mq_msgsize;
+	i->queued = attr.mq_curmsgs;
+	return 0;
+}
+
+static int posixmq_unlink(const struct ipcx__addr *a)
+{
+	if (mq_unlink(a->target) < 0)
+		return ipcx__fail(errno, "%s: %s", a->text,
+				  errno == ENOENT ? "no such queue"
+						  : ipcx_strerror(errno));
+	return 0;
+}
+
+static int posixmq_limits(struct ipcx_limit *out, size_t max)
+{
+	struct rlimit rl;
+	const struct ipcx_limit rows[] = {
+		{"messages per queue, max (msg_max)",
+		 ipcx__read_proc("/proc/sys/fs/mqueue/msg_max", 0), "messages",
+		 "/proc/sys/fs/mqueue/msg_max"},
+		{"message size, max (msgsize_max)",
+		 ipcx__read_proc("/proc/sys/fs/mqueue/msgsize_max", 0), "bytes",
+		 "/proc/sys/fs/mqueue/msgsize_max"},
+		{"messages per queue, default",
+		 ipcx__read_proc("/proc/sys/fs/mqueue/msg_default", 0),
+		 "messages", "/proc/sys/fs/mqueue/msg_default"},
+		{"message size, default",
+		 ipcx__read_proc("/proc/sys/fs/mqueue/msgsize_default", 0),
+		 "bytes", "/proc/sys/fs/mqueue/msgsize_default"},
+		{"queues on the system (queues_max)",
+		 ipcx__read_proc("/proc/sys/fs/mqueue/queues_max", 0), "queues",
+		 "/proc/sys/fs/mqueue/queues_max"},
+		{"queue bytes per user (RLIMIT_MSGQUEUE)",
+		 getrlimit(RLIMIT_MSGQUEUE, &rl) == 0 ? (long long)rl.rlim_cur
+						      : -1,
+		 "bytes", "ulimit -q"},
+		{"priorities (MQ_PRIO_MAX)", sysconf(_SC_MQ_PRIO_MAX), "",
+		 "sysconf(_SC_MQ_PRIO_MAX)"},
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < IPCX__ARRAY_SIZE(rows) && n < max; i++)
+		out[n++] = rows[i];
+	return (int)(n + ipcx__limits_fd(out + n, max - n));
+}
+
+const struct ipcx_facility_ops ipcx__posixmq_ops = {
+	.info = {.scheme = "posixmq",
+		 .title = "POSIX message queue",
+		 .name = "/name",
+		 .handle = "mqd_t",
+		 .standard = "POSIX",
+		 .semantics = IPCX_MESSAGE,
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_NAMED | IPCX_CAP_CONNLESS},
+	.options = IPCX__OPT_COMMON | IPCX__OPT_PRIO | IPCX__OPT_MAXMSG |
+		   IPCX__OPT_MSGSIZE,
+	.parse = posixmq_parse,
+	.open = posixmq_open,
+	.send = posixmq_send,
+	.recv = posixmq_recv,
+	.close = posixmq_close,
+	.unlink = posixmq_unlink,
+	.limits = posixmq_limits,
+	.get = posixmq_get,
+};

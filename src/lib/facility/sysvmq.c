@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+/* System V message queues: typed messages under a numeric key. */
+#include "../internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/msg.h>
+
+/*
+ * Waiting.  msgrcv()/msgsnd() block in the kernel when asked to, and that
+ * is what a channel without timeout= does (EINTR is retried).  System V
+ * has no timed variant and no descriptor to poll, so a timed call retries
+ * with IPC_NOWAIT, sleeping 1, 2, 4, 8 and then 10 ms between tries
+ * (ipcx__backoff): the deadline is kept to within 10 ms, a message that
+ * arrives during the wait is taken within 10 ms, and an idle wait costs
+ * at most 100 wake-ups a second.
+ */
+
+struct sysvmq {
+	struct ipcx_chan c;
+	int id;
+	long send_type; /* type= for sending (> 0), default 1 */
+	long select;    /* type= for receiving: 0 any, N, -N; default 0 */
+	size_t msgmax;  /* the kernel's limit, read at open */
+	struct msgbuf_ipcx {
+		long mtype;
+		char mtext[];
+	} *sbuf, *rbuf; /* separate: one thread may send while one receives */
+	size_t rcap;    /* mtext bytes of rbuf */
+};
+
+static int sysvmq_parse(struct ipcx__addr *a)
+{
+	if (a->opt.type != IPCX__UNSET &&
+	    (a->opt.type > 0x7fffffffL || a->opt.type < -0x7fffffffL))
+		return ipcx__fail(EINVAL, "type=%lld is out of range in '%s'",
+				  a->opt.type, a->text);
+	return ipcx__sysv_parse(a);
+}
+
+static size_t sysvmq_msgmax(void)
+{
+	long long v = ipcx__read_proc("/proc/sys/kernel/msgmax", 0);
+
+	return v > 0 ? (size_t)v : 8192;
+}
+
+/* Maps errno after the queue was opened into an error naming it. */
+static int sysvmq_error(const struct ipcx_chan *c, int err, const char *what)
+{
+	switch (err) {
+	case EIDRM:
+	case EINVAL: /* the id no longer names a queue */
+		return ipcx__fail(EIDRM, "%s: queue removed", c->name);
+	case EACCES:
+		return ipcx__fail(EACCES,
+				  "%s: permission denied to %s (the queue's "
+				  "mode does not allow it)",
+				  c->name, what);
+	default:
+		return ipcx__fail(err, "%s: %s: %s", c->name, what,
+				  ipcx_strerror(err));
+	}
+}
+
+static int sysvmq_open(const struct ipcx__addr *a, unsigned flags,
+		       struct ipcx_chan **out)
+{
+	int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
+	int key, id, flg = 0, r;
+	struct sysvmq *q;
+
+	r = ipcx__sysv_key(a, &key);
+	if (r < 0)
+		return r;
+	if (flags & IPCX_CREATE)
+		flg |= IPC_CREAT | mode;
+	if (flags & IPCX_EXCL)
+		flg |= IPC_EXCL;
+	id = msgget(key, flg);
+	if (id < 0) {
+		switch (errno) {
+		case ENOENT:
+			return ipcx__fail(ENOENT,
+					  "%s: no such queue (the receiving "
+					  "side creates it, or use create=1)",
+					  a->text);
+		case EEXIST:
+			return ipcx__fail(EEXIST, "%s: exists (excl=1)",
+					  a->text);
+		case EACCES:
+			return ipcx__fail(EACCES,
+					  "%s: permission denied: the queue "
+					  "exists with a mode that does not "
+					  "let this user read and write it",
+					  a->text);
+		case ENOSPC:
+			return ipcx__fail(ENOSPC,
+					  "%s: the system's queues are all used "
+					  "(msgmni = %lld, "
+					  "/proc/sys/kernel/msgmni)",
+					  a->text,
+					  ipcx__read_proc(
+						  "/proc/sys/kernel/msgmni", 0));
+		case ENOSYS:
+			return ipcx__fail(ENOSYS,
+					  "%s: System V message queues are not "
+					  "in this kernel",
+					  a->text);
+		default:
+			return ipcx__fail(errno, "%s: msgget: %m", a->text);
+		}
+	}
+	q = ipcx__chan_new(sizeof(*q), &ipcx__sysvmq_ops, a, flags);
+	if (!q)
+		return -ENOMEM;
+	q->id = id;
+	q->send_type = a->opt.type > 0 ? (long)a->opt.type : 1;
+	q->select = a->opt.type != IPCX__UNSET ? (long)a->opt.type : 0;
+	q->msgmax = sysvmq_msgmax();
+	*out = &q->c;
+	return 0;
+}
+
+static struct msgbuf_ipcx *grow(struct msgbuf_ipcx **b, size_t *cap,
+				size_t need)
+{
+	if (*b && *cap >= need)
+		return *b;
+	struct msgbuf_ipcx *n = realloc(*b, sizeof(**b) + need);
+	if (!n)
+		return NULL;
+	*b = n;
+	*cap = need;
+	return n;
+}
+
+static ssize_t sysvmq_send(struct ipcx_chan *c, const struct iovec *iov,
+			   int n, const struct ipcx_meta *m)
+{
+	struct sysvmq *q = (struct sysvmq *)c;
+	int64_t deadline = -2;
+	size_t len = 0, off = 0, scap = q->sbuf ? q->msgmax : 0;
+	long type = q->send_type;
+	int step = 0;
+
+	for (int i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	if (len > q->msgmax)
+		return ipcx__fail(EMSGSIZE,
+				  "%s: message of %zu bytes exceeds the "
+				  "queue's msgmax %zu (/proc/sys/kernel/msgmax)",
+				  c->name, len, q->msgmax);
+	if (m && (m->valid & IPCX_META_TYPE))
+		type = m->type;
+	if (type <= 0)
+		return ipcx__fail(EINVAL,
+				  "%s: a message is sent with a type > 0, "
+				  "not %ld",
+				  c->name, type);
+	if (!grow(&q->sbuf, &scap, q->msgmax))
+		return -ENOMEM;
+	q->sbuf->mtype = type;
+	for (int i = 0; i < n; i++) {
+		memcpy(q->sbuf->mtext + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	bool poll_wait = c->timeout_ms >= 0 && !(c->flags & IPCX_NONBLOCK);
+	int flg = (c->flags & IPCX_NONBLOCK) || poll_wait ? IPC_NOWAIT : 0;
+	for (;;) {
+		if (msgsnd(q->id, q->sbuf, len, flg) == 0)
+			return (ssize_t)len;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return sysvmq_error(c, errno, "send");
+		if (!poll_wait)
+			return ipcx__fail(EAGAIN,
+					  "%s: queue full (nonblock; its limit "
+					  "is msg_qbytes, by default msgmnb)",
+					  c->name);
+		if (deadline == -2)
+			deadline = ipcx__deadline(c);
+		int r = ipcx__backoff(c, deadline, &step);
+		if (r < 0)
+			return r;
+	}
+}
+
+static ssize_t sysvmq_recv(struct ipcx_chan *c, void *buf, size_t len,
+			   struct ipcx_meta *m)
+{
+	struct sysvmq *q = (struct sysvmq *)c;
+	int64_t deadline = -2;
+	int step = 0;
+	/* Ask for no more than fits BUF: a larger message then fails with
+	 * E2BIG and stays queued (never MSG_NOERROR, which would cut it). */
+	size_t want = len < q->msgmax ? len : q->msgmax;
+	bool poll_wait = c->timeout_ms >= 0 && !(c->flags & IPCX_NONBLOCK);
+	int flg = (c->flags & IPCX_NONBLOCK) || poll_wait ? IPC_NOWAIT : 0;
+
+	if (!grow(&q->rbuf, &q->rcap, want))
+		return -ENOMEM;
+	for (;;) {
+		ssize_t r = msgrcv(q->id, q->rbuf, want, q->select, flg);
+		if (r >= 0) {
+			memcpy(buf, q->rbuf->mtext, (size_t)r);
+			if (m) {
+				m->size = (size_t)r;
+				m->type = q->rbuf->mtype;
+				m->valid |= IPCX_META_TYPE;
+			}
+			return r;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == E2BIG) {
+			if (want < len) {
+				/* msgmax was lowered after it was sent. */
+				want = len;
+				if (!grow(&q->rbuf, &q->rcap, want))
+					return -ENOMEM;
+				continue;
+			}
+			if (m) /* its size is unknown: at most msgmax */
+				m->size = q->msgmax > len ? q->msgmax : len + 1;
+			return ipcx__fail(EMSGSIZE,
+					  "%s: the next message is larger than "
+					  "%zu bytes; it stays queued",
+					  c->name, len);
+		}
+		if (errno != ENOMSG && errno != EAGAIN)
+			return sysvmq_error(c, errno, "receive");
+		if (!poll_wait)
+			return ipcx__fail(EAGAIN, "%s: no message (nonblock)",
+					  c->name);
+		if (deadline == -2)
+			deadline = ipcx__deadline(c);
+		int e = ipcx__backoff(c, deadline, &step);
+		if (e < 0)
+			return e;
+	}
+}
+
+static int sysvmq_close(struct ipcx_chan *c)
+{
+	struct sysvmq *q = (struct sysvmq *)c;
+
+	free(q->sbuf);
+	free(q->rbuf);
+	ipcx__chan_free(c);
+	return 0;
+}
+
+static int sysvmq_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
+{
+	const struct sysvmq *q = (const struct sysvmq *)c;
+	struct msqid_ds ds;
+
+	i->id = q->id;
+	i->msgsize = (long)q->msgmax;
+	if (msgctl(q->id, IPC_STAT, &ds) < 0)
+		return sysvmq_error(c, errno, "msgctl(IPC_STAT)");
+	i->capacity = (long)ds.msg_qbytes;
+	i->queued = (long)ds.msg_qnum;
+	i->peer_pid = ds.msg_lspid; /* the last sender */
+	return 0;
+}
+
+static int sysvmq_unlink(const struct ipcx__addr *a)
+{
+	int key, id, r = ipcx__sysv_key(a, &key);
+
+	if (r < 0)
+		return r;
+	if (key == IPC_PRIVATE)
+		return ipcx__fail(EINVAL,
+				  "%s: a private queue has no key; it goes "
+				  "with IPC_RMID on its id (ipcrm -q ID)",
+				  a->text);
+	id = msgget(key, 0);
+	if (id < 0)
+		return ipcx__fail(errno, "%s: %s", a->text,
+				  errno == ENOENT ? "no such queue"
+						  : ipcx_strerror(errno));
+	if (msgctl(id, IPC_RMID, NULL) < 0)
+		return ipcx__fail(errno, "%s: msgctl(IPC_RMID): %m", a->text);
+	return 0;
+}
+
+static int sysvmq_limits(struct ipcx_limit *out, size_t max)
+{
+	const struct ipcx_limit rows[] = {
+		{"largest message (msgmax)",
+		 ipcx__read_proc("/proc/sys/kernel/msgmax", 0), "bytes",
+		 "/proc/sys/kernel/msgmax"},
+		{"bytes per queue, default (msgmnb)",
+		 ipcx__read_proc("/proc/sys/kernel/msgmnb", 0), "bytes",
+		 "/proc/sys/kernel/msgmnb"},
+		{"queues on the system (msgmni)",
+		 ipcx__read_proc("/proc/sys/kernel/msgmni", 0), "queues",
+		 "/proc/sys/kernel/msgmni"},
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < IPCX__ARRAY_SIZE(rows) && n < max; i++)
+		out[n++] = rows[i];
+	return (int)n;
+}
+
+const struct ipcx_facility_ops ipcx__sysvmq_ops = {
+	.info = {.scheme = "sysvmq",
+		 .title = "System V message queue",
+		 .name = "key: 0x1f, 31, PATH (ftok), private",
+		 .handle = "msqid",
+		 .standard = "System V (XSI)",
+		 .semantics = IPCX_MESSAGE,
+		 .caps = IPCX_CAP_NAMED | IPCX_CAP_CONNLESS},
+	.options = IPCX__OPT_COMMON | IPCX__OPT_TYPE | IPCX__OPT_PROJ,
+	.parse = sysvmq_parse,
+	.open = sysvmq_open,
+	.send = sysvmq_send,
+	.recv = sysvmq_recv,
+	.close = sysvmq_close,
+	.unlink = sysvmq_unlink,
+	.limits = sysvmq_limits,
+	.get = sysvmq_get,
+};

@@ -503,6 +503,17 @@ static void t_timeout(void **state)
 	finish();
 }
 
+/* Polls C's descriptor for up to 5 s; false when it has none. */
+static bool wait_readable(struct ipcx_chan *c)
+{
+	struct pollfd p = {.fd = ipcx_fd(c), .events = POLLIN};
+
+	if (p.fd < 0)
+		return false;
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	return true;
+}
+
 static void t_nonblock(void **state)
 {
 	struct fx *f = *state;
@@ -512,9 +523,13 @@ static void t_nonblock(void **state)
 	char buf[8];
 
 	/* Wait for the child's byte without blocking in the library. */
-	struct pollfd p = {.fd = ipcx_fd(a), .events = POLLIN};
-	assert_int_equal(poll(&p, 1, 5000), 1);
-	assert_int_equal(ipcx_recv(a, buf, sizeof(buf), NULL), 1);
+	for (int i = 0; (r = ipcx_recv(a, buf, sizeof(buf), NULL)) == -EAGAIN;
+	     i++) {
+		assert_true(i < 500);
+		if (!wait_readable(a))
+			usleep(10000);
+	}
+	assert_int_equal(r, 1);
 	assert_int_equal(ipcx_recv(a, buf, sizeof(buf), NULL), -EAGAIN);
 	if (!f->fix->oneway && !f->fix->no_fill) {
 		int i;
@@ -546,13 +561,17 @@ static void t_small_buffer(void **state)
 	struct ipcx_meta m;
 	char buf[200];
 
-	struct pollfd p = {.fd = ipcx_fd(a), .events = POLLIN};
-	assert_int_equal(poll(&p, 1, 5000), 1);
+	wait_readable(a);
 	if (is_message(a)) {
+		/* Too small: an error that says how much room it needs
+		 * (exactly, or the queue's largest), and nothing is lost. */
 		assert_int_equal(ipcx_recv(a, buf, 10, &m), -EMSGSIZE);
+		assert_true(m.size >= 100);
+		char *room = malloc(m.size);
+		assert_int_equal(ipcx_recv(a, room, m.size, &m), 100);
 		assert_int_equal(m.size, 100);
-		assert_int_equal(ipcx_recv(a, buf, sizeof(buf), &m), 100);
-		assert_int_equal(m.size, 100);
+		memcpy(buf, room, 100);
+		free(room);
 	} else {
 		assert_int_equal(ipcx_recv(a, buf, 10, NULL), 10);
 		assert_int_equal(conf_recv_exact(a, buf + 10, 90), 90);

@@ -69,11 +69,11 @@ static void posixmq_attr(const struct ipcx__addr *a, struct mq_attr *attr)
 		ipcx__read_proc("/proc/sys/fs/mqueue/msgsize_default", 0);
 
 	attr->mq_maxmsg = a->opt.maxmsg != IPCX__UNSET ? a->opt.maxmsg
-			  : def_msg > 0			 ? def_msg
-							 : 10;
+			  : def_msg > 0		       ? def_msg
+						       : 10;
 	attr->mq_msgsize = a->opt.msgsize != IPCX__UNSET ? a->opt.msgsize
-			   : def_size > 0		   ? def_size
-							   : 8192;
+			   : def_size > 0		 ? def_size
+							 : 8192;
 }
 
 /* mq_open() said EINVAL for ATTR: name the limit it ran into and the
@@ -92,11 +92,13 @@ static int posixmq_attr_error(const struct ipcx__addr *a,
 				  "it in /proc/sys/fs/mqueue/msg_max)",
 				  a->text, attr->mq_maxmsg, max_msg);
 	if (max_size > 0 && attr->mq_msgsize > max_size)
-		return ipcx__fail(EINVAL,
-				  "%s: msgsize=%ld exceeds msgsize_max %lld "
-				  "(raise it in /proc/sys/fs/mqueue/msgsize_max)",
-				  a->text, attr->mq_msgsize, max_size);
-	return ipcx__fail(EINVAL, "%s: the kernel refused maxmsg=%ld msgsize=%ld",
+		return ipcx__fail(
+			EINVAL,
+			"%s: msgsize=%ld exceeds msgsize_max %lld "
+			"(raise it in /proc/sys/fs/mqueue/msgsize_max)",
+			a->text, attr->mq_msgsize, max_size);
+	return ipcx__fail(EINVAL,
+			  "%s: the kernel refused maxmsg=%ld msgsize=%ld",
 			  a->text, attr->mq_maxmsg, attr->mq_msgsize);
 }
 
@@ -105,11 +107,11 @@ static int posixmq_open(const struct ipcx__addr *a, unsigned flags,
 {
 	unsigned dir = flags & (IPCX_SEND | IPCX_RECV);
 	int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
-	int of = O_CLOEXEC | (dir == IPCX_SEND   ? O_WRONLY
+	int of = O_CLOEXEC | (dir == IPCX_SEND	 ? O_WRONLY
 			      : dir == IPCX_RECV ? O_RDONLY
 						 : O_RDWR);
-	bool sized = a->opt.maxmsg != IPCX__UNSET ||
-		     a->opt.msgsize != IPCX__UNSET;
+	bool sized =
+		a->opt.maxmsg != IPCX__UNSET || a->opt.msgsize != IPCX__UNSET;
 	struct mq_attr attr, now;
 	struct posixmq *q;
 	mqd_t mq;
@@ -161,8 +163,7 @@ static int posixmq_open(const struct ipcx__addr *a, unsigned flags,
 					  "%s: POSIX message queues are not in "
 					  "this kernel",
 					  a->text);
-		default:
-			return ipcx__fail(errno, "%s: mq_open: %m", a->text);
+		default: return ipcx__fail(errno, "%s: mq_open: %m", a->text);
 		}
 	}
 	if (mq_getattr(mq, &now) < 0) {
@@ -216,8 +217,8 @@ static int posixmq_error(const struct ipcx_chan *c, int err, bool sending)
 	}
 }
 
-static ssize_t posixmq_send(struct ipcx_chan *c, const struct iovec *iov,
-			    int n, const struct ipcx_meta *m)
+static ssize_t posixmq_send(struct ipcx_chan *c, const struct iovec *iov, int n,
+			    const struct ipcx_meta *m)
 {
 	struct posixmq *q = (struct posixmq *)c;
 	unsigned prio = q->prio;
@@ -273,10 +274,10 @@ static ssize_t posixmq_recv(struct ipcx_chan *c, void *buf, size_t len,
 	if (c->timeout_ms >= 0)
 		abs_deadline(c, &ts);
 	for (;;) {
-		ssize_t r = c->timeout_ms >= 0
-				    ? mq_timedreceive(q->mq, buf, len, &prio,
-						      &ts)
-				    : mq_receive(q->mq, buf, len, &prio);
+		ssize_t r =
+			c->timeout_ms >= 0
+				? mq_timedreceive(q->mq, buf, len, &prio, &ts)
+				: mq_receive(q->mq, buf, len, &prio);
 		if (r >= 0) {
 			if (m) {
 				m->size = (size_t)r;

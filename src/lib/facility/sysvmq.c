@@ -22,13 +22,13 @@ struct sysvmq {
 	struct ipcx_chan c;
 	int id;
 	long send_type; /* type= for sending (> 0), default 1 */
-	long select;    /* type= for receiving: 0 any, N, -N; default 0 */
-	size_t msgmax;  /* the kernel's limit, read at open */
+	long select;	/* type= for receiving: 0 any, N, -N; default 0 */
+	size_t msgmax;	/* the kernel's limit, read at open */
 	struct msgbuf_ipcx {
 		long mtype;
 		char mtext[];
-	} *sbuf, *rbuf; /* separate: one thread may send while one receives */
-	size_t rcap;    /* mtext bytes of rbuf */
+	} * sbuf, *rbuf; /* separate: one thread may send while one receives */
+	size_t rcap;	 /* mtext bytes of rbuf */
 };
 
 static int sysvmq_parse(struct ipcx__addr *a)
@@ -75,8 +75,17 @@ static int sysvmq_open(const struct ipcx__addr *a, unsigned flags,
 	r = ipcx__sysv_key(a, &key);
 	if (r < 0)
 		return r;
+	/*
+	 * The mode bits of msgget() are the new queue's mode, or, for one
+	 * that exists, the access checked now: ask for what this channel
+	 * will do, so that a denial shows here and not at the first send.
+	 */
 	if (flags & IPCX_CREATE)
 		flg |= IPC_CREAT | mode;
+	else
+		flg |= (flags & IPCX_SEND ? 0200 : 0) |
+		       (flags & IPCX_RECV ? 0400 : 0) |
+		       (flags & (IPCX_SEND | IPCX_RECV) ? 0 : 0600);
 	if (flags & IPCX_EXCL)
 		flg |= IPC_EXCL;
 	id = msgget(key, flg);
@@ -97,20 +106,19 @@ static int sysvmq_open(const struct ipcx__addr *a, unsigned flags,
 					  "let this user read and write it",
 					  a->text);
 		case ENOSPC:
-			return ipcx__fail(ENOSPC,
-					  "%s: the system's queues are all used "
-					  "(msgmni = %lld, "
-					  "/proc/sys/kernel/msgmni)",
-					  a->text,
-					  ipcx__read_proc(
-						  "/proc/sys/kernel/msgmni", 0));
+			return ipcx__fail(
+				ENOSPC,
+				"%s: the system's queues are all used "
+				"(msgmni = %lld, "
+				"/proc/sys/kernel/msgmni)",
+				a->text,
+				ipcx__read_proc("/proc/sys/kernel/msgmni", 0));
 		case ENOSYS:
 			return ipcx__fail(ENOSYS,
 					  "%s: System V message queues are not "
 					  "in this kernel",
 					  a->text);
-		default:
-			return ipcx__fail(errno, "%s: msgget: %m", a->text);
+		default: return ipcx__fail(errno, "%s: msgget: %m", a->text);
 		}
 	}
 	q = ipcx__chan_new(sizeof(*q), &ipcx__sysvmq_ops, a, flags);
@@ -137,8 +145,8 @@ static struct msgbuf_ipcx *grow(struct msgbuf_ipcx **b, size_t *cap,
 	return n;
 }
 
-static ssize_t sysvmq_send(struct ipcx_chan *c, const struct iovec *iov,
-			   int n, const struct ipcx_meta *m)
+static ssize_t sysvmq_send(struct ipcx_chan *c, const struct iovec *iov, int n,
+			   const struct ipcx_meta *m)
 {
 	struct sysvmq *q = (struct sysvmq *)c;
 	int64_t deadline = -2;
@@ -149,10 +157,11 @@ static ssize_t sysvmq_send(struct ipcx_chan *c, const struct iovec *iov,
 	for (int i = 0; i < n; i++)
 		len += iov[i].iov_len;
 	if (len > q->msgmax)
-		return ipcx__fail(EMSGSIZE,
-				  "%s: message of %zu bytes exceeds the "
-				  "queue's msgmax %zu (/proc/sys/kernel/msgmax)",
-				  c->name, len, q->msgmax);
+		return ipcx__fail(
+			EMSGSIZE,
+			"%s: message of %zu bytes exceeds the "
+			"queue's msgmax %zu (/proc/sys/kernel/msgmax)",
+			c->name, len, q->msgmax);
 	if (m && (m->valid & IPCX_META_TYPE))
 		type = m->type;
 	if (type <= 0)

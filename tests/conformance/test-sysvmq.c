@@ -377,7 +377,8 @@ static void t_key_forms(void **state)
 	assert_int_equal(ipcx_open("sysvmq:0x10?proj=3", 0, &a), -EINVAL);
 	assert_int_equal(ipcx_open("sysvmq:/tmp?proj=300", 0, &a), -EINVAL);
 	assert_int_equal(ipcx_open("sysvmq:0x10?prio=3", 0, &a), -EINVAL);
-	assert_int_equal(ipcx_open("sysvmq:0x7fffff01", IPCX_SEND, &a), -ENOENT);
+	assert_int_equal(ipcx_open("sysvmq:0x7fffff01", IPCX_SEND, &a),
+			 -ENOENT);
 	assert_non_null(strstr(ipcx_error_detail(), "no such queue"));
 }
 
@@ -387,7 +388,8 @@ int main(void)
 		cmocka_unit_test_teardown(t_type_selection, remove_keys),
 		cmocka_unit_test_teardown(t_competing_readers, remove_keys),
 		cmocka_unit_test_teardown(t_full_queue, remove_keys),
-		cmocka_unit_test_teardown(t_removed_under_a_waiter, remove_keys),
+		cmocka_unit_test_teardown(t_removed_under_a_waiter,
+					  remove_keys),
 		cmocka_unit_test_teardown(t_oversize, remove_keys),
 		cmocka_unit_test_teardown(t_permission, remove_keys),
 		cmocka_unit_test_teardown(t_key_forms, remove_keys),

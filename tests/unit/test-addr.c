@@ -85,6 +85,30 @@ static void t_schemes_and_targets(void **state)
 
 	parse_ok("stdio:", &a);
 	ipcx__addr_release(&a);
+
+	parse_ok("sysvmq:0x1f", &a);
+	assert_int_equal(a.u.sysv.key, 0x1f);
+	ipcx__addr_release(&a);
+	parse_ok("sysvmq:31?type=-5", &a);
+	assert_int_equal(a.u.sysv.key, 31);
+	assert_int_equal(a.opt.type, -5);
+	ipcx__addr_release(&a);
+	parse_ok("sysvmq:0xffffffff", &a);
+	assert_int_equal(a.u.sysv.key, -1);
+	ipcx__addr_release(&a);
+	parse_ok("sysvmq:/etc/hostname?proj=7", &a);
+	assert_true(a.u.sysv.is_path);
+	assert_int_equal(a.opt.proj, 7);
+	ipcx__addr_release(&a);
+	parse_ok("sysvmq:private", &a);
+	assert_int_equal(a.u.sysv.key, 0);
+	ipcx__addr_release(&a);
+	parse_ok("posixmq:/jobs?maxmsg=5&msgsize=128&prio=3", &a);
+	assert_string_equal(a.target, "/jobs");
+	assert_int_equal(a.opt.maxmsg, 5);
+	assert_int_equal(a.opt.msgsize, 128);
+	assert_int_equal(a.opt.prio, 3);
+	ipcx__addr_release(&a);
 }
 
 static void t_options(void **state)
@@ -206,6 +230,21 @@ static void t_bad(void **state)
 	parse_bad("exec:", "no command");
 	parse_bad("stdio:x", "takes no target");
 	parse_bad("pipe:?mode=0600", "does not apply to pipe");
+	parse_bad("sysvmq:", "names no key");
+	parse_bad("sysvmq:0", "IPC_PRIVATE");
+	parse_bad("sysvmq:0x100000000", "bad key");
+	parse_bad("sysvmq:-1", "bad key");
+	parse_bad("sysvmq:jobs", "bad key");
+	parse_bad("sysvmq:0x1f?proj=2",
+		  "proj= applies to a key made from a path");
+	parse_bad("sysvmq:/x?proj=0", "out of range");
+	parse_bad("sysvmq:0x1f?type=x", "wants an integer");
+	parse_bad("sysvmq:0x1f?prio=1", "does not apply to sysvmq");
+	parse_bad("posixmq:jobs", "/name");
+	parse_bad("posixmq:/a/b", "no slash may follow");
+	parse_bad("posixmq:/a?prio=-1", "out of range");
+	parse_bad("posixmq:/a?maxmsg=0", "at least 1");
+	parse_bad("posixmq:/a?type=1", "does not apply to posixmq");
 
 	char big[300];
 	memset(big, 'a', sizeof(big));

@@ -251,12 +251,12 @@ static void opts_init(struct ipcx__opts *o)
 		.framing = IPCX__UNSET,
 		.mode = IPCX__UNSET,
 		.timeout = IPCX__UNSET,
-		.allow_uid = IPCX__UNSET,
-		.type = IPCX__UNSET,
-		.prio = IPCX__UNSET,
-		.proj = IPCX__UNSET,
-		.maxmsg = IPCX__UNSET,
-		.msgsize = IPCX__UNSET,
+		.allow_uid = IPCX__UNSET_LL,
+		.type = IPCX__UNSET_LL,
+		.prio = IPCX__UNSET_LL,
+		.proj = IPCX__UNSET_LL,
+		.maxmsg = IPCX__UNSET_LL,
+		.msgsize = IPCX__UNSET_LL,
 	};
 }
 

@@ -5,6 +5,7 @@
 
 #include "ipcx.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -41,8 +42,10 @@ enum {
 	(IPCX__OPT_CREATE | IPCX__OPT_EXCL | IPCX__OPT_MODE | \
 	 IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK)
 
-/* Sentinel meaning "this option was not given". */
+/* Sentinels meaning "this option was not given" (int and long long
+ * fields; -1 is a valid type= or prio= to mean). */
 #define IPCX__UNSET (-1)
+#define IPCX__UNSET_LL LLONG_MIN
 
 struct ipcx__opts {
 	int create, excl, nonblock, listen, connect; /* 0/1 or UNSET */

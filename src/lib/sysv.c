@@ -26,7 +26,7 @@ int ipcx__sysv_parse(struct ipcx__addr *a)
 	}
 	if (t[0] == '/' || t[0] == '.') {
 		a->u.sysv.is_path = true;
-		if (a->opt.proj != IPCX__UNSET &&
+		if (a->opt.proj != IPCX__UNSET_LL &&
 		    (a->opt.proj < 1 || a->opt.proj > 255))
 			return ipcx__fail(EINVAL,
 					  "proj=%lld is out of range (1-255: "
@@ -35,7 +35,7 @@ int ipcx__sysv_parse(struct ipcx__addr *a)
 					  a->opt.proj, a->text);
 		return 0;
 	}
-	if (a->opt.proj != IPCX__UNSET)
+	if (a->opt.proj != IPCX__UNSET_LL)
 		return ipcx__fail(EINVAL,
 				  "proj= applies to a key made from a path, "
 				  "in '%s'",
@@ -62,7 +62,8 @@ int ipcx__sysv_key(const struct ipcx__addr *a, int *key)
 		*key = a->u.sysv.key;
 		return 0;
 	}
-	int proj = a->opt.proj == IPCX__UNSET ? DEFAULT_PROJ : (int)a->opt.proj;
+	int proj =
+		a->opt.proj == IPCX__UNSET_LL ? DEFAULT_PROJ : (int)a->opt.proj;
 	key_t k = ftok(a->target, proj);
 	if (k == (key_t)-1)
 		return ipcx__fail(errno,

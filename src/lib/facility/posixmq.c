@@ -53,15 +53,15 @@ static int posixmq_parse(struct ipcx__addr *a)
 				  "'%s': the name is %zu bytes, more than "
 				  "NAME_MAX (%d)",
 				  a->text, len - 1, NAME_MAX);
-	if (a->opt.prio != IPCX__UNSET &&
+	if (a->opt.prio != IPCX__UNSET_LL &&
 	    (a->opt.prio < 0 || a->opt.prio >= sysconf(_SC_MQ_PRIO_MAX)))
 		return ipcx__fail(EINVAL,
 				  "prio=%lld is out of range (0 to %ld) in "
 				  "'%s'",
 				  a->opt.prio, sysconf(_SC_MQ_PRIO_MAX) - 1,
 				  a->text);
-	if ((a->opt.maxmsg != IPCX__UNSET && a->opt.maxmsg < 1) ||
-	    (a->opt.msgsize != IPCX__UNSET && a->opt.msgsize < 1))
+	if ((a->opt.maxmsg != IPCX__UNSET_LL && a->opt.maxmsg < 1) ||
+	    (a->opt.msgsize != IPCX__UNSET_LL && a->opt.msgsize < 1))
 		return ipcx__fail(EINVAL,
 				  "maxmsg= and msgsize= are at least 1 in '%s'",
 				  a->text);
@@ -77,12 +77,12 @@ static void posixmq_attr(const struct ipcx__addr *a, struct mq_attr *attr)
 	long long def_size =
 		ipcx__read_proc("/proc/sys/fs/mqueue/msgsize_default", 0);
 
-	attr->mq_maxmsg = a->opt.maxmsg != IPCX__UNSET ? a->opt.maxmsg
-			  : def_msg > 0		       ? def_msg
-						       : 10;
-	attr->mq_msgsize = a->opt.msgsize != IPCX__UNSET ? a->opt.msgsize
-			   : def_size > 0		 ? def_size
-							 : 8192;
+	attr->mq_maxmsg = a->opt.maxmsg != IPCX__UNSET_LL ? a->opt.maxmsg
+			  : def_msg > 0			  ? def_msg
+							  : 10;
+	attr->mq_msgsize = a->opt.msgsize != IPCX__UNSET_LL ? a->opt.msgsize
+			   : def_size > 0		    ? def_size
+							    : 8192;
 }
 
 /* mq_open() said EINVAL for ATTR: name the limit it ran into and the
@@ -119,8 +119,8 @@ static int posixmq_open(const struct ipcx__addr *a, unsigned flags,
 	int of = O_CLOEXEC | (dir == IPCX_SEND	 ? O_WRONLY
 			      : dir == IPCX_RECV ? O_RDONLY
 						 : O_RDWR);
-	bool sized =
-		a->opt.maxmsg != IPCX__UNSET || a->opt.msgsize != IPCX__UNSET;
+	bool sized = a->opt.maxmsg != IPCX__UNSET_LL ||
+		     a->opt.msgsize != IPCX__UNSET_LL;
 	struct mq_attr attr, now;
 	struct posixmq *q;
 	mqd_t mq;
@@ -189,7 +189,7 @@ static int posixmq_open(const struct ipcx__addr *a, unsigned flags,
 	q->c.rfd = q->c.wfd = (int)mq;
 	q->msgsize = now.mq_msgsize;
 	q->maxmsg = now.mq_maxmsg;
-	q->prio = a->opt.prio != IPCX__UNSET ? (unsigned)a->opt.prio : 0;
+	q->prio = a->opt.prio != IPCX__UNSET_LL ? (unsigned)a->opt.prio : 0;
 	/* The timed calls wait by themselves: O_NONBLOCK would defeat them. */
 	q->c.keep_fd_flags = true;
 	*out = &q->c;

@@ -33,7 +33,7 @@ struct sysvmq {
 
 static int sysvmq_parse(struct ipcx__addr *a)
 {
-	if (a->opt.type != IPCX__UNSET &&
+	if (a->opt.type != IPCX__UNSET_LL &&
 	    (a->opt.type > 0x7fffffffL || a->opt.type < -0x7fffffffL))
 		return ipcx__fail(EINVAL, "type=%lld is out of range in '%s'",
 				  a->opt.type, a->text);
@@ -126,7 +126,7 @@ static int sysvmq_open(const struct ipcx__addr *a, unsigned flags,
 		return -ENOMEM;
 	q->id = id;
 	q->send_type = a->opt.type > 0 ? (long)a->opt.type : 1;
-	q->select = a->opt.type != IPCX__UNSET ? (long)a->opt.type : 0;
+	q->select = a->opt.type != IPCX__UNSET_LL ? (long)a->opt.type : 0;
 	q->msgmax = sysvmq_msgmax();
 	*out = &q->c;
 	return 0;

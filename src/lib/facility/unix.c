@@ -245,7 +245,7 @@ static int unix_open(const struct ipcx__addr *a, unsigned flags,
 	if (a->opt.timeout != IPCX__UNSET)
 		s->c.timeout_ms = a->opt.timeout;
 	s->c.framed = a->opt.framing == 1;
-	if (a->opt.allow_uid != IPCX__UNSET)
+	if (a->opt.allow_uid != IPCX__UNSET_LL)
 		s->allow_uid = a->opt.allow_uid;
 	unix_setup(s);
 	r = ipcx__chan_ready(&s->c);

@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char usage[] =
 	"Usage: ipcx relay [OPTIONS] ADDRESS1 ADDRESS2\n"
@@ -45,16 +47,20 @@ static const struct option longopts[] = {
 struct side {
 	const char *addr;
 	struct ipcx_chan *c;
-	bool reading; /* still copying from this side */
+	bool reading; /* still copying from this side (under lock) */
 	bool zero_eof;
+	bool threaded;	    /* no descriptor to poll: a thread receives */
+	unsigned char *buf; /* what was received from this side */
+	size_t cap;
+	int status; /* a thread's exit status */
 };
 
 struct relay {
 	struct side s[2];
-	unsigned char *buf;
-	size_t cap;
 	long long linger_ms; /* -1: none */
-	long long deadline;  /* -1: none */
+	long long deadline;  /* -1: none (under lock) */
+	pthread_mutex_t lock;
+	int wake[2]; /* a thread that stops writes a byte here */
 };
 
 static long long now_ms(void)
@@ -71,12 +77,22 @@ static void ended(struct relay *r, int x)
 	struct side *to = &r->s[!x];
 	int e;
 
+	pthread_mutex_lock(&r->lock);
 	r->s[x].reading = false;
+	if (r->linger_ms >= 0 && to->reading)
+		r->deadline = now_ms() + r->linger_ms;
+	pthread_mutex_unlock(&r->lock);
 	e = ipcx_shutdown(to->c);
 	if (e < 0 && e != -EOPNOTSUPP)
 		fprintf(stderr, "ipcx: %s\n", ipcx_error_detail());
-	if (r->linger_ms >= 0 && to->reading)
-		r->deadline = now_ms() + r->linger_ms;
+}
+
+static bool reading(struct relay *r, int x)
+{
+	pthread_mutex_lock(&r->lock);
+	bool b = r->s[x].reading;
+	pthread_mutex_unlock(&r->lock);
+	return b;
 }
 
 /* Copies one receive from side X to the other; an exit status. */
@@ -86,7 +102,7 @@ static int copy(struct relay *r, int x)
 	struct ipcx_meta m;
 	ssize_t n;
 
-	n = tool_recv(from->c, from->addr, &r->buf, &r->cap, &m);
+	n = tool_recv(from->c, from->addr, &from->buf, &from->cap, &m);
 	if (n == -EACCES) {
 		fprintf(stderr, "ipcx: %s\n", ipcx_error_detail());
 		return EXIT_OK;
@@ -97,7 +113,7 @@ static int copy(struct relay *r, int x)
 		ended(r, x);
 		return EXIT_OK;
 	}
-	n = ipcx_send(to->c, r->buf, (size_t)n, NULL);
+	n = ipcx_send(to->c, from->buf, (size_t)n, NULL);
 	if (n == -EPIPE) {
 		/* The other side stopped reading: this direction is over. */
 		ended(r, x);
@@ -106,6 +122,28 @@ static int copy(struct relay *r, int x)
 	if (n < 0)
 		return tool_fail((int)n, to->addr);
 	return EXIT_OK;
+}
+
+/*
+ * A source with no descriptor (a System V queue) cannot be polled: a
+ * thread waits in its blocking receive instead, and tells the main loop
+ * through a pipe when it stops.  Each direction has its own buffer.
+ */
+struct pump {
+	struct relay *r;
+	int x;
+};
+
+static void *pump(void *arg)
+{
+	struct pump *p = arg;
+	struct side *s = &p->r->s[p->x];
+
+	while (s->status == EXIT_OK && reading(p->r, p->x))
+		s->status = copy(p->r, p->x);
+	if (write(p->r->wake[1], "x", 1) < 0)
+		s->status = EXIT_FAIL;
+	return NULL;
 }
 
 /* A listening side serves one connection: say where, wait for it, and
@@ -127,15 +165,65 @@ static void stop_children(struct relay *r)
 	struct ipcx_chan_info info;
 
 	for (int i = 0; i < 2; i++)
-		if (r->s[i].reading && ipcx_chan_get(r->s[i].c, &info) == 0 &&
+		if (reading(r, i) && ipcx_chan_get(r->s[i].c, &info) == 0 &&
 		    info.child > 0)
 			kill(info.child, SIGTERM);
 }
 
+/* Waits for and copies from the polled sides until both ends stop. */
+static int relay_loop(struct relay *r)
+{
+	int st = EXIT_OK;
+
+	while (st == EXIT_OK && (reading(r, 0) || reading(r, 1))) {
+		struct pollfd p[3] = {{.fd = r->wake[0], .events = POLLIN}};
+		int idx[3] = {-1}, n = 1, ms = -1;
+		for (int i = 0; i < 2; i++)
+			if (!r->s[i].threaded && reading(r, i)) {
+				p[n] = (struct pollfd){.fd = ipcx_fd(r->s[i].c),
+						       .events = POLLIN};
+				idx[n++] = i;
+			}
+		pthread_mutex_lock(&r->lock);
+		long long deadline = r->deadline;
+		pthread_mutex_unlock(&r->lock);
+		if (deadline >= 0) {
+			long long left = deadline - now_ms();
+			if (left <= 0) {
+				stop_children(r);
+				break;
+			}
+			ms = (int)left;
+		}
+		int k = poll(p, (nfds_t)n, ms);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			perror("ipcx: poll");
+			return EXIT_FAIL;
+		}
+		if (p[0].revents) {
+			char ch;
+			if (read(r->wake[0], &ch, 1) < 0)
+				return EXIT_FAIL;
+			for (int i = 0; i < 2; i++)
+				if (r->s[i].threaded &&
+				    r->s[i].status != EXIT_OK)
+					return r->s[i].status;
+		}
+		for (int j = 1; j < n && st == EXIT_OK; j++)
+			if (p[j].revents)
+				st = copy(r, idx[j]);
+	}
+	return st;
+}
+
 static int run(int argc, char **argv)
 {
-	struct relay r = {.linger_ms = -1, .deadline = -1, .cap = 65536};
-	bool oneway = false, verbose = false;
+	struct relay r = {.linger_ms = -1, .deadline = -1, .wake = {-1, -1}};
+	struct pump pumps[2];
+	pthread_t tid[2];
+	bool oneway = false, verbose = false, started[2] = {false, false};
 	int opt, st = EXIT_OK;
 	char *end;
 
@@ -159,6 +247,11 @@ static int run(int argc, char **argv)
 	}
 	if (!tool_args_ok(&cmd_relay, argc - optind))
 		return EXIT_USAGE;
+	pthread_mutex_init(&r.lock, NULL);
+	if (pipe(r.wake) < 0) {
+		perror("ipcx: pipe");
+		return EXIT_FAIL;
+	}
 	for (int i = 0; i < 2; i++) {
 		struct side *s = &r.s[i];
 		unsigned dir = oneway ? (i == 0 ? IPCX_RECV : IPCX_SEND)
@@ -173,6 +266,13 @@ static int run(int argc, char **argv)
 			goto out;
 		s->reading = !oneway || i == 0;
 		s->zero_eof = tool_zero_is_eof(s->c);
+		s->threaded = ipcx_fd(s->c) < 0;
+		s->cap = 65536;
+		s->buf = malloc(s->cap);
+		if (!s->buf) {
+			st = EXIT_FAIL;
+			goto out;
+		}
 		if (verbose) {
 			struct ipcx_chan_info info;
 			if (ipcx_chan_get(s->c, &info) == 0 && info.peer[0])
@@ -180,45 +280,33 @@ static int run(int argc, char **argv)
 					s->addr, info.peer);
 		}
 	}
-	r.buf = malloc(r.cap);
-	if (!r.buf) {
-		st = EXIT_FAIL;
-		goto out;
-	}
-	while (st == EXIT_OK && (r.s[0].reading || r.s[1].reading)) {
-		struct pollfd p[2];
-		int idx[2], n = 0, ms = -1;
-		for (int i = 0; i < 2; i++)
-			if (r.s[i].reading) {
-				p[n] = (struct pollfd){.fd = ipcx_fd(r.s[i].c),
-						       .events = POLLIN};
-				idx[n++] = i;
-			}
-		if (r.deadline >= 0) {
-			long long left = r.deadline - now_ms();
-			if (left <= 0) {
-				stop_children(&r);
-				break;
-			}
-			ms = (int)left;
-		}
-		int k = poll(p, (nfds_t)n, ms);
-		if (k < 0 && errno == EINTR)
+	for (int i = 0; i < 2; i++) {
+		if (!r.s[i].threaded || !r.s[i].reading)
 			continue;
-		if (k < 0) {
-			perror("ipcx: poll");
+		pumps[i] = (struct pump){&r, i};
+		if (pthread_create(&tid[i], NULL, pump, &pumps[i]) != 0) {
+			fprintf(stderr, "ipcx: cannot start a thread\n");
 			st = EXIT_FAIL;
-			break;
+			goto out;
 		}
-		for (int j = 0; j < n && st == EXIT_OK; j++)
-			if (p[j].revents)
-				st = copy(&r, idx[j]);
+		started[i] = true;
 	}
-out:
+	st = relay_loop(&r);
+	/* A thread that has stopped is joined; one still blocked in a
+	 * receive (--linger ran out) ends with the process. */
 	for (int i = 0; i < 2; i++)
-		if (r.s[i].c)
+		if (started[i] && !reading(&r, i)) {
+			pthread_join(tid[i], NULL);
+			started[i] = false;
+		}
+out:
+	for (int i = 0; i < 2; i++) {
+		if (r.s[i].c && !started[i] && !started[!i])
 			tool_close(r.s[i].c);
-	free(r.buf);
+		free(started[i] ? NULL : r.s[i].buf);
+	}
+	close(r.wake[0]);
+	close(r.wake[1]);
 	return st;
 }
 

@@ -3,6 +3,8 @@
 #include <ipcx.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/msg.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,11 +39,17 @@ struct cfg {
 	size_t total;	   /* bytes per throughput run */
 };
 
+/* How the raw path talks: plain descriptors, or a queue's own calls. */
+enum kind { FDS, SYSVMQ, POSIXMQ };
+
 struct ends {
+	enum kind kind;
 	int raw[2];  /* raw fds: [0] parent's, [1] child's (each duplex) */
-	int rawr[2]; /* pipes: the read side for each ([0] parent) */
-	struct ipcx_chan *x[2];
-	bool shared; /* raw fds are the channels' own */
+	int rawr[2]; /* the read side for each ([0] parent) */
+	struct ipcx_chan *x[2];	 /* the channel each writes to */
+	struct ipcx_chan *xr[2]; /* the channel each reads from */
+	bool shared;		 /* raw fds are the channels' own */
+	bool msgs; /* a queue: no 64 KiB messages, no throughput run */
 };
 
 static double now_ns(void)
@@ -122,26 +131,66 @@ static void x_read(struct ipcx_chan *c, void *b, size_t n)
 	}
 }
 
-/* One side's view: write to WFD/X, read from RFD/X. */
+/* One side's view: write to WFD/XW, read from RFD/XR (fds, msqids or
+ * mqds by kind; one channel both ways for duplex facilities). */
 struct side {
+	enum kind kind;
 	int rfd, wfd;
-	struct ipcx_chan *x;
+	struct ipcx_chan *xr, *xw;
 };
+
+static struct {
+	long mtype;
+	char mtext[BIG];
+} sysv_buf;
 
 static void put(const struct side *s, bool raw, const void *b, size_t n)
 {
-	if (raw)
+	if (!raw)
+		x_write(s->xw, b, n);
+	else if (s->kind == FDS)
 		raw_write(s->wfd, b, n);
-	else
-		x_write(s->x, b, n);
+	else if (s->kind == SYSVMQ) {
+		sysv_buf.mtype = 1;
+		memcpy(sysv_buf.mtext, b, n);
+		while (msgsnd(s->wfd, &sysv_buf, n, 0) < 0)
+			if (errno != EINTR)
+				die("msgsnd", errno);
+	} else {
+		while (mq_send(s->wfd, b, n, 0) < 0)
+			if (errno != EINTR)
+				die("mq_send", errno);
+	}
 }
 
+/* Receives N bytes: a message facility gets the whole message at once,
+ * into a buffer of BIG bytes as a program would give it. */
 static void get(const struct side *s, bool raw, void *b, size_t n)
 {
-	if (raw)
+	ssize_t r;
+
+	if (!raw && s->kind != FDS) {
+		r = ipcx_recv(s->xr, b, BIG, NULL);
+		if (r != (ssize_t)n)
+			die("ipcx_recv", r < 0 ? (int)-r : EPROTO);
+	} else if (!raw) {
+		x_read(s->xr, b, n);
+	} else if (s->kind == FDS) {
 		raw_read(s->rfd, b, n);
-	else
-		x_read(s->x, b, n);
+	} else if (s->kind == SYSVMQ) {
+		while ((r = msgrcv(s->rfd, &sysv_buf, BIG, 0, 0)) < 0)
+			if (errno != EINTR)
+				die("msgrcv", errno);
+		if (r != (ssize_t)n)
+			die("msgrcv", EPROTO);
+		memcpy(b, sysv_buf.mtext, n);
+	} else {
+		while ((r = mq_receive(s->rfd, b, BIG, NULL)) < 0)
+			if (errno != EINTR)
+				die("mq_receive", errno);
+		if (r != (ssize_t)n)
+			die("mq_receive", EPROTO);
+	}
 }
 
 /* ---- the schedule ---------------------------------------------------------
@@ -307,40 +356,114 @@ static void make_tcp(struct ends *e)
 	share_fds(e);
 }
 
+/* System V queues made here, removed at exit even after die(). */
+static int sysv_ids[4];
+static int nsysv;
+
+static void remove_sysv(void)
+{
+	for (int i = 0; i < nsysv; i++)
+		msgctl(sysv_ids[i], IPC_RMID, NULL);
+	nsysv = 0;
+}
+
+/* Queues carry one direction each: two per path, [0] to the child. */
+static void make_sysvmq(struct ends *e)
+{
+	struct ipcx_chan_info info;
+	int q[2];
+
+	e->kind = SYSVMQ;
+	e->msgs = true;
+	for (int i = 0; i < 2; i++) {
+		q[i] = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+		if (q[i] < 0)
+			die("msgget", errno);
+		sysv_ids[nsysv++] = q[i];
+		int r = ipcx_open("sysvmq:private", IPCX_CREATE, &e->x[i]);
+		if (r < 0)
+			die("ipcx_open sysvmq", -r);
+		ipcx_chan_get(e->x[i], &info);
+		sysv_ids[nsysv++] = (int)info.id;
+	}
+	e->raw[0] = e->rawr[1] = q[0];
+	e->raw[1] = e->rawr[0] = q[1];
+	e->xr[0] = e->x[1];
+	e->xr[1] = e->x[0];
+}
+
+static void make_posixmq(struct ends *e)
+{
+	char name[64], addr[80];
+	int q[2];
+
+	e->kind = POSIXMQ;
+	e->msgs = true;
+	for (int i = 0; i < 2; i++) {
+		snprintf(name, sizeof(name), "/ipcx-bench-%d-raw%d",
+			 (int)getpid(), i);
+		q[i] = (int)mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600,
+				    NULL);
+		if (q[i] < 0)
+			die("mq_open", errno);
+		/* Open queues outlive their names: nothing can leak. */
+		mq_unlink(name);
+		snprintf(addr, sizeof(addr), "posixmq:/ipcx-bench-%d-x%d",
+			 (int)getpid(), i);
+		int r = ipcx_open(addr, IPCX_CREATE | IPCX_EXCL, &e->x[i]);
+		if (r < 0)
+			die("ipcx_open posixmq", -r);
+		ipcx_unlink(addr);
+	}
+	e->raw[0] = e->rawr[1] = q[0];
+	e->raw[1] = e->rawr[0] = q[1];
+	e->xr[0] = e->x[1];
+	e->xr[1] = e->x[0];
+}
+
 static const struct {
 	const char *name;
 	void (*make)(struct ends *e);
 } facilities[] = {
-	{"pipe", make_pipe},
-	{"unix", make_unix},
-	{"tcp", make_tcp},
+	{"pipe", make_pipe},	 {"unix", make_unix},	    {"tcp", make_tcp},
+	{"sysvmq", make_sysvmq}, {"posixmq", make_posixmq},
 };
 
 static void run(const char *name, void (*make)(struct ends *),
-		const struct cfg *cf, struct result *res)
+		const struct cfg *given, struct result *res)
 {
-	struct ends e = {.shared = false};
+	struct ends e = {.kind = FDS};
+	struct cfg cf = *given;
 	pid_t pid;
 
 	make(&e);
+	if (!e.xr[0]) {
+		e.xr[0] = e.x[0];
+		e.xr[1] = e.x[1];
+	}
+	if (e.msgs)
+		cf.truns = 0; /* 64 KiB exceeds a queue's largest message */
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
 		die("fork", errno);
 	if (pid == 0) {
 		pin(1);
-		struct side s = {e.rawr[1], e.raw[1], e.x[1]};
-		child_loop(&s, cf);
+		struct side s = {e.kind, e.rawr[1], e.raw[1], e.xr[1], e.x[1]};
+		child_loop(&s, &cf);
 		_exit(0);
 	}
 	pin(0);
-	struct side s = {e.rawr[0], e.raw[0], e.x[0]};
-	parent_loop(&s, cf, res);
+	struct side s = {e.kind, e.rawr[0], e.raw[0], e.xr[0], e.x[0]};
+	parent_loop(&s, &cf, res);
 	int st;
 	waitpid(pid, &st, 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		die(name, ECHILD);
-	if (!e.shared) {
+	if (e.kind == POSIXMQ) {
+		mq_close(e.raw[0]);
+		mq_close(e.raw[1]);
+	} else if (!e.shared && e.kind == FDS) {
 		close(e.raw[0]);
 		close(e.raw[1]);
 		close(e.rawr[0]);
@@ -348,6 +471,7 @@ static void run(const char *name, void (*make)(struct ends *),
 	}
 	ipcx_close(e.x[0]);
 	ipcx_close(e.x[1]);
+	remove_sysv();
 }
 
 int main(int argc, char **argv)
@@ -356,6 +480,7 @@ int main(int argc, char **argv)
 		.rounds = 10, .batch = 2000, .truns = 41, .total = 16u << 20};
 
 	signal(SIGPIPE, SIG_IGN);
+	atexit(remove_sysv);
 	if (argc > 1 && !strcmp(argv[1], "--quick"))
 		cf = (struct cfg){.rounds = 2,
 				  .batch = 100,
@@ -370,20 +495,26 @@ int main(int argc, char **argv)
 	       "CPU 0, child on CPU 1; raw and ipcx alternate\n\n",
 	       cf.rounds, cf.batch, MSG, cf.truns, cf.total >> 20, BIG >> 10,
 	       sysconf(_SC_NPROCESSORS_ONLN));
-	printf("%-6s %-22s %12s %12s %8s\n", "SCHEME", "MEASURE", "RAW", "IPCX",
+	printf("%-7s %-22s %12s %12s %8s\n", "SCHEME", "MEASURE", "RAW", "IPCX",
 	       "IPCX/RAW");
 	for (size_t i = 0; i < sizeof(facilities) / sizeof(*facilities); i++) {
+		const char *f = facilities[i].name;
 		struct result r;
-		run(facilities[i].name, facilities[i].make, &cf, &r);
-		printf("%-6s %-22s %9.2f us %9.2f us %8.3f\n",
-		       facilities[i].name, "round trip, median", r.med[0] / 1e3,
-		       r.med[1] / 1e3, r.med[1] / r.med[0]);
-		printf("%-6s %-22s %9.2f us %9.2f us %8.3f\n",
-		       facilities[i].name, "round trip, p99", r.p99[0] / 1e3,
-		       r.p99[1] / 1e3, r.p99[1] / r.p99[0]);
-		printf("%-6s %-22s %7.0f MB/s %7.0f MB/s %8.3f\n",
-		       facilities[i].name, "throughput, 64 KiB", r.mbs[0],
-		       r.mbs[1], r.tratio);
+		run(f, facilities[i].make, &cf, &r);
+		printf("%-7s %-22s %9.2f us %9.2f us %8.3f\n", f,
+		       "round trip, median", r.med[0] / 1e3, r.med[1] / 1e3,
+		       r.med[1] / r.med[0]);
+		printf("%-7s %-22s %9.2f us %9.2f us %8.3f\n", f,
+		       "round trip, p99", r.p99[0] / 1e3, r.p99[1] / 1e3,
+		       r.p99[1] / r.p99[0]);
+		if (r.mbs[0] > 0)
+			printf("%-7s %-22s %7.0f MB/s %7.0f MB/s %8.3f\n", f,
+			       "throughput, 64 KiB", r.mbs[0], r.mbs[1],
+			       r.tratio);
+		else
+			printf("%-7s %-22s skipped: above the queue's largest "
+			       "message\n",
+			       f, "throughput, 64 KiB");
 		fflush(stdout);
 	}
 	return 0;

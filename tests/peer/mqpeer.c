@@ -33,7 +33,8 @@ int main(int argc, char **argv)
 	if (argc < 3)
 		return 2;
 	if (!strcmp(argv[1], "sysv-send") && argc >= 4) {
-		int id = msgget((key_t)strtoul(argv[2], NULL, 0), IPC_CREAT | 0600);
+		int id = msgget((key_t)strtoul(argv[2], NULL, 0),
+				IPC_CREAT | 0600);
 		if (id < 0)
 			return die("msgget");
 		m.mtype = atol(argv[3]);
@@ -75,7 +76,8 @@ int main(int argc, char **argv)
 		char *buf = malloc((size_t)a.mq_msgsize);
 		for (int i = 0; i < atoi(argv[3]); i++) {
 			unsigned prio;
-			ssize_t n = mq_receive(q, buf, (size_t)a.mq_msgsize, &prio);
+			ssize_t n =
+				mq_receive(q, buf, (size_t)a.mq_msgsize, &prio);
 			if (n < 0)
 				return die("mq_receive");
 			printf("%u %.*s\n", prio, (int)n, buf);

@@ -54,12 +54,28 @@ void conf_send_all(struct ipcx_chan *c, const void *buf, size_t len)
 	CHILD_CHECK(r == (ssize_t)len);
 }
 
+ssize_t conf_recv(struct ipcx_chan *c, void *buf, size_t len)
+{
+	/* Room for any message (a POSIX queue wants its msgsize); the
+	 * small-buffer test is the one place that gives less. */
+	static char room[1 << 20];
+
+	if (!is_message(c))
+		return ipcx_recv(c, buf, len, NULL);
+	ssize_t r = ipcx_recv(c, room, sizeof(room), NULL);
+	if (r > (ssize_t)len)
+		return -EMSGSIZE;
+	if (r > 0)
+		memcpy(buf, room, (size_t)r);
+	return r;
+}
+
 ssize_t conf_recv_exact(struct ipcx_chan *c, void *buf, size_t len)
 {
 	size_t got = 0;
 
 	if (is_message(c))
-		return ipcx_recv(c, buf, len, NULL);
+		return conf_recv(c, buf, len);
 	while (got < len) {
 		ssize_t r = ipcx_recv(c, (char *)buf + got, len - got, NULL);
 		if (r <= 0)
@@ -286,9 +302,9 @@ static void t_boundaries(void **state)
 
 	finish(); /* both writes are in before the first read */
 	if (is_message(a)) {
-		assert_int_equal(ipcx_recv(a, buf, sizeof(buf), NULL), 2);
+		assert_int_equal(conf_recv(a, buf, sizeof(buf)), 2);
 		assert_memory_equal(buf, "ab", 2);
-		assert_int_equal(ipcx_recv(a, buf, sizeof(buf), NULL), 2);
+		assert_int_equal(conf_recv(a, buf, sizeof(buf)), 2);
 		assert_memory_equal(buf, "cd", 2);
 	} else if (f->fix->coalesce) {
 		assert_int_equal(ipcx_recv(a, buf, sizeof(buf), NULL), 4);
@@ -483,7 +499,7 @@ static void t_timeout(void **state)
 
 	assert_int_equal(conf_recv_exact(a, buf, 1), 1);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(ipcx_recv(a, buf, sizeof(buf), NULL), -ETIMEDOUT);
+	assert_int_equal(conf_recv(a, buf, sizeof(buf)), -ETIMEDOUT);
 	long long ms = ms_since(&t0);
 	assert_true(ms >= 140);
 	assert_true(ms < 5000);
@@ -525,14 +541,13 @@ static void t_nonblock(void **state)
 	/* Wait for the child's byte without blocking in the library: by
 	 * poll(), or where there is no descriptor, by retrying. */
 	bool polled = wait_readable(a);
-	for (int i = 0; (r = ipcx_recv(a, buf, sizeof(buf), NULL)) == -EAGAIN;
-	     i++) {
+	for (int i = 0; (r = conf_recv(a, buf, sizeof(buf))) == -EAGAIN; i++) {
 		assert_false(polled);
 		assert_true(i < 500);
 		usleep(10000);
 	}
 	assert_int_equal(r, 1);
-	assert_int_equal(ipcx_recv(a, buf, sizeof(buf), NULL), -EAGAIN);
+	assert_int_equal(conf_recv(a, buf, sizeof(buf)), -EAGAIN);
 	if (!f->fix->oneway && !f->fix->no_fill) {
 		int i;
 		for (i = 0; i < 100000; i++) {

@@ -59,6 +59,10 @@ void conf_scratch(char *out, size_t n, const char *suffix);
 /* Appends "?OPTS" or "&OPTS" to ADDR. */
 void conf_with_opts(char *out, size_t n, const char *addr, const char *opts);
 
+/* One receive of at most LEN bytes; a message channel receives into a
+ * buffer with room for any message first. */
+ssize_t conf_recv(struct ipcx_chan *c, void *buf, size_t len);
+
 /* Sends/receives exactly LEN bytes (streams may split). */
 void conf_send_all(struct ipcx_chan *c, const void *buf, size_t len);
 ssize_t conf_recv_exact(struct ipcx_chan *c, void *buf, size_t len);

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <mqueue.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -16,8 +15,7 @@
  * Waiting is the kernel's own: mq_send()/mq_receive() block, O_NONBLOCK
  * makes them say EAGAIN, and mq_timedsend()/mq_timedreceive() take the
  * deadline (on CLOCK_REALTIME, as POSIX defines them).  The descriptor
- * (an mqd_t is one on Linux) can be polled: ipcx_fd() returns it (a
- * message kept after -EMSGSIZE is not visible to poll()).
+ * (an mqd_t is one on Linux) can be polled: ipcx_fd() returns it.
  */
 
 struct posixmq {
@@ -25,13 +23,6 @@ struct posixmq {
 	mqd_t mq;
 	long msgsize, maxmsg;
 	unsigned prio; /* prio= for sending */
-	/* mq_receive() wants room for msgsize bytes.  A smaller buffer
-	 * receives through rbuf; a message that then does not fit is kept
-	 * here (not lost) for the next receive with room for it. */
-	char *rbuf;
-	bool kept;
-	size_t kept_len;
-	unsigned kept_prio;
 };
 
 static int posixmq_parse(struct ipcx__addr *a)
@@ -263,70 +254,50 @@ static ssize_t posixmq_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 	}
 }
 
-/* Hands over the kept message when BUF has room for it. */
-static ssize_t posixmq_give_kept(struct posixmq *q, void *buf, size_t len,
-				 struct ipcx_meta *m)
-{
-	if (m) {
-		m->size = q->kept_len;
-		m->prio = q->kept_prio;
-		m->valid |= IPCX_META_PRIO;
-	}
-	if (q->kept_len > len)
-		return ipcx__fail(EMSGSIZE,
-				  "%s: message of %zu bytes does not fit a "
-				  "buffer of %zu; it is kept for the next "
-				  "receive",
-				  q->c.name, q->kept_len, len);
-	memcpy(buf, q->rbuf, q->kept_len);
-	q->kept = false;
-	return (ssize_t)q->kept_len;
-}
-
 static ssize_t posixmq_recv(struct ipcx_chan *c, void *buf, size_t len,
 			    struct ipcx_meta *m)
 {
 	struct posixmq *q = (struct posixmq *)c;
-	bool direct = len >= (size_t)q->msgsize;
 	struct timespec ts;
 	unsigned prio;
 
-	if (q->kept)
-		return posixmq_give_kept(q, buf, len, m);
-	if (!direct && !q->rbuf && !(q->rbuf = malloc((size_t)q->msgsize)))
-		return -ENOMEM;
-	char *into = direct ? buf : q->rbuf;
-	size_t room = direct ? len : (size_t)q->msgsize;
+	/*
+	 * The kernel refuses a buffer smaller than the queue's msgsize and
+	 * leaves the queue as it was; say so before asking.  (Receiving into
+	 * a buffer of our own instead would take a message out of the queue
+	 * that might then not fit, and would be lost to the other readers.)
+	 */
+	if (len < (size_t)q->msgsize) {
+		if (m)
+			m->size = (size_t)q->msgsize;
+		return ipcx__fail(EMSGSIZE,
+				  "%s: a receive needs room for the queue's "
+				  "msgsize %ld, not %zu",
+				  c->name, q->msgsize, len);
+	}
 	if (c->timeout_ms >= 0)
 		abs_deadline(c, &ts);
 	for (;;) {
 		ssize_t r =
 			c->timeout_ms >= 0
-				? mq_timedreceive(q->mq, into, room, &prio, &ts)
-				: mq_receive(q->mq, into, room, &prio);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
+				? mq_timedreceive(q->mq, buf, len, &prio, &ts)
+				: mq_receive(q->mq, buf, len, &prio);
+		if (r >= 0) {
+			if (m) {
+				m->size = (size_t)r;
+				m->prio = prio;
+				m->valid |= IPCX_META_PRIO;
+			}
+			return r;
+		}
+		if (errno != EINTR)
 			return posixmq_error(c, errno, false);
-		if (!direct) {
-			q->kept = true;
-			q->kept_len = (size_t)r;
-			q->kept_prio = prio;
-			return posixmq_give_kept(q, buf, len, m);
-		}
-		if (m) {
-			m->size = (size_t)r;
-			m->prio = prio;
-			m->valid |= IPCX_META_PRIO;
-		}
-		return r;
 	}
 }
 
 static int posixmq_close(struct ipcx_chan *c)
 {
 	mq_close(((struct posixmq *)c)->mq);
-	free(((struct posixmq *)c)->rbuf);
 	ipcx__chan_free(c);
 	return 0;
 }

@@ -11,8 +11,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* Keys this process made, removed after every test, failed or not. */
-static int keys[64], nkeys;
+/* Keys (and private ids) this process made, removed after every test,
+ * failed or not. */
+static int keys[64], nkeys, private_ids[8], nprivate;
 
 /* A key no other test run uses: pid and a counter. */
 static int new_key(void)
@@ -34,6 +35,9 @@ static int remove_keys(void **state)
 			msgctl(id, IPC_RMID, NULL);
 	}
 	nkeys = 0;
+	for (int i = 0; i < nprivate; i++)
+		msgctl(private_ids[i], IPC_RMID, NULL);
+	nprivate = 0;
 	return 0;
 }
 
@@ -360,6 +364,7 @@ static void t_key_forms(void **state)
 	struct ipcx_chan_info pi;
 	assert_int_equal(ipcx_chan_get(pv, &pi), 0);
 	assert_true(pi.id >= 0);
+	private_ids[nprivate++] = (int)pi.id;
 	pid_t pid = fork();
 	if (pid == 0) {
 		CHILD_CHECK(ipcx_send(pv, "fork", 4, NULL) == 4);

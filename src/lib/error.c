@@ -19,6 +19,27 @@ int ipcx__fail(int err, const char *fmt, ...)
 	return -err;
 }
 
+int ipcx__fail_open(const char *addr, int err, const char *kind,
+		    const char *what)
+{
+	switch (err) {
+	case ENOENT:
+		return ipcx__fail(ENOENT,
+				  "%s: no such %s (the receiving side creates "
+				  "it, or use create=1)",
+				  addr, kind);
+	case EEXIST: return ipcx__fail(EEXIST, "%s: exists (excl=1)", addr);
+	case EACCES:
+		return ipcx__fail(EACCES,
+				  "%s: permission denied: the %s's mode does "
+				  "not let this user use it so",
+				  addr, kind);
+	default:
+		return ipcx__fail(err, "%s: %s: %s", addr, what,
+				  ipcx_strerror(err));
+	}
+}
+
 const char *ipcx_error_detail(void)
 {
 	return detail;

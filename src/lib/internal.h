@@ -18,6 +18,14 @@
 int ipcx__fail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * The common failures of opening a named object of KIND ("queue", "FIFO")
+ * in words: ENOENT (who creates it), EEXIST (excl=1), EACCES (its mode);
+ * anything else as "WHAT: strerror".  Returns -ERR.
+ */
+int ipcx__fail_open(const char *addr, int err, const char *kind,
+		    const char *what);
+
 /* ---- addresses (addr.c) ------------------------------------------------ */
 
 /* Options; a facility lists the ones it accepts as a mask of these bits. */

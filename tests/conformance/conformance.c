@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -83,6 +84,62 @@ ssize_t conf_recv_exact(struct ipcx_chan *c, void *buf, size_t len)
 		got += (size_t)r;
 	}
 	return (ssize_t)got;
+}
+
+void conf_competing_readers(struct ipcx_chan *r, struct ipcx_chan *s)
+{
+	enum { N = 300 };
+	unsigned char seen[N] = {0};
+	int res[2], total = 0;
+	pid_t kids[2];
+	uint32_t id;
+
+	assert_int_equal(pipe(res), 0);
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			close(res[0]);
+			/* Until nothing comes within R's timeout. */
+			while (conf_recv(r, &id, sizeof(id)) == sizeof(id))
+				CHILD_CHECK(write(res[1], &id, sizeof(id)) ==
+					    sizeof(id));
+			_exit(0);
+		}
+	}
+	close(res[1]);
+	for (uint32_t i = 0; i < N; i++)
+		assert_int_equal(ipcx_send(s, &i, sizeof(i), NULL), sizeof(i));
+	while (read(res[0], &id, sizeof(id)) == sizeof(id)) {
+		assert_true(id < N);
+		assert_int_equal(seen[id], 0); /* never twice */
+		seen[id] = 1;
+		total++;
+	}
+	assert_int_equal(total, N); /* never lost */
+	assert_int_equal(conf_wait(kids[0]), 0);
+	assert_int_equal(conf_wait(kids[1]), 0);
+	close(res[0]);
+}
+
+struct ipcx_chan *conf_open_recv(struct fx *f)
+{
+	struct ipcx_chan *c;
+
+	assert_int_equal(ipcx_open(f->addr, IPCX_RECV, &c), 0);
+	return c;
+}
+
+struct ipcx_chan *conf_open_send(struct fx *f)
+{
+	struct ipcx_chan *c;
+	int r, tries = 0;
+
+	/* A FIFO writer with nonblock=1 says ENXIO until the reader is in. */
+	while ((r = ipcx_open(f->addr, IPCX_SEND, &c)) == -ENXIO &&
+	       tries++ < 500)
+		usleep(10000);
+	CHILD_CHECK(r == 0);
+	return c;
 }
 
 /* ---- pair and listen fixtures ------------------------------------------ */

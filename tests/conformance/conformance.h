@@ -85,6 +85,15 @@ struct ipcx_chan *conf_listen_a(struct fx *f);
 struct ipcx_chan *conf_listen_b(struct fx *f);
 void conf_listen_teardown(struct fx *f);
 
+/* Fixture ends for one-way facilities: the parent opens F->addr to
+ * receive, the child to send. */
+struct ipcx_chan *conf_open_recv(struct fx *f);
+struct ipcx_chan *conf_open_send(struct fx *f);
+
+/* Two forked readers share R (which must have a timeout=); the parent
+ * sends numbered messages on S; each must arrive exactly once. */
+void conf_competing_readers(struct ipcx_chan *r, struct ipcx_chan *s);
+
 /* Waits for a child; returns its exit status (or 128+signal). */
 int conf_wait(pid_t pid);
 

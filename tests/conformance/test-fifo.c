@@ -18,27 +18,6 @@ static void fifo_setup(struct fx *f, const char *opts)
 	conf_with_opts(f->addr, sizeof(f->addr), base, opts);
 }
 
-static struct ipcx_chan *fifo_a(struct fx *f)
-{
-	struct ipcx_chan *c;
-
-	assert_int_equal(ipcx_open(f->addr, IPCX_RECV, &c), 0);
-	return c;
-}
-
-static struct ipcx_chan *fifo_b(struct fx *f)
-{
-	struct ipcx_chan *c;
-	int r, tries = 0;
-
-	/* nonblock=1: a writer fails with ENXIO until the reader is in. */
-	while ((r = ipcx_open(f->addr, IPCX_SEND, &c)) == -ENXIO &&
-	       tries++ < 500)
-		usleep(10000);
-	CHILD_CHECK(r == 0);
-	return c;
-}
-
 static void fifo_teardown(struct fx *f)
 {
 	unlink(f->path);
@@ -50,8 +29,8 @@ static const struct fixture fix = {
 	.coalesce = true,
 	.large = 64u << 20,
 	.setup = fifo_setup,
-	.end_a = fifo_a,
-	.end_b = fifo_b,
+	.end_a = conf_open_recv,
+	.end_b = conf_open_send,
 	.teardown = fifo_teardown,
 };
 

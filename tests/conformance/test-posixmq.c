@@ -44,22 +44,6 @@ static void pq_setup(struct fx *f, const char *opts)
 	ipcx_close(c);
 }
 
-static struct ipcx_chan *pq_a(struct fx *f)
-{
-	struct ipcx_chan *c;
-
-	assert_int_equal(ipcx_open(f->addr, IPCX_RECV, &c), 0);
-	return c;
-}
-
-static struct ipcx_chan *pq_b(struct fx *f)
-{
-	struct ipcx_chan *c;
-
-	CHILD_CHECK(ipcx_open(f->addr, IPCX_SEND, &c) == 0);
-	return c;
-}
-
 static void pq_teardown(struct fx *f)
 {
 	ipcx_unlink(f->path);
@@ -70,8 +54,8 @@ static const struct fixture fix = {
 	.scheme = "posixmq",
 	.oneway = true,
 	.setup = pq_setup,
-	.end_a = pq_a,
-	.end_b = pq_b,
+	.end_a = conf_open_recv,
+	.end_b = conf_open_send,
 	.teardown = pq_teardown,
 };
 
@@ -220,46 +204,12 @@ static void t_poll_and_full(void **state)
 
 static void t_competing_readers(void **state)
 {
-	enum { N = 300 };
 	const char *name = new_name();
 	struct ipcx_chan *r = open_q(name, "timeout=500", IPCX_RECV);
 	struct ipcx_chan *s = open_q(name, "", IPCX_SEND);
-	unsigned char seen[N] = {0};
-	int res[2];
-	pid_t kids[2];
 
 	(void)state;
-	assert_int_equal(pipe(res), 0);
-	for (int k = 0; k < 2; k++) {
-		kids[k] = fork();
-		if (kids[k] == 0) {
-			char buf[8192];
-			uint32_t id;
-			close(res[0]);
-			while (ipcx_recv(r, buf, sizeof(buf), NULL) ==
-			       sizeof(id)) {
-				memcpy(&id, buf, sizeof(id));
-				CHILD_CHECK(write(res[1], &id, sizeof(id)) ==
-					    sizeof(id));
-			}
-			_exit(0);
-		}
-	}
-	close(res[1]);
-	for (uint32_t i = 0; i < N; i++)
-		assert_int_equal(ipcx_send(s, &i, sizeof(i), NULL), sizeof(i));
-	uint32_t id;
-	int total = 0;
-	while (read(res[0], &id, sizeof(id)) == sizeof(id)) {
-		assert_true(id < N);
-		assert_int_equal(seen[id], 0);
-		seen[id] = 1;
-		total++;
-	}
-	assert_int_equal(total, N);
-	assert_int_equal(conf_wait(kids[0]), 0);
-	assert_int_equal(conf_wait(kids[1]), 0);
-	close(res[0]);
+	conf_competing_readers(r, s);
 	ipcx_close(r);
 	ipcx_close(s);
 }

@@ -53,22 +53,6 @@ static void mq_setup(struct fx *f, const char *opts)
 	ipcx_close(c);
 }
 
-static struct ipcx_chan *mq_a(struct fx *f)
-{
-	struct ipcx_chan *c;
-
-	assert_int_equal(ipcx_open(f->addr, IPCX_RECV, &c), 0);
-	return c;
-}
-
-static struct ipcx_chan *mq_b(struct fx *f)
-{
-	struct ipcx_chan *c;
-
-	CHILD_CHECK(ipcx_open(f->addr, IPCX_SEND, &c) == 0);
-	return c;
-}
-
 static void mq_teardown(struct fx *f)
 {
 	ipcx_unlink(f->path);
@@ -78,8 +62,8 @@ static const struct fixture fix = {
 	.scheme = "sysvmq",
 	.oneway = true,
 	.setup = mq_setup,
-	.end_a = mq_a,
-	.end_b = mq_b,
+	.end_a = conf_open_recv,
+	.end_b = conf_open_send,
 	.teardown = mq_teardown,
 };
 
@@ -154,41 +138,11 @@ static void t_type_selection(void **state)
 
 static void t_competing_readers(void **state)
 {
-	enum { N = 300 };
-	int key = new_key(), res[2];
+	int key = new_key();
 	struct ipcx_chan *r = open_q(key, "timeout=500"), *s = open_q(key, "");
-	unsigned char seen[N] = {0};
-	pid_t kids[2];
 
 	(void)state;
-	assert_int_equal(pipe(res), 0);
-	for (int k = 0; k < 2; k++) {
-		kids[k] = fork();
-		if (kids[k] == 0) {
-			uint32_t id;
-			close(res[0]);
-			while (ipcx_recv(r, &id, sizeof(id), NULL) ==
-			       sizeof(id))
-				CHILD_CHECK(write(res[1], &id, sizeof(id)) ==
-					    sizeof(id));
-			_exit(0);
-		}
-	}
-	close(res[1]);
-	for (uint32_t i = 0; i < N; i++)
-		assert_int_equal(ipcx_send(s, &i, sizeof(i), NULL), sizeof(i));
-	uint32_t id;
-	int total = 0;
-	while (read(res[0], &id, sizeof(id)) == sizeof(id)) {
-		assert_true(id < N);
-		assert_int_equal(seen[id], 0);
-		seen[id] = 1;
-		total++;
-	}
-	assert_int_equal(total, N);
-	assert_int_equal(conf_wait(kids[0]), 0);
-	assert_int_equal(conf_wait(kids[1]), 0);
-	close(res[0]);
+	conf_competing_readers(r, s);
 	ipcx_close(r);
 	ipcx_close(s);
 	rm_q(key);

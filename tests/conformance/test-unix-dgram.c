@@ -96,47 +96,15 @@ static void t_refused(void **state)
 /* Two processes read one socket: every message reaches exactly one. */
 static void t_competing_readers(void **state)
 {
-	enum { N = 300 };
 	char path[128], addr[200];
 	struct ipcx_chan *r, *s;
-	int res[2];
-	pid_t kids[2];
-	unsigned char seen[N] = {0};
 
 	(void)state;
 	conf_scratch(path, sizeof(path), ".dgram");
 	snprintf(addr, sizeof(addr), "unix-dgram:%s?timeout=500", path);
 	assert_int_equal(ipcx_open(addr, IPCX_LISTEN, &r), 0);
-	assert_int_equal(pipe(res), 0);
-	for (int k = 0; k < 2; k++) {
-		kids[k] = fork();
-		if (kids[k] == 0) {
-			uint32_t id;
-			close(res[0]);
-			/* Until nothing comes for 500 ms. */
-			while (ipcx_recv(r, &id, sizeof(id), NULL) ==
-			       sizeof(id))
-				CHILD_CHECK(write(res[1], &id, sizeof(id)) ==
-					    sizeof(id));
-			_exit(0);
-		}
-	}
-	close(res[1]);
 	assert_int_equal(ipcx_open(addr, IPCX_CONNECT, &s), 0);
-	for (uint32_t i = 0; i < N; i++)
-		assert_int_equal(ipcx_send(s, &i, sizeof(i), NULL), sizeof(i));
-	uint32_t id;
-	int total = 0;
-	while (read(res[0], &id, sizeof(id)) == sizeof(id)) {
-		assert_true(id < N);
-		assert_int_equal(seen[id], 0); /* never twice */
-		seen[id] = 1;
-		total++;
-	}
-	assert_int_equal(total, N); /* never lost */
-	assert_int_equal(conf_wait(kids[0]), 0);
-	assert_int_equal(conf_wait(kids[1]), 0);
-	close(res[0]);
+	conf_competing_readers(r, s);
 	ipcx_close(s);
 	ipcx_close(r);
 }

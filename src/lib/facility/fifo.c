@@ -95,8 +95,7 @@ static int fifo_open(const struct ipcx__addr *a, unsigned flags,
 		} else if (errno != EEXIST) {
 			return ipcx__fail(errno, "%s: mkfifo: %m", a->text);
 		} else if (flags & IPCX_EXCL) {
-			return ipcx__fail(EEXIST, "%s: exists (excl=1)",
-					  a->text);
+			return ipcx__fail_open(a->text, EEXIST, "FIFO", "");
 		}
 		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
 			return ipcx__fail(ELOOP,
@@ -104,14 +103,8 @@ static int fifo_open(const struct ipcx__addr *a, unsigned flags,
 					  "following it where ipcx creates",
 					  a->text);
 	}
-	if (stat(path, &st) < 0) {
-		if (errno == ENOENT)
-			return ipcx__fail(ENOENT,
-					  "%s: no such FIFO (the receiving "
-					  "side creates it, or use create=1)",
-					  a->text);
-		return ipcx__fail(errno, "%s: %m", a->text);
-	}
+	if (stat(path, &st) < 0)
+		return ipcx__fail_open(a->text, errno, "FIFO", "stat");
 	if (!S_ISFIFO(st.st_mode))
 		return ipcx__fail(EINVAL, "%s: exists and is not a FIFO",
 				  a->text);

@@ -133,19 +133,6 @@ static int posixmq_open(const struct ipcx__addr *a, unsigned flags,
 	mq = mq_open(a->target, of, (mode_t)mode, sized ? &attr : NULL);
 	if (mq == (mqd_t)-1) {
 		switch (errno) {
-		case ENOENT:
-			return ipcx__fail(ENOENT,
-					  "%s: no such queue (the receiving "
-					  "side creates it, or use create=1)",
-					  a->text);
-		case EEXIST:
-			return ipcx__fail(EEXIST, "%s: exists (excl=1)",
-					  a->text);
-		case EACCES:
-			return ipcx__fail(EACCES,
-					  "%s: permission denied by the "
-					  "queue's mode",
-					  a->text);
 		case EMFILE:
 		case ENOSPC:
 		case ENOMEM:
@@ -163,7 +150,9 @@ static int posixmq_open(const struct ipcx__addr *a, unsigned flags,
 					  "%s: POSIX message queues are not in "
 					  "this kernel",
 					  a->text);
-		default: return ipcx__fail(errno, "%s: mq_open: %m", a->text);
+		default:
+			return ipcx__fail_open(a->text, errno, "queue",
+					       "mq_open");
 		}
 	}
 	if (mq_getattr(mq, &now) < 0) {

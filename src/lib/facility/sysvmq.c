@@ -91,20 +91,6 @@ static int sysvmq_open(const struct ipcx__addr *a, unsigned flags,
 	id = msgget(key, flg);
 	if (id < 0) {
 		switch (errno) {
-		case ENOENT:
-			return ipcx__fail(ENOENT,
-					  "%s: no such queue (the receiving "
-					  "side creates it, or use create=1)",
-					  a->text);
-		case EEXIST:
-			return ipcx__fail(EEXIST, "%s: exists (excl=1)",
-					  a->text);
-		case EACCES:
-			return ipcx__fail(EACCES,
-					  "%s: permission denied: the queue "
-					  "exists with a mode that does not "
-					  "let this user read and write it",
-					  a->text);
 		case ENOSPC:
 			return ipcx__fail(
 				ENOSPC,
@@ -118,7 +104,9 @@ static int sysvmq_open(const struct ipcx__addr *a, unsigned flags,
 					  "%s: System V message queues are not "
 					  "in this kernel",
 					  a->text);
-		default: return ipcx__fail(errno, "%s: msgget: %m", a->text);
+		default:
+			return ipcx__fail_open(a->text, errno, "queue",
+					       "msgget");
 		}
 	}
 	q = ipcx__chan_new(sizeof(*q), &ipcx__sysvmq_ops, a, flags);

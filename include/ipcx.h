@@ -122,7 +122,15 @@ struct ipcx_chan;
 
 struct ipcx_meta {
 	unsigned valid; /* IPCX_META_* bits of the fields that are set */
-	size_t size;	/* size of the message (also after -EMSGSIZE) */
+	/*
+	 * In, for a receive: IPCX_META_* bits of what to report even where
+	 * it costs a system call per message.  Only IPCX_META_PID means
+	 * anything so far (System V queues: the queue's last sender, from
+	 * msgctl(IPC_STAT), which another sender may already have changed).
+	 * Zero-initialise the struct.
+	 */
+	unsigned want;
+	size_t size; /* size of the message (also after -EMSGSIZE) */
 	long type;
 	unsigned prio;
 	pid_t pid;

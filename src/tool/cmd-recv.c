@@ -101,7 +101,8 @@ static bool print_message(struct receiver *r, const unsigned char *data,
 static int recv_messages(struct receiver *r, struct ipcx_chan *c, bool *eof)
 {
 	bool zero_eof = tool_zero_is_eof(c);
-	struct ipcx_meta m;
+	/* --json reports the sender where it costs a call to know it. */
+	struct ipcx_meta m = {.want = r->json ? IPCX_META_PID : 0};
 
 	while (r->want < 0 || r->got < r->want) {
 		ssize_t n = tool_recv(c, r->addr, &r->buf, &r->cap, &m);

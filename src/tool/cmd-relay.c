@@ -99,7 +99,7 @@ static bool reading(struct relay *r, int x)
 static int copy(struct relay *r, int x)
 {
 	struct side *from = &r->s[x], *to = &r->s[!x];
-	struct ipcx_meta m;
+	struct ipcx_meta m = {0};
 	ssize_t n;
 
 	n = tool_recv(from->c, from->addr, &from->buf, &from->cap, &m);

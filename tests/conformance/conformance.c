@@ -391,7 +391,7 @@ static void t_framing(void **state)
 {
 	struct fx *f = *state;
 	struct ipcx_facility const *fac = ipcx_facility_find(f->fix->scheme);
-	struct ipcx_meta m;
+	struct ipcx_meta m = {0};
 	char buf[64];
 
 	if (fac->semantics != IPCX_BYTE_STREAM)
@@ -632,7 +632,7 @@ static void t_small_buffer(void **state)
 {
 	struct fx *f = *state;
 	struct ipcx_chan *a = start(f, "", hundred_then_idle_child);
-	struct ipcx_meta m;
+	struct ipcx_meta m = {0};
 	char buf[200];
 
 	wait_readable(a);

@@ -87,7 +87,7 @@ static void t_priority_order(void **state)
 	const char *want[] = {"b", "d", "c", "a"};
 	const unsigned prios[] = {5, 5, 3, 1};
 	char buf[8192];
-	struct ipcx_meta m;
+	struct ipcx_meta m = {0};
 
 	(void)state;
 	send_prio(c, 1, "a");
@@ -109,7 +109,7 @@ static void t_attributes(void **state)
 	const char *name = new_name();
 	struct ipcx_chan *c = open_q(name, "maxmsg=5&msgsize=128&prio=7", 0);
 	struct ipcx_chan_info info;
-	struct ipcx_meta m;
+	struct ipcx_meta m = {0};
 	char buf[200];
 
 	(void)state;

@@ -96,7 +96,7 @@ static void send_typed(struct ipcx_chan *c, long type, const char *s)
 
 static void expect_msg(struct ipcx_chan *c, const char *want, long type)
 {
-	struct ipcx_meta m;
+	struct ipcx_meta m = {0};
 	char buf[64];
 	ssize_t n = ipcx_recv(c, buf, sizeof(buf), &m);
 
@@ -224,7 +224,7 @@ static void t_oversize(void **state)
 	int key = new_key();
 	struct ipcx_chan *c = open_q(key, "");
 	struct ipcx_chan_info info;
-	struct ipcx_meta m;
+	struct ipcx_meta m = {0};
 	char small[10], *big;
 
 	(void)state;
@@ -241,7 +241,10 @@ static void t_oversize(void **state)
 	assert_int_equal(ipcx_chan_get(c, &info), 0);
 	assert_int_equal(info.queued, 1);
 	assert_int_equal(info.peer_pid, getpid()); /* the last sender */
-	assert_int_equal(ipcx_recv(c, big, m.size, NULL), 100);
+	struct ipcx_meta w = {.want = IPCX_META_PID};
+	assert_int_equal(ipcx_recv(c, big, m.size, &w), 100);
+	assert_true(w.valid & IPCX_META_PID);
+	assert_int_equal(w.pid, getpid());
 	free(big);
 	ipcx_close(c);
 	rm_q(key);

@@ -25,7 +25,7 @@ expect "...with mode 0600" "$(ipcs -q | awk -v k="$K1" '$1 == k {print $4}')" "6
 "$IPCX" send --type 7 "sysvmq:$K1" seven
 "$IPCX" send --type 2 "sysvmq:$K1" two
 "$IPCX" recv -n 1 --json --type 2 "sysvmq:$K1" >"$T/o1"
-contains "recv --type 2 takes the type-2 message" "$T/o1" '{"data":"two","size":3,"type":2}'
+contains "recv --type 2 takes the type-2 message" "$T/o1" '{"data":"two","size":3,"type":2,"pid":'
 "$IPCX" recv -n 1 --json "sysvmq:$K1" >"$T/o1"
 contains "...and the other stays" "$T/o1" '"type":7'
 status "recv -v says the queue id" 3 "$IPCX" recv -v --timeout 10 "sysvmq:$K1"
@@ -34,7 +34,7 @@ contains "...as id N" "$T/err" ": id "
 # A plain C peer, both ways.
 "$MQPEER" sysv-send "$K1" 5 "from c" "again"
 "$IPCX" recv -n 2 --json "sysvmq:$K1" >"$T/o2"
-contains "ipcx reads msgsnd's messages with their type" "$T/o2" '{"data":"from c","size":6,"type":5}'
+contains "ipcx reads msgsnd's messages with their type" "$T/o2" '{"data":"from c","size":6,"type":5,"pid":'
 "$IPCX" send --type 3 "sysvmq:$K1" "to c"
 expect "msgrcv reads what ipcx sent" "$("$MQPEER" sysv-recv "$K1" 1)" "3 to c"
 
@@ -45,7 +45,7 @@ import sysv_ipc
 q = sysv_ipc.MessageQueue($K2, sysv_ipc.IPC_CREAT, 0o600)
 q.send(b'from python', type=9)"
 	"$IPCX" recv -n 1 --json "sysvmq:$K2" >"$T/o3"
-	contains "ipcx reads sysv_ipc's message" "$T/o3" '{"data":"from python","size":11,"type":9}'
+	contains "ipcx reads sysv_ipc's message" "$T/o3" '{"data":"from python","size":11,"type":9,"pid":'
 	"$IPCX" send --type 4 "sysvmq:$K2" "to python"
 	out=$(/usr/bin/python3 -c "
 import sysv_ipc

@@ -205,9 +205,15 @@ static ssize_t sysvmq_recv(struct ipcx_chan *c, void *buf, size_t len,
 		if (r >= 0) {
 			memcpy(buf, q->rbuf->mtext, (size_t)r);
 			if (m) {
+				struct msqid_ds ds;
 				m->size = (size_t)r;
 				m->type = q->rbuf->mtype;
 				m->valid |= IPCX_META_TYPE;
+				if ((m->want & IPCX_META_PID) &&
+				    msgctl(q->id, IPC_STAT, &ds) == 0) {
+					m->pid = ds.msg_lspid;
+					m->valid |= IPCX_META_PID;
+				}
 			}
 			return r;
 		}

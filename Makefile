@@ -11,7 +11,7 @@ SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find include src t
 # Debian packages the build, the tests and the demo use.
 DEPS = meson ninja-build pkg-config gcc libc6-dev libcmocka-dev \
        libsmartcols-dev musl-tools clang-format python3 socat \
-       util-linux procps python3-sysv-ipc
+       util-linux procps iproute2 python3-sysv-ipc
 
 .PHONY: all deps build demo check check-plain check-asan check-musl \
         check-format format bench install clean

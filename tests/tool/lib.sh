@@ -59,6 +59,9 @@ wait_for() {
 	done
 }
 
+# Whether a UDP socket is bound to PORT on this machine.
+udp_bound() { ss -Hlun "sport = :$1" 2>/dev/null | grep -q .; }
+
 # The port a "recv -v" or peer printed into FILE.
 port_in() {
 	wait_for "grep -q 'listening on' '$1'" || return 1

@@ -77,9 +77,9 @@ $PEER udp-recv "$T/port" 0 >/dev/null 2>&1
 port=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$T/port")
 "$IPCX" relay -u "udp:127.0.0.1:$port?listen=1" "sysvmq:$K2" &
 rl=$!
-sleep 0.3
+wait_for "udp_bound $port"
 $PEER udp-send "$port" "one" "two words"
-"$IPCX" recv -n 2 --json "sysvmq:$K2" >"$T/o5"
+"$IPCX" recv -n 2 --json --timeout 5000 "sysvmq:$K2" >"$T/o5"
 kill $rl 2>/dev/null
 expect "relay udp -> sysvmq: one message per datagram" "$(cut -d, -f1 "$T/o5")" '{"data":"one"
 {"data":"two words"'

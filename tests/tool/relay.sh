@@ -19,14 +19,14 @@ wait $r
 expect "the listening relay exits 0" "$?" "0"
 
 # Boundaries: each UDP datagram becomes one unix-dgram message.
-"$IPCX" recv -n 3 --json "unix-dgram:$T/d" >"$T/r2" &
+"$IPCX" recv -n 3 --json --timeout 5000 "unix-dgram:$T/d" >"$T/r2" &
 rr=$!
 wait_for "[ -S '$T/d' ]"
 $PEER udp-recv "$T/port" 0 >/dev/null 2>&1 # learn a free port
 port=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$T/port")
 "$IPCX" relay -u "udp:127.0.0.1:$port?listen=1" "unix-dgram:$T/d" &
 rl=$!
-sleep 0.3
+wait_for "udp_bound $port"
 $PEER udp-send "$port" "one" "two words" "three"
 wait $rr
 kill $rl 2>/dev/null

@@ -234,7 +234,8 @@ int ipcx_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *out);
  */
 int ipcx_close(struct ipcx_chan *c);
 
-/* Removes the named object of ADDR (a FIFO, a socket path). */
+/* Removes the named object of ADDR (a FIFO, a socket path, a queue, a
+ * shared-memory object or mapped file). */
 int ipcx_unlink(const char *addr);
 
 /*
@@ -244,6 +245,41 @@ int ipcx_unlink(const char *addr);
  * 0 also when there is nothing to remove.
  */
 int ipcx_chan_unlink(const struct ipcx_chan *c);
+
+/* ---- regions of shared memory ---------------------------------------- */
+
+struct ipcx_region;
+
+/*
+ * Maps a shared-memory region: posixshm:/name, sysvshm:KEY, mmap:PATH or
+ * anon: (inherited across fork; open it before forking).  SIZE is the
+ * size to create or map (the address's size= wins); 0 maps all of an
+ * existing object.  IPCX_CREATE makes a missing object (mode 0600, new
+ * bytes zero), IPCX_EXCL insists on a new one.  A size larger than the
+ * object that exists is -EINVAL: pages past its end would raise SIGBUS.
+ * -ENOENT, -EEXIST, -EACCES, -EINVAL, -EOPNOTSUPP (not a region scheme).
+ */
+int ipcx_region_open(const char *addr, unsigned flags, size_t size,
+		     struct ipcx_region **out);
+
+/* The mapping: what one process writes there, every process mapping the
+ * same object sees. */
+void *ipcx_region_base(const struct ipcx_region *r);
+size_t ipcx_region_size(const struct ipcx_region *r);
+
+/*
+ * Bounded copies: OFF and LEN must lie inside the region (-EINVAL), and
+ * the backing object must still cover it (-EFAULT when another process
+ * truncated the file or shm object, where touching it would SIGBUS).
+ * Raw pointers from ipcx_region_base() have no such check.
+ */
+ssize_t ipcx_region_read(const struct ipcx_region *r, size_t off, void *buf,
+			 size_t len);
+ssize_t ipcx_region_write(struct ipcx_region *r, size_t off, const void *buf,
+			  size_t len);
+
+/* Unmaps R (accepts NULL).  The object stays until ipcx_unlink(). */
+int ipcx_region_close(struct ipcx_region *r);
 
 #ifdef __cplusplus
 }

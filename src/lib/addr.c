@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum opt_kind { K_BOOL, K_MODE, K_MS, K_FRAMING, K_UID, K_LONG };
+enum opt_kind { K_BOOL, K_MODE, K_MS, K_FRAMING, K_UID, K_LONG, K_SIZE };
 
 struct opt_desc {
 	const char *name;
@@ -39,6 +39,7 @@ static const struct opt_desc opt_table[] = {
 	O("proj", IPCX__OPT_PROJ, K_LONG, proj),
 	O("maxmsg", IPCX__OPT_MAXMSG, K_LONG, maxmsg),
 	O("msgsize", IPCX__OPT_MSGSIZE, K_LONG, msgsize),
+	O("size", IPCX__OPT_SIZE, K_SIZE, size),
 };
 #undef O
 
@@ -172,6 +173,27 @@ static int parse_value(const struct opt_desc *d, const char *v,
 				  "in '%s'",
 				  d->name, v, text);
 	}
+	case K_SIZE: {
+		/* Bytes, with K, M, G (powers of 1024) as util-linux takes. */
+		static const char units[] = "KMGT";
+		if (parse_ull(v, 10, LLONG_MAX, &n, &end) == 0) {
+			const char *u =
+				*end ? strchr(units, toupper(*end)) : NULL;
+			int shift = u ? 10 * (int)(u - units + 1) : 0;
+			if (u && (end[1] == '\0' ||
+				  (!strcmp(end + 2, "B") && end[1] == 'i')))
+				end = "";
+			if (!*end && (n << shift >> shift) == n &&
+			    (n << shift) <= (unsigned long long)LLONG_MAX) {
+				*(long long *)field = (long long)(n << shift);
+				return 0;
+			}
+		}
+		return ipcx__fail(EINVAL,
+				  "option '%s' wants bytes (with K, M, G), "
+				  "not '%s', in '%s'",
+				  d->name, v, text);
+	}
 	case K_UID:
 		if (parse_ull(v, 10, (uid_t)-2, &n, &end) == 0 && !*end) {
 			*(long long *)field = (long long)n;
@@ -256,6 +278,7 @@ static void opts_init(struct ipcx__opts *o)
 		.prio = IPCX__UNSET_LL,
 		.proj = IPCX__UNSET_LL,
 		.maxmsg = IPCX__UNSET_LL,
+		.size = IPCX__UNSET_LL,
 		.msgsize = IPCX__UNSET_LL,
 	};
 }
@@ -283,7 +306,8 @@ static void opts_merge(struct ipcx__opts *o, const struct ipcx__opts *d)
 		const struct opt_desc *od = &opt_table[i];
 		if (!(d->given & od->bit) || (o->given & od->bit))
 			continue;
-		if (od->kind == K_UID || od->kind == K_LONG)
+		if (od->kind == K_UID || od->kind == K_LONG ||
+		    od->kind == K_SIZE)
 			*(long long *)((char *)o + od->off) =
 				*(const long long *)((const char *)d + od->off);
 		else
@@ -427,4 +451,26 @@ int ipcx_addr_check(const char *addr, const char *defaults)
 	if (r == 0)
 		ipcx__addr_release(&a);
 	return r;
+}
+
+int ipcx__check_posix_name(const struct ipcx__addr *a, const char *what)
+{
+	const char *t = a->target;
+	size_t len = strlen(t);
+
+	if (t[0] != '/' || len < 2)
+		return ipcx__fail(EINVAL,
+				  "'%s': a POSIX %s is named /name (one "
+				  "leading slash)",
+				  a->text, what);
+	if (strchr(t + 1, '/'))
+		return ipcx__fail(EINVAL,
+				  "'%s': no slash may follow the leading one",
+				  a->text);
+	if (len - 1 > NAME_MAX)
+		return ipcx__fail(EINVAL,
+				  "'%s': the name is %zu bytes, more than "
+				  "NAME_MAX (%d)",
+				  a->text, len - 1, NAME_MAX);
+	return 0;
 }

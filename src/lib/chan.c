@@ -87,9 +87,13 @@ int ipcx_open_with(const char *addr, const char *defaults, unsigned flags,
 	if (r < 0)
 		return r;
 	if (!a.ops->open)
-		r = ipcx__fail(EOPNOTSUPP,
-			       "%s: %s has no name to open: use ipcx_pair()",
-			       addr, a.ops->info.scheme);
+		r = ipcx__fail(EOPNOTSUPP, "%s: %s", addr,
+			       a.ops->info.semantics == IPCX_SHARED_MEMORY
+				       ? "shared memory is mapped with "
+					 "ipcx_region_open(), not opened as "
+					 "a channel"
+				       : "this facility has no name to open: "
+					 "use ipcx_pair()");
 	else
 		r = a.ops->open(&a, ipcx__addr_flags(&a, flags), &c);
 	ipcx__addr_release(&a);

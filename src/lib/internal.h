@@ -44,6 +44,7 @@ enum {
 	IPCX__OPT_PROJ = 1u << 11,
 	IPCX__OPT_MAXMSG = 1u << 12,
 	IPCX__OPT_MSGSIZE = 1u << 13,
+	IPCX__OPT_SIZE = 1u << 14,
 };
 /* Accepted by every scheme that takes options at all. */
 #define IPCX__OPT_COMMON                                      \
@@ -60,10 +61,11 @@ struct ipcx__opts {
 	int framing;	      /* 0 none, 1 length, or UNSET */
 	int mode;	      /* permission bits, or UNSET */
 	int timeout;	      /* milliseconds, or UNSET */
-	long long allow_uid;  /* or UNSET */
-	long long type, prio; /* message queues, or UNSET */
-	long long proj;	      /* ftok() project of a System V key, or UNSET */
-	long long maxmsg, msgsize; /* POSIX queue attributes, or UNSET */
+	long long allow_uid;  /* or UNSET_LL */
+	long long type, prio; /* message queues, or UNSET_LL */
+	long long proj; /* ftok() project of a System V key, or UNSET_LL */
+	long long maxmsg, msgsize; /* POSIX queue attributes, or UNSET_LL */
+	long long size;		   /* regions: bytes, or UNSET_LL */
 	unsigned given;		   /* IPCX__OPT_* bits that appeared */
 };
 
@@ -187,6 +189,10 @@ int ipcx__backoff(const struct ipcx_chan *c, int64_t deadline, int *step);
 int ipcx__sysv_parse(struct ipcx__addr *a);
 int ipcx__sysv_key(const struct ipcx__addr *a, int *key);
 
+/* POSIX IPC names (posixmq, posixshm): one leading slash, no other,
+ * at most NAME_MAX bytes after it.  -EINVAL with a detail. */
+int ipcx__check_posix_name(const struct ipcx__addr *a, const char *what);
+
 /* Reads one integer from a /proc file; -1 when it cannot. */
 long long ipcx__read_proc(const char *path, int field);
 
@@ -237,6 +243,36 @@ int ipcx__sock_get(const struct ipcx_chan *c, struct ipcx_chan_info *i);
 int ipcx__sock_connect(struct ipcx_chan *c, int fd, const struct sockaddr *sa,
 		       socklen_t len);
 
+/* ---- regions (region.c) ------------------------------------------------ */
+
+struct ipcx_region {
+	const struct ipcx_facility_ops *ops;
+	void *base;
+	size_t size;
+	int fd;	 /* the backing descriptor (posixshm, mmap), or -1 */
+	long id; /* shmid (sysvshm), or -1 */
+	char name[IPCX_ADDR_MAX + 96];
+};
+
+/* Maps SIZE bytes of FD (shared, read and write) into R. */
+int ipcx__region_map(struct ipcx_region *r, int fd, size_t size);
+
+/* The size to map: the address's size=, else SIZE; when the object
+ * exists with CUR bytes, 0 means all of it and more than CUR is refused
+ * (touching pages past the end of the object raises SIGBUS). */
+int ipcx__region_size(const struct ipcx__addr *a, size_t size, bool exists,
+		      size_t cur, size_t *out);
+
+/*
+ * Regions backed by a descriptor (posixshm, mmap): sizes FD (ftruncate
+ * when CREATED, else checks it), maps it and keeps FD in R.  On failure
+ * FD is closed; the caller removes what it created.
+ */
+int ipcx__region_fd_setup(const struct ipcx__addr *a, struct ipcx_region *r,
+			  int fd, bool created, size_t size);
+int ipcx__region_fd_check(const struct ipcx_region *r);
+void ipcx__region_fd_close(struct ipcx_region *r);
+
 /* ---- the facility table (registry.c) ----------------------------------- */
 
 /*
@@ -275,6 +311,14 @@ struct ipcx_facility_ops {
 	int (*limits)(struct ipcx_limit *out, size_t max);
 	int (*get)(const struct ipcx_chan *c, struct ipcx_chan_info *i);
 	int (*unlink_self)(const struct ipcx_chan *c); /* signal-safe */
+	/* Regions: map SIZE bytes (0: all of an existing object) into a
+	 * struct ipcx_region the core allocated; on failure nothing is left
+	 * (no mapping, no fd, no object this call created). */
+	int (*region_open)(const struct ipcx__addr *a, unsigned flags,
+			   size_t size, struct ipcx_region *r);
+	/* Checks that the backing object still covers the mapping. */
+	int (*region_check)(const struct ipcx_region *r);
+	void (*region_close)(struct ipcx_region *r);
 };
 
 const struct ipcx_facility_ops *ipcx__facility_ops(const char *scheme,
@@ -292,6 +336,10 @@ extern const struct ipcx_facility_ops ipcx__exec_ops;
 extern const struct ipcx_facility_ops ipcx__stdio_ops;
 extern const struct ipcx_facility_ops ipcx__sysvmq_ops;
 extern const struct ipcx_facility_ops ipcx__posixmq_ops;
+extern const struct ipcx_facility_ops ipcx__posixshm_ops;
+extern const struct ipcx_facility_ops ipcx__sysvshm_ops;
+extern const struct ipcx_facility_ops ipcx__anon_ops;
+extern const struct ipcx_facility_ops ipcx__mmap_ops;
 
 /* Limits shared by several facilities (limits.c). */
 size_t ipcx__limits_fd(struct ipcx_limit *out, size_t max);

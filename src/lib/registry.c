@@ -5,12 +5,27 @@
 #include <errno.h>
 #include <string.h>
 
+/* In DESIGN.md's order: the order of ipcx info. */
+/* clang-format off */
 static const struct ipcx_facility_ops *const registry[] = {
-	&ipcx__pipe_ops,       &ipcx__fifo_ops,		  &ipcx__unix_ops,
-	&ipcx__unix_dgram_ops, &ipcx__unix_seqpacket_ops, &ipcx__tcp_ops,
-	&ipcx__udp_ops,	       &ipcx__sysvmq_ops,	  &ipcx__posixmq_ops,
-	&ipcx__pty_ops,	       &ipcx__exec_ops,		  &ipcx__stdio_ops,
+	&ipcx__pipe_ops,
+	&ipcx__fifo_ops,
+	&ipcx__unix_ops,
+	&ipcx__unix_dgram_ops,
+	&ipcx__unix_seqpacket_ops,
+	&ipcx__tcp_ops,
+	&ipcx__udp_ops,
+	&ipcx__sysvmq_ops,
+	&ipcx__posixmq_ops,
+	&ipcx__sysvshm_ops,
+	&ipcx__posixshm_ops,
+	&ipcx__anon_ops,
+	&ipcx__mmap_ops,
+	&ipcx__pty_ops,
+	&ipcx__exec_ops,
+	&ipcx__stdio_ops,
 };
+/* clang-format on */
 
 const struct ipcx_facility_ops *ipcx__facility_ops(const char *scheme,
 						   size_t len)

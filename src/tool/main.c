@@ -6,10 +6,7 @@
 #include <string.h>
 
 static const struct command *const commands[] = {
-	&cmd_info,
-	&cmd_send,
-	&cmd_recv,
-	&cmd_relay,
+	&cmd_info, &cmd_send, &cmd_recv, &cmd_relay, &cmd_shm,
 };
 
 static void usage(FILE *f)

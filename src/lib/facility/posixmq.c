@@ -27,23 +27,10 @@ struct posixmq {
 
 static int posixmq_parse(struct ipcx__addr *a)
 {
-	const char *t = a->target;
-	size_t len = strlen(t);
+	int r = ipcx__check_posix_name(a, "queue");
 
-	if (t[0] != '/' || len < 2)
-		return ipcx__fail(EINVAL,
-				  "'%s': a POSIX queue is named /name (one "
-				  "leading slash)",
-				  a->text);
-	if (strchr(t + 1, '/'))
-		return ipcx__fail(EINVAL,
-				  "'%s': no slash may follow the leading one",
-				  a->text);
-	if (len - 1 > NAME_MAX)
-		return ipcx__fail(EINVAL,
-				  "'%s': the name is %zu bytes, more than "
-				  "NAME_MAX (%d)",
-				  a->text, len - 1, NAME_MAX);
+	if (r < 0)
+		return r;
 	if (a->opt.prio != IPCX__UNSET_LL &&
 	    (a->opt.prio < 0 || a->opt.prio >= sysconf(_SC_MQ_PRIO_MAX)))
 		return ipcx__fail(EINVAL,

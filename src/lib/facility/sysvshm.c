@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* System V shared memory: a segment under a key, attached as a region. */
+#include "../internal.h"
+
+#include <errno.h>
+#include <sys/ipc.h>
+#include <sys/shm.h>
+
+static int sysvshm_region_open(const struct ipcx__addr *a, unsigned flags,
+			       size_t size, struct ipcx_region *r)
+{
+	int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
+	/* The mode bits are a new segment's mode, or the access checked on
+	 * one that exists (as for sysvmq: read and write). */
+	int key, id = -1, e;
+	bool created = false;
+	struct shmid_ds ds;
+
+	e = ipcx__sysv_key(a, &key);
+	if (e < 0)
+		return e;
+	if (flags & IPCX_CREATE) {
+		size_t want;
+		int size_err = ipcx__region_size(a, size, false, 0, &want);
+		if (size_err == 0) {
+			id = shmget(key, want, IPC_CREAT | IPC_EXCL | mode);
+			if (id >= 0)
+				created = true;
+			else if (errno != EEXIST || (flags & IPCX_EXCL))
+				return ipcx__fail_open(a->text, errno,
+						       "segment", "shmget");
+		} else if (flags & IPCX_EXCL) {
+			return size_err;
+		}
+		if (id < 0 && (id = shmget(key, 0, 0600)) < 0)
+			return errno == ENOENT ? size_err
+					       : ipcx__fail_open(a->text, errno,
+								 "segment",
+								 "shmget");
+	} else if ((id = shmget(key, 0, 0600)) < 0) {
+		return ipcx__fail_open(a->text, errno, "segment", "shmget");
+	}
+	if (shmctl(id, IPC_STAT, &ds) < 0) {
+		e = ipcx__fail(errno, "%s: shmctl(IPC_STAT): %m", a->text);
+		goto fail;
+	}
+	e = ipcx__region_size(a, size, !created, ds.shm_segsz, &size);
+	if (e < 0)
+		goto fail;
+	void *p = shmat(id, NULL, 0);
+	if (p == (void *)-1) {
+		e = ipcx__fail(errno, "%s: shmat: %m", a->text);
+		goto fail;
+	}
+	r->base = p;
+	r->size = size;
+	r->id = id;
+	return 0;
+fail:
+	if (created)
+		shmctl(id, IPC_RMID, NULL);
+	return e;
+}
+
+static void sysvshm_region_close(struct ipcx_region *r)
+{
+	shmdt(r->base);
+}
+
+static int sysvshm_unlink(const struct ipcx__addr *a)
+{
+	int key, id, e = ipcx__sysv_key(a, &key);
+
+	if (e < 0)
+		return e;
+	if (key == IPC_PRIVATE)
+		return ipcx__fail(EINVAL,
+				  "%s: a private segment has no key; it goes "
+				  "with IPC_RMID on its id (ipcrm -m ID)",
+				  a->text);
+	id = shmget(key, 0, 0);
+	if (id < 0)
+		return ipcx__fail_open(a->text, errno, "segment", "shmget");
+	/* The segment goes when the last process detaches. */
+	if (shmctl(id, IPC_RMID, NULL) < 0)
+		return ipcx__fail(errno, "%s: shmctl(IPC_RMID): %m", a->text);
+	return 0;
+}
+
+static int sysvshm_limits(struct ipcx_limit *out, size_t max)
+{
+	const struct ipcx_limit rows[] = {
+		{"largest segment (SHMMAX)",
+		 ipcx__read_proc("/proc/sys/kernel/shmmax", 0), "bytes",
+		 "/proc/sys/kernel/shmmax"},
+		{"pages of all segments (SHMALL)",
+		 ipcx__read_proc("/proc/sys/kernel/shmall", 0), "pages",
+		 "/proc/sys/kernel/shmall"},
+		{"segments on the system (SHMMNI)",
+		 ipcx__read_proc("/proc/sys/kernel/shmmni", 0), "segments",
+		 "/proc/sys/kernel/shmmni"},
+	};
+	size_t n = 0;
+
+	for (size_t i = 0; i < IPCX__ARRAY_SIZE(rows) && n < max; i++)
+		out[n++] = rows[i];
+	return (int)n;
+}
+
+const struct ipcx_facility_ops ipcx__sysvshm_ops = {
+	.info = {.scheme = "sysvshm",
+		 .title = "System V shared memory",
+		 .name = "key: 0x1f, 31, PATH (ftok), private",
+		 .handle = "shmid",
+		 .standard = "System V (XSI)",
+		 .semantics = IPCX_SHARED_MEMORY,
+		 .caps = IPCX_CAP_NAMED},
+	.options = IPCX__OPT_CREATE | IPCX__OPT_EXCL | IPCX__OPT_MODE |
+		   IPCX__OPT_SIZE | IPCX__OPT_PROJ,
+	.parse = ipcx__sysv_parse,
+	.unlink = sysvshm_unlink,
+	.limits = sysvshm_limits,
+	.region_open = sysvshm_region_open,
+	.region_close = sysvshm_region_close,
+};

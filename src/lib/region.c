@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/* The region core: mapping, sizes, bounded copies; dispatch per facility. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int ipcx__region_map(struct ipcx_region *r, int fd, size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       fd < 0 ? MAP_SHARED | MAP_ANONYMOUS : MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		return ipcx__fail(errno, "%s: mmap of %zu bytes: %m", r->name,
+				  size);
+	r->base = p;
+	r->size = size;
+	return 0;
+}
+
+int ipcx__region_size(const struct ipcx__addr *a, size_t size, bool exists,
+		      size_t cur, size_t *out)
+{
+	if (a->opt.size != IPCX__UNSET_LL)
+		size = (size_t)a->opt.size;
+	if (exists) {
+		if (size == 0)
+			size = cur;
+		if (size == 0)
+			return ipcx__fail(EINVAL,
+					  "%s: the object is empty: give a "
+					  "size to create it with",
+					  a->text);
+		if (size > cur)
+			return ipcx__fail(EINVAL,
+					  "%s: the object is %zu bytes, less "
+					  "than the %zu asked (touching past "
+					  "its end would raise SIGBUS)",
+					  a->text, cur, size);
+	} else if (size == 0) {
+		return ipcx__fail(EINVAL,
+				  "%s: a new region needs a size (size=, "
+				  "with K, M, G)",
+				  a->text);
+	}
+	*out = size;
+	return 0;
+}
+
+int ipcx__region_fd_setup(const struct ipcx__addr *a, struct ipcx_region *r,
+			  int fd, bool created, size_t size)
+{
+	struct stat st;
+	int e;
+
+	if (fstat(fd, &st) < 0) {
+		e = ipcx__fail(errno, "%s: fstat: %m", a->text);
+		goto fail;
+	}
+	e = ipcx__region_size(a, size, !created, (size_t)st.st_size, &size);
+	if (e < 0)
+		goto fail;
+	/* New bytes read as zeros. */
+	if (created && ftruncate(fd, (off_t)size) < 0) {
+		e = ipcx__fail(errno, "%s: ftruncate to %zu bytes: %m", a->text,
+			       size);
+		goto fail;
+	}
+	e = ipcx__region_map(r, fd, size);
+	if (e < 0)
+		goto fail;
+	r->fd = fd;
+	return 0;
+fail:
+	close(fd);
+	return e;
+}
+
+int ipcx__region_fd_check(const struct ipcx_region *r)
+{
+	struct stat st;
+
+	if (fstat(r->fd, &st) < 0)
+		return ipcx__fail(errno, "%s: fstat: %m", r->name);
+	if ((size_t)st.st_size < r->size)
+		return ipcx__fail(EFAULT,
+				  "%s: the object shrank to %lld bytes under "
+				  "its %zu-byte mapping",
+				  r->name, (long long)st.st_size, r->size);
+	return 0;
+}
+
+void ipcx__region_fd_close(struct ipcx_region *r)
+{
+	munmap(r->base, r->size);
+	close(r->fd);
+}
+
+int ipcx_region_open(const char *addr, unsigned flags, size_t size,
+		     struct ipcx_region **out)
+{
+	struct ipcx__addr a;
+	struct ipcx_region *r;
+	int e;
+
+	if (!out)
+		return ipcx__fail(EINVAL, "ipcx_region_open: no place for the "
+					  "result");
+	e = ipcx__addr_parse(addr, NULL, false, &a);
+	if (e < 0)
+		return e;
+	if (!a.ops->region_open) {
+		e = ipcx__fail(EOPNOTSUPP,
+			       "%s: %s is not shared memory (regions are "
+			       "posixshm, sysvshm, mmap, anon)",
+			       addr, a.ops->info.scheme);
+		goto out;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		e = -ENOMEM;
+		goto out;
+	}
+	r->ops = a.ops;
+	r->fd = -1;
+	r->id = -1;
+	snprintf(r->name, sizeof(r->name), "%s", addr);
+	e = a.ops->region_open(&a, ipcx__addr_flags(&a, flags), size, r);
+	if (e < 0)
+		free(r);
+	else
+		*out = r;
+out:
+	ipcx__addr_release(&a);
+	return e;
+}
+
+void *ipcx_region_base(const struct ipcx_region *r)
+{
+	return r ? r->base : NULL;
+}
+
+size_t ipcx_region_size(const struct ipcx_region *r)
+{
+	return r ? r->size : 0;
+}
+
+static int region_bounds(const struct ipcx_region *r, size_t off, size_t len)
+{
+	if (!r)
+		return ipcx__fail(EINVAL, "ipcx_region: NULL region");
+	if (off > r->size || len > r->size - off)
+		return ipcx__fail(EINVAL,
+				  "%s: %zu bytes at offset %zu go past the "
+				  "region's %zu",
+				  r->name, len, off, r->size);
+	return r->ops->region_check ? r->ops->region_check(r) : 0;
+}
+
+ssize_t ipcx_region_read(const struct ipcx_region *r, size_t off, void *buf,
+			 size_t len)
+{
+	int e = region_bounds(r, off, len);
+
+	if (e < 0)
+		return e;
+	memcpy(buf, (const char *)r->base + off, len);
+	return (ssize_t)len;
+}
+
+ssize_t ipcx_region_write(struct ipcx_region *r, size_t off, const void *buf,
+			  size_t len)
+{
+	int e = region_bounds(r, off, len);
+
+	if (e < 0)
+		return e;
+	memcpy((char *)r->base + off, buf, len);
+	return (ssize_t)len;
+}
+
+int ipcx_region_close(struct ipcx_region *r)
+{
+	if (!r)
+		return 0;
+	r->ops->region_close(r);
+	free(r);
+	return 0;
+}

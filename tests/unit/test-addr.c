@@ -103,6 +103,18 @@ static void t_schemes_and_targets(void **state)
 	parse_ok("sysvmq:private", &a);
 	assert_int_equal(a.u.sysv.key, 0);
 	ipcx__addr_release(&a);
+	parse_ok("posixshm:/board?size=4K", &a);
+	assert_int_equal(a.opt.size, 4096);
+	ipcx__addr_release(&a);
+	parse_ok("anon:?size=2MiB", &a);
+	assert_int_equal(a.opt.size, 2 << 20);
+	ipcx__addr_release(&a);
+	parse_ok("sysvshm:0x1f?size=1G", &a);
+	assert_int_equal(a.opt.size, 1LL << 30);
+	ipcx__addr_release(&a);
+	parse_ok("mmap:/tmp/f?size=100", &a);
+	assert_int_equal(a.opt.size, 100);
+	ipcx__addr_release(&a);
 	parse_ok("posixmq:/jobs?maxmsg=5&msgsize=128&prio=3", &a);
 	assert_string_equal(a.target, "/jobs");
 	assert_int_equal(a.opt.maxmsg, 5);
@@ -195,7 +207,13 @@ static void t_bad(void **state)
 	parse_bad("", "no scheme");
 	parse_bad("/tmp/x", "no scheme");
 	parse_bad(":x", "empty scheme");
-	parse_bad("posixshm:/x?sise=1", "unknown scheme 'posixshm'");
+	parse_bad("frob:/x", "unknown scheme 'frob'");
+	parse_bad("posixshm:/x?sise=1",
+		  "unknown option 'sise' in 'posixshm:/x?sise=1'");
+	parse_bad("posixshm:/x?size=12Q", "wants bytes");
+	parse_bad("sysvshm:0x1f?size=-1", "wants bytes");
+	parse_bad("anon:x", "takes no name");
+	parse_bad("mmap:", "names no path");
 	parse_bad("fifo:/x?sise=1",
 		  "unknown option 'sise' in 'fifo:/x?sise=1'");
 	parse_bad("fifo:/x?mode=999", "octal");

@@ -43,10 +43,11 @@ static int mmap_region_open(const struct ipcx__addr *a, unsigned flags,
 				  (flags & IPCX_CREATE ? O_NOFOLLOW : 0));
 		if (fd < 0)
 			return errno == ELOOP
-				       ? ipcx__fail(ELOOP,
-						    "%s: is a symbolic link; not "
-						    "following it",
-						    a->text)
+				       ? ipcx__fail(
+						 ELOOP,
+						 "%s: is a symbolic link; not "
+						 "following it",
+						 a->text)
 				       : ipcx__fail_open(a->text, errno, "file",
 							 "open");
 	}

@@ -33,10 +33,10 @@ static int sysvshm_region_open(const struct ipcx__addr *a, unsigned flags,
 			return size_err;
 		}
 		if (id < 0 && (id = shmget(key, 0, 0600)) < 0)
-			return errno == ENOENT ? size_err
-					       : ipcx__fail_open(a->text, errno,
-								 "segment",
-								 "shmget");
+			return errno == ENOENT
+				       ? size_err
+				       : ipcx__fail_open(a->text, errno,
+							 "segment", "shmget");
 	} else if ((id = shmget(key, 0, 0600)) < 0) {
 		return ipcx__fail_open(a->text, errno, "segment", "shmget");
 	}

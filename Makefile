@@ -6,7 +6,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 MUSL_BUILD ?= build-musl
-SOURCES     = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find include src tests bench fuzz -name '*.[ch]')
+SOURCES     = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find include src tests bench fuzz -name '*.[ch]')
 
 # Debian packages the build, the tests and the demo use.
 DEPS = meson ninja-build pkg-config gcc libc6-dev libcmocka-dev \

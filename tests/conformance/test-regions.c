@@ -203,7 +203,8 @@ static void t_bad_addresses(void **state)
 	char dir[128], addr[300];
 
 	(void)state;
-	assert_int_equal(ipcx_region_open("posixshm:noslash", 0, 1, &r), -EINVAL);
+	assert_int_equal(ipcx_region_open("posixshm:noslash", 0, 1, &r),
+			 -EINVAL);
 	assert_int_equal(ipcx_region_open("posixshm:/a/b", 0, 1, &r), -EINVAL);
 	assert_int_equal(ipcx_region_open("sysvshm:bogus", 0, 1, &r), -EINVAL);
 	assert_int_equal(ipcx_region_open("mmap:", 0, 1, &r), -EINVAL);

@@ -205,6 +205,20 @@ ssize_t ipcx_recv(struct ipcx_chan *c, void *buf, size_t len,
  */
 int ipcx_shutdown(struct ipcx_chan *c);
 
+/*
+ * Zero-copy, on ring channels (a region address opened with ipcx_open()):
+ * ipcx_reserve() finds room for LEN bytes and points *PTR at it; fill it,
+ * then ipcx_commit() publishes the first LEN bytes (at most what was
+ * reserved).  ipcx_peek() points at the next message without copying;
+ * ipcx_release() frees it.  Between the two calls this side of the ring
+ * is held: other senders (receivers) wait.  -EOPNOTSUPP on other
+ * channels; errors as ipcx_send()/ipcx_recv().
+ */
+int ipcx_reserve(struct ipcx_chan *c, size_t len, void **ptr);
+int ipcx_commit(struct ipcx_chan *c, size_t len);
+int ipcx_peek(struct ipcx_chan *c, const void **ptr, size_t *len);
+int ipcx_release(struct ipcx_chan *c);
+
 /* A descriptor to poll for readability, or -1. */
 int ipcx_fd(const struct ipcx_chan *c);
 

@@ -11,7 +11,16 @@
 #include <string.h>
 #include <strings.h>
 
-enum opt_kind { K_BOOL, K_MODE, K_MS, K_FRAMING, K_UID, K_LONG, K_SIZE };
+enum opt_kind {
+	K_BOOL,
+	K_MODE,
+	K_MS,
+	K_FRAMING,
+	K_UID,
+	K_LONG,
+	K_SIZE,
+	K_WAIT
+};
 
 struct opt_desc {
 	const char *name;
@@ -40,6 +49,7 @@ static const struct opt_desc opt_table[] = {
 	O("maxmsg", IPCX__OPT_MAXMSG, K_LONG, maxmsg),
 	O("msgsize", IPCX__OPT_MSGSIZE, K_LONG, msgsize),
 	O("size", IPCX__OPT_SIZE, K_SIZE, size),
+	O("wait", IPCX__OPT_WAIT, K_WAIT, wait),
 };
 #undef O
 
@@ -151,6 +161,19 @@ static int parse_value(const struct opt_desc *d, const char *v,
 				  "option '%s' wants milliseconds (or Ns), "
 				  "not '%s', in '%s'",
 				  d->name, v, text);
+	case K_WAIT: {
+		static const char *const modes[] = {"adaptive", "spin",
+						    "futex"};
+		for (int i = 0; i < 3; i++)
+			if (!strcmp(v, modes[i])) {
+				*(int *)field = i;
+				return 0;
+			}
+		return ipcx__fail(EINVAL,
+				  "option 'wait' wants spin, futex or "
+				  "adaptive, not '%s', in '%s'",
+				  v, text);
+	}
 	case K_FRAMING:
 		if (!strcmp(v, "none") || !strcmp(v, "length")) {
 			*(int *)field = v[0] == 'l';
@@ -273,6 +296,7 @@ static void opts_init(struct ipcx__opts *o)
 		.framing = IPCX__UNSET,
 		.mode = IPCX__UNSET,
 		.timeout = IPCX__UNSET,
+		.wait = IPCX__UNSET,
 		.allow_uid = IPCX__UNSET_LL,
 		.type = IPCX__UNSET_LL,
 		.prio = IPCX__UNSET_LL,

@@ -87,13 +87,10 @@ int ipcx_open_with(const char *addr, const char *defaults, unsigned flags,
 	if (r < 0)
 		return r;
 	if (!a.ops->open)
-		r = ipcx__fail(EOPNOTSUPP, "%s: %s", addr,
-			       a.ops->info.semantics == IPCX_SHARED_MEMORY
-				       ? "shared memory is mapped with "
-					 "ipcx_region_open(), not opened as "
-					 "a channel"
-				       : "this facility has no name to open: "
-					 "use ipcx_pair()");
+		r = ipcx__fail(EOPNOTSUPP,
+			       "%s: this facility has no name to open: use "
+			       "ipcx_pair()",
+			       addr);
 	else
 		r = a.ops->open(&a, ipcx__addr_flags(&a, flags), &c);
 	ipcx__addr_release(&a);
@@ -307,6 +304,42 @@ int ipcx_shutdown(struct ipcx_chan *c)
 	if (!c->ops->shutdown)
 		return unsupported(c, "half-close");
 	return c->ops->shutdown(c);
+}
+
+int ipcx_reserve(struct ipcx_chan *c, size_t len, void **ptr)
+{
+	if (!c || !ptr)
+		return ipcx__fail(EINVAL, "ipcx_reserve: NULL argument");
+	if (!c->ops->reserve)
+		return unsupported(c, "reserve (zero-copy is for rings)");
+	return c->ops->reserve(c, len, ptr);
+}
+
+int ipcx_commit(struct ipcx_chan *c, size_t len)
+{
+	if (!c)
+		return ipcx__fail(EINVAL, "ipcx_commit: NULL channel");
+	if (!c->ops->commit)
+		return unsupported(c, "commit (zero-copy is for rings)");
+	return c->ops->commit(c, len);
+}
+
+int ipcx_peek(struct ipcx_chan *c, const void **ptr, size_t *len)
+{
+	if (!c || !ptr || !len)
+		return ipcx__fail(EINVAL, "ipcx_peek: NULL argument");
+	if (!c->ops->peek)
+		return unsupported(c, "peek (zero-copy is for rings)");
+	return c->ops->peek(c, ptr, len);
+}
+
+int ipcx_release(struct ipcx_chan *c)
+{
+	if (!c)
+		return ipcx__fail(EINVAL, "ipcx_release: NULL channel");
+	if (!c->ops->release)
+		return unsupported(c, "release (zero-copy is for rings)");
+	return c->ops->release(c);
 }
 
 int ipcx_fd(const struct ipcx_chan *c)

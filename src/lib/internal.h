@@ -45,7 +45,11 @@ enum {
 	IPCX__OPT_MAXMSG = 1u << 12,
 	IPCX__OPT_MSGSIZE = 1u << 13,
 	IPCX__OPT_SIZE = 1u << 14,
+	IPCX__OPT_WAIT = 1u << 15,
 };
+/* What a ring channel over a region accepts besides the region's own. */
+#define IPCX__OPT_RING (IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK | IPCX__OPT_WAIT)
+
 /* Accepted by every scheme that takes options at all. */
 #define IPCX__OPT_COMMON                                      \
 	(IPCX__OPT_CREATE | IPCX__OPT_EXCL | IPCX__OPT_MODE | \
@@ -61,6 +65,7 @@ struct ipcx__opts {
 	int framing;	      /* 0 none, 1 length, or UNSET */
 	int mode;	      /* permission bits, or UNSET */
 	int timeout;	      /* milliseconds, or UNSET */
+	int wait;	      /* rings: 0 adaptive, 1 spin, 2 futex, or UNSET */
 	long long allow_uid;  /* or UNSET_LL */
 	long long type, prio; /* message queues, or UNSET_LL */
 	long long proj; /* ftok() project of a System V key, or UNSET_LL */
@@ -319,7 +324,36 @@ struct ipcx_facility_ops {
 	/* Checks that the backing object still covers the mapping. */
 	int (*region_check)(const struct ipcx_region *r);
 	void (*region_close)(struct ipcx_region *r);
+	/* Zero-copy (rings): reserve LEN bytes to write in place, commit
+	 * what was written; peek at the next message, release it.  Between
+	 * the two calls the side's lock is held. */
+	int (*reserve)(struct ipcx_chan *c, size_t len, void **ptr);
+	int (*commit)(struct ipcx_chan *c, size_t len);
+	int (*peek)(struct ipcx_chan *c, const void **ptr, size_t *len);
+	int (*release)(struct ipcx_chan *c);
 };
+
+/* The ring channel (ring/ring.c), for every region facility's table. */
+int ipcx__ring_open(const struct ipcx__addr *a, unsigned flags,
+		    struct ipcx_chan **out);
+ssize_t ipcx__ring_send(struct ipcx_chan *c, const struct iovec *iov, int n,
+			const struct ipcx_meta *m);
+ssize_t ipcx__ring_recv(struct ipcx_chan *c, void *buf, size_t len,
+			struct ipcx_meta *m);
+int ipcx__ring_close(struct ipcx_chan *c);
+int ipcx__ring_get(const struct ipcx_chan *c, struct ipcx_chan_info *i);
+int ipcx__ring_reserve(struct ipcx_chan *c, size_t len, void **ptr);
+int ipcx__ring_commit(struct ipcx_chan *c, size_t len);
+int ipcx__ring_peek(struct ipcx_chan *c, const void **ptr, size_t *len);
+int ipcx__ring_release(struct ipcx_chan *c);
+
+/* The ring operations, as every region facility lists them. */
+#define IPCX__RING_OPS                                        \
+	.open = ipcx__ring_open, .send = ipcx__ring_send,     \
+	.recv = ipcx__ring_recv, .close = ipcx__ring_close,   \
+	.get = ipcx__ring_get, .reserve = ipcx__ring_reserve, \
+	.commit = ipcx__ring_commit, .peek = ipcx__ring_peek, \
+	.release = ipcx__ring_release
 
 const struct ipcx_facility_ops *ipcx__facility_ops(const char *scheme,
 						   size_t len);

@@ -114,6 +114,13 @@ int ipcx_region_open(const char *addr, unsigned flags, size_t size,
 	e = ipcx__addr_parse(addr, NULL, false, &a);
 	if (e < 0)
 		return e;
+	if (a.opt.given & IPCX__OPT_RING) {
+		e = ipcx__fail(EINVAL,
+			       "%s: timeout=, nonblock= and wait= apply to a "
+			       "ring (ipcx_open), not to a mapped region",
+			       addr);
+		goto out;
+	}
 	if (!a.ops->region_open) {
 		e = ipcx__fail(EOPNOTSUPP,
 			       "%s: %s is not shared memory (regions are "

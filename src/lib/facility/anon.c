@@ -37,8 +37,9 @@ const struct ipcx_facility_ops ipcx__anon_ops = {
 		 .standard = "POSIX (MAP_ANONYMOUS: Linux, BSD)",
 		 .semantics = IPCX_SHARED_MEMORY,
 		 .caps = 0},
-	.options = IPCX__OPT_CREATE | IPCX__OPT_SIZE,
+	.options = IPCX__OPT_CREATE | IPCX__OPT_SIZE | IPCX__OPT_RING,
 	.parse = anon_parse,
+	IPCX__RING_OPS,
 	.region_open = anon_region_open,
 	.region_close = anon_region_close,
 };

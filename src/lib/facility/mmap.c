@@ -91,9 +91,10 @@ const struct ipcx_facility_ops ipcx__mmap_ops = {
 		 .semantics = IPCX_SHARED_MEMORY,
 		 .caps = IPCX_CAP_NAMED},
 	.options = IPCX__OPT_CREATE | IPCX__OPT_EXCL | IPCX__OPT_MODE |
-		   IPCX__OPT_SIZE,
+		   IPCX__OPT_SIZE | IPCX__OPT_RING,
 	.parse = mmap_parse,
 	.unlink = mmap_unlink,
+	IPCX__RING_OPS,
 	.region_open = mmap_region_open,
 	.region_check = ipcx__region_fd_check,
 	.region_close = ipcx__region_fd_close,

@@ -94,10 +94,11 @@ const struct ipcx_facility_ops ipcx__posixshm_ops = {
 		 .semantics = IPCX_SHARED_MEMORY,
 		 .caps = IPCX_CAP_NAMED},
 	.options = IPCX__OPT_CREATE | IPCX__OPT_EXCL | IPCX__OPT_MODE |
-		   IPCX__OPT_SIZE,
+		   IPCX__OPT_SIZE | IPCX__OPT_RING,
 	.parse = posixshm_parse,
 	.unlink = posixshm_unlink,
 	.limits = posixshm_limits,
+	IPCX__RING_OPS,
 	.region_open = posixshm_region_open,
 	.region_check = ipcx__region_fd_check,
 	.region_close = ipcx__region_fd_close,

@@ -116,10 +116,11 @@ const struct ipcx_facility_ops ipcx__sysvshm_ops = {
 		 .semantics = IPCX_SHARED_MEMORY,
 		 .caps = IPCX_CAP_NAMED},
 	.options = IPCX__OPT_CREATE | IPCX__OPT_EXCL | IPCX__OPT_MODE |
-		   IPCX__OPT_SIZE | IPCX__OPT_PROJ,
+		   IPCX__OPT_SIZE | IPCX__OPT_PROJ | IPCX__OPT_RING,
 	.parse = ipcx__sysv_parse,
 	.unlink = sysvshm_unlink,
 	.limits = sysvshm_limits,
+	IPCX__RING_OPS,
 	.region_open = sysvshm_region_open,
 	.region_close = sysvshm_region_close,
 };

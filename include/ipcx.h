@@ -225,8 +225,13 @@ int ipcx_fd(const struct ipcx_chan *c);
 /* What an open channel is. */
 struct ipcx_chan_info {
 	const struct ipcx_facility *facility;
-	bool listening;		   /* accept before send/recv */
-	bool framed;		   /* framing=length */
+	bool listening; /* accept before send/recv */
+	bool framed;	/* framing=length */
+	/* What this channel carries (a ring over a region carries messages),
+	 * and whether a receive of 0 bytes means end of stream (else it is
+	 * an empty message). */
+	enum ipcx_semantics semantics;
+	bool eof_is_zero;
 	long id;		   /* kernel id (a msqid, ...), or -1 */
 	char local[IPCX_ADDR_MAX]; /* bound address or pty slave path, or "" */
 	char peer[IPCX_ADDR_MAX];  /* connected peer's address, or "" */

@@ -366,6 +366,8 @@ int ipcx_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *out)
 	i.facility = &c->ops->info;
 	i.listening = c->listening;
 	i.framed = c->framed;
+	i.semantics = c->framed ? IPCX_MESSAGE : c->ops->info.semantics;
+	i.eof_is_zero = c->framed || !(c->ops->info.caps & IPCX_CAP_CONNLESS);
 	if (c->ops->get) {
 		int r = c->ops->get(c, &i);
 		if (r < 0)

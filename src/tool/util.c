@@ -305,7 +305,7 @@ bool tool_zero_is_eof(const struct ipcx_chan *c)
 
 	if (ipcx_chan_get(c, &i) < 0)
 		return true;
-	return i.framed || !(i.facility->caps & IPCX_CAP_CONNLESS);
+	return i.eof_is_zero;
 }
 
 bool tool_is_raw_stream(const struct ipcx_chan *c)
@@ -314,5 +314,5 @@ bool tool_is_raw_stream(const struct ipcx_chan *c)
 
 	if (ipcx_chan_get(c, &i) < 0)
 		return false;
-	return i.facility->semantics == IPCX_BYTE_STREAM && !i.framed;
+	return i.semantics == IPCX_BYTE_STREAM;
 }

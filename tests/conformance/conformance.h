@@ -33,6 +33,7 @@ struct fixture {
 	bool coalesce; /* two writes, once both are in, read as one */
 	bool lossy;    /* may drop under load (UDP) */
 	bool no_fill;  /* a sender cannot be filled to EAGAIN */
+	bool no_eof;   /* a dead peer is -EPIPE, not end of stream (rings) */
 	size_t large;  /* bytes for the large transfer (streams) */
 	/* Parent, before fork: create what both ends need.  OPTS are
 	 * address options for both ends ("framing=length", "" for none). */

@@ -228,10 +228,13 @@ static int ring_wait(struct ring *r, bool (*ready)(struct ring *),
 	enum wait_mode mode = r->wait;
 	int64_t start = now_ns(), last_check = start;
 
-	if (r->c.flags & IPCX_NONBLOCK)
+	if (r->c.flags & IPCX_NONBLOCK) {
+		if (ready(r))
+			return 0;
 		return ipcx__fail(EAGAIN, "%s: %s (nonblock)", r->c.name,
 				  seq == &r->h->data_seq ? "ring empty"
 							 : "ring full");
+	}
 	if (*deadline_ms == -2)
 		*deadline_ms = ipcx__deadline(&r->c);
 	for (;;) {
@@ -699,6 +702,8 @@ int ipcx__ring_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 	uint64_t head = atomic_load(&r->h->head),
 		 tail = atomic_load(&r->h->tail);
 
+	i->semantics = IPCX_MESSAGE;
+	i->eof_is_zero = false; /* a ring carries empty messages */
 	i->capacity = (long)r->cap;
 	i->msgsize = (long)(r->cap / 2 - REC);
 	/* Bytes in use, records included (the count of messages is not

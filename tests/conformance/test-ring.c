@@ -1,0 +1,453 @@
+/* SPDX-License-Identifier: MIT */
+/* The ring channel: the conformance suite over a POSIX shm ring, and the
+ * ring's own semantics: integrity, many producers and consumers, waits,
+ * zero-copy, peer death, a producer killed mid-write, a corrupt header. */
+#include "conformance.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+
+static char names[16][64];
+static int nnames;
+
+static const char *new_ring(const char *opts)
+{
+	static int n;
+	char *s = names[nnames < 15 ? nnames++ : 15];
+
+	snprintf(s, sizeof(names[0]), "posixshm:/ipcx-ring-%d-%d%s%s",
+		 (int)getpid(), ++n, *opts ? "?" : "", opts);
+	return s;
+}
+
+static int remove_rings(void **state)
+{
+	char base[64];
+
+	(void)state;
+	for (int i = 0; i < nnames; i++) {
+		snprintf(base, sizeof(base), "%.63s", names[i]);
+		char *q = strchr(base, '?');
+		if (q)
+			*q = '\0';
+		ipcx_unlink(base);
+	}
+	nnames = 0;
+	return 0;
+}
+
+static void ring_setup(struct fx *f, const char *opts)
+{
+	struct ipcx_chan *c;
+	const char *base = new_ring("size=256K");
+
+	snprintf(f->path, sizeof(f->path), "%.*s",
+		 (int)(strchr(base, '?') - base), base);
+	assert_int_equal(ipcx_open(base, IPCX_CREATE | IPCX_EXCL, &c), 0);
+	ipcx_close(c);
+	conf_with_opts(f->addr, sizeof(f->addr), f->path, opts);
+}
+
+static void ring_teardown(struct fx *f)
+{
+	ipcx_unlink(f->path);
+	remove_rings(NULL);
+}
+
+static const struct fixture fix = {
+	.scheme = "posixshm",
+	.oneway = true,
+	.no_eof = true,
+	.setup = ring_setup,
+	.end_a = conf_open_recv,
+	.end_b = conf_open_send,
+	.teardown = ring_teardown,
+};
+
+static struct ipcx_chan *ropen(const char *addr, unsigned flags)
+{
+	struct ipcx_chan *c;
+	int r = ipcx_open(addr, flags, &c);
+
+	if (r < 0)
+		fail_msg("%s: %s", addr, ipcx_error_detail());
+	return c;
+}
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+/* Message I: its size and bytes follow from I alone. */
+static size_t make_msg(uint64_t i, unsigned char *buf)
+{
+	size_t len = 8 + mix(i) % 200;
+
+	memcpy(buf, &i, 8);
+	for (size_t k = 8; k < len; k++)
+		buf[k] = (unsigned char)(i + k);
+	return len;
+}
+
+static void t_spsc_integrity(void **state)
+{
+	enum { N = 2000000 };
+	const char *addr = new_ring("size=64K");
+	struct ipcx_chan *rx = ropen(addr, IPCX_CREATE | IPCX_RECV);
+	unsigned char buf[256], want[256];
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	if (pid == 0) {
+		struct ipcx_chan *tx;
+		CHILD_CHECK(ipcx_open(addr, IPCX_SEND, &tx) == 0);
+		for (uint64_t i = 0; i < N; i++) {
+			size_t len = make_msg(i, buf);
+			CHILD_CHECK(ipcx_send(tx, buf, len, NULL) ==
+				    (ssize_t)len);
+		}
+		_exit(0);
+	}
+	for (uint64_t i = 0; i < N; i++) {
+		size_t len = make_msg(i, want);
+		ssize_t n = ipcx_recv(rx, buf, sizeof(buf), NULL);
+		if (n != (ssize_t)len || memcmp(buf, want, len))
+			fail_msg("message %llu: got %zd bytes, want %zu",
+				 (unsigned long long)i, n, len);
+	}
+	assert_int_equal(conf_wait(pid), 0);
+	ipcx_close(rx);
+}
+
+static void t_mpmc(void **state)
+{
+	enum { P = 4, C = 4, EACH = 20000 };
+	const char *addr = new_ring("size=64K&timeout=1000");
+	struct ipcx_chan *any = ropen(addr, IPCX_CREATE);
+	static unsigned char seen[P][EACH];
+	int res[2], total = 0;
+	pid_t kids[P + C];
+
+	(void)state;
+	ipcx_close(any);
+	assert_int_equal(pipe(res), 0);
+	for (int k = 0; k < C; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			struct ipcx_chan *rx;
+			uint32_t id;
+			close(res[0]);
+			CHILD_CHECK(ipcx_open(addr, IPCX_RECV, &rx) == 0);
+			/* Until nothing comes for a second. */
+			while (ipcx_recv(rx, &id, sizeof(id), NULL) == 4)
+				CHILD_CHECK(write(res[1], &id, 4) == 4);
+			_exit(0);
+		}
+	}
+	for (int k = 0; k < P; k++) {
+		kids[C + k] = fork();
+		if (kids[C + k] == 0) {
+			struct ipcx_chan *tx;
+			CHILD_CHECK(ipcx_open(addr, IPCX_SEND, &tx) == 0);
+			for (uint32_t i = 0; i < EACH; i++) {
+				uint32_t id = (uint32_t)k << 24 | i;
+				CHILD_CHECK(ipcx_send(tx, &id, 4, NULL) == 4);
+			}
+			_exit(0);
+		}
+	}
+	close(res[1]);
+	uint32_t id;
+	while (read(res[0], &id, 4) == 4) {
+		uint32_t p = id >> 24, i = id & 0xffffff;
+		assert_true(p < P && i < EACH);
+		assert_int_equal(seen[p][i], 0); /* never twice */
+		seen[p][i] = 1;
+		total++;
+	}
+	assert_int_equal(total, P * EACH); /* never lost */
+	for (int k = 0; k < P + C; k++)
+		assert_int_equal(conf_wait(kids[k]), 0);
+	close(res[0]);
+}
+
+static void t_wait_modes(void **state)
+{
+	static const char *const modes[] = {"wait=spin", "wait=futex",
+					    "wait=adaptive"};
+
+	(void)state;
+	for (int m = 0; m < 3; m++) {
+		char opts[64];
+		snprintf(opts, sizeof(opts), "size=16K&%s", modes[m]);
+		const char *addr = new_ring(opts);
+		struct ipcx_chan *rx = ropen(addr, IPCX_CREATE | IPCX_RECV);
+		pid_t pid = fork();
+		if (pid == 0) {
+			struct ipcx_chan *tx;
+			CHILD_CHECK(ipcx_open(addr, IPCX_SEND, &tx) == 0);
+			for (uint32_t i = 0; i < 3000; i++) {
+				/* Now and then the consumer must sleep. */
+				if (i % 500 == 0)
+					usleep(20000);
+				CHILD_CHECK(ipcx_send(tx, &i, 4, NULL) == 4);
+			}
+			_exit(0);
+		}
+		for (uint32_t i = 0; i < 3000; i++) {
+			uint32_t got;
+			assert_int_equal(ipcx_recv(rx, &got, 4, NULL), 4);
+			assert_int_equal(got, i);
+		}
+		assert_int_equal(conf_wait(pid), 0);
+		ipcx_close(rx);
+	}
+}
+
+static void t_full_empty_too_big(void **state)
+{
+	const char *addr = new_ring("size=8K&nonblock=1");
+	struct ipcx_chan *c = ropen(addr, IPCX_CREATE);
+	struct ipcx_chan_info info;
+	static char big[8192];
+	ssize_t r = 0;
+	int sent = 0;
+
+	(void)state;
+	assert_int_equal(ipcx_recv(c, big, sizeof(big), NULL), -EAGAIN);
+	assert_non_null(strstr(ipcx_error_detail(), "ring empty"));
+	assert_int_equal(ipcx_chan_get(c, &info), 0);
+	assert_true(info.capacity >= 1024);
+	/* Larger than half the ring: refused outright. */
+	assert_int_equal(ipcx_send(c, big, (size_t)info.msgsize + 1, NULL),
+			 -EMSGSIZE);
+	assert_int_equal(ipcx_send(c, big, (size_t)info.msgsize, NULL),
+			 info.msgsize);
+	assert_int_equal(ipcx_recv(c, big, sizeof(big), NULL), info.msgsize);
+	while ((r = ipcx_send(c, big, 100, NULL)) == 100)
+		sent++;
+	assert_int_equal(r, -EAGAIN);
+	assert_non_null(strstr(ipcx_error_detail(), "ring full"));
+	assert_true(sent > 0);
+	for (int i = 0; i < sent; i++)
+		assert_int_equal(ipcx_recv(c, big, sizeof(big), NULL), 100);
+	assert_int_equal(ipcx_recv(c, big, sizeof(big), NULL), -EAGAIN);
+	ipcx_close(c);
+}
+
+static void t_zero_copy(void **state)
+{
+	const char *addr = new_ring("size=8M");
+	struct ipcx_chan *c = ropen(addr, IPCX_CREATE);
+
+	(void)state;
+	for (size_t len = 64; len <= (1u << 20); len *= 4) {
+		void *p;
+		const void *q;
+		size_t got;
+		assert_int_equal(ipcx_reserve(c, len, &p), 0);
+		memset(p, (int)(len & 0xff), len);
+		assert_int_equal(ipcx_commit(c, len), 0);
+		assert_int_equal(ipcx_peek(c, &q, &got), 0);
+		assert_int_equal(got, len);
+		assert_int_equal(((const unsigned char *)q)[len - 1],
+				 len & 0xff);
+		assert_int_equal(ipcx_release(c), 0);
+	}
+	void *p;
+	assert_int_equal(ipcx_commit(c, 1), -EINVAL);
+	assert_int_equal(ipcx_release(c), -EINVAL);
+	assert_int_equal(ipcx_reserve(c, 10, &p), 0);
+	assert_int_equal(ipcx_commit(c, 11), -EINVAL);
+	assert_int_equal(ipcx_commit(c, 3), 0); /* less than reserved */
+	char buf[16];
+	assert_int_equal(ipcx_recv(c, buf, sizeof(buf), NULL), 3);
+	struct ipcx_chan *u;
+	assert_int_equal(ipcx_pair("unix", &u, &c), 0);
+	assert_int_equal(ipcx_reserve(u, 1, &p), -EOPNOTSUPP);
+	ipcx_close(u);
+	ipcx_close(c);
+}
+
+static long long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000LL +
+	       (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static void t_peer_death(void **state)
+{
+	(void)state;
+	/* Each side, in each wait mode that sleeps or spins. */
+	for (int side = 0; side < 2; side++) {
+		const char *addr = new_ring(side ? "size=8K&wait=spin"
+						 : "size=8K&wait=futex");
+		struct ipcx_chan *me = ropen(addr, IPCX_CREATE);
+		int sync[2];
+		assert_int_equal(pipe(sync), 0);
+		pid_t pid = fork();
+		if (pid == 0) {
+			struct ipcx_chan *peer;
+			char b[64] = {0};
+			CHILD_CHECK(ipcx_open(addr, 0, &peer) == 0);
+			/* Register on its side, then tell the parent. */
+			if (side == 0)
+				CHILD_CHECK(ipcx_send(peer, "x", 1, NULL) == 1);
+			else
+				CHILD_CHECK(ipcx_recv(peer, b, 64, NULL) == 1);
+			CHILD_CHECK(write(sync[1], "r", 1) == 1);
+			pause();
+			_exit(0);
+		}
+		char ch, buf[4096];
+		if (side == 1)
+			assert_int_equal(ipcx_send(me, "y", 1, NULL), 1);
+		assert_int_equal(read(sync[0], &ch, 1), 1);
+		kill(pid, SIGKILL);
+		/* Not reaped yet: a zombie counts as dead. */
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		ssize_t r;
+		if (side == 0) {
+			assert_int_equal(ipcx_recv(me, buf, sizeof(buf), NULL),
+					 1);
+			r = ipcx_recv(me, buf, sizeof(buf), NULL);
+		} else {
+			do
+				r = ipcx_send(me, buf, 1000, NULL);
+			while (r == 1000);
+		}
+		assert_int_equal(r, -EPIPE);
+		assert_non_null(strstr(ipcx_error_detail(), "died"));
+		assert_true(ms_since(&t0) < 2000);
+		conf_wait(pid);
+		close(sync[0]);
+		close(sync[1]);
+		ipcx_close(me);
+	}
+}
+
+static void t_killed_mid_write(void **state)
+{
+	const char *addr = new_ring("size=64K");
+	struct ipcx_chan *rx = ropen(addr, IPCX_CREATE | IPCX_RECV);
+	pid_t pid;
+	char buf[128];
+
+	(void)state;
+	pid = fork();
+	if (pid == 0) {
+		struct ipcx_chan *tx;
+		void *p;
+		CHILD_CHECK(ipcx_open(addr, IPCX_SEND, &tx) == 0);
+		CHILD_CHECK(ipcx_send(tx, "whole", 5, NULL) == 5);
+		CHILD_CHECK(ipcx_reserve(tx, 100, &p) == 0);
+		memset(p, 'T', 50); /* half a message, then death */
+		raise(SIGKILL);
+		_exit(1);
+	}
+	assert_int_equal(conf_wait(pid), 128 + SIGKILL);
+	assert_int_equal(ipcx_recv(rx, buf, sizeof(buf), NULL), 5);
+	assert_memory_equal(buf, "whole", 5);
+	/* Nothing torn is ever seen, and the next producer gets the lock
+	 * the dead one held. */
+	struct ipcx_chan *tx = ropen(addr, IPCX_SEND);
+	assert_int_equal(ipcx_send(tx, "after", 5, NULL), 5);
+	assert_int_equal(ipcx_recv(rx, buf, sizeof(buf), NULL), 5);
+	assert_memory_equal(buf, "after", 5);
+	ipcx_close(tx);
+	ipcx_close(rx);
+}
+
+static void t_corrupt_header(void **state)
+{
+	const char *addr = new_ring("size=16K&nonblock=1");
+	struct ipcx_chan *c = ropen(addr, IPCX_CREATE);
+	char base[64], buf[64];
+
+	(void)state;
+	assert_int_equal(ipcx_send(c, "fine", 4, NULL), 4);
+	snprintf(base, sizeof(base), "%.*s", (int)(strchr(addr, '?') - addr),
+		 addr);
+	/* Another process scribbles over the positions and records. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct ipcx_region *r;
+		CHILD_CHECK(ipcx_region_open(base, 0, 0, &r) == 0);
+		unsigned char *p = ipcx_region_base(r);
+		for (size_t i = 256; i < 1024; i++)
+			p[i] = (unsigned char)(i * 151 + 7);
+		_exit(0);
+	}
+	assert_int_equal(conf_wait(pid), 0);
+	ssize_t r = ipcx_recv(c, buf, sizeof(buf), NULL);
+	assert_true(r == -EPROTO || r == -EAGAIN || r == 4);
+	if (r == -EPROTO)
+		assert_non_null(strstr(ipcx_error_detail(), "ring header "
+							    "corrupt"));
+	for (int i = 0; i < 100; i++)
+		r = ipcx_send(c, buf, 8, NULL);
+	ipcx_close(c);
+	/* A header that is not a ring at all is refused at open. */
+	pid = fork();
+	if (pid == 0) {
+		struct ipcx_region *rg;
+		CHILD_CHECK(ipcx_region_open(base, 0, 0, &rg) == 0);
+		memset(ipcx_region_base(rg), 0x41, 64);
+		_exit(0);
+	}
+	assert_int_equal(conf_wait(pid), 0);
+	struct ipcx_chan *x;
+	assert_int_equal(ipcx_open(base, 0, &x), -EPROTO);
+	assert_non_null(strstr(ipcx_error_detail(), "ring header corrupt"));
+}
+
+static void t_anon_across_fork(void **state)
+{
+	struct ipcx_chan *c = ropen("anon:?size=64K", 0);
+	pid_t pid;
+	char buf[16];
+
+	(void)state;
+	pid = fork();
+	if (pid == 0) {
+		CHILD_CHECK(ipcx_send(c, "from child", 10, NULL) == 10);
+		_exit(0);
+	}
+	assert_int_equal(ipcx_recv(c, buf, sizeof(buf), NULL), 10);
+	assert_memory_equal(buf, "from child", 10);
+	assert_int_equal(conf_wait(pid), 0);
+	ipcx_close(c);
+	assert_int_equal(ipcx_open("anon:?size=10", 0, &c), -EINVAL);
+	assert_int_equal(ipcx_open("posixshm:/x?wait=sometimes", 0, &c),
+			 -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest quirks[] = {
+		cmocka_unit_test_teardown(t_spsc_integrity, remove_rings),
+		cmocka_unit_test_teardown(t_mpmc, remove_rings),
+		cmocka_unit_test_teardown(t_wait_modes, remove_rings),
+		cmocka_unit_test_teardown(t_full_empty_too_big, remove_rings),
+		cmocka_unit_test_teardown(t_zero_copy, remove_rings),
+		cmocka_unit_test_teardown(t_peer_death, remove_rings),
+		cmocka_unit_test_teardown(t_killed_mid_write, remove_rings),
+		cmocka_unit_test_teardown(t_corrupt_header, remove_rings),
+		cmocka_unit_test_teardown(t_anon_across_fork, remove_rings),
+	};
+
+	return conf_run(&fix, quirks, sizeof(quirks) / sizeof(*quirks));
+}

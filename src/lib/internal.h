@@ -256,6 +256,9 @@ struct ipcx_region {
 	size_t size;
 	int fd;	 /* the backing descriptor (posixshm, mmap), or -1 */
 	long id; /* shmid (sysvshm), or -1 */
+	/* Set by the caller of region_open: SIZE is only for creating; an
+	 * object that exists is mapped whole (rings). */
+	bool size_if_new;
 	char name[IPCX_ADDR_MAX + 96];
 };
 
@@ -265,8 +268,8 @@ int ipcx__region_map(struct ipcx_region *r, int fd, size_t size);
 /* The size to map: the address's size=, else SIZE; when the object
  * exists with CUR bytes, 0 means all of it and more than CUR is refused
  * (touching pages past the end of the object raises SIGBUS). */
-int ipcx__region_size(const struct ipcx__addr *a, size_t size, bool exists,
-		      size_t cur, size_t *out);
+int ipcx__region_size(const struct ipcx__addr *a, const struct ipcx_region *r,
+		      size_t size, bool exists, size_t cur, size_t *out);
 
 /*
  * Regions backed by a descriptor (posixshm, mmap): sizes FD (ftruncate

@@ -23,11 +23,13 @@ int ipcx__region_map(struct ipcx_region *r, int fd, size_t size)
 	return 0;
 }
 
-int ipcx__region_size(const struct ipcx__addr *a, size_t size, bool exists,
-		      size_t cur, size_t *out)
+int ipcx__region_size(const struct ipcx__addr *a, const struct ipcx_region *r,
+		      size_t size, bool exists, size_t cur, size_t *out)
 {
 	if (a->opt.size != IPCX__UNSET_LL)
 		size = (size_t)a->opt.size;
+	else if (exists && r->size_if_new)
+		size = 0;
 	if (exists) {
 		if (size == 0)
 			size = cur;
@@ -62,7 +64,7 @@ int ipcx__region_fd_setup(const struct ipcx__addr *a, struct ipcx_region *r,
 		e = ipcx__fail(errno, "%s: fstat: %m", a->text);
 		goto fail;
 	}
-	e = ipcx__region_size(a, size, !created, (size_t)st.st_size, &size);
+	e = ipcx__region_size(a, r, size, !created, (size_t)st.st_size, &size);
 	if (e < 0)
 		goto fail;
 	/* New bytes read as zeros. */

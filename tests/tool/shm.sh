@@ -32,6 +32,34 @@ contains "...with the text column" "$T/x" "|AB..|"
 key=${SV#sysvshm:}
 expect "sysvshm --mode shows in ipcs -m" "$(ipcs -m | awk -v k="$key" '$1 == k {print $4, $5}')" "640 1048576"
 
+# A region address given to send/recv is a ring channel in the region.
+R="posixshm:/ipcx-tool-ring-$$"
+trap '"$IPCX" shm "$PS" rm 2>/dev/null; "$IPCX" shm "$SV" rm 2>/dev/null; "$IPCX" shm "$R" rm 2>/dev/null; cleanup' EXIT
+"$IPCX" recv -n 3 --json "$R?size=64K" >"$T/ring" &
+r=$!
+wait_for "[ -e /dev/shm/ipcx-tool-ring-$$ ]"
+"$IPCX" send "$R" one "" three
+wait $r
+expect "a ring carries messages, empty ones too" "$(cut -d, -f1 "$T/ring")" '{"data":"one"
+{"data":""
+{"data":"three"'
+status "a ring says when it is empty" 1 "$IPCX" recv --nonblock "$R"
+contains "...in words" "$T/err" "ring empty"
+status "...and times out" 3 "$IPCX" recv --timeout 100 "$R"
+status "a message over half the ring is refused" 1 "$IPCX" send "$R" "$(head -c 40000 /dev/zero | tr '\0' x)"
+contains "...saying the limit" "$T/err" "larger than this ring carries"
+# relay from a ring (no descriptor to poll) keeps boundaries.
+"$IPCX" recv -n 2 --json "unix-dgram:$T/d" >"$T/ringd" &
+rr=$!
+wait_for "[ -S '$T/d' ]"
+"$IPCX" relay -u "$R" "unix-dgram:$T/d" &
+rl=$!
+"$IPCX" send "$R" "ring a" "ring b"
+wait $rr
+kill $rl 2>/dev/null
+expect "relay ring -> unix-dgram" "$(cut -d, -f1 "$T/ringd")" '{"data":"ring a"
+{"data":"ring b"'
+
 status "create needs --size" 2 "$IPCX" shm "$PS" create
 status "an unknown action" 2 "$IPCX" shm "$PS" frob
 status "a bad name" 2 "$IPCX" shm "posixshm:noslash" read

@@ -19,7 +19,7 @@ static int anon_region_open(const struct ipcx__addr *a, unsigned flags,
 			    size_t size, struct ipcx_region *r)
 {
 	(void)flags;
-	int e = ipcx__region_size(a, size, false, 0, &size);
+	int e = ipcx__region_size(a, r, size, false, 0, &size);
 
 	return e < 0 ? e : ipcx__region_map(r, -1, size);
 }

@@ -21,7 +21,7 @@ static int sysvshm_region_open(const struct ipcx__addr *a, unsigned flags,
 		return e;
 	if (flags & IPCX_CREATE) {
 		size_t want;
-		int size_err = ipcx__region_size(a, size, false, 0, &want);
+		int size_err = ipcx__region_size(a, r, size, false, 0, &want);
 		if (size_err == 0) {
 			id = shmget(key, want, IPC_CREAT | IPC_EXCL | mode);
 			if (id >= 0)
@@ -44,7 +44,7 @@ static int sysvshm_region_open(const struct ipcx__addr *a, unsigned flags,
 		e = ipcx__fail(errno, "%s: shmctl(IPC_STAT): %m", a->text);
 		goto fail;
 	}
-	e = ipcx__region_size(a, size, !created, ds.shm_segsz, &size);
+	e = ipcx__region_size(a, r, size, !created, ds.shm_segsz, &size);
 	if (e < 0)
 		goto fail;
 	void *p = shmat(id, NULL, 0);

@@ -652,11 +652,11 @@ int ipcx__ring_open(const struct ipcx__addr *a, unsigned flags,
 	r->region->ops = a->ops;
 	r->region->fd = -1;
 	r->region->id = -1;
+	r->region->size_if_new = true;
 	snprintf(r->region->name, sizeof(r->region->name), "%s", a->text);
-	/* A new ring needs a size: the address's, else 1 MiB. */
-	e = a->ops->region_open(a, flags,
-				(flags & IPCX_CREATE) ? DEFAULT_RING_SIZE : 0,
-				r->region);
+	/* A new ring is the address's size=, else 1 MiB; one that exists is
+	 * mapped whole. */
+	e = a->ops->region_open(a, flags, DEFAULT_RING_SIZE, r->region);
 	if (e < 0) {
 		free(r->region);
 		ipcx__chan_free(&r->c);

@@ -71,8 +71,9 @@ format:
 	clang-format -i $(SOURCES)
 
 bench: build
-	ninja -C $(BUILD) bench/pingpong
 	$(BUILD)/bench/pingpong
+	@echo
+	$(BUILD)/bench/ringbench
 
 install: build
 	meson install -C $(BUILD)

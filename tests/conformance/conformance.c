@@ -99,10 +99,14 @@ void conf_competing_readers(struct ipcx_chan *r, struct ipcx_chan *s)
 		kids[k] = fork();
 		if (kids[k] == 0) {
 			close(res[0]);
-			/* Until nothing comes within R's timeout. */
-			while (conf_recv(r, &id, sizeof(id)) == sizeof(id))
+			/* Until nothing comes within R's timeout; any other
+			 * error is a failure. */
+			ssize_t n;
+			while ((n = conf_recv(r, &id, sizeof(id))) ==
+			       sizeof(id))
 				CHILD_CHECK(write(res[1], &id, sizeof(id)) ==
 					    sizeof(id));
+			CHILD_CHECK(n == -ETIMEDOUT);
 			_exit(0);
 		}
 	}

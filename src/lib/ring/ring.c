@@ -322,6 +322,11 @@ static int reserve_room(struct ring *r, uint64_t len)
 		if (e < 0)
 			return e;
 	}
+	/* With several producers, the cached tail may be older than the
+	 * head others moved: look again before calling it corrupt. */
+	if (r->cached_tail > head || head - r->cached_tail > r->cap)
+		r->cached_tail =
+			atomic_load_explicit(&r->h->tail, memory_order_acquire);
 	if (r->cached_tail > head || head - r->cached_tail > r->cap)
 		return corrupt(r, "positions");
 	uint64_t off = head & (r->cap - 1);
@@ -437,6 +442,11 @@ static int next_message(struct ring *r, uint64_t *pos, uint64_t *len)
 	uint64_t tail = atomic_load_explicit(&r->h->tail, memory_order_relaxed);
 
 	for (;;) {
+		/* With several consumers, the cached head may be behind the
+		 * tail others moved: only a fresh head says "empty". */
+		if (r->cached_head - tail - 1 >= r->cap)
+			r->cached_head = atomic_load_explicit(
+				&r->h->head, memory_order_acquire);
 		if (r->cached_head == tail) {
 			int e = ring_wait(r, has_data, &r->h->data_seq,
 					  &r->h->cons_waiting, r->h->prod_pid,

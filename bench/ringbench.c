@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: MIT */
+/* The ring against the hardware's floor and a minimal ring, same run. */
+#include <ipcx.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef FUTEX_WAIT
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#endif
+
+/*
+ * Baselines, measured in the same run on the same two CPUs as the ring:
+ *  - cache-line ping-pong: two flags on separate lines, each side spins;
+ *    the floor for any round trip between the two CPUs;
+ *  - futex ping-pong: the same with a sleep in the kernel each way;
+ *  - a minimal SPSC ring: fixed 64-byte or 64 KiB slots, cached indices,
+ *    padded positions: the reference for throughput;
+ *  - memcpy bandwidth: the ceiling for moving bytes.
+ * Round trips are medians of N; throughput moves TOTAL bytes one way and
+ * checks every message's sequence number on arrival.
+ */
+
+static int quick;
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "ringbench: %s: %s (%s)\n", what, strerror(errno),
+		ipcx_error_detail());
+	exit(1);
+}
+
+static void *shared(size_t n)
+{
+	void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("mmap");
+	return p;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp);
+	return v[n / 2];
+}
+
+static void child_fail(const char *what)
+{
+	fprintf(stderr, "ringbench: child: %s: %s\n", what,
+		ipcx_error_detail());
+	_exit(2);
+}
+
+static pid_t child(void)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork");
+	pin(pid == 0 ? 1 : 0);
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	int st;
+	waitpid(pid, &st, 0);
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "ringbench: a child %s %d\n",
+			WIFEXITED(st) ? "exited with" : "died of signal",
+			WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+		exit(1);
+	}
+}
+
+/* ---- baselines ----------------------------------------------------------- */
+
+struct flags {
+	alignas(64) _Atomic uint32_t a;
+	alignas(64) _Atomic uint32_t b;
+};
+
+static double cacheline_rtt(int n)
+{
+	struct flags *f = shared(sizeof(*f));
+	double *t = calloc((size_t)n, sizeof(double));
+	pid_t pid = child();
+
+	if (pid == 0) {
+		for (uint32_t i = 1; i <= (uint32_t)n; i++) {
+			while (atomic_load_explicit(&f->a,
+						    memory_order_acquire) != i)
+				;
+			atomic_store_explicit(&f->b, i, memory_order_release);
+		}
+		_exit(0);
+	}
+	for (uint32_t i = 1; i <= (uint32_t)n; i++) {
+		double t0 = now_ns();
+		atomic_store_explicit(&f->a, i, memory_order_release);
+		while (atomic_load_explicit(&f->b, memory_order_acquire) != i)
+			;
+		t[i - 1] = now_ns() - t0;
+	}
+	reap(pid);
+	double m = median(t, n);
+	free(t);
+	munmap(f, sizeof(*f));
+	return m;
+}
+
+static void fwait(_Atomic uint32_t *w, uint32_t want)
+{
+	uint32_t v;
+	while ((v = atomic_load(w)) != want)
+		syscall(SYS_futex, w, FUTEX_WAIT, v, NULL, NULL, 0);
+}
+
+static void fset(_Atomic uint32_t *w, uint32_t v)
+{
+	atomic_store(w, v);
+	syscall(SYS_futex, w, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static double futex_rtt(int n)
+{
+	struct flags *f = shared(sizeof(*f));
+	double *t = calloc((size_t)n, sizeof(double));
+	pid_t pid = child();
+
+	if (pid == 0) {
+		for (uint32_t i = 1; i <= (uint32_t)n; i++) {
+			fwait(&f->a, i);
+			fset(&f->b, i);
+		}
+		_exit(0);
+	}
+	for (uint32_t i = 1; i <= (uint32_t)n; i++) {
+		double t0 = now_ns();
+		fset(&f->a, i);
+		fwait(&f->b, i);
+		t[i - 1] = now_ns() - t0;
+	}
+	reap(pid);
+	double m = median(t, n);
+	free(t);
+	munmap(f, sizeof(*f));
+	return m;
+}
+
+/* A minimal SPSC ring of fixed slots: cached indices, padded positions. */
+struct mini {
+	alignas(64) _Atomic uint64_t head;
+	alignas(64) _Atomic uint64_t tail;
+	alignas(64) unsigned char data[];
+};
+
+static double mini_tput(size_t msg, size_t total)
+{
+	const uint64_t slots = (4u << 20) / msg;
+	struct mini *r = shared(sizeof(*r) + slots * msg);
+	uint64_t n = total / msg;
+	pid_t pid = child();
+
+	if (pid == 0) {
+		unsigned char *buf = malloc(msg);
+		uint64_t head = 0, tail = 0;
+		for (uint64_t i = 0; i < n; i++) {
+			while (head == tail)
+				head = atomic_load_explicit(
+					&r->head, memory_order_acquire);
+			memcpy(buf, r->data + (tail % slots) * msg, msg);
+			uint64_t seq;
+			memcpy(&seq, buf, 8);
+			if (seq != i) {
+				fprintf(stderr, "mini: %llu != %llu\n",
+					(unsigned long long)seq,
+					(unsigned long long)i);
+				_exit(2);
+			}
+			atomic_store_explicit(&r->tail, ++tail,
+					      memory_order_release);
+		}
+		_exit(0);
+	}
+	unsigned char *buf = calloc(1, msg);
+	uint64_t head = 0, tail = 0;
+	double t0 = now_ns();
+	for (uint64_t i = 0; i < n; i++) {
+		while (head - tail == slots)
+			tail = atomic_load_explicit(&r->tail,
+						    memory_order_acquire);
+		memcpy(buf, &i, 8);
+		memcpy(r->data + (head % slots) * msg, buf, msg);
+		atomic_store_explicit(&r->head, ++head, memory_order_release);
+	}
+	reap(pid);
+	double secs = (now_ns() - t0) / 1e9;
+	free(buf);
+	munmap(r, sizeof(*r) + slots * msg);
+	return n / secs;
+}
+
+static double memcpy_gbs(void)
+{
+	size_t n = 64u << 20;
+	char *a = malloc(n), *b = malloc(n);
+	memset(a, 1, n);
+	memset(b, 2, n);
+	double t0 = now_ns();
+	for (int k = 0; k < 4; k++)
+		for (size_t off = 0; off < n; off += 65536)
+			memcpy(b + off, a + off, 65536);
+	double s = (now_ns() - t0) / 1e9;
+	volatile char sink = b[n - 1];
+	(void)sink;
+	free(a);
+	free(b);
+	return 4.0 * n / s / 1e9;
+}
+
+/* ---- the ipcx ring ------------------------------------------------------ */
+
+static struct ipcx_chan *ring(const char *wait, size_t size)
+{
+	char addr[96];
+	struct ipcx_chan *c;
+
+	snprintf(addr, sizeof(addr), "anon:?size=%zu&wait=%s", size, wait);
+	if (ipcx_open(addr, 0, &c) < 0)
+		die(addr);
+	return c;
+}
+
+static double ring_rtt(const char *wait, int n)
+{
+	struct ipcx_chan *ab = ring(wait, 1 << 20), *ba = ring(wait, 1 << 20);
+	double *t = calloc((size_t)n, sizeof(double));
+	char buf[64] = {0};
+	pid_t pid = child();
+
+	if (pid == 0) {
+		for (int i = 0; i < n; i++)
+			if (ipcx_recv(ab, buf, sizeof(buf), NULL) != 64 ||
+			    ipcx_send(ba, buf, 64, NULL) != 64)
+				child_fail("ring echo");
+		_exit(0);
+	}
+	for (int i = 0; i < n; i++) {
+		memcpy(buf, &i, sizeof(i));
+		double t0 = now_ns();
+		if (ipcx_send(ab, buf, 64, NULL) != 64 ||
+		    ipcx_recv(ba, buf, sizeof(buf), NULL) != 64)
+			die("ring round trip");
+		t[i] = now_ns() - t0;
+		if (memcmp(buf, &i, sizeof(i)))
+			die("ring echo");
+	}
+	reap(pid);
+	double m = median(t, n);
+	free(t);
+	ipcx_close(ab);
+	ipcx_close(ba);
+	return m;
+}
+
+/* Messages per second one way; PRODS x CONS processes. */
+static double ring_tput(size_t msg, size_t total, int prods, int cons)
+{
+	struct ipcx_chan *c = ring("adaptive", 8u << 20);
+	uint64_t n = total / msg, each = n / (uint64_t)prods;
+	pid_t kids[8];
+	int k = 0;
+
+	n = each * (uint64_t)prods;
+	for (int i = 0; i < cons; i++) {
+		fflush(NULL);
+		if ((kids[k++] = fork()) == 0) {
+			pin(1);
+			unsigned char *buf = malloc(msg);
+			uint64_t got =
+				n / (uint64_t)cons + (i < (int)(n % cons));
+			for (uint64_t j = 0; j < got; j++)
+				if (ipcx_recv(c, buf, msg, NULL) !=
+				    (ssize_t)msg)
+					child_fail("ring recv");
+			_exit(0);
+		}
+	}
+	double t0 = now_ns();
+	for (int i = 0; i < prods; i++) {
+		fflush(NULL);
+		if ((kids[k++] = fork()) == 0) {
+			pin(0);
+			unsigned char *buf = calloc(1, msg);
+			for (uint64_t j = 0; j < each; j++) {
+				memcpy(buf, &j, 8);
+				if (ipcx_send(c, buf, msg, NULL) !=
+				    (ssize_t)msg)
+					child_fail("ring send");
+			}
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < k; i++)
+		reap(kids[i]);
+	double secs = (now_ns() - t0) / 1e9;
+	ipcx_close(c);
+	return n / secs;
+}
+
+static double zc_rtt(size_t len, int n)
+{
+	struct ipcx_chan *ab = ring("adaptive", 4u << 20),
+			 *ba = ring("adaptive", 4u << 20);
+	double *t = calloc((size_t)n, sizeof(double));
+	pid_t pid = child();
+
+	if (pid == 0) {
+		for (int i = 0; i < n; i++) {
+			const void *p;
+			void *q;
+			size_t got;
+			if (ipcx_peek(ab, &p, &got) < 0 ||
+			    ipcx_reserve(ba, got, &q) < 0)
+				child_fail("zero-copy echo");
+			/* Touch the payload as a consumer would. */
+			((unsigned char *)q)[0] = ((const unsigned char *)p)[0];
+			ipcx_release(ab);
+			ipcx_commit(ba, got);
+		}
+		_exit(0);
+	}
+	for (int i = 0; i < n; i++) {
+		void *q;
+		const void *p;
+		size_t got;
+		double t0 = now_ns();
+		if (ipcx_reserve(ab, len, &q) < 0)
+			die("reserve");
+		((unsigned char *)q)[0] = (unsigned char)i;
+		ipcx_commit(ab, len);
+		if (ipcx_peek(ba, &p, &got) < 0 || got != len ||
+		    ((const unsigned char *)p)[0] != (unsigned char)i)
+			die("zero-copy echo");
+		ipcx_release(ba);
+		t[i] = now_ns() - t0;
+	}
+	reap(pid);
+	double m = median(t, n);
+	free(t);
+	ipcx_close(ab);
+	ipcx_close(ba);
+	return m;
+}
+
+int main(int argc, char **argv)
+{
+	int n = 200000;
+	size_t total = 256u << 20;
+
+	if (argc > 1 && !strcmp(argv[1], "--quick")) {
+		quick = 1;
+		n = 2000;
+		total = 4u << 20;
+	}
+	printf("two processes pinned to CPUs 0 and 1; round trips: median of "
+	       "%d; throughput: %zu MiB one way\n\n",
+	       n, total >> 20);
+	double floor = cacheline_rtt(n);
+	double fut = futex_rtt(n / 10);
+	double spin = ring_rtt("spin", n);
+	double adap = ring_rtt("adaptive", n);
+	double rfut = ring_rtt("futex", n / 10);
+	printf("%-40s %10.3f us\n", "cache-line ping-pong (floor)",
+	       floor / 1e3);
+	printf("%-40s %10.3f us\n", "raw futex ping-pong", fut / 1e3);
+	printf("%-40s %10.3f us  %6.2fx floor\n", "ring wait=spin, 64 B",
+	       spin / 1e3, spin / floor);
+	printf("%-40s %10.3f us  %6.2fx floor\n", "ring wait=adaptive, 64 B",
+	       adap / 1e3, adap / floor);
+	printf("%-40s %10.3f us  %6.2fx raw futex\n", "ring wait=futex, 64 B",
+	       rfut / 1e3, rfut / fut);
+	double m64 = mini_tput(64, total), r64 = ring_tput(64, total, 1, 1);
+	double m64k = mini_tput(65536, total * 4),
+	       r64k = ring_tput(65536, total * 4, 1, 1);
+	double mp = ring_tput(64, total, 2, 2);
+	printf("%-40s %10.2f M msg/s\n", "minimal SPSC ring, 64 B", m64 / 1e6);
+	printf("%-40s %10.2f M msg/s  %6.2fx minimal\n", "ring SPSC, 64 B",
+	       r64 / 1e6, r64 / m64);
+	printf("%-40s %10.2f GB/s\n", "minimal SPSC ring, 64 KiB",
+	       m64k * 65536 / 1e9);
+	printf("%-40s %10.2f GB/s   %6.2fx minimal\n", "ring SPSC, 64 KiB",
+	       r64k * 65536 / 1e9, r64k / m64k);
+	printf("%-40s %10.2f M msg/s  %6.2fx SPSC\n",
+	       "ring 2 producers x 2 consumers, 64 B", mp / 1e6, mp / r64);
+	printf("%-40s %10.2f GB/s\n", "memcpy, 64 KiB blocks", memcpy_gbs());
+	for (size_t len = 64; len <= (1u << 20); len *= 16)
+		printf("zero-copy round trip, %7zu B %19.3f us\n", len,
+		       zc_rtt(len, n / 10) / 1e3);
+	return 0;
+}

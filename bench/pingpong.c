@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Raw system calls vs ipcx_send/ipcx_recv: round trips and throughput. */
+#include "common.h"
+
 #include <ipcx.h>
 
 #include <errno.h>
@@ -52,30 +54,11 @@ struct ends {
 	bool msgs; /* a queue: no 64 KiB messages, no throughput run */
 };
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
 static void die(const char *what, int err)
 {
 	fprintf(stderr, "pingpong: %s: %s (%s)\n", what, strerror(err),
 		ipcx_error_detail());
 	exit(1);
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
 }
 
 /* ---- the two paths, raw and ipcx ---------------------------------------- */
@@ -195,13 +178,6 @@ static void get(const struct side *s, bool raw, void *b, size_t n)
 
 /* ---- the schedule ---------------------------------------------------------
  */
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 struct result {
 	double med[2], p99[2]; /* [0] raw, [1] ipcx; ns */

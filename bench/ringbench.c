@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The ring against the hardware's floor and a minimal ring, same run. */
+#include "common.h"
+
 #include <ipcx.h>
 
 #include <errno.h>
@@ -37,25 +39,6 @@
 
 static int quick;
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static void pin(int cpu)
-{
-	cpu_set_t set;
-
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
-
 static void die(const char *what)
 {
 	fprintf(stderr, "ringbench: %s: %s (%s)\n", what, strerror(errno),
@@ -72,15 +55,9 @@ static void *shared(size_t n)
 	return p;
 }
 
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
 static double median(double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp);
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
 	return v[n / 2];
 }
 

@@ -206,6 +206,24 @@ static int lock(struct ring *r, pthread_mutex_t *m)
 	return 0;
 }
 
+/* Registers this process on its side (the first time) and takes that
+ * side's lock; refused while a reservation or peek of it is open. */
+static int enter(struct ring *r, bool producer)
+{
+	int *slot = producer ? &r->prod_slot : &r->cons_slot;
+	int e;
+
+	if (producer ? r->reserved : r->peeked)
+		return ipcx__fail(EINVAL, "%s: a %s is open: %s it first",
+				  r->c.name, producer ? "reservation" : "peek",
+				  producer ? "commit" : "release");
+	if (*slot < 0 &&
+	    (e = register_pid(r, producer ? r->h->prod_pid : r->h->cons_pid,
+			      slot)) < 0)
+		return e;
+	return lock(r, producer ? &r->h->prod_lock : &r->h->cons_lock);
+}
+
 /* ---- waiting ---------------------------------------------------------- */
 
 static int64_t now_ns(void)
@@ -359,15 +377,7 @@ ssize_t ipcx__ring_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 	(void)m;
 	for (int i = 0; i < n; i++)
 		len += iov[i].iov_len;
-	if (r->reserved)
-		return ipcx__fail(EINVAL,
-				  "%s: a reservation is open: commit "
-				  "it first",
-				  c->name);
-	if (r->prod_slot < 0 &&
-	    (e = register_pid(r, r->h->prod_pid, &r->prod_slot)) < 0)
-		return e;
-	if ((e = lock(r, &r->h->prod_lock)) < 0)
+	if ((e = enter(r, true)) < 0)
 		return e;
 	e = reserve_room(r, len);
 	if (e == 0) {
@@ -387,13 +397,7 @@ int ipcx__ring_reserve(struct ipcx_chan *c, size_t len, void **ptr)
 	struct ring *r = (struct ring *)c;
 	int e;
 
-	if (r->reserved)
-		return ipcx__fail(EINVAL, "%s: a reservation is already open",
-				  c->name);
-	if (r->prod_slot < 0 &&
-	    (e = register_pid(r, r->h->prod_pid, &r->prod_slot)) < 0)
-		return e;
-	if ((e = lock(r, &r->h->prod_lock)) < 0)
+	if ((e = enter(r, true)) < 0)
 		return e;
 	e = reserve_room(r, len);
 	if (e < 0) {
@@ -491,15 +495,7 @@ ssize_t ipcx__ring_recv(struct ipcx_chan *c, void *buf, size_t len,
 	uint64_t pos, mlen;
 	int e;
 
-	if (r->peeked)
-		return ipcx__fail(EINVAL,
-				  "%s: a peek is open: release it "
-				  "first",
-				  c->name);
-	if (r->cons_slot < 0 &&
-	    (e = register_pid(r, r->h->cons_pid, &r->cons_slot)) < 0)
-		return e;
-	if ((e = lock(r, &r->h->cons_lock)) < 0)
+	if ((e = enter(r, false)) < 0)
 		return e;
 	e = next_message(r, &pos, &mlen);
 	if (e == 0 && mlen > len) {
@@ -525,13 +521,7 @@ int ipcx__ring_peek(struct ipcx_chan *c, const void **ptr, size_t *len)
 	uint64_t pos, mlen;
 	int e;
 
-	if (r->peeked)
-		return ipcx__fail(EINVAL, "%s: a peek is already open",
-				  c->name);
-	if (r->cons_slot < 0 &&
-	    (e = register_pid(r, r->h->cons_pid, &r->cons_slot)) < 0)
-		return e;
-	if ((e = lock(r, &r->h->cons_lock)) < 0)
+	if ((e = enter(r, false)) < 0)
 		return e;
 	e = next_message(r, &pos, &mlen);
 	if (e < 0) {

@@ -346,6 +346,12 @@ int ipcx_fd(const struct ipcx_chan *c)
 {
 	if (!c)
 		return -1;
+	if (c->ops->fd) {
+		/* Made on first use (a ring's notification socket): the
+		 * channel is ours, only the pointer is const. */
+		int fd = c->ops->fd((struct ipcx_chan *)c);
+		return fd < 0 ? -1 : fd;
+	}
 	return c->rfd >= 0 ? c->rfd : c->wfd;
 }
 

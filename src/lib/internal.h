@@ -334,6 +334,8 @@ struct ipcx_facility_ops {
 	int (*commit)(struct ipcx_chan *c, size_t len);
 	int (*peek)(struct ipcx_chan *c, const void **ptr, size_t *len);
 	int (*release)(struct ipcx_chan *c);
+	/* A pollable descriptor made on demand (rings); NULL: rfd/wfd. */
+	int (*fd)(struct ipcx_chan *c);
 };
 
 /* The ring channel (ring/ring.c), for every region facility's table. */
@@ -349,6 +351,7 @@ int ipcx__ring_reserve(struct ipcx_chan *c, size_t len, void **ptr);
 int ipcx__ring_commit(struct ipcx_chan *c, size_t len);
 int ipcx__ring_peek(struct ipcx_chan *c, const void **ptr, size_t *len);
 int ipcx__ring_release(struct ipcx_chan *c);
+int ipcx__ring_fd(struct ipcx_chan *c);
 
 /* The ring operations, as every region facility lists them. */
 #define IPCX__RING_OPS                                        \
@@ -356,7 +359,7 @@ int ipcx__ring_release(struct ipcx_chan *c);
 	.recv = ipcx__ring_recv, .close = ipcx__ring_close,   \
 	.get = ipcx__ring_get, .reserve = ipcx__ring_reserve, \
 	.commit = ipcx__ring_commit, .peek = ipcx__ring_peek, \
-	.release = ipcx__ring_release
+	.release = ipcx__ring_release, .fd = ipcx__ring_fd
 
 const struct ipcx_facility_ops *ipcx__facility_ops(const char *scheme,
 						   size_t len);

@@ -5,6 +5,7 @@
 #include "conformance.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -439,6 +440,44 @@ static void t_anon_across_fork(void **state)
 			 -EINVAL);
 }
 
+static void t_pollable(void **state)
+{
+	const char *addr = new_ring("size=64K&nonblock=1");
+	struct ipcx_chan *rx = ropen(addr, IPCX_CREATE | IPCX_RECV);
+	struct ipcx_chan *tx = ropen(addr, IPCX_SEND);
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(ipcx_fd(tx), -1); /* a sender waits for nothing */
+	assert_int_equal(ipcx_send(tx, "early", 5, NULL), 5);
+	struct pollfd p = {.fd = ipcx_fd(rx), .events = POLLIN};
+	assert_true(p.fd >= 0);
+	assert_int_equal(ipcx_fd(rx), p.fd); /* the same every time */
+	/* What was there before polling started counts. */
+	assert_int_equal(poll(&p, 1, 0), 1);
+	assert_int_equal(ipcx_recv(rx, buf, sizeof(buf), NULL), 5);
+	assert_int_equal(poll(&p, 1, 0), 0);
+	/* Another process's messages wake the poller. */
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct ipcx_chan *t;
+		usleep(100000);
+		CHILD_CHECK(ipcx_open(addr, IPCX_SEND, &t) == 0);
+		CHILD_CHECK(ipcx_send(t, "one", 3, NULL) == 3);
+		CHILD_CHECK(ipcx_send(t, "two", 3, NULL) == 3);
+		_exit(0);
+	}
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	assert_int_equal(conf_wait(pid), 0);
+	assert_int_equal(ipcx_recv(rx, buf, sizeof(buf), NULL), 3);
+	assert_int_equal(poll(&p, 1, 0), 1); /* one still waiting */
+	assert_int_equal(ipcx_recv(rx, buf, sizeof(buf), NULL), 3);
+	assert_int_equal(poll(&p, 1, 0), 0);
+	assert_int_equal(ipcx_recv(rx, buf, sizeof(buf), NULL), -EAGAIN);
+	ipcx_close(tx);
+	ipcx_close(rx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest quirks[] = {
@@ -451,6 +490,7 @@ int main(void)
 		cmocka_unit_test_teardown(t_killed_mid_write, remove_rings),
 		cmocka_unit_test_teardown(t_corrupt_header, remove_rings),
 		cmocka_unit_test_teardown(t_anon_across_fork, remove_rings),
+		cmocka_unit_test_teardown(t_pollable, remove_rings),
 	};
 
 	return conf_run(&fix, quirks, sizeof(quirks) / sizeof(*quirks));

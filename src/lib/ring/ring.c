@@ -9,10 +9,13 @@
 #include <signal.h>
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +62,16 @@
  * which the waiter checks the pids registered in the header: when every
  * peer that registered is dead, it returns -EPIPE.
  *
+ * Polling.  ipcx_fd() on a ring makes the consumer a poller: it binds a
+ * UNIX datagram socket to an abstract name ("ipcx-ring-" and a random
+ * token it lists in the header) and returns it.  A producer that has just
+ * published, and sees the count of pollers non-zero (one load, on a line
+ * it reads anyway to decide whether to wake a sleeper), sends each poller
+ * a one-byte datagram; a full socket buffer is already readable, so such
+ * a send is dropped.  A consumer that empties the ring drains its socket,
+ * then looks again, so the descriptor is readable exactly while messages
+ * wait.  Nobody polling: no socket, no send, nothing on the fast path.
+ *
  * Hostile memory.  Every value read from the region (positions, lengths,
  * flags) is checked against the capacity before use; anything impossible
  * is -EPROTO ("ring header corrupt") and never an access out of bounds.
@@ -86,6 +99,8 @@ struct ring_hdr {
 	alignas(64) _Atomic uint64_t tail;
 	alignas(64) _Atomic uint32_t data_seq;
 	_Atomic uint32_t cons_waiting;
+	_Atomic uint32_t pollers;	    /* consumers that ipcx_fd()'d */
+	_Atomic uint32_t poll_token[SLOTS]; /* their sockets' names */
 	alignas(64) _Atomic uint32_t space_seq;
 	_Atomic uint32_t prod_waiting;
 };
@@ -104,6 +119,9 @@ struct ring {
 	bool reserved, peeked;
 	uint64_t resv_pos, resv_len, peek_next;
 	enum wait_mode wait;
+	int poll_fd;   /* a consumer's notification socket, or -1 */
+	int poll_slot; /* its entry in poll_token[] */
+	int notify_fd; /* a producer's socket to notify pollers, or -1 */
 };
 
 static inline void cpu_relax(void)
@@ -289,6 +307,12 @@ static int ring_wait(struct ring *r, bool (*ready)(struct ring *),
 	}
 }
 
+static bool has_data_now(struct ring *r)
+{
+	return atomic_load_explicit(&r->h->head, memory_order_acquire) !=
+	       atomic_load_explicit(&r->h->tail, memory_order_acquire);
+}
+
 static void wake(_Atomic uint32_t *seq, _Atomic uint32_t *waiting)
 {
 	/* Pairs with the waiter's increment-then-re-check: either it sees
@@ -298,6 +322,110 @@ static void wake(_Atomic uint32_t *seq, _Atomic uint32_t *waiting)
 		atomic_fetch_add(seq, 1);
 		futex(seq, FUTEX_WAKE, INT_MAX, NULL);
 	}
+}
+
+/* ---- polling ----------------------------------------------------------- */
+
+static socklen_t poll_name(uint32_t token, struct sockaddr_un *un)
+{
+	memset(un, 0, sizeof(*un));
+	un->sun_family = AF_UNIX;
+	int n = snprintf(un->sun_path + 1, sizeof(un->sun_path) - 1,
+			 "ipcx-ring-%08x", token);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+			   (size_t)n);
+}
+
+static void poke(int fd, uint32_t token)
+{
+	struct sockaddr_un un;
+	socklen_t len = poll_name(token, &un);
+
+	/* EAGAIN: already readable; ECONNREFUSED: the poller is gone. */
+	sendto(fd, "", 1, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&un,
+	       len);
+}
+
+/* After publishing, when somebody polls. */
+static void notify_pollers(struct ring *r)
+{
+	if (r->notify_fd < 0) {
+		r->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (r->notify_fd < 0)
+			return;
+	}
+	for (int i = 0; i < SLOTS; i++) {
+		uint32_t t = atomic_load_explicit(&r->h->poll_token[i],
+						  memory_order_relaxed);
+		if (t)
+			poke(r->notify_fd, t);
+	}
+}
+
+static void drain(int fd)
+{
+	char buf[64];
+
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+}
+
+/* After a receive: when the ring is empty, the descriptor must not say
+ * readable; drain, then look again so a racing publish is not lost. */
+static void settle_poller(struct ring *r)
+{
+	if (r->poll_fd < 0 || has_data_now(r))
+		return;
+	drain(r->poll_fd);
+	if (has_data_now(r))
+		poke(r->poll_fd, atomic_load(&r->h->poll_token[r->poll_slot]));
+}
+
+static int ring_fd(struct ipcx_chan *c)
+{
+	struct ring *r = (struct ring *)c;
+	struct sockaddr_un un;
+	uint32_t token;
+	int fd;
+
+	if (r->poll_fd >= 0)
+		return r->poll_fd;
+	/* Only a receiver has something to wait for. */
+	if ((c->flags & (IPCX_SEND | IPCX_RECV)) == IPCX_SEND)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return ipcx__fail(errno, "%s: socket: %m", c->name);
+	for (int tries = 0;; tries++) {
+		token = (uint32_t)((uint64_t)now_ns() * 2654435761u) ^
+			(uint32_t)getpid() << 16;
+		if (!token)
+			continue;
+		socklen_t len = poll_name(token, &un);
+		if (bind(fd, (struct sockaddr *)&un, len) == 0)
+			break;
+		if (errno != EADDRINUSE || tries > 8) {
+			int e = ipcx__fail(errno, "%s: bind: %m", c->name);
+			close(fd);
+			return e;
+		}
+	}
+	for (int i = 0; i < SLOTS; i++) {
+		uint32_t zero = 0;
+		if (atomic_compare_exchange_strong(&r->h->poll_token[i], &zero,
+						   token)) {
+			r->poll_slot = i;
+			r->poll_fd = fd;
+			atomic_fetch_add(&r->h->pollers, 1);
+			/* Messages already waiting make it readable now. */
+			if (has_data_now(r))
+				poke(fd, token);
+			return fd;
+		}
+	}
+	close(fd);
+	return ipcx__fail(EUSERS, "%s: more than %d processes poll this ring",
+			  c->name, SLOTS);
 }
 
 /* ---- producer ---------------------------------------------------------- */
@@ -365,6 +493,8 @@ static void publish(struct ring *r, uint64_t len)
 	atomic_store_explicit(&r->h->head, r->resv_pos + REC + align8(len),
 			      memory_order_release);
 	wake(&r->h->data_seq, &r->h->cons_waiting);
+	if (atomic_load_explicit(&r->h->pollers, memory_order_relaxed))
+		notify_pollers(r);
 }
 
 ssize_t ipcx__ring_send(struct ipcx_chan *c, const struct iovec *iov, int n,
@@ -486,6 +616,7 @@ static void consume(struct ring *r, uint64_t pos, uint64_t len)
 	atomic_store_explicit(&r->h->tail, pos + REC + align8(len),
 			      memory_order_release);
 	wake(&r->h->space_seq, &r->h->prod_waiting);
+	settle_poller(r);
 }
 
 ssize_t ipcx__ring_recv(struct ipcx_chan *c, void *buf, size_t len,
@@ -642,6 +773,7 @@ int ipcx__ring_open(const struct ipcx__addr *a, unsigned flags,
 	if (!r)
 		return -ENOMEM;
 	r->prod_slot = r->cons_slot = -1;
+	r->poll_fd = r->notify_fd = -1;
 	r->wait = a->opt.wait == IPCX__UNSET ? WAIT_ADAPTIVE
 					     : (enum wait_mode)a->opt.wait;
 	r->region = calloc(1, sizeof(*r->region));
@@ -691,9 +823,23 @@ int ipcx__ring_close(struct ipcx_chan *c)
 	if (r->cons_slot >= 0)
 		atomic_compare_exchange_strong(&r->h->cons_pid[r->cons_slot],
 					       &me, 0);
+	if (r->poll_fd >= 0) {
+		uint32_t t = atomic_load(&r->h->poll_token[r->poll_slot]);
+		if (atomic_compare_exchange_strong(
+			    &r->h->poll_token[r->poll_slot], &t, 0))
+			atomic_fetch_sub(&r->h->pollers, 1);
+		close(r->poll_fd);
+	}
+	if (r->notify_fd >= 0)
+		close(r->notify_fd);
 	ipcx_region_close(r->region);
 	ipcx__chan_free(c);
 	return 0;
+}
+
+int ipcx__ring_fd(struct ipcx_chan *c)
+{
+	return ring_fd(c);
 }
 
 int ipcx__ring_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)

@@ -35,6 +35,26 @@ say "echo over-tcp | ipcx send tcp:127.0.0.1:$port"
 echo over-tcp | "$IPCX" send "tcp:127.0.0.1:$port"
 wait
 
+say "ipcx send --type 2 sysvmq:KEY job; ipcx recv --json --type 2 sysvmq:KEY"
+K=$(printf '0x5%07x' $(($$ & 0xfffffff)))
+"$IPCX" recv --timeout 1 "sysvmq:$K" 2>/dev/null || true
+"$IPCX" send --type 2 "sysvmq:$K" job
+"$IPCX" recv -n 1 --json --type 2 "sysvmq:$K"
+ipcrm -Q "$K"
+
+say "ipcx shm posixshm:/ipcx-demo create --size 4K; ... write; read -x"
+"$IPCX" shm "posixshm:/ipcx-demo-$$" create --size 4K
+echo shared | "$IPCX" shm "posixshm:/ipcx-demo-$$" write --offset 16
+"$IPCX" shm "posixshm:/ipcx-demo-$$" read -x --length 32
+"$IPCX" shm "posixshm:/ipcx-demo-$$" rm
+
+say "a region as a channel is a ring: ipcx send/recv posixshm:/ipcx-ring"
+"$IPCX" recv -n 2 "posixshm:/ipcx-demo-ring-$$?size=64K" &
+i=0; while [ ! -e "/dev/shm/ipcx-demo-ring-$$" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+"$IPCX" send "posixshm:/ipcx-demo-ring-$$" through shared-memory
+wait
+"$IPCX" shm "posixshm:/ipcx-demo-ring-$$" rm
+
 say "echo shout | ipcx relay stdio: exec:'tr a-z A-Z'"
 echo shout | "$IPCX" relay stdio: exec:'tr a-z A-Z'
 

@@ -63,6 +63,9 @@ expect "relay ring -> unix-dgram" "$(cut -d, -f1 "$T/ringd")" '{"data":"ring a"
 status "create needs --size" 2 "$IPCX" shm "$PS" create
 status "an unknown action" 2 "$IPCX" shm "$PS" frob
 status "a bad name" 2 "$IPCX" shm "posixshm:noslash" read
-status "not shared memory" 1 "$IPCX" shm "unix:$T/s" read
+status "not shared memory" 2 "$IPCX" shm "unix:$T/s" read
+mkfifo "$T/keep"
+status "rm refuses what is not shared memory" 2 "$IPCX" shm "fifo:$T/keep" rm
+[ -p "$T/keep" ] && ok "...and leaves it" || bad "...and leaves it"
 status "a bad size" 2 "$IPCX" shm "$PS" create --size 12Q
 finish

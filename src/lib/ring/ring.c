@@ -459,7 +459,9 @@ static int reserve_room(struct ring *r, uint64_t len)
 	int64_t deadline = -2;
 	uint64_t head = atomic_load_explicit(&r->h->head, memory_order_relaxed);
 
-	if (REC + align8(len) > r->cap / 2)
+	/* Half the ring (so that a record always fits after a pad), and
+	 * what the 32-bit length of a record can say. */
+	if (REC + align8(len) > r->cap / 2 || len > UINT32_MAX - REC)
 		return ipcx__fail(EMSGSIZE,
 				  "%s: a message of %llu bytes is larger than "
 				  "this ring carries (%llu: half its capacity)",

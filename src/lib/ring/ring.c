@@ -855,7 +855,9 @@ int ipcx__ring_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 	i->semantics = IPCX_MESSAGE;
 	i->eof_is_zero = false; /* a ring carries empty messages */
 	i->capacity = (long)r->cap;
-	i->msgsize = (long)(r->cap / 2 - REC);
+	i->msgsize =
+		(long)(r->cap / 2 - REC < UINT32_MAX - REC ? r->cap / 2 - REC
+							   : UINT32_MAX - REC);
 	/* Bytes in use, records included (the count of messages is not
 	 * kept: it would cost a shared write per message). */
 	i->queued = head >= tail && head - tail <= r->cap ? (long)(head - tail)

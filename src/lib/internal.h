@@ -271,13 +271,24 @@ int ipcx__region_map(struct ipcx_region *r, int fd, size_t size);
 int ipcx__region_size(const struct ipcx__addr *a, const struct ipcx_region *r,
 		      size_t size, bool exists, size_t cur, size_t *out);
 
+/* How a facility opens and removes the object behind a descriptor. */
+struct ipcx__fd_object {
+	const char *kind; /* "file", for messages */
+	const char *call; /* "open", for messages */
+	int (*open)(const char *name, int oflag, mode_t mode);
+	int (*remove)(const char *name);
+};
+
 /*
- * Regions backed by a descriptor (posixshm, mmap): sizes FD (ftruncate
- * when CREATED, else checks it), maps it and keeps FD in R.  On failure
- * FD is closed; the caller removes what it created.
+ * Regions backed by a descriptor (posixshm, mmap): opens a->target with
+ * O->open (creating it, mode exact, with IPCX_CREATE; never through a
+ * symlink then), checks it is a regular file, sizes it (ftruncate when
+ * created), maps it and keeps the fd in R.  On failure nothing is left:
+ * what this call created is removed with O->remove.
  */
-int ipcx__region_fd_setup(const struct ipcx__addr *a, struct ipcx_region *r,
-			  int fd, bool created, size_t size);
+int ipcx__region_fd_open(const struct ipcx__addr *a, unsigned flags,
+			 size_t size, struct ipcx_region *r,
+			 const struct ipcx__fd_object *o);
 int ipcx__region_fd_check(const struct ipcx_region *r);
 void ipcx__region_fd_close(struct ipcx_region *r);
 
@@ -383,6 +394,9 @@ extern const struct ipcx_facility_ops ipcx__mmap_ops;
 
 /* Limits shared by several facilities (limits.c). */
 size_t ipcx__limits_fd(struct ipcx_limit *out, size_t max);
+/* Appends ROWS to OUT[N..MAX); returns the new count. */
+size_t ipcx__limits_add(struct ipcx_limit *out, size_t n, size_t max,
+			const struct ipcx_limit *rows, size_t nrows);
 size_t ipcx__limits_pipe(struct ipcx_limit *out, size_t max);
 size_t ipcx__limits_sockbuf(struct ipcx_limit *out, size_t max);
 

@@ -7,6 +7,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+size_t ipcx__limits_add(struct ipcx_limit *out, size_t n, size_t max,
+			const struct ipcx_limit *rows, size_t nrows)
+{
+	for (size_t i = 0; i < nrows && n < max; i++)
+		out[n++] = rows[i];
+	return n;
+}
+
 size_t ipcx__limits_fd(struct ipcx_limit *out, size_t max)
 {
 	struct rlimit rl;
@@ -47,8 +55,7 @@ size_t ipcx__limits_pipe(struct ipcx_limit *out, size_t max)
 		 ipcx__read_proc("/proc/sys/fs/pipe-user-pages-soft", 0),
 		 "pages", "/proc/sys/fs/pipe-user-pages-soft"},
 	};
-	for (size_t i = 0; i < IPCX__ARRAY_SIZE(rows) && n < max; i++)
-		out[n++] = rows[i];
+	n = ipcx__limits_add(out, n, max, rows, IPCX__ARRAY_SIZE(rows));
 	return n + ipcx__limits_fd(out + n, max - n);
 }
 

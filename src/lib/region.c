@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,8 +55,8 @@ int ipcx__region_size(const struct ipcx__addr *a, const struct ipcx_region *r,
 	return 0;
 }
 
-int ipcx__region_fd_setup(const struct ipcx__addr *a, struct ipcx_region *r,
-			  int fd, bool created, size_t size)
+static int region_fd_setup(const struct ipcx__addr *a, struct ipcx_region *r,
+			   int fd, bool created, size_t size)
 {
 	struct stat st;
 	int e;
@@ -80,6 +81,60 @@ int ipcx__region_fd_setup(const struct ipcx__addr *a, struct ipcx_region *r,
 	return 0;
 fail:
 	close(fd);
+	return e;
+}
+
+int ipcx__region_fd_open(const struct ipcx__addr *a, unsigned flags,
+			 size_t size, struct ipcx_region *r,
+			 const struct ipcx__fd_object *o)
+{
+	int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
+	/* Never through a symlink planted where we may create. */
+	int nofollow = flags & IPCX_CREATE ? O_NOFOLLOW : 0;
+	bool created = false;
+	struct stat st;
+	int fd = -1, e;
+
+	/* O_EXCL first, so that we know whether the object is ours to size
+	 * (and to remove if this open fails). */
+	if (flags & IPCX_CREATE) {
+		fd = o->open(a->target,
+			     O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			     (mode_t)mode);
+		if (fd >= 0) {
+			created = true;
+			/* The umask narrowed it: mode= is exact. */
+			if (fchmod(fd, (mode_t)mode) < 0) {
+				e = ipcx__fail(errno, "%s: fchmod: %m",
+					       a->text);
+				goto fail;
+			}
+		} else if (errno != EEXIST || (flags & IPCX_EXCL)) {
+			return ipcx__fail_open(a->text, errno, o->kind,
+					       o->call);
+		}
+	}
+	if (fd < 0 &&
+	    (fd = o->open(a->target, O_RDWR | O_CLOEXEC | nofollow, 0)) < 0)
+		return errno == ELOOP ? ipcx__fail(ELOOP,
+						   "%s: is a symbolic link; "
+						   "not following it",
+						   a->text)
+				      : ipcx__fail_open(a->text, errno, o->kind,
+							o->call);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		e = ipcx__fail(EINVAL, "%s: not a regular file", a->text);
+		goto fail;
+	}
+	e = region_fd_setup(a, r, fd, created, size);
+	fd = -1; /* closed by region_fd_setup on failure, kept on success */
+	if (e == 0)
+		return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (created)
+		o->remove(a->target);
 	return e;
 }
 

@@ -248,8 +248,7 @@ static int tcp_limits(struct ipcx_limit *out, size_t max)
 		 ipcx__read_proc("/proc/sys/net/core/somaxconn", 0), "",
 		 "/proc/sys/net/core/somaxconn"},
 	};
-	for (size_t i = 0; i < IPCX__ARRAY_SIZE(rows) && n < max; i++)
-		out[n++] = rows[i];
+	n = ipcx__limits_add(out, n, max, rows, IPCX__ARRAY_SIZE(rows));
 	return (int)(n + ipcx__limits_fd(out + n, max - n));
 }
 

@@ -12,59 +12,22 @@ static int mmap_parse(struct ipcx__addr *a)
 	return ipcx__check_path(a);
 }
 
+static int mmap_open_file(const char *path, int oflag, mode_t mode)
+{
+	return open(path, oflag, mode);
+}
+
+static const struct ipcx__fd_object mmap_object = {
+	.kind = "file",
+	.call = "open",
+	.open = mmap_open_file,
+	.remove = unlink,
+};
+
 static int mmap_region_open(const struct ipcx__addr *a, unsigned flags,
 			    size_t size, struct ipcx_region *r)
 {
-	int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
-	bool created = false;
-	struct stat st;
-	int fd = -1, e;
-
-	/* O_NOFOLLOW where we may create: a symlink planted at the path
-	 * must not make us create or truncate a file elsewhere. */
-	if (flags & IPCX_CREATE) {
-		fd = open(a->target,
-			  O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			  mode);
-		if (fd >= 0) {
-			created = true;
-			if (fchmod(fd, (mode_t)mode) < 0) {
-				e = ipcx__fail(errno, "%s: fchmod: %m",
-					       a->text);
-				goto fail;
-			}
-		} else if (errno != EEXIST || (flags & IPCX_EXCL)) {
-			return ipcx__fail_open(a->text, errno, "file", "open");
-		}
-	}
-	if (fd < 0) {
-		fd = open(a->target,
-			  O_RDWR | O_CLOEXEC |
-				  (flags & IPCX_CREATE ? O_NOFOLLOW : 0));
-		if (fd < 0)
-			return errno == ELOOP
-				       ? ipcx__fail(
-						 ELOOP,
-						 "%s: is a symbolic link; not "
-						 "following it",
-						 a->text)
-				       : ipcx__fail_open(a->text, errno, "file",
-							 "open");
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		e = ipcx__fail(EINVAL, "%s: not a regular file", a->text);
-		goto fail;
-	}
-	e = ipcx__region_fd_setup(a, r, fd, created, size);
-	if (e == 0)
-		return 0;
-	fd = -1;
-fail:
-	if (fd >= 0)
-		close(fd);
-	if (created)
-		unlink(a->target);
-	return e;
+	return ipcx__region_fd_open(a, flags, size, r, &mmap_object);
 }
 
 static int mmap_unlink(const struct ipcx__addr *a)

@@ -293,9 +293,7 @@ static int posixmq_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 static int posixmq_unlink(const struct ipcx__addr *a)
 {
 	if (mq_unlink(a->target) < 0)
-		return ipcx__fail(errno, "%s: %s", a->text,
-				  errno == ENOENT ? "no such queue"
-						  : ipcx_strerror(errno));
+		return ipcx__fail_open(a->text, errno, "queue", "mq_unlink");
 	return 0;
 }
 
@@ -327,8 +325,7 @@ static int posixmq_limits(struct ipcx_limit *out, size_t max)
 	};
 	size_t n = 0;
 
-	for (size_t i = 0; i < IPCX__ARRAY_SIZE(rows) && n < max; i++)
-		out[n++] = rows[i];
+	n = ipcx__limits_add(out, n, max, rows, IPCX__ARRAY_SIZE(rows));
 	return (int)(n + ipcx__limits_fd(out + n, max - n));
 }
 

@@ -14,48 +14,17 @@ static int posixshm_parse(struct ipcx__addr *a)
 	return ipcx__check_posix_name(a, "shared-memory object");
 }
 
+static const struct ipcx__fd_object posixshm_object = {
+	.kind = "shared-memory object",
+	.call = "shm_open",
+	.open = shm_open,
+	.remove = shm_unlink,
+};
+
 static int posixshm_region_open(const struct ipcx__addr *a, unsigned flags,
 				size_t size, struct ipcx_region *r)
 {
-	int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
-	bool created = false;
-	int fd = -1, e;
-
-	/* Create with O_EXCL first, so that we know whether the object is
-	 * ours to size (and to remove if this open fails). */
-	if (flags & IPCX_CREATE) {
-		fd = shm_open(a->target, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-			      (mode_t)mode);
-		if (fd >= 0) {
-			created = true;
-			if (fchmod(fd, (mode_t)mode) < 0) {
-				e = ipcx__fail(errno, "%s: fchmod: %m",
-					       a->text);
-				goto fail;
-			}
-		} else if (errno != EEXIST || (flags & IPCX_EXCL)) {
-			return ipcx__fail_open(a->text, errno,
-					       "shared-memory object",
-					       "shm_open");
-		}
-	}
-	if (fd < 0) {
-		fd = shm_open(a->target, O_RDWR | O_CLOEXEC, 0);
-		if (fd < 0)
-			return ipcx__fail_open(a->text, errno,
-					       "shared-memory object",
-					       "shm_open");
-	}
-	e = ipcx__region_fd_setup(a, r, fd, created, size);
-	if (e == 0)
-		return 0;
-	fd = -1;
-fail:
-	if (fd >= 0)
-		close(fd);
-	if (created)
-		shm_unlink(a->target);
-	return e;
+	return ipcx__region_fd_open(a, flags, size, r, &posixshm_object);
 }
 
 static int posixshm_unlink(const struct ipcx__addr *a)
@@ -80,8 +49,7 @@ static int posixshm_limits(struct ipcx_limit *out, size_t max)
 	};
 	size_t n = 0;
 
-	for (size_t i = 0; i < IPCX__ARRAY_SIZE(rows) && n < max; i++)
-		out[n++] = rows[i];
+	n = ipcx__limits_add(out, n, max, rows, IPCX__ARRAY_SIZE(rows));
 	return (int)(n + ipcx__limits_fd(out + n, max - n));
 }
 

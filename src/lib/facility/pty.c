@@ -215,8 +215,7 @@ static int pty_limits(struct ipcx_limit *out, size_t max)
 	};
 	size_t n = 0;
 
-	for (size_t i = 0; i < IPCX__ARRAY_SIZE(rows) && n < max; i++)
-		out[n++] = rows[i];
+	n = ipcx__limits_add(out, n, max, rows, IPCX__ARRAY_SIZE(rows));
 	return (int)(n + ipcx__limits_fd(out + n, max - n));
 }
 

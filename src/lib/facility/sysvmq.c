@@ -285,9 +285,7 @@ static int sysvmq_unlink(const struct ipcx__addr *a)
 				  a->text);
 	id = msgget(key, 0);
 	if (id < 0)
-		return ipcx__fail(errno, "%s: %s", a->text,
-				  errno == ENOENT ? "no such queue"
-						  : ipcx_strerror(errno));
+		return ipcx__fail_open(a->text, errno, "queue", "msgget");
 	if (msgctl(id, IPC_RMID, NULL) < 0)
 		return ipcx__fail(errno, "%s: msgctl(IPC_RMID): %m", a->text);
 	return 0;
@@ -308,8 +306,7 @@ static int sysvmq_limits(struct ipcx_limit *out, size_t max)
 	};
 	size_t n = 0;
 
-	for (size_t i = 0; i < IPCX__ARRAY_SIZE(rows) && n < max; i++)
-		out[n++] = rows[i];
+	n = ipcx__limits_add(out, n, max, rows, IPCX__ARRAY_SIZE(rows));
 	return (int)n;
 }
 

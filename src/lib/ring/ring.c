@@ -623,6 +623,17 @@ static void consume(struct ring *r, uint64_t pos, uint64_t len)
 	settle_poller(r);
 }
 
+/* Takes the consumers' lock and finds the next message; on failure the
+ * lock is not held. */
+static int begin_read(struct ring *r, uint64_t *pos, uint64_t *len)
+{
+	int e = enter(r, false);
+
+	if (e == 0 && (e = next_message(r, pos, len)) < 0)
+		pthread_mutex_unlock(&r->h->cons_lock);
+	return e;
+}
+
 ssize_t ipcx__ring_recv(struct ipcx_chan *c, void *buf, size_t len,
 			struct ipcx_meta *m)
 {
@@ -630,17 +641,16 @@ ssize_t ipcx__ring_recv(struct ipcx_chan *c, void *buf, size_t len,
 	uint64_t pos, mlen;
 	int e;
 
-	if ((e = enter(r, false)) < 0)
+	if ((e = begin_read(r, &pos, &mlen)) < 0)
 		return e;
-	e = next_message(r, &pos, &mlen);
-	if (e == 0 && mlen > len) {
+	if (mlen > len) {
 		if (m)
 			m->size = mlen;
 		e = ipcx__fail(EMSGSIZE,
 			       "%s: message of %llu bytes does not fit a "
 			       "buffer of %zu",
 			       c->name, (unsigned long long)mlen, len);
-	} else if (e == 0) {
+	} else {
 		memcpy(buf, r->data + (pos & (r->cap - 1)) + REC, mlen);
 		consume(r, pos, mlen);
 		if (m)
@@ -656,13 +666,8 @@ int ipcx__ring_peek(struct ipcx_chan *c, const void **ptr, size_t *len)
 	uint64_t pos, mlen;
 	int e;
 
-	if ((e = enter(r, false)) < 0)
+	if ((e = begin_read(r, &pos, &mlen)) < 0)
 		return e;
-	e = next_message(r, &pos, &mlen);
-	if (e < 0) {
-		pthread_mutex_unlock(&r->h->cons_lock);
-		return e;
-	}
 	/* The lock stays held until ipcx_release(). */
 	r->peeked = true;
 	r->peek_next = pos;

@@ -449,6 +449,10 @@ static bool has_room(struct ring *r)
 	uint64_t head = atomic_load_explicit(&r->h->head, memory_order_relaxed);
 
 	r->cached_tail = atomic_load(&r->h->tail); /* seq_cst: see advance() */
+	/* Impossible positions are not "full": stop waiting, so that the
+	 * caller reports them. */
+	if (r->cached_tail > head || head - r->cached_tail > r->cap)
+		return true;
 	return head - r->cached_tail + need_bytes(r, head, r->resv_len) <=
 	       r->cap;
 }

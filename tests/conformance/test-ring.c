@@ -100,7 +100,7 @@ static size_t make_msg(uint64_t i, unsigned char *buf)
 
 static void t_spsc_integrity(void **state)
 {
-	enum { N = 2000000 };
+	enum { N = 10000000 };
 	const char *addr = new_ring("size=64K");
 	struct ipcx_chan *rx = ropen(addr, IPCX_CREATE | IPCX_RECV);
 	unsigned char buf[256], want[256];
@@ -392,7 +392,7 @@ static void t_corrupt_header(void **state)
 		struct ipcx_region *r;
 		CHILD_CHECK(ipcx_region_open(base, 0, 0, &r) == 0);
 		unsigned char *p = ipcx_region_base(r);
-		for (size_t i = 256; i < 1024; i++)
+		for (size_t i = 64; i < 1024; i++)
 			p[i] = (unsigned char)(i * 151 + 7);
 		_exit(0);
 	}

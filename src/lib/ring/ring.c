@@ -19,48 +19,76 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The futex operations (linux/futex.h is not in every C library's view:
- * musl-gcc has no kernel headers); the values are the kernel's ABI. */
+/* The futex and membarrier operations (linux/futex.h and
+ * linux/membarrier.h are not in every C library's view: musl-gcc has no
+ * kernel headers); the values are the kernel's ABI. */
 #ifndef FUTEX_WAIT
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
 #endif
+#define MB_QUERY 0
+#define MB_GLOBAL_EXPEDITED (1 << 1)
+#define MB_REGISTER_GLOBAL_EXPEDITED (1 << 2)
 
 /*
  * Layout.  The region starts with a header, then CAPACITY bytes of data
- * (a power of two).  Producer and consumer positions are 64-bit byte
- * counts that only grow (they never wrap in practice), each on its own
- * cache line; a position's offset in the data is pos & (capacity - 1).
- * A message is a record: a 4-byte length, 4 bytes of flags, the payload,
- * padded to 8 bytes.  A record never wraps: when the end of the data has
- * no room for it, a PAD record fills the end and it starts at offset 0.
+ * (a power of two).  Each side (producers, consumers) has a cache line of
+ * its own: its position, a 64-bit byte count that only grows (offset in
+ * the data: pos & (capacity - 1)), and the owner/busy/shared words below.
+ * A message is a record: a 16-byte header (a 64-bit tag, the length, the
+ * flags), the payload, padded to 8 bytes.  A record never wraps: when the
+ * end of the data has no room for it, a PAD record fills the end and the
+ * message starts at offset 0.
  *
- * Algorithm.  One producer and one consumer at a time: producers take a
- * process-shared robust mutex (prod_lock), consumers another (cons_lock).
- * With one process per side the lock stays in that side's cache and is
- * uncontended (two atomic operations), and the positions follow the
- * classic SPSC scheme: the producer writes the record, then publishes it
- * with a release store of head; the consumer sees it with an acquire load
- * of head, reads, then frees the space with a release store of tail.  Each
- * side caches the other side's position and reloads it only when the
- * cached value says full (producer) or empty (consumer), so the cache line
- * of the other side is touched once per batch, not per message.  Several
- * producers or consumers simply serialise on their side's lock: every
- * message is still received by exactly one consumer.
+ * Publication.  A record's tag is TAG(pos), a function of the position it
+ * was written at, stored last with release order; the consumer waits for
+ * the tag it expects at its own position, with an acquire load.  So the
+ * consumer never reads the producer's position on the fast path: the
+ * record's first line, which it must fetch anyway, says whether it is
+ * ready.  Tags of older laps (or payload bytes) sitting at that offset
+ * differ from the expected one.  The producer also stores its position
+ * after each record (for the consumer's checks, pollers and statistics,
+ * all off the fast path); the consumer stores its position after reading,
+ * which the producer reloads only when its cached copy says full.
  *
- * Crash safety.  head moves only after a record is complete, so a producer
- * that dies mid-write leaves nothing visible: the robust mutex hands the
- * next producer EOWNERDEAD, it marks the lock consistent, and writes over
- * the abandoned bytes.  The same holds for a consumer that dies mid-read.
+ * Sides.  One producer and one consumer is the fast path: each side's
+ * first thread becomes its owner and works without a lock, marking each
+ * operation in "busy".  A second thread or process on a side takes that
+ * side's lock, sets "shared" and waits until the owner is not busy; from
+ * then on every thread of that side, owner included, takes the lock
+ * (MPMC: every message is still read by exactly one consumer).  The lock
+ * is a word holding the holder's thread id: one compare-and-swap to take
+ * it, a plain store to give it back; a waiter spins, yields, then sleeps
+ * on the word (counted, like the ring's sleepers below), and takes it
+ * over when the holder's thread is dead.  The owner's "busy = 1, then look at
+ * shared" and the newcomer's "shared = 1, then look at busy" form a Dekker pair
+ * whose full barrier the newcomer pays alone, with membarrier(2)
+ * (MEMBARRIER_CMD_GLOBAL_EXPEDITED, which every ring user registers for):
+ * the owner's fast path has no atomic read-modify-write and no fence.
+ * "shared" stays set for the life of the ring.
  *
- * Waiting.  wait=spin polls the position with a pause instruction;
- * wait=futex sleeps on a 32-bit sequence word in the header: the waiter
- * counts itself in *_waiting, re-checks, and sleeps; the other side, after
- * publishing, wakes only if that count is not zero, so the fast path has
- * no system call while the peer is awake.  wait=adaptive (the default)
- * spins for about 20 us, then sleeps.  Sleeps last at most 100 ms, after
- * which the waiter checks the pids registered in the header: when every
- * peer that registered is dead, it returns -EPIPE.
+ * Crash safety.  A record becomes visible only when its tag is stored, so
+ * a producer that dies mid-write leaves nothing visible: the next
+ * producer takes over a dead owner's side (or a dead holder's lock), and
+ * writes over the abandoned bytes.  A consumer that dies
+ * mid-read leaves the message where it was.  A PAD is published (its
+ * tag and the position) before the record that follows it.
+ *
+ * Waiting.  wait=spin polls with a pause instruction; wait=futex sleeps
+ * on a 32-bit sequence word in the header: the waiter counts itself in
+ * *_waiting, issues membarrier(2), re-checks and sleeps; the other side,
+ * after publishing, loads the count (the same Dekker pair, the barrier
+ * again paid by the sleeper) and wakes only if it is not zero, so the
+ * fast path has no system call and no fence while the peer is awake.
+ * wait=adaptive (the default) spins for about 20 us, then sleeps.  A
+ * producer that finds the ring full waits up to 2 us for an eighth of it
+ * to be free rather than one record, so that the two sides do not trade
+ * the consumers' cache line for every message when the ring runs full.
+ * Right after publishing, it prefetches for writing the lines the next
+ * record will use; a waiting consumer prefetches the record's second
+ * line.  Sleeps
+ * last at most 100 ms, after which the waiter checks the pids registered
+ * in the header: when every peer that registered is dead, -EPIPE.
  *
  * Polling.  ipcx_fd() on a ring makes the consumer a poller: it binds a
  * UNIX datagram socket to an abstract name ("ipcx-ring-" and a random
@@ -72,19 +100,43 @@
  * then looks again, so the descriptor is readable exactly while messages
  * wait.  Nobody polling: no socket, no send, nothing on the fast path.
  *
- * Hostile memory.  Every value read from the region (positions, lengths,
- * flags) is checked against the capacity before use; anything impossible
- * is -EPROTO ("ring header corrupt") and never an access out of bounds.
+ * Hostile memory.  Every value read from the region (positions, tags,
+ * lengths, flags, owners) is checked before use; anything impossible is
+ * -EPROTO ("ring header corrupt") and never an access out of bounds.
  */
 
 #define RING_MAGIC 0x52585049u /* "IPXR" */
 #define RING_INIT 0x54494e49u  /* "INIT": being initialised */
-#define RING_VERSION 1u
+#define RING_VERSION 2u
 #define SLOTS 8
-#define REC 8u /* record header */
+#define REC 16u /* record header */
 #define PAD_FLAG 1u
 #define SPIN_NS 20000
+#define SLACK_NS 2000
 #define LIVENESS_MS 100
+#define TID_MAX 4194304 /* PID_MAX_LIMIT */
+
+struct rec_hdr {
+	_Atomic uint64_t tag;
+	uint32_t len;
+	uint32_t flags;
+};
+
+/* The tag of a record at POS: never 0 (fresh memory), and unlike the
+ * small numbers payloads are full of. */
+static inline uint64_t tag_of(uint64_t pos)
+{
+	return (pos ^ 0x9e3779b97f4a7c15ull) | 1;
+}
+
+struct ring_side {
+	alignas(64) _Atomic uint64_t pos;
+	_Atomic int32_t owner;	       /* thread id working without the lock */
+	_Atomic uint32_t busy;	       /* the owner is inside an operation */
+	_Atomic uint32_t shared;       /* several threads: all take the lock */
+	_Atomic int32_t lock;	       /* thread id holding it, or 0 */
+	_Atomic uint32_t lock_waiting; /* threads asleep on it */
+};
 
 struct ring_hdr {
 	_Atomic uint32_t magic;
@@ -93,10 +145,8 @@ struct ring_hdr {
 	uint64_t data_off;
 	_Atomic int32_t prod_pid[SLOTS];
 	_Atomic int32_t cons_pid[SLOTS];
-	alignas(64) pthread_mutex_t prod_lock;
-	alignas(64) pthread_mutex_t cons_lock;
-	alignas(64) _Atomic uint64_t head;
-	alignas(64) _Atomic uint64_t tail;
+	struct ring_side prod; /* pos: the head */
+	struct ring_side cons; /* pos: the tail */
 	alignas(64) _Atomic uint32_t data_seq;
 	_Atomic uint32_t cons_waiting;
 	_Atomic uint32_t pollers;	    /* consumers that ipcx_fd()'d */
@@ -113,8 +163,11 @@ struct ring {
 	struct ring_hdr *h;
 	unsigned char *data;
 	uint64_t cap;
-	uint64_t cached_head, cached_tail;
+	uint64_t cached_tail; /* producer's copy of the consumers' position */
+	uint64_t want;	      /* consumer: the position it waits at */
+	uint64_t slack;	      /* producer: room wanted beyond the record */
 	int prod_slot, cons_slot;
+	bool prod_locked, cons_locked; /* this operation holds the mutex */
 	/* zero-copy state: a reservation or a peek in progress */
 	bool reserved, peeked;
 	uint64_t resv_pos, resv_len, peek_next;
@@ -133,6 +186,16 @@ static inline void cpu_relax(void)
 #endif
 }
 
+/* Prefetch for writing (PREFETCHW: a no-op where unsupported). */
+static inline void prefetch_w(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ __volatile__("prefetchw %0" : : "m"(*(const char *)p));
+#else
+	__builtin_prefetch(p, 1, 3);
+#endif
+}
+
 static long futex(_Atomic uint32_t *addr, int op, uint32_t val,
 		  const struct timespec *ts)
 {
@@ -140,9 +203,9 @@ static long futex(_Atomic uint32_t *addr, int op, uint32_t val,
 	return syscall(SYS_futex, (uint32_t *)addr, op, val, ts, NULL, 0);
 }
 
-static uint64_t align8(uint64_t n)
+static uint64_t align16(uint64_t n)
 {
-	return (n + 7) & ~(uint64_t)7;
+	return (n + 15) & ~(uint64_t)15;
 }
 
 static int corrupt(const struct ring *r, const char *what)
@@ -151,9 +214,74 @@ static int corrupt(const struct ring *r, const char *what)
 			  what);
 }
 
+static struct rec_hdr *rec_at(const struct ring *r, uint64_t pos)
+{
+	return (struct rec_hdr *)(r->data + (pos & (r->cap - 1)));
+}
+
+/* ---- threads and barriers ------------------------------------------------ */
+
+/* The calling thread's id, cached (gettid is a system call); a child of
+ * fork() forgets the parent's. */
+static _Thread_local int32_t tid_cache
+	__attribute__((tls_model("initial-exec")));
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void forget_tid(void)
+{
+	tid_cache = 0;
+}
+
+static void watch_forks(void)
+{
+	pthread_atfork(NULL, NULL, forget_tid);
+}
+
+static inline int32_t my_tid(void)
+{
+	if (!tid_cache)
+		tid_cache = (int32_t)syscall(SYS_gettid);
+	return tid_cache;
+}
+
+/* membarrier(2): 1 once this process is registered (fork() keeps the
+ * registration), or -errno when the kernel cannot. */
+static _Atomic int mb_state;
+
+static int join_barriers(const struct ring *r)
+{
+	int s = atomic_load_explicit(&mb_state, memory_order_relaxed);
+
+	if (s == 0) {
+		long q = syscall(SYS_membarrier, MB_QUERY, 0, 0);
+		if (q < 0 || !(q & MB_GLOBAL_EXPEDITED))
+			s = q < 0 ? -errno : -ENOSYS;
+		else if (syscall(SYS_membarrier, MB_REGISTER_GLOBAL_EXPEDITED,
+				 0, 0) < 0)
+			s = -errno;
+		else
+			s = 1;
+		atomic_store(&mb_state, s);
+	}
+	if (s < 0)
+		return ipcx__fail(-s,
+				  "%s: a ring needs membarrier(2) "
+				  "MEMBARRIER_CMD_GLOBAL_EXPEDITED (Linux "
+				  "4.16): %s",
+				  r->c.name, ipcx_strerror(-s));
+	return 0;
+}
+
+/* The other half of a Dekker pair whose fast half has no fence: a full
+ * barrier on every CPU running a ring user. */
+static void heavy_barrier(void)
+{
+	syscall(SYS_membarrier, MB_GLOBAL_EXPEDITED, 0, 0);
+}
+
 /* ---- liveness -------------------------------------------------------- */
 
-/* A pid is alive unless it is gone or a zombie (killed, not yet reaped). */
+/* A pid (or thread id) is alive unless it is gone or a zombie. */
 static bool pid_alive(int32_t pid)
 {
 	char path[64], buf[256];
@@ -206,29 +334,163 @@ static int peers_gone(struct ring *r, _Atomic int32_t *slots)
 	return ipcx__fail(EPIPE, "%s: peer %d died", r->c.name, (int)dead);
 }
 
-/* ---- locks ------------------------------------------------------------ */
-
-static int lock(struct ring *r, pthread_mutex_t *m)
+static int64_t now_ns(void)
 {
-	int e = pthread_mutex_lock(m);
+	struct timespec ts;
 
-	if (e == EOWNERDEAD) {
-		/* The holder died: positions only move once a record is
-		 * whole, so there is nothing to repair. */
-		pthread_mutex_consistent(m);
-		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- sides: an owner without a lock, or everyone with it --------------- */
+
+/*
+ * Waits until this thread holds the side's lock (LOCK_WORD) or until the
+ * side's owner is outside an operation (!LOCK_WORD).  Spins about 2 us,
+ * yields the CPU up to 50 us (the holder may be waiting for it), then
+ * sleeps: on the lock word (counted in lock_waiting, the same Dekker pair
+ * as the ring's sleeps), or in backoff steps for "busy".  Every 100 ms
+ * the holder's thread must still be alive, else this one takes over.
+ */
+static int side_wait(struct ring *r, struct ring_side *s, bool lock_word)
+{
+	int32_t me = my_tid();
+	int64_t start = 0, last = 0, deadline = -2;
+	int step = 0;
+
+	for (int spins = 0;; spins++) {
+		int32_t holder;
+		if (lock_word) {
+			holder = atomic_load_explicit(&s->lock,
+						      memory_order_relaxed);
+			if (holder == 0 &&
+			    atomic_compare_exchange_weak(&s->lock, &holder, me))
+				return 0;
+		} else {
+			uint32_t busy = atomic_load_explicit(
+				&s->busy, memory_order_acquire);
+			holder = atomic_load(&s->owner);
+			if (busy > 1)
+				return corrupt(r, "side owner");
+			if (!busy || holder == 0 || holder == me)
+				return 0;
+		}
+		if (holder < 0 || holder > TID_MAX || holder == me)
+			return corrupt(r, "side lock");
+		if (holder == 0)
+			continue;
+		if (r->c.flags & IPCX_NONBLOCK)
+			return ipcx__fail(EAGAIN,
+					  "%s: ring busy: thread %d is inside "
+					  "an operation (nonblock)",
+					  r->c.name, (int)holder);
+		if (spins % 64) {
+			cpu_relax();
+			continue;
+		}
+		int64_t now = now_ns();
+		if (!start) {
+			start = last = now;
+			deadline = ipcx__deadline(&r->c);
+		}
+		if (now - last >= LIVENESS_MS * 1000000LL) {
+			last = now;
+			if (!pid_alive(holder)) {
+				/* Dead inside an operation: positions
+				 * only move once a record is whole, so
+				 * there is nothing to repair. */
+				if (!lock_word) {
+					atomic_store(&s->busy, 0);
+					return 0;
+				}
+				if (atomic_compare_exchange_strong(&s->lock,
+								   &holder, me))
+					return 0;
+				continue;
+			}
+		}
+		if (deadline >= 0 && now / 1000000 >= deadline)
+			return ipcx__fail(ETIMEDOUT,
+					  "%s: timed out after %d ms",
+					  r->c.name, r->c.timeout_ms);
+		if (now - start < 2000) {
+			cpu_relax();
+		} else if (now - start < 50000) {
+			sched_yield();
+		} else if (!lock_word) {
+			int e = ipcx__backoff(&r->c, deadline, &step);
+			if (e < 0)
+				return e;
+		} else {
+			int64_t ms = LIVENESS_MS;
+			if (deadline >= 0 && deadline - now / 1000000 < ms)
+				ms = deadline - now / 1000000;
+			struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+			atomic_fetch_add(&s->lock_waiting, 1);
+			heavy_barrier();
+			if (atomic_load(&s->lock) == holder)
+				futex((_Atomic uint32_t *)&s->lock, FUTEX_WAIT,
+				      (uint32_t)holder, &ts);
+			atomic_fetch_sub(&s->lock_waiting, 1);
+		}
 	}
-	if (e)
-		return ipcx__fail(e, "%s: ring lock: %s", r->c.name,
-				  ipcx_strerror(e));
+}
+
+static int side_lock(struct ring *r, struct ring_side *s)
+{
+	int32_t free_ = 0;
+
+	if (atomic_compare_exchange_strong(&s->lock, &free_, my_tid()))
+		return 0;
+	return side_wait(r, s, true);
+}
+
+static void side_unlock(struct ring_side *s)
+{
+	atomic_store_explicit(&s->lock, 0, memory_order_release);
+	atomic_signal_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&s->lock_waiting, memory_order_relaxed))
+		futex((_Atomic uint32_t *)&s->lock, FUTEX_WAKE, 1, NULL);
+}
+
+static int enter_slow(struct ring *r, struct ring_side *s, bool *locked)
+{
+	int32_t me = my_tid(), owner = atomic_load(&s->owner);
+	uint32_t shared = atomic_load(&s->shared);
+	int e;
+
+	if (owner < 0 || owner > TID_MAX || shared > 1)
+		return corrupt(r, "side owner");
+	/* Nobody owns this side (or its owner died): take it. */
+	if (!shared && owner != me && (owner == 0 || !pid_alive(owner)) &&
+	    atomic_compare_exchange_strong(&s->owner, &owner, me)) {
+		atomic_store(&s->busy, 1);
+		if (!atomic_load(&s->shared))
+			return 0;
+		atomic_store_explicit(&s->busy, 0, memory_order_release);
+	}
+	if ((e = side_lock(r, s)) < 0)
+		return e;
+	if (!atomic_load(&s->shared)) {
+		atomic_store(&s->shared, 1);
+		heavy_barrier();
+	}
+	if ((e = side_wait(r, s, false)) < 0) {
+		side_unlock(s);
+		return e;
+	}
+	*locked = true;
 	return 0;
 }
 
-/* Registers this process on its side (the first time) and takes that
- * side's lock; refused while a reservation or peek of it is open. */
+/* Registers this process on its side (the first time) and enters that
+ * side: as its owner, or under its mutex; refused while a reservation or
+ * peek of it is open. */
 static int enter(struct ring *r, bool producer)
 {
+	struct ring_side *s = producer ? &r->h->prod : &r->h->cons;
 	int *slot = producer ? &r->prod_slot : &r->cons_slot;
+	bool *locked = producer ? &r->prod_locked : &r->cons_locked;
 	int e;
 
 	if (producer ? r->reserved : r->peeked)
@@ -239,28 +501,124 @@ static int enter(struct ring *r, bool producer)
 	    (e = register_pid(r, producer ? r->h->prod_pid : r->h->cons_pid,
 			      slot)) < 0)
 		return e;
-	return lock(r, producer ? &r->h->prod_lock : &r->h->cons_lock);
+	*locked = false;
+	if (atomic_load_explicit(&s->owner, memory_order_relaxed) == my_tid()) {
+		/* The fast half of the Dekker pair: see the top. */
+		atomic_store_explicit(&s->busy, 1, memory_order_relaxed);
+		atomic_signal_fence(memory_order_seq_cst);
+		if (!atomic_load_explicit(&s->shared, memory_order_relaxed))
+			return 0;
+		atomic_store_explicit(&s->busy, 0, memory_order_release);
+	}
+	return enter_slow(r, s, locked);
+}
+
+static void leave(struct ring *r, bool producer)
+{
+	bool *locked = producer ? &r->prod_locked : &r->cons_locked;
+
+	if (*locked) {
+		*locked = false;
+		side_unlock(producer ? &r->h->prod : &r->h->cons);
+	} else {
+		atomic_store_explicit(producer ? &r->h->prod.busy
+					       : &r->h->cons.busy,
+				      0, memory_order_release);
+	}
 }
 
 /* ---- waiting ---------------------------------------------------------- */
 
-static int64_t now_ns(void)
+/* Is there room for resv_len bytes at HEAD, by TAIL?  Impossible
+ * positions are not. */
+/*
+ * The bytes of padding before a record of LEN bytes at HEAD: to the end
+ * of the data when it would not fit there, and, for a message of 1 KiB or
+ * more, up to the next cache line for its payload (copies into and out of
+ * aligned memory are faster).  A multiple of 16, each piece at least a
+ * record header.
+ */
+static uint64_t skip_before(const struct ring *r, uint64_t head, uint64_t len)
 {
-	struct timespec ts;
+	uint64_t rec = REC + align16(len), off = head & (r->cap - 1), skip = 0;
+	bool align = len >= 1024 && rec + 64 <= r->cap / 2;
+	uint64_t gap = align ? (64 - ((off + REC) & 63)) & 63 : 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (off + gap + rec > r->cap) {
+		skip = r->cap - off;
+		gap = align ? 64 - REC : 0;
+	}
+	return skip + gap;
+}
+
+/* Is there room for resv_len bytes at HEAD, by TAIL?  Impossible
+ * positions are not. */
+static bool room_by(const struct ring *r, uint64_t head, uint64_t tail)
+{
+	if (tail > head || head - tail > r->cap)
+		return false;
+	uint64_t need =
+		skip_before(r, head, r->resv_len) + REC + align16(r->resv_len);
+	return head - tail + need + r->slack <= r->cap;
+}
+
+/* Producer: reloads the consumers' position; is there room now?
+ * Impossible positions count as "yes", so that the caller reports them. */
+static bool has_room(struct ring *r)
+{
+	uint64_t head =
+		atomic_load_explicit(&r->h->prod.pos, memory_order_relaxed);
+
+	r->cached_tail =
+		atomic_load_explicit(&r->h->cons.pos, memory_order_acquire);
+	if (r->cached_tail > head || head - r->cached_tail > r->cap)
+		return true;
+	return room_by(r, head, r->cached_tail);
+}
+
+/* Consumer: is the record at r->want published? */
+static bool has_data(struct ring *r)
+{
+	const struct rec_hdr *h = rec_at(r, r->want);
+
+	if (atomic_load_explicit(&h->tag, memory_order_acquire) ==
+	    tag_of(r->want))
+		return true;
+	/* A small message spans the header's line and the next: ask for
+	 * both, so that they travel together when it comes. */
+	if ((r->want & (r->cap - 1)) + 128 <= r->cap)
+		__builtin_prefetch((const char *)h + 64);
+	return false;
+}
+
+/* Are the positions possible?  A consumer waiting at r->want may be one
+ * record ahead of the head it sees (the tag is stored before the head);
+ * a head past r->want means the record there is published: its tag must
+ * say so. */
+static bool positions_ok(struct ring *r, bool producer)
+{
+	uint64_t head =
+		atomic_load_explicit(&r->h->prod.pos, memory_order_acquire);
+
+	if (producer)
+		return r->cached_tail <= head &&
+		       head - r->cached_tail <= r->cap;
+	if (head <= r->want)
+		return r->want - head <= r->cap / 2;
+	return head - r->want <= r->cap && has_data(r);
 }
 
 /*
- * Waits until READY() (a re-check of the other side's position) or the
- * deadline.  SEQ/WAITING are the futex word and counter of this side;
- * PEERS the other side's pid slots.
+ * Waits until the other side has made room (producer) or published the
+ * record at r->want (consumer), or the deadline.
  */
-static int ring_wait(struct ring *r, bool (*ready)(struct ring *),
-		     _Atomic uint32_t *seq, _Atomic uint32_t *waiting,
-		     _Atomic int32_t *peers, int64_t *deadline_ms)
+static int ring_wait(struct ring *r, bool producer, int64_t *deadline_ms)
 {
+	bool (*ready)(struct ring *) = producer ? has_room : has_data;
+	_Atomic uint32_t *seq = producer ? &r->h->space_seq : &r->h->data_seq;
+	_Atomic uint32_t *waiting =
+		producer ? &r->h->prod_waiting : &r->h->cons_waiting;
+	_Atomic int32_t *peers = producer ? r->h->cons_pid : r->h->prod_pid;
 	enum wait_mode mode = r->wait;
 	int64_t start = now_ns(), last_check = start;
 
@@ -268,33 +626,43 @@ static int ring_wait(struct ring *r, bool (*ready)(struct ring *),
 		if (ready(r))
 			return 0;
 		return ipcx__fail(EAGAIN, "%s: %s (nonblock)", r->c.name,
-				  seq == &r->h->data_seq ? "ring empty"
-							 : "ring full");
+				  producer ? "ring full" : "ring empty");
 	}
 	if (*deadline_ms == -2)
 		*deadline_ms = ipcx__deadline(&r->c);
+	r->slack = producer ? r->cap / 8 : 0;
 	for (;;) {
-		if (ready(r))
-			return 0;
+		/* Between two looks at the clock (tens of ns each), look
+		 * at the ring many times. */
+		for (int i = 0; i < (mode == WAIT_FUTEX ? 1 : 64); i++) {
+			if (ready(r))
+				return 0;
+			cpu_relax();
+		}
 		int64_t now = now_ns();
+		/* A producer that found the ring full waits a moment for
+		 * more room than one record, so that the two sides do not
+		 * trade the consumers' line for every message. */
+		r->slack = producer && now - start < SLACK_NS ? r->cap / 8 : 0;
 		if (*deadline_ms >= 0 && now / 1000000 >= *deadline_ms)
 			return ipcx__fail(ETIMEDOUT,
 					  "%s: timed out after %d ms",
 					  r->c.name, r->c.timeout_ms);
 		if (now - last_check >= LIVENESS_MS * 1000000LL) {
+			if (!positions_ok(r, producer))
+				return corrupt(r, "positions");
 			int e = peers_gone(r, peers);
 			if (e < 0)
 				return e;
 			last_check = now;
 		}
 		if (mode == WAIT_SPIN ||
-		    (mode == WAIT_ADAPTIVE && now - start < SPIN_NS)) {
-			cpu_relax();
+		    (mode == WAIT_ADAPTIVE && now - start < SPIN_NS))
 			continue;
-		}
-		/* Sleep: read the word, announce, re-check, sleep. */
+		/* Sleep: read the word, announce, barrier, re-check, sleep. */
 		uint32_t s = atomic_load(seq);
 		atomic_fetch_add(waiting, 1);
+		heavy_barrier();
 		if (!ready(r)) {
 			int64_t ms = LIVENESS_MS;
 			if (*deadline_ms >= 0 &&
@@ -307,27 +675,26 @@ static int ring_wait(struct ring *r, bool (*ready)(struct ring *),
 	}
 }
 
-static bool has_data_now(struct ring *r)
-{
-	return atomic_load_explicit(&r->h->head, memory_order_acquire) !=
-	       atomic_load_explicit(&r->h->tail, memory_order_acquire);
-}
-
 /*
  * Moves POS to V and wakes a sleeper on SEQ if WAITING says there is one.
- * A sequentially consistent exchange and load pair with the waiter's
- * increment and re-check (Dekker): either it sees the new position, or we
- * see its count.  On x86 the exchange is one locked instruction, cheaper
- * than a release store followed by a full fence.
+ * The store and the load are the fast half of a Dekker pair with the
+ * sleeper's count, barrier and re-check: no fence here.
  */
 static void advance(_Atomic uint64_t *pos, uint64_t v, _Atomic uint32_t *seq,
 		    _Atomic uint32_t *waiting)
 {
-	atomic_exchange_explicit(pos, v, memory_order_seq_cst);
-	if (atomic_load_explicit(waiting, memory_order_seq_cst)) {
+	atomic_store_explicit(pos, v, memory_order_release);
+	atomic_signal_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(waiting, memory_order_relaxed)) {
 		atomic_fetch_add(seq, 1);
 		futex(seq, FUTEX_WAKE, INT_MAX, NULL);
 	}
+}
+
+static bool has_data_now(struct ring *r)
+{
+	return atomic_load_explicit(&r->h->prod.pos, memory_order_acquire) !=
+	       atomic_load_explicit(&r->h->cons.pos, memory_order_acquire);
 }
 
 /* ---- polling ----------------------------------------------------------- */
@@ -423,6 +790,8 @@ static int ring_fd(struct ipcx_chan *c)
 			r->poll_slot = i;
 			r->poll_fd = fd;
 			atomic_fetch_add(&r->h->pollers, 1);
+			/* Senders that missed the count see the data. */
+			heavy_barrier();
 			/* Messages already waiting make it readable now. */
 			if (has_data_now(r))
 				poke(fd, token);
@@ -436,61 +805,53 @@ static int ring_fd(struct ipcx_chan *c)
 
 /* ---- producer ---------------------------------------------------------- */
 
-static uint64_t need_bytes(struct ring *r, uint64_t head, uint64_t len)
-{
-	uint64_t rec = REC + align8(len), off = head & (r->cap - 1);
-
-	/* A record that would cross the end starts over at offset 0. */
-	return off + rec > r->cap ? r->cap - off + rec : rec;
-}
-
-static bool has_room(struct ring *r)
-{
-	uint64_t head = atomic_load_explicit(&r->h->head, memory_order_relaxed);
-
-	r->cached_tail = atomic_load(&r->h->tail); /* seq_cst: see advance() */
-	/* Impossible positions are not "full": stop waiting, so that the
-	 * caller reports them. */
-	if (r->cached_tail > head || head - r->cached_tail > r->cap)
-		return true;
-	return head - r->cached_tail + need_bytes(r, head, r->resv_len) <=
-	       r->cap;
-}
-
-/* Under prod_lock: finds room for LEN bytes; sets r->resv_pos. */
+/* Inside the producers' side: finds room for LEN bytes; sets resv_pos. */
 static int reserve_room(struct ring *r, uint64_t len)
 {
 	int64_t deadline = -2;
-	uint64_t head = atomic_load_explicit(&r->h->head, memory_order_relaxed);
+	uint64_t head =
+		atomic_load_explicit(&r->h->prod.pos, memory_order_relaxed);
 
 	/* Half the ring (so that a record always fits after a pad), and
 	 * what the 32-bit length of a record can say. */
-	if (REC + align8(len) > r->cap / 2 || len > UINT32_MAX - REC)
+	if (REC + align16(len) > r->cap / 2 || len > UINT32_MAX - REC)
 		return ipcx__fail(EMSGSIZE,
 				  "%s: a message of %llu bytes is larger than "
 				  "this ring carries (%llu: half its capacity)",
 				  r->c.name, (unsigned long long)len,
 				  (unsigned long long)(r->cap / 2 - REC));
 	r->resv_len = len;
-	if (head - r->cached_tail + need_bytes(r, head, len) > r->cap) {
-		int e = ring_wait(r, has_room, &r->h->space_seq,
-				  &r->h->prod_waiting, r->h->cons_pid,
-				  &deadline);
+	if (head % 16)
+		return corrupt(r, "positions");
+	/* The cached tail may be older than a head other producers moved,
+	 * the ring may be full by it, or the region was scribbled on:
+	 * has_room() looks again (and reports impossible positions as
+	 * room, for the check below). */
+	if (!room_by(r, head, r->cached_tail) && !has_room(r)) {
+		int e = ring_wait(r, true, &deadline);
+		r->slack = 0;
 		if (e < 0)
 			return e;
 	}
-	/* With several producers, the cached tail may be older than the
-	 * head others moved: look again before calling it corrupt. */
-	if (r->cached_tail > head || head - r->cached_tail > r->cap)
-		r->cached_tail =
-			atomic_load_explicit(&r->h->tail, memory_order_acquire);
 	if (r->cached_tail > head || head - r->cached_tail > r->cap)
 		return corrupt(r, "positions");
-	uint64_t off = head & (r->cap - 1);
-	if (off + REC + align8(len) > r->cap) {
-		uint32_t pad[2] = {(uint32_t)(r->cap - off - REC), PAD_FLAG};
-		memcpy(r->data + off, pad, REC);
-		head += r->cap - off;
+	/* Pads (to the end, to a line), published before the record. */
+	uint64_t skip = skip_before(r, head, len);
+	if (skip) {
+		while (skip) {
+			uint64_t off = head & (r->cap - 1),
+				 part = skip < r->cap - off ? skip
+							    : r->cap - off;
+			struct rec_hdr *pad = rec_at(r, head);
+			pad->len = (uint32_t)(part - REC);
+			pad->flags = PAD_FLAG;
+			atomic_store_explicit(&pad->tag, tag_of(head),
+					      memory_order_release);
+			head += part;
+			skip -= part;
+		}
+		advance(&r->h->prod.pos, head, &r->h->data_seq,
+			&r->h->cons_waiting);
 	}
 	r->resv_pos = head;
 	return 0;
@@ -498,20 +859,30 @@ static int reserve_room(struct ring *r, uint64_t len)
 
 static void publish(struct ring *r, uint64_t len)
 {
-	uint32_t hdr[2] = {(uint32_t)len, 0};
+	struct rec_hdr *rec = rec_at(r, r->resv_pos);
 
-	memcpy(r->data + (r->resv_pos & (r->cap - 1)), hdr, REC);
-	advance(&r->h->head, r->resv_pos + REC + align8(len), &r->h->data_seq,
-		&r->h->cons_waiting);
+	rec->len = (uint32_t)len;
+	rec->flags = 0;
+	atomic_store_explicit(&rec->tag, tag_of(r->resv_pos),
+			      memory_order_release);
+	uint64_t next = r->resv_pos + REC + align16(len);
+	advance(&r->h->prod.pos, next, &r->h->data_seq, &r->h->cons_waiting);
 	if (atomic_load_explicit(&r->h->pollers, memory_order_relaxed))
 		notify_pollers(r);
+	/* Ask now for the lines the next record will write: the consumer
+	 * read them a lap ago, and the request then travels while this
+	 * side does something else. */
+	if ((next & (r->cap - 1)) + 128 <= r->cap) {
+		prefetch_w(rec_at(r, next));
+		prefetch_w((const char *)rec_at(r, next) + 64);
+	}
 }
 
 ssize_t ipcx__ring_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 			const struct ipcx_meta *m)
 {
 	struct ring *r = (struct ring *)c;
-	uint64_t len = 0, off;
+	uint64_t len = 0;
 	int e;
 
 	(void)m;
@@ -521,14 +892,15 @@ ssize_t ipcx__ring_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 		return e;
 	e = reserve_room(r, len);
 	if (e == 0) {
-		off = (r->resv_pos & (r->cap - 1)) + REC;
+		unsigned char *p =
+			(unsigned char *)rec_at(r, r->resv_pos) + REC;
 		for (int i = 0; i < n; i++) {
-			memcpy(r->data + off, iov[i].iov_base, iov[i].iov_len);
-			off += iov[i].iov_len;
+			memcpy(p, iov[i].iov_base, iov[i].iov_len);
+			p += iov[i].iov_len;
 		}
 		publish(r, len);
 	}
-	pthread_mutex_unlock(&r->h->prod_lock);
+	leave(r, true);
 	return e < 0 ? e : (ssize_t)len;
 }
 
@@ -541,12 +913,12 @@ int ipcx__ring_reserve(struct ipcx_chan *c, size_t len, void **ptr)
 		return e;
 	e = reserve_room(r, len);
 	if (e < 0) {
-		pthread_mutex_unlock(&r->h->prod_lock);
+		leave(r, true);
 		return e;
 	}
-	/* The lock stays held until ipcx_commit(). */
+	/* The side stays entered until ipcx_commit(). */
 	r->reserved = true;
-	*ptr = r->data + (r->resv_pos & (r->cap - 1)) + REC;
+	*ptr = (unsigned char *)rec_at(r, r->resv_pos) + REC;
 	return 0;
 }
 
@@ -564,77 +936,64 @@ int ipcx__ring_commit(struct ipcx_chan *c, size_t len)
 				  (unsigned long long)r->resv_len);
 	publish(r, len);
 	r->reserved = false;
-	pthread_mutex_unlock(&r->h->prod_lock);
+	leave(r, true);
 	return 0;
 }
 
 /* ---- consumer ---------------------------------------------------------- */
 
-static bool has_data(struct ring *r)
-{
-	uint64_t tail = atomic_load_explicit(&r->h->tail, memory_order_relaxed);
-
-	r->cached_head = atomic_load(&r->h->head); /* seq_cst: see advance() */
-	return r->cached_head != tail;
-}
-
-/* Under cons_lock: finds the next message; *POS and *LEN describe it. */
+/* Inside the consumers' side: finds the next message; *POS and *LEN
+ * describe it. */
 static int next_message(struct ring *r, uint64_t *pos, uint64_t *len)
 {
 	int64_t deadline = -2;
-	uint64_t tail = atomic_load_explicit(&r->h->tail, memory_order_relaxed);
+	uint64_t tail =
+		atomic_load_explicit(&r->h->cons.pos, memory_order_relaxed);
 
 	for (;;) {
-		/* With several consumers, the cached head may be behind the
-		 * tail others moved: only a fresh head says "empty". */
-		if (r->cached_head - tail - 1 >= r->cap)
-			r->cached_head = atomic_load_explicit(
-				&r->h->head, memory_order_acquire);
-		if (r->cached_head == tail) {
-			int e = ring_wait(r, has_data, &r->h->data_seq,
-					  &r->h->cons_waiting, r->h->prod_pid,
-					  &deadline);
+		if (tail % 16)
+			return corrupt(r, "positions");
+		r->want = tail;
+		if (!has_data(r)) {
+			if (!positions_ok(r, false))
+				return corrupt(r, "positions");
+			int e = ring_wait(r, false, &deadline);
 			if (e < 0)
 				return e;
 		}
-		if (r->cached_head < tail || r->cached_head - tail > r->cap)
-			return corrupt(r, "positions");
-		uint64_t off = tail & (r->cap - 1);
-		uint32_t hdr[2];
-		if (off + REC > r->cap)
-			return corrupt(r, "record offset");
-		memcpy(hdr, r->data + off, REC);
-		uint64_t rec = REC + align8(hdr[0]);
-		if (hdr[1] & ~PAD_FLAG || off + rec > r->cap ||
-		    rec > r->cached_head - tail)
+		/* Read once: another process may be writing here. */
+		const struct rec_hdr *h = rec_at(r, tail);
+		uint32_t hlen = h->len, hflags = h->flags;
+		uint64_t off = tail & (r->cap - 1), rec = REC + align16(hlen);
+		if (hflags & ~PAD_FLAG || off + rec > r->cap)
 			return corrupt(r, "record length");
-		if (hdr[1] & PAD_FLAG) {
+		if (hflags & PAD_FLAG) {
 			tail += rec;
-			atomic_store_explicit(&r->h->tail, tail,
-					      memory_order_release);
+			advance(&r->h->cons.pos, tail, &r->h->space_seq,
+				&r->h->prod_waiting);
 			continue;
 		}
 		*pos = tail;
-		*len = hdr[0];
+		*len = hlen;
 		return 0;
 	}
 }
 
 static void consume(struct ring *r, uint64_t pos, uint64_t len)
 {
-	advance(&r->h->tail, pos + REC + align8(len), &r->h->space_seq,
+	advance(&r->h->cons.pos, pos + REC + align16(len), &r->h->space_seq,
 		&r->h->prod_waiting);
 	settle_poller(r);
 }
 
-/* Takes the consumers' lock and finds the next message; on failure the
- * lock is not held. */
+/* Enters the consumers' side and finds the next message; on failure the
+ * side is left. */
 static int begin_read(struct ring *r, uint64_t *pos, uint64_t *len)
 {
 	int e = enter(r, false);
 
 	if (e == 0 && (e = next_message(r, pos, len)) < 0)
-		pthread_mutex_unlock(&r->h->cons_lock);
+		leave(r, false);
 	return e;
 }
 
@@ -655,12 +1014,12 @@ ssize_t ipcx__ring_recv(struct ipcx_chan *c, void *buf, size_t len,
 			       "buffer of %zu",
 			       c->name, (unsigned long long)mlen, len);
 	} else {
-		memcpy(buf, r->data + (pos & (r->cap - 1)) + REC, mlen);
+		memcpy(buf, (unsigned char *)rec_at(r, pos) + REC, mlen);
 		consume(r, pos, mlen);
 		if (m)
 			m->size = mlen;
 	}
-	pthread_mutex_unlock(&r->h->cons_lock);
+	leave(r, false);
 	return e < 0 ? e : (ssize_t)mlen;
 }
 
@@ -672,11 +1031,11 @@ int ipcx__ring_peek(struct ipcx_chan *c, const void **ptr, size_t *len)
 
 	if ((e = begin_read(r, &pos, &mlen)) < 0)
 		return e;
-	/* The lock stays held until ipcx_release(). */
+	/* The side stays entered until ipcx_release(). */
 	r->peeked = true;
 	r->peek_next = pos;
 	r->resv_len = mlen;
-	*ptr = r->data + (pos & (r->cap - 1)) + REC;
+	*ptr = (unsigned char *)rec_at(r, pos) + REC;
 	*len = mlen;
 	return 0;
 }
@@ -689,26 +1048,11 @@ int ipcx__ring_release(struct ipcx_chan *c)
 		return ipcx__fail(EINVAL, "%s: nothing peeked", c->name);
 	consume(r, r->peek_next, r->resv_len);
 	r->peeked = false;
-	pthread_mutex_unlock(&r->h->cons_lock);
+	leave(r, false);
 	return 0;
 }
 
 /* ---- opening ----------------------------------------------------------- */
-
-static int init_mutex(pthread_mutex_t *m)
-{
-	pthread_mutexattr_t a;
-	int e = pthread_mutexattr_init(&a);
-
-	if (!e)
-		e = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	if (!e)
-		e = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	if (!e)
-		e = pthread_mutex_init(m, &a);
-	pthread_mutexattr_destroy(&a);
-	return -e;
-}
 
 /* The largest power of two of data that fits after the header. */
 static uint64_t fit_capacity(size_t size)
@@ -739,16 +1083,10 @@ static int attach(struct ring *r, size_t size)
 					  r->c.name, size);
 		}
 		h->version = RING_VERSION;
+		memset(&h->prod, 0, sizeof(h->prod));
+		memset(&h->cons, 0, sizeof(h->cons));
 		h->capacity = cap;
 		h->data_off = sizeof(struct ring_hdr);
-		int e = init_mutex(&h->prod_lock);
-		if (!e)
-			e = init_mutex(&h->cons_lock);
-		if (e) {
-			atomic_store(&h->magic, 0);
-			return ipcx__fail(-e, "%s: ring lock: %s", r->c.name,
-					  ipcx_strerror(e));
-		}
 		atomic_store_explicit(&h->magic, RING_MAGIC,
 				      memory_order_release);
 	}
@@ -769,8 +1107,7 @@ static int attach(struct ring *r, size_t size)
 		return corrupt(r, "capacity");
 	r->cap = cap;
 	r->data = (unsigned char *)h + h->data_off;
-	r->cached_head = atomic_load(&h->head);
-	r->cached_tail = atomic_load(&h->tail);
+	r->cached_tail = atomic_load(&h->cons.pos);
 	return 0;
 }
 
@@ -785,6 +1122,11 @@ int ipcx__ring_open(const struct ipcx__addr *a, unsigned flags,
 
 	if (!r)
 		return -ENOMEM;
+	pthread_once(&atfork_once, watch_forks);
+	if ((e = join_barriers(r)) < 0) {
+		ipcx__chan_free(&r->c);
+		return e;
+	}
 	r->prod_slot = r->cons_slot = -1;
 	r->poll_fd = r->notify_fd = -1;
 	r->wait = a->opt.wait == IPCX__UNSET ? WAIT_ADAPTIVE
@@ -825,9 +1167,14 @@ int ipcx__ring_close(struct ipcx_chan *c)
 	/* An open reservation is dropped (never published); a peek is
 	 * left for the next consumer. */
 	if (r->reserved)
-		pthread_mutex_unlock(&r->h->prod_lock);
+		leave(r, true);
 	if (r->peeked)
-		pthread_mutex_unlock(&r->h->cons_lock);
+		leave(r, false);
+	/* A side this thread owns is free for the next comer. */
+	int32_t tid = my_tid();
+	atomic_compare_exchange_strong(&r->h->prod.owner, &tid, 0);
+	tid = my_tid();
+	atomic_compare_exchange_strong(&r->h->cons.owner, &tid, 0);
 	int32_t me = (int32_t)getpid();
 	if (r->prod_slot >= 0)
 		atomic_compare_exchange_strong(&r->h->prod_pid[r->prod_slot],
@@ -858,8 +1205,8 @@ int ipcx__ring_fd(struct ipcx_chan *c)
 int ipcx__ring_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 {
 	const struct ring *r = (const struct ring *)c;
-	uint64_t head = atomic_load(&r->h->head),
-		 tail = atomic_load(&r->h->tail);
+	uint64_t head = atomic_load(&r->h->prod.pos),
+		 tail = atomic_load(&r->h->cons.pos);
 
 	i->semantics = IPCX_MESSAGE;
 	i->eof_is_zero = false; /* a ring carries empty messages */

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -477,6 +478,104 @@ static void t_pollable(void **state)
 	ipcx_close(rx);
 }
 
+/* Threads of one process, each with its own channel, on one side: the
+ * side becomes shared (thread ids, not pids, tell owners apart). */
+struct tx_arg {
+	const char *addr;
+	uint32_t id;
+	int err;
+};
+
+static void *thread_sender(void *p)
+{
+	struct tx_arg *a = p;
+	struct ipcx_chan *tx;
+
+	if (ipcx_open(a->addr, IPCX_SEND, &tx) < 0) {
+		a->err = 1;
+		return NULL;
+	}
+	for (uint32_t i = 0; i < 50000; i++) {
+		uint32_t v = a->id << 24 | i;
+		if (ipcx_send(tx, &v, 4, NULL) != 4)
+			a->err = 2;
+	}
+	ipcx_close(tx);
+	return NULL;
+}
+
+static void t_threads_share_a_side(void **state)
+{
+	const char *addr = new_ring("size=16K&timeout=2000");
+	struct ipcx_chan *rx = ropen(addr, IPCX_CREATE | IPCX_RECV);
+	struct tx_arg args[2] = {{addr, 0, 0}, {addr, 1, 0}};
+	pthread_t th[2];
+	uint32_t next[2] = {0, 0}, v;
+
+	(void)state;
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(
+			pthread_create(&th[i], NULL, thread_sender, &args[i]),
+			0);
+	for (int n = 0; n < 100000; n++) {
+		assert_int_equal(ipcx_recv(rx, &v, sizeof(v), NULL), 4);
+		assert_true(v >> 24 < 2);
+		/* Each sender's messages arrive once, in its order. */
+		assert_int_equal(v & 0xffffff, next[v >> 24]++);
+	}
+	for (int i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(args[i].err, 0);
+	}
+	ipcx_close(rx);
+}
+
+/* A sender killed while it holds the lock of a shared side: the next
+ * sender takes the lock over once it sees the holder dead (100 ms). */
+static void t_lock_holder_killed(void **state)
+{
+	const char *addr = new_ring("size=64K&timeout=3000");
+	struct ipcx_chan *rx = ropen(addr, IPCX_CREATE | IPCX_RECV);
+	int hold[2];
+	char buf[128];
+
+	(void)state;
+	assert_int_equal(pipe(hold), 0);
+	pid_t first = fork();
+	if (first == 0) {
+		struct ipcx_chan *tx;
+		CHILD_CHECK(ipcx_open(addr, IPCX_SEND, &tx) == 0);
+		CHILD_CHECK(ipcx_send(tx, "one", 3, NULL) == 3);
+		close(hold[1]);
+		CHILD_CHECK(read(hold[0], buf, 1) == 0); /* until released */
+		_exit(0);
+	}
+	assert_int_equal(ipcx_recv(rx, buf, sizeof(buf), NULL), 3);
+	pid_t second = fork();
+	if (second == 0) {
+		struct ipcx_chan *tx;
+		void *p;
+		CHILD_CHECK(ipcx_open(addr, IPCX_SEND, &tx) == 0);
+		CHILD_CHECK(ipcx_send(tx, "two", 3, NULL) == 3);
+		CHILD_CHECK(ipcx_reserve(tx, 100, &p) == 0);
+		memset(p, 'T', 100);
+		raise(SIGKILL);
+		_exit(1);
+	}
+	assert_int_equal(conf_wait(second), 128 + SIGKILL);
+	assert_int_equal(ipcx_recv(rx, buf, sizeof(buf), NULL), 3);
+	assert_memory_equal(buf, "two", 3);
+	struct ipcx_chan *tx = ropen(addr, IPCX_SEND);
+	assert_int_equal(ipcx_send(tx, "after", 5, NULL), 5);
+	assert_int_equal(ipcx_recv(rx, buf, sizeof(buf), NULL), 5);
+	assert_memory_equal(buf, "after", 5);
+	close(hold[1]);
+	close(hold[0]);
+	assert_int_equal(conf_wait(first), 0);
+	ipcx_close(tx);
+	ipcx_close(rx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest quirks[] = {
@@ -487,6 +586,8 @@ int main(void)
 		cmocka_unit_test_teardown(t_zero_copy, remove_rings),
 		cmocka_unit_test_teardown(t_peer_death, remove_rings),
 		cmocka_unit_test_teardown(t_killed_mid_write, remove_rings),
+		cmocka_unit_test_teardown(t_threads_share_a_side, remove_rings),
+		cmocka_unit_test_teardown(t_lock_holder_killed, remove_rings),
 		cmocka_unit_test_teardown(t_corrupt_header, remove_rings),
 		cmocka_unit_test_teardown(t_anon_across_fork, remove_rings),
 		cmocka_unit_test_teardown(t_pollable, remove_rings),

@@ -81,14 +81,16 @@
  * again paid by the sleeper) and wakes only if it is not zero, so the
  * fast path has no system call and no fence while the peer is awake.
  * wait=adaptive (the default) spins for about 20 us, then sleeps.  A
- * producer that finds the ring full waits up to 2 us for an eighth of it
- * to be free rather than one record, so that the two sides do not trade
- * the consumers' cache line for every message when the ring runs full.
- * Right after publishing, it prefetches for writing the lines the next
- * record will use; a waiting consumer prefetches the record's second
- * line.  Sleeps
- * last at most 100 ms, after which the waiter checks the pids registered
- * in the header: when every peer that registered is dead, -EPIPE.
+ * producer of small messages that finds the ring full waits up to 2 us
+ * for up to 32 KiB more room than one record, so that the two sides do
+ * not trade the consumers' cache line for every message.  Neither side looks at
+ * the other's position on the way to a wait (only every 100 ms, and for a
+ * non-blocking call that finds nothing): that would pull the other side's cache
+ * line once per message.  Right after publishing, it prefetches for writing the
+ * lines the next record will use; a waiting consumer prefetches the record's
+ * second line.  Sleeps last at most 100 ms, after which the waiter checks the
+ * pids registered in the header: when every peer that registered is dead,
+ * -EPIPE.
  *
  * Polling.  ipcx_fd() on a ring makes the consumer a poller: it binds a
  * UNIX datagram socket to an abstract name ("ipcx-ring-" and a random
@@ -113,6 +115,7 @@
 #define PAD_FLAG 1u
 #define SPIN_NS 20000
 #define SLACK_NS 2000
+#define SLACK_MAX (32u << 10)
 #define LIVENESS_MS 100
 #define TID_MAX 4194304 /* PID_MAX_LIMIT */
 
@@ -531,24 +534,13 @@ static void leave(struct ring *r, bool producer)
 
 /* Is there room for resv_len bytes at HEAD, by TAIL?  Impossible
  * positions are not. */
-/*
- * The bytes of padding before a record of LEN bytes at HEAD: to the end
- * of the data when it would not fit there, and, for a message of 1 KiB or
- * more, up to the next cache line for its payload (copies into and out of
- * aligned memory are faster).  A multiple of 16, each piece at least a
- * record header.
- */
+/* The bytes of padding before a record of LEN bytes at HEAD: to the end
+ * of the data when it would not fit there. */
 static uint64_t skip_before(const struct ring *r, uint64_t head, uint64_t len)
 {
-	uint64_t rec = REC + align16(len), off = head & (r->cap - 1), skip = 0;
-	bool align = len >= 1024 && rec + 64 <= r->cap / 2;
-	uint64_t gap = align ? (64 - ((off + REC) & 63)) & 63 : 0;
+	uint64_t off = head & (r->cap - 1);
 
-	if (off + gap + rec > r->cap) {
-		skip = r->cap - off;
-		gap = align ? 64 - REC : 0;
-	}
-	return skip + gap;
+	return off + REC + align16(len) > r->cap ? r->cap - off : 0;
 }
 
 /* Is there room for resv_len bytes at HEAD, by TAIL?  Impossible
@@ -625,12 +617,15 @@ static int ring_wait(struct ring *r, bool producer, int64_t *deadline_ms)
 	if (r->c.flags & IPCX_NONBLOCK) {
 		if (ready(r))
 			return 0;
+		/* Not on the way to a wait: looking at the other side's
+		 * position would pull its cache line every time. */
+		if (!positions_ok(r, producer))
+			return corrupt(r, "positions");
 		return ipcx__fail(EAGAIN, "%s: %s (nonblock)", r->c.name,
 				  producer ? "ring full" : "ring empty");
 	}
 	if (*deadline_ms == -2)
 		*deadline_ms = ipcx__deadline(&r->c);
-	r->slack = producer ? r->cap / 8 : 0;
 	for (;;) {
 		/* Between two looks at the clock (tens of ns each), look
 		 * at the ring many times. */
@@ -640,10 +635,8 @@ static int ring_wait(struct ring *r, bool producer, int64_t *deadline_ms)
 			cpu_relax();
 		}
 		int64_t now = now_ns();
-		/* A producer that found the ring full waits a moment for
-		 * more room than one record, so that the two sides do not
-		 * trade the consumers' line for every message. */
-		r->slack = producer && now - start < SLACK_NS ? r->cap / 8 : 0;
+		if (now - start >= SLACK_NS)
+			r->slack = 0;
 		if (*deadline_ms >= 0 && now / 1000000 >= *deadline_ms)
 			return ipcx__fail(ETIMEDOUT,
 					  "%s: timed out after %d ms",
@@ -828,6 +821,12 @@ static int reserve_room(struct ring *r, uint64_t len)
 	 * has_room() looks again (and reports impossible positions as
 	 * room, for the check below). */
 	if (!room_by(r, head, r->cached_tail) && !has_room(r)) {
+		/* Full: for small messages, wait a moment for more room
+		 * than one record, so that the two sides do not trade the
+		 * consumers' cache line for every message. */
+		if (REC + align16(len) < 4096)
+			r->slack =
+				r->cap / 8 < SLACK_MAX ? r->cap / 8 : SLACK_MAX;
 		int e = ring_wait(r, true, &deadline);
 		r->slack = 0;
 		if (e < 0)
@@ -835,21 +834,15 @@ static int reserve_room(struct ring *r, uint64_t len)
 	}
 	if (r->cached_tail > head || head - r->cached_tail > r->cap)
 		return corrupt(r, "positions");
-	/* Pads (to the end, to a line), published before the record. */
+	/* A pad to the end, published whole before the record. */
 	uint64_t skip = skip_before(r, head, len);
 	if (skip) {
-		while (skip) {
-			uint64_t off = head & (r->cap - 1),
-				 part = skip < r->cap - off ? skip
-							    : r->cap - off;
-			struct rec_hdr *pad = rec_at(r, head);
-			pad->len = (uint32_t)(part - REC);
-			pad->flags = PAD_FLAG;
-			atomic_store_explicit(&pad->tag, tag_of(head),
-					      memory_order_release);
-			head += part;
-			skip -= part;
-		}
+		struct rec_hdr *pad = rec_at(r, head);
+		pad->len = (uint32_t)(skip - REC);
+		pad->flags = PAD_FLAG;
+		atomic_store_explicit(&pad->tag, tag_of(head),
+				      memory_order_release);
+		head += skip;
 		advance(&r->h->prod.pos, head, &r->h->data_seq,
 			&r->h->cons_waiting);
 	}
@@ -955,8 +948,6 @@ static int next_message(struct ring *r, uint64_t *pos, uint64_t *len)
 			return corrupt(r, "positions");
 		r->want = tail;
 		if (!has_data(r)) {
-			if (!positions_ok(r, false))
-				return corrupt(r, "positions");
 			int e = ring_wait(r, false, &deadline);
 			if (e < 0)
 				return e;

@@ -576,6 +576,104 @@ static void t_lock_holder_killed(void **state)
 	ipcx_close(rx);
 }
 
+/* kill -9 of either side at a random point of a stream: the survivor
+ * sees only whole messages, in order, then -EPIPE within 2 s; a new
+ * consumer after a dead one goes on from a whole message. */
+static void t_death_at_random_points(void **state)
+{
+	unsigned char buf[256], want[256];
+
+	(void)state;
+	srand((unsigned)getpid());
+	for (int round = 0; round < 16; round++) {
+		bool producer_dies = round % 2 == 0;
+		const char *addr =
+			new_ring(round % 4 < 2 ? "size=16K&wait=adaptive"
+					       : "size=16K&wait=spin");
+		struct ipcx_chan *me = ropen(addr, IPCX_CREATE);
+		uint64_t i = 0, count = 1000 + (uint64_t)(rand() % 20000);
+		struct timespec t0;
+		ssize_t r;
+		pid_t pid = fork();
+		if (pid == 0) {
+			struct ipcx_chan *c;
+			CHILD_CHECK(ipcx_open(addr, 0, &c) == 0);
+			for (uint64_t k = 0;; k++) {
+				size_t len = make_msg(k, want);
+				if (producer_dies) {
+					CHILD_CHECK(
+						ipcx_send(c, want, len, NULL) ==
+						(ssize_t)len);
+				} else {
+					CHILD_CHECK(ipcx_recv(c, buf,
+							      sizeof(buf),
+							      NULL) ==
+						    (ssize_t)len);
+					CHILD_CHECK(!memcmp(buf, want, len));
+				}
+			}
+		}
+		if (producer_dies) {
+			for (; i < count; i++) {
+				size_t len = make_msg(i, want);
+				r = ipcx_recv(me, buf, sizeof(buf), NULL);
+				assert_int_equal(r, (ssize_t)len);
+				assert_memory_equal(buf, want, len);
+			}
+			kill(pid, SIGKILL);
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			/* Whatever was published before the kill, whole. */
+			while ((r = ipcx_recv(me, buf, sizeof(buf), NULL)) >=
+			       0) {
+				size_t len = make_msg(i++, want);
+				assert_int_equal(r, (ssize_t)len);
+				assert_memory_equal(buf, want, len);
+			}
+		} else {
+			for (; i < count; i++) {
+				size_t len = make_msg(i, want);
+				assert_int_equal(ipcx_send(me, want, len, NULL),
+						 (ssize_t)len);
+			}
+			kill(pid, SIGKILL);
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			do {
+				size_t len = make_msg(i++, want);
+				r = ipcx_send(me, want, len, NULL);
+			} while (r >= 0);
+			i--; /* the last send failed */
+		}
+		assert_int_equal(r, -EPIPE);
+		assert_non_null(strstr(ipcx_error_detail(), "died"));
+		assert_true(ms_since(&t0) < 2000);
+		assert_int_equal(conf_wait(pid), 128 + SIGKILL);
+		if (!producer_dies) {
+			/* A new consumer: a run of whole messages that ends
+			 * with the last one sent. */
+			struct ipcx_chan *rx =
+				ropen(addr, IPCX_RECV | IPCX_NONBLOCK);
+			uint64_t k = UINT64_MAX;
+			while ((r = ipcx_recv(rx, buf, sizeof(buf), NULL)) >=
+			       0) {
+				uint64_t seq;
+				memcpy(&seq, buf, 8);
+				if (k != UINT64_MAX)
+					assert_int_equal(seq, k + 1);
+				size_t len = make_msg(seq, want);
+				assert_int_equal(r, (ssize_t)len);
+				assert_memory_equal(buf, want, len);
+				k = seq;
+			}
+			assert_int_equal(r, -EAGAIN);
+			if (k != UINT64_MAX)
+				assert_int_equal(k, i - 1);
+			ipcx_close(rx);
+		}
+		ipcx_close(me);
+		remove_rings(NULL); /* one name per round */
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest quirks[] = {
@@ -586,6 +684,8 @@ int main(void)
 		cmocka_unit_test_teardown(t_zero_copy, remove_rings),
 		cmocka_unit_test_teardown(t_peer_death, remove_rings),
 		cmocka_unit_test_teardown(t_killed_mid_write, remove_rings),
+		cmocka_unit_test_teardown(t_death_at_random_points,
+					  remove_rings),
 		cmocka_unit_test_teardown(t_threads_share_a_side, remove_rings),
 		cmocka_unit_test_teardown(t_lock_holder_killed, remove_rings),
 		cmocka_unit_test_teardown(t_corrupt_header, remove_rings),

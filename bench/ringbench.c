@@ -367,13 +367,14 @@ static void zc_trip(struct ipcx_chan *ab, struct ipcx_chan *ba, size_t len,
 
 static double zc_rtt(size_t len, int n)
 {
-	/* 16 MiB: a ring of 8 MiB, 8 messages of the largest size (the
-	 * producer reloads the consumer's position when its cached copy
-	 * says full).  One lap first, untimed, so that no page is touched
-	 * for the first time while the clock runs. */
-	struct ipcx_chan *ab = ring("adaptive", 16u << 20),
-			 *ba = ring("adaptive", 16u << 20);
-	int warm = (int)((8u << 20) / (len + 80)) + 1;
+	/* A ring of at least 8 MiB and 32 messages (the producer reloads
+	 * the consumer's position when its cached copy says full, once a
+	 * lap).  One lap first, untimed, so that no page is touched for
+	 * the first time while the clock runs. */
+	size_t cap = len * 32 > (8u << 20) ? len * 32 : 8u << 20;
+	struct ipcx_chan *ab = ring("adaptive", cap * 2),
+			 *ba = ring("adaptive", cap * 2);
+	int warm = (int)(cap / (len + 80)) + 1;
 	double *t = calloc((size_t)n, sizeof(double));
 	pid_t pid;
 

@@ -300,6 +300,151 @@ ssize_t ipcx_region_write(struct ipcx_region *r, size_t off, const void *buf,
 /* Unmaps R (accepts NULL).  The object stays until ipcx_unlink(). */
 int ipcx_region_close(struct ipcx_region *r);
 
+/* ---- semaphores -------------------------------------------------------- */
+
+struct ipcx_sem;
+
+/*
+ * Opens the semaphore of ADDR: "sysvsem:KEY" (one semaphore of a System V
+ * set: ?nsems=N when creating, default 1; ?index=I, default 0; ?undo=1
+ * sets SEM_UNDO, so that what a process that dies did is undone) or
+ * "posixsem:/name".  IPCX_CREATE makes a missing one (mode 0600) with
+ * value INITIAL; one that exists keeps its value.  ipcx_sem_wait()
+ * honours the address's timeout= and nonblock=.
+ */
+int ipcx_sem_open(const char *addr, unsigned flags, unsigned initial,
+		  struct ipcx_sem **out);
+
+/*
+ * An unnamed POSIX semaphore (process-shared) at OFFSET in region R,
+ * which must be inside it and aligned to 8: ipcx_sem_init() initialises
+ * it with INITIAL (one process, once); ipcx_sem_attach() uses one that
+ * another process initialised.  ipcx_sem_close() leaves it in place.
+ */
+#define IPCX_SEM_SIZE 32 /* bytes an unnamed semaphore takes */
+int ipcx_sem_init(struct ipcx_region *r, size_t offset, unsigned initial,
+		  struct ipcx_sem **out);
+int ipcx_sem_attach(struct ipcx_region *r, size_t offset,
+		    struct ipcx_sem **out);
+
+/* Adds one (wakes a waiter).  -EOVERFLOW at the kind's maximum. */
+int ipcx_sem_post(struct ipcx_sem *s);
+
+/*
+ * Takes one, waiting while the value is 0: as the address says
+ * (ipcx_sem_wait: -EAGAIN with nonblock=1, -ETIMEDOUT after timeout=),
+ * never (ipcx_sem_trywait: -EAGAIN), or at most TIMEOUT_MS
+ * (ipcx_sem_timedwait: -ETIMEDOUT).  A semaphore removed under a waiter
+ * is -EIDRM.  The value never goes below 0.
+ */
+int ipcx_sem_wait(struct ipcx_sem *s);
+int ipcx_sem_trywait(struct ipcx_sem *s);
+int ipcx_sem_timedwait(struct ipcx_sem *s, int timeout_ms);
+
+/* The value now (>= 0). */
+int ipcx_sem_value(const struct ipcx_sem *s);
+
+/* Removes the named semaphore S opened (a System V set: all of it). */
+int ipcx_sem_unlink(struct ipcx_sem *s);
+
+/* Releases S (accepts NULL); the semaphore itself stays. */
+int ipcx_sem_close(struct ipcx_sem *s);
+
+/* ---- file locks -------------------------------------------------------- */
+
+struct ipcx_lock;
+
+#define IPCX_LOCK_SHARED 1    /* any number of holders */
+#define IPCX_LOCK_EXCLUSIVE 2 /* one holder */
+
+/*
+ * Opens the lock of ADDR: "flock:PATH" (the whole file, flock(2)) or
+ * "fcntl:PATH" (a record lock, fcntl(2): ?start=&len= a byte range, len 0
+ * to the end, the default; ?ofd=1 open-file-description locks instead of
+ * the process's).  The file is opened read-write (read-only when that is
+ * all the caller may: shared locks only); IPCX_CREATE creates a missing
+ * one, mode 0600.  Nothing is held yet.  Never follows a symlink it
+ * creates.  Interoperates with every program that takes the same kernel
+ * lock: flock(1), lockf(3), Python's fcntl.
+ */
+int ipcx_lock_open(const char *addr, unsigned flags, struct ipcx_lock **out);
+
+/*
+ * Takes the lock (HOW: IPCX_LOCK_SHARED or IPCX_LOCK_EXCLUSIVE), or
+ * converts the one held (flock: not atomically, the kernel drops it first;
+ * fcntl: atomically).  ipcx_lock_acquire waits as the address says
+ * (timeout=, nonblock=); ipcx_lock_try never waits; ipcx_lock_timed
+ * waits at most TIMEOUT_MS, asleep in the kernel (no polling).  A
+ * conflict is -EWOULDBLOCK with the holder's pid in the detail;
+ * -ETIMEDOUT; -EDEADLK (fcntl: the kernel saw a deadlock).
+ */
+int ipcx_lock_acquire(struct ipcx_lock *l, int how);
+int ipcx_lock_try(struct ipcx_lock *l, int how);
+int ipcx_lock_timed(struct ipcx_lock *l, int how, int timeout_ms);
+
+/* The pid of a process holding a lock that conflicts with HOW: > 0, or 0
+ * when none does (an open-file-description lock has no pid: -1). */
+int ipcx_lock_holder(struct ipcx_lock *l, int how, pid_t *pid);
+
+/* What this handle holds: 0, IPCX_LOCK_SHARED or IPCX_LOCK_EXCLUSIVE. */
+int ipcx_lock_held(const struct ipcx_lock *l);
+
+int ipcx_lock_release(struct ipcx_lock *l);
+
+/* Releases what L holds and closes it (accepts NULL). */
+int ipcx_lock_close(struct ipcx_lock *l);
+
+/* ---- mutexes and condition variables in shared memory ------------------ */
+
+struct ipcx_mutex;
+struct ipcx_cond;
+
+/* Bytes a mutex or a condition variable takes in a region (aligned 8). */
+#define IPCX_MUTEX_SIZE 64
+#define IPCX_COND_SIZE 64
+
+/* ipcx_mutex_lock() and the waits: the previous owner died holding the
+ * lock; it is consistent again and held: repair what it protects. */
+#define IPCX_OWNER_DIED 1
+
+/*
+ * A robust, process-shared mutex or condition variable at OFFSET in
+ * region R (inside it, aligned to 8): *_init initialises it (one process,
+ * once); *_at uses one another process initialised.
+ */
+int ipcx_mutex_init(struct ipcx_region *r, size_t offset,
+		    struct ipcx_mutex **out);
+int ipcx_mutex_at(struct ipcx_region *r, size_t offset,
+		  struct ipcx_mutex **out);
+int ipcx_cond_init(struct ipcx_region *r, size_t offset,
+		   struct ipcx_cond **out);
+int ipcx_cond_at(struct ipcx_region *r, size_t offset, struct ipcx_cond **out);
+
+/*
+ * 0 or IPCX_OWNER_DIED when held; ipcx_mutex_trylock: -EBUSY;
+ * ipcx_mutex_timedlock: -ETIMEDOUT after TIMEOUT_MS; -ENOTRECOVERABLE
+ * when an owner died and the next one unlocked without repairing.
+ */
+int ipcx_mutex_lock(struct ipcx_mutex *m);
+int ipcx_mutex_trylock(struct ipcx_mutex *m);
+int ipcx_mutex_timedlock(struct ipcx_mutex *m, int timeout_ms);
+int ipcx_mutex_unlock(struct ipcx_mutex *m);
+
+/* Waits on C with M held (released while asleep, held again after: 0 or
+ * IPCX_OWNER_DIED as for ipcx_mutex_lock); timed: -ETIMEDOUT (and M is
+ * held again). */
+int ipcx_cond_wait(struct ipcx_cond *c, struct ipcx_mutex *m);
+int ipcx_cond_timedwait(struct ipcx_cond *c, struct ipcx_mutex *m,
+			int timeout_ms);
+int ipcx_cond_signal(struct ipcx_cond *c);
+int ipcx_cond_broadcast(struct ipcx_cond *c);
+
+/* ---- signals ----------------------------------------------------------- */
+
+/* The number of a signal name or number: "USR1", "SIGUSR1", "RTMIN+3",
+ * "SIGRTMAX-1", "35"; -EINVAL when it is none. */
+int ipcx_signal_parse(const char *name);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,7 +19,8 @@ enum opt_kind {
 	K_UID,
 	K_LONG,
 	K_SIZE,
-	K_WAIT
+	K_WAIT,
+	K_SIG
 };
 
 struct opt_desc {
@@ -50,6 +51,13 @@ static const struct opt_desc opt_table[] = {
 	O("msgsize", IPCX__OPT_MSGSIZE, K_LONG, msgsize),
 	O("size", IPCX__OPT_SIZE, K_SIZE, size),
 	O("wait", IPCX__OPT_WAIT, K_WAIT, wait),
+	O("nsems", IPCX__OPT_NSEMS, K_LONG, nsems),
+	O("index", IPCX__OPT_INDEX, K_LONG, index),
+	O("undo", IPCX__OPT_UNDO, K_BOOL, undo),
+	O("start", IPCX__OPT_START, K_SIZE, start),
+	O("len", IPCX__OPT_LEN, K_SIZE, len),
+	O("ofd", IPCX__OPT_OFD, K_BOOL, ofd),
+	O("sig", IPCX__OPT_SIG, K_SIG, sig),
 };
 #undef O
 
@@ -172,6 +180,17 @@ static int parse_value(const struct opt_desc *d, const char *v,
 		return ipcx__fail(EINVAL,
 				  "option 'wait' wants spin, futex or "
 				  "adaptive, not '%s', in '%s'",
+				  v, text);
+	}
+	case K_SIG: {
+		int sig = ipcx_signal_parse(v);
+		if (sig > 0) {
+			*(int *)field = sig;
+			return 0;
+		}
+		return ipcx__fail(EINVAL,
+				  "option 'sig' wants a signal name or number "
+				  "(USR1, SIGRTMIN+3, 35), not '%s', in '%s'",
 				  v, text);
 	}
 	case K_FRAMING:
@@ -304,6 +323,13 @@ static void opts_init(struct ipcx__opts *o)
 		.maxmsg = IPCX__UNSET_LL,
 		.size = IPCX__UNSET_LL,
 		.msgsize = IPCX__UNSET_LL,
+		.nsems = IPCX__UNSET_LL,
+		.index = IPCX__UNSET_LL,
+		.undo = IPCX__UNSET,
+		.start = IPCX__UNSET_LL,
+		.len = IPCX__UNSET_LL,
+		.ofd = IPCX__UNSET,
+		.sig = IPCX__UNSET,
 	};
 }
 

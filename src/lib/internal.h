@@ -46,6 +46,13 @@ enum {
 	IPCX__OPT_MSGSIZE = 1u << 13,
 	IPCX__OPT_SIZE = 1u << 14,
 	IPCX__OPT_WAIT = 1u << 15,
+	IPCX__OPT_NSEMS = 1u << 16,
+	IPCX__OPT_INDEX = 1u << 17,
+	IPCX__OPT_UNDO = 1u << 18,
+	IPCX__OPT_START = 1u << 19,
+	IPCX__OPT_LEN = 1u << 20,
+	IPCX__OPT_OFD = 1u << 21,
+	IPCX__OPT_SIG = 1u << 22,
 };
 /* What a ring channel over a region accepts besides the region's own. */
 #define IPCX__OPT_RING (IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK | IPCX__OPT_WAIT)
@@ -71,6 +78,11 @@ struct ipcx__opts {
 	long long proj; /* ftok() project of a System V key, or UNSET_LL */
 	long long maxmsg, msgsize; /* POSIX queue attributes, or UNSET_LL */
 	long long size;		   /* regions: bytes, or UNSET_LL */
+	long long nsems, index;	   /* sysvsem, or UNSET_LL */
+	int undo;		   /* sysvsem SEM_UNDO: 0/1 or UNSET */
+	long long start, len;	   /* fcntl lock range, or UNSET_LL */
+	int ofd;		   /* fcntl: open file description locks */
+	int sig;		   /* signal: the signal number, or UNSET */
 	unsigned given;		   /* IPCX__OPT_* bits that appeared */
 };
 
@@ -347,7 +359,68 @@ struct ipcx_facility_ops {
 	int (*release)(struct ipcx_chan *c);
 	/* A pollable descriptor made on demand (rings); NULL: rfd/wfd. */
 	int (*fd)(struct ipcx_chan *c);
+	/* Semaphores: open (creating with INITIAL), post, wait (TIMEOUT_MS
+	 * -1: forever, 0: not at all), value, remove, close. */
+	int (*sem_open)(const struct ipcx__addr *a, unsigned flags,
+			unsigned initial, struct ipcx_sem **out);
+	int (*sem_post)(struct ipcx_sem *s);
+	int (*sem_wait)(struct ipcx_sem *s, int timeout_ms);
+	int (*sem_value)(const struct ipcx_sem *s);
+	int (*sem_unlink)(struct ipcx_sem *s);
+	int (*sem_close)(struct ipcx_sem *s);
+	/* File locks: open; take HOW, waiting in the kernel when WAIT (a
+	 * signal interrupts it: -EINTR); release; the pid of a holder that
+	 * conflicts with HOW (0: none). */
+	int (*lock_open)(const struct ipcx__addr *a, unsigned flags,
+			 struct ipcx_lock **out);
+	int (*lock_take)(struct ipcx_lock *l, int how, bool wait);
+	int (*lock_release)(struct ipcx_lock *l);
+	int (*lock_holder)(struct ipcx_lock *l, int how, pid_t *pid);
 };
+
+/* ---- semaphores and locks (sync.c) -------------------------------------- */
+
+/* The core of every semaphore; a facility's own state follows it. */
+struct ipcx_sem {
+	const struct ipcx_facility_ops *ops;
+	unsigned flags; /* IPCX_NONBLOCK after the address's options */
+	int timeout_ms; /* -1: forever */
+	char name[IPCX_ADDR_MAX + 96];
+};
+
+/* The core of every lock; the facility's state follows it. */
+struct ipcx_lock {
+	const struct ipcx_facility_ops *ops;
+	unsigned flags;
+	int timeout_ms;
+	int fd;	  /* the open file */
+	int held; /* 0, IPCX_LOCK_SHARED, IPCX_LOCK_EXCLUSIVE */
+	char name[IPCX_ADDR_MAX + 96];
+};
+
+/* Allocates SIZE bytes (a facility's struct, core first) for address A. */
+void *ipcx__sem_new(size_t size, const struct ipcx__addr *a, unsigned flags);
+void *ipcx__lock_new(size_t size, const struct ipcx__addr *a, unsigned flags);
+
+/* Opens the file of a lock address: O_RDWR, else O_RDONLY; creates it
+ * 0600 (O_EXCL | O_NOFOLLOW) with IPCX_CREATE; a regular file only. */
+int ipcx__lock_file(const struct ipcx__addr *a, unsigned flags, int *fd);
+
+/* A holder in /proc/locks of a lock of KIND ("FLOCK", "POSIX", "OFDLCK")
+ * on FD's file that conflicts with a lock (WANT_WRITE or read) of
+ * [START, START + LEN) (LEN 0: to the end), other than pid SKIP: 1 and
+ * *PID (-1 for an open file description's), or 0. */
+int ipcx__proc_locks(int fd, const char *kind, bool want_write, long long start,
+		     long long len, pid_t skip, pid_t *pid);
+
+/* Unnamed POSIX semaphores in a region (posixsem.c). */
+int ipcx__posixsem_place(struct ipcx_region *r, size_t offset, bool init,
+			 unsigned initial, struct ipcx_sem **out);
+
+/* Checks that [OFFSET, OFFSET + SIZE) lies in R and OFFSET is aligned to
+ * 8; WHAT names the object for the detail.  Returns the address. */
+void *ipcx__region_place(struct ipcx_region *r, size_t offset, size_t size,
+			 const char *what);
 
 /* The ring channel (ring/ring.c), for every region facility's table. */
 int ipcx__ring_open(const struct ipcx__addr *a, unsigned flags,
@@ -386,6 +459,11 @@ extern const struct ipcx_facility_ops ipcx__pty_ops;
 extern const struct ipcx_facility_ops ipcx__exec_ops;
 extern const struct ipcx_facility_ops ipcx__stdio_ops;
 extern const struct ipcx_facility_ops ipcx__sysvmq_ops;
+extern const struct ipcx_facility_ops ipcx__sysvsem_ops;
+extern const struct ipcx_facility_ops ipcx__posixsem_ops;
+extern const struct ipcx_facility_ops ipcx__flock_ops;
+extern const struct ipcx_facility_ops ipcx__fcntl_ops;
+extern const struct ipcx_facility_ops ipcx__signal_ops;
 extern const struct ipcx_facility_ops ipcx__posixmq_ops;
 extern const struct ipcx_facility_ops ipcx__posixshm_ops;
 extern const struct ipcx_facility_ops ipcx__sysvshm_ops;

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/* fcntl() record locks: byte ranges, read (shared) or write (exclusive). */
+#include "../internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/*
+ * Two kinds.  Classic (POSIX) record locks belong to the process: they
+ * are not inherited across fork(), two opens of the file in one process
+ * do not conflict (they are one owner), and closing ANY descriptor of the
+ * file in the process drops them all.  lockf(3) and Python's fcntl.lockf
+ * take these.  ofd=1 takes open-file-description locks (Linux 3.15):
+ * owned by this open, like flock(), shared across fork() with the
+ * descriptor, and conflicting between two opens of one process; they
+ * conflict with classic locks too.  Converting a held lock (read to
+ * write, or back) is atomic for both.
+ *
+ * The traps, and what ipcx does about them: opening a classic lock on a
+ * file this process already holds classic locks on is refused (the two
+ * handles would share the locks and the first close would drop both);
+ * a child of fork() does not hold its parent's classic locks, and its
+ * copy of the handle says so (release: -ENOLCK).  Other code of the
+ * process that opens and closes the file still drops the locks: use
+ * ofd=1 where that can happen.
+ */
+
+struct fcntl_lock {
+	struct ipcx_lock l;
+	long long start, len;
+	bool ofd;
+	pid_t owner; /* classic: the process that took it */
+};
+
+static int fcntl_parse(struct ipcx__addr *a)
+{
+	if ((a->opt.start != IPCX__UNSET_LL && a->opt.start < 0) ||
+	    (a->opt.len != IPCX__UNSET_LL && a->opt.len < 0))
+		return ipcx__fail(EINVAL,
+				  "start= and len= are not negative in '%s'",
+				  a->text);
+	return ipcx__check_path(a);
+}
+
+static int fcntl_open(const struct ipcx__addr *a, unsigned flags,
+		      struct ipcx_lock **out)
+{
+	struct fcntl_lock *f;
+	pid_t pid;
+	int fd, r;
+
+	if ((r = ipcx__lock_file(a, flags, &fd)) < 0)
+		return r;
+	if (a->opt.ofd != 1 &&
+	    (ipcx__proc_locks(fd, "POSIX", true, 0, 0, 0, &pid) &&
+	     pid == getpid())) {
+		close(fd);
+		return ipcx__fail(EBUSY,
+				  "%s: this process already holds fcntl locks "
+				  "on the file: a second handle would share "
+				  "them, and closing either would drop both "
+				  "(ofd=1 gives independent locks)",
+				  a->text);
+	}
+	f = ipcx__lock_new(sizeof(*f), a, flags);
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	f->l.fd = fd;
+	f->start = a->opt.start != IPCX__UNSET_LL ? a->opt.start : 0;
+	f->len = a->opt.len != IPCX__UNSET_LL ? a->opt.len : 0;
+	f->ofd = a->opt.ofd == 1;
+	*out = &f->l;
+	return 0;
+}
+
+static struct flock range(const struct fcntl_lock *f, short type)
+{
+	struct flock fl = {0};
+
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = (off_t)f->start;
+	fl.l_len = (off_t)f->len;
+	fl.l_pid = 0; /* must be 0 for the OFD commands */
+	return fl;
+}
+
+/* A classic lock copied into a child of fork() is not the child's. */
+static void forget_if_forked(struct fcntl_lock *f)
+{
+	if (!f->ofd && f->l.held && f->owner != getpid())
+		f->l.held = 0;
+}
+
+static int fcntl_holder(struct ipcx_lock *l, int how, pid_t *pid)
+{
+	struct fcntl_lock *f = (struct fcntl_lock *)l;
+	struct flock fl = range(f, how == IPCX_LOCK_SHARED ? F_RDLCK : F_WRLCK);
+
+	if (fcntl(l->fd, f->ofd ? F_OFD_GETLK : F_GETLK, &fl) < 0)
+		return ipcx__fail(errno, "%s: F_GETLK: %s", l->name,
+				  ipcx_strerror(errno));
+	*pid = fl.l_type == F_UNLCK ? 0 : fl.l_pid;
+	return 0;
+}
+
+static int fcntl_take(struct ipcx_lock *l, int how, bool wait)
+{
+	struct fcntl_lock *f = (struct fcntl_lock *)l;
+	struct flock fl = range(f, how == IPCX_LOCK_SHARED ? F_RDLCK : F_WRLCK);
+	int cmd = f->ofd ? (wait ? F_OFD_SETLKW : F_OFD_SETLK)
+			 : (wait ? F_SETLKW : F_SETLK);
+	pid_t pid = 0;
+
+	forget_if_forked(f);
+	if (fcntl(l->fd, cmd, &fl) == 0) {
+		l->held = how;
+		f->owner = getpid();
+		return 0;
+	}
+	switch (errno) {
+	case EINTR: return -EINTR;
+	case EAGAIN:
+	case EACCES:
+		fcntl_holder(l, how, &pid);
+		if (pid > 0)
+			return ipcx__fail(EWOULDBLOCK,
+					  "%s: bytes %lld+%lld held %s by pid "
+					  "%d",
+					  l->name, f->start, f->len,
+					  how == IPCX_LOCK_SHARED
+						  ? "for writing"
+						  : "already",
+					  (int)pid);
+		return ipcx__fail(EWOULDBLOCK,
+				  "%s: bytes %lld+%lld held by an open file "
+				  "description lock",
+				  l->name, f->start, f->len);
+	case EDEADLK:
+		return ipcx__fail(EDEADLK,
+				  "%s: waiting would deadlock (the holder "
+				  "waits for a lock of this process)",
+				  l->name);
+	case EBADF:
+		return ipcx__fail(EBADF,
+				  "%s: the file is open read-only here: a "
+				  "write (exclusive) lock needs write access",
+				  l->name);
+	case EINVAL:
+		if (f->ofd)
+			return ipcx__fail(EINVAL,
+					  "%s: open file description locks "
+					  "(ofd=1) need Linux 3.15",
+					  l->name);
+		/* fall through */
+	default:
+		return ipcx__fail(errno, "%s: fcntl: %s", l->name,
+				  ipcx_strerror(errno));
+	}
+}
+
+static int fcntl_release(struct ipcx_lock *l)
+{
+	struct fcntl_lock *f = (struct fcntl_lock *)l;
+	struct flock fl = range(f, F_UNLCK);
+
+	forget_if_forked(f);
+	if (!l->held)
+		return ipcx__fail(ENOLCK,
+				  "%s: not held by this process (fcntl locks "
+				  "are not inherited across fork)",
+				  l->name);
+	if (fcntl(l->fd, f->ofd ? F_OFD_SETLK : F_SETLK, &fl) < 0)
+		return ipcx__fail(errno, "%s: unlock: %s", l->name,
+				  ipcx_strerror(errno));
+	l->held = 0;
+	return 0;
+}
+
+static int fcntl_limits(struct ipcx_limit *out, size_t max)
+{
+	return (int)ipcx__limits_fd(out, max);
+}
+
+const struct ipcx_facility_ops ipcx__fcntl_ops = {
+	.info = {.scheme = "fcntl",
+		 .title = "fcntl() record lock",
+		 .name = "pathname (?start=&len=, ?ofd=1)",
+		 .handle = "fd",
+		 .standard = "POSIX",
+		 .semantics = IPCX_SYNCHRONIZATION,
+		 .caps = IPCX_CAP_NAMED},
+	.options = IPCX__OPT_COMMON | IPCX__OPT_START | IPCX__OPT_LEN |
+		   IPCX__OPT_OFD,
+	.parse = fcntl_parse,
+	.limits = fcntl_limits,
+	.lock_open = fcntl_open,
+	.lock_take = fcntl_take,
+	.lock_release = fcntl_release,
+	.lock_holder = fcntl_holder,
+};

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/* POSIX semaphores: named (/name) and unnamed (in a region). */
+#include "../internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * Waiting is the C library's: sem_wait() sleeps on a futex in the
+ * semaphore, sem_trywait() says EAGAIN, sem_timedwait() takes a deadline
+ * on CLOCK_REALTIME (as POSIX defines it).  A signal that interrupts a
+ * wait (EINTR) is waited through.  Removing a named semaphore removes
+ * its name only: processes that have it open keep using it, so a waiter
+ * is never woken by removal (no EIDRM here, unlike System V).
+ */
+
+_Static_assert(sizeof(sem_t) <= IPCX_SEM_SIZE, "IPCX_SEM_SIZE holds a sem_t");
+
+struct posixsem {
+	struct ipcx_sem s;
+	sem_t *sem;
+	bool named;
+	char path[NAME_MAX + 1]; /* the name, for sem_unlink */
+};
+
+static int posixsem_parse(struct ipcx__addr *a)
+{
+	return ipcx__check_posix_name(a, "semaphore");
+}
+
+/* Gives a semaphore this call created exactly MODE (sem_open applies the
+ * umask): through its file in /dev/shm, never through a symlink. */
+static void exact_mode(const char *name, mode_t mode)
+{
+	char path[NAME_MAX + 32];
+
+	snprintf(path, sizeof(path), "/dev/shm/sem.%s", name + 1);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		if (fchmod(fd, mode) < 0) {
+			/* keep the umask's mode: still no more than asked */
+		}
+		close(fd);
+	}
+}
+
+static int posixsem_open(const struct ipcx__addr *a, unsigned flags,
+			 unsigned initial, struct ipcx_sem **out)
+{
+	mode_t mode = a->opt.mode != IPCX__UNSET ? (mode_t)a->opt.mode : 0600;
+	struct posixsem *p;
+	sem_t *sem = SEM_FAILED;
+	bool created = false;
+
+	if (initial > SEM_VALUE_MAX)
+		return ipcx__fail(EINVAL,
+				  "%s: initial value %u exceeds SEM_VALUE_MAX "
+				  "(%d)",
+				  a->text, initial, SEM_VALUE_MAX);
+	if (flags & IPCX_CREATE) {
+		sem = sem_open(a->target, O_CREAT | O_EXCL, mode, initial);
+		if (sem != SEM_FAILED)
+			created = true;
+		else if (errno != EEXIST || (flags & IPCX_EXCL))
+			return ipcx__fail_open(a->text, errno, "semaphore",
+					       "sem_open");
+	}
+	if (sem == SEM_FAILED) {
+		sem = sem_open(a->target, 0);
+		if (sem == SEM_FAILED)
+			return ipcx__fail_open(a->text, errno, "semaphore",
+					       "sem_open");
+	}
+	if (created)
+		exact_mode(a->target, mode);
+	p = ipcx__sem_new(sizeof(*p), a, flags);
+	if (!p) {
+		sem_close(sem);
+		if (created)
+			sem_unlink(a->target);
+		return -ENOMEM;
+	}
+	p->sem = sem;
+	p->named = true;
+	snprintf(p->path, sizeof(p->path), "%s", a->target);
+	*out = &p->s;
+	return 0;
+}
+
+static int posixsem_post(struct ipcx_sem *s)
+{
+	if (sem_post(((struct posixsem *)s)->sem) < 0)
+		return errno == EOVERFLOW
+			       ? ipcx__fail(EOVERFLOW,
+					    "%s: at SEM_VALUE_MAX (%d)",
+					    s->name, SEM_VALUE_MAX)
+			       : ipcx__fail(errno, "%s: sem_post: %s", s->name,
+					    ipcx_strerror(errno));
+	return 0;
+}
+
+static int posixsem_wait(struct ipcx_sem *s, int timeout_ms)
+{
+	sem_t *sem = ((struct posixsem *)s)->sem;
+	struct timespec ts;
+	int r;
+
+	if (timeout_ms == 0) {
+		if (sem_trywait(sem) == 0)
+			return 0;
+		if (errno == EAGAIN)
+			return ipcx__fail(EAGAIN, "%s: value is 0 (would wait)",
+					  s->name);
+		return ipcx__fail(errno, "%s: sem_trywait: %s", s->name,
+				  ipcx_strerror(errno));
+	}
+	if (timeout_ms > 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += timeout_ms / 1000;
+		ts.tv_nsec += (timeout_ms % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+	}
+	do
+		r = timeout_ms < 0 ? sem_wait(sem) : sem_timedwait(sem, &ts);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return 0;
+	if (errno == ETIMEDOUT)
+		return ipcx__fail(ETIMEDOUT, "%s: timed out after %d ms",
+				  s->name, timeout_ms);
+	return ipcx__fail(errno, "%s: sem_wait: %s", s->name,
+			  ipcx_strerror(errno));
+}
+
+static int posixsem_value(const struct ipcx_sem *s)
+{
+	int v;
+
+	if (sem_getvalue(((const struct posixsem *)s)->sem, &v) < 0)
+		return ipcx__fail(errno, "%s: sem_getvalue: %s", s->name,
+				  ipcx_strerror(errno));
+	/* Linux reports 0, never a negative count of waiters. */
+	return v < 0 ? 0 : v;
+}
+
+static int posixsem_remove(const char *name, const char *text)
+{
+	if (sem_unlink(name) < 0)
+		return ipcx__fail_open(text, errno, "semaphore", "sem_unlink");
+	return 0;
+}
+
+static int posixsem_unlink_open(struct ipcx_sem *s)
+{
+	struct posixsem *p = (struct posixsem *)s;
+
+	return posixsem_remove(p->path, s->name);
+}
+
+static int posixsem_unlink(const struct ipcx__addr *a)
+{
+	return posixsem_remove(a->target, a->text);
+}
+
+static int posixsem_close(struct ipcx_sem *s)
+{
+	struct posixsem *p = (struct posixsem *)s;
+
+	if (p->named)
+		sem_close(p->sem);
+	free(p);
+	return 0;
+}
+
+static int posixsem_limits(struct ipcx_limit *out, size_t max)
+{
+	const struct ipcx_limit rows[] = {
+		{"semaphore value, max (SEM_VALUE_MAX)", SEM_VALUE_MAX, "",
+		 "sysconf(_SC_SEM_VALUE_MAX)"},
+		{"name length, max", NAME_MAX - 4, "bytes",
+		 "NAME_MAX less \"sem.\""},
+	};
+
+	return (int)ipcx__limits_add(out, 0, max, rows, IPCX__ARRAY_SIZE(rows));
+}
+
+const struct ipcx_facility_ops ipcx__posixsem_ops = {
+	.info = {.scheme = "posixsem",
+		 .title = "POSIX named semaphore",
+		 .name = "/name",
+		 .handle = "sem_t *",
+		 .standard = "POSIX",
+		 .semantics = IPCX_SYNCHRONIZATION,
+		 .caps = IPCX_CAP_NAMED},
+	.options = IPCX__OPT_COMMON,
+	.parse = posixsem_parse,
+	.unlink = posixsem_unlink,
+	.limits = posixsem_limits,
+	.sem_open = posixsem_open,
+	.sem_post = posixsem_post,
+	.sem_wait = posixsem_wait,
+	.sem_value = posixsem_value,
+	.sem_unlink = posixsem_unlink_open,
+	.sem_close = posixsem_close,
+};
+
+/* Unnamed semaphores: the same operations on a sem_t in a region; no
+ * scheme of their own, no name to remove. */
+static const struct ipcx_facility_ops unnamed_ops = {
+	.info = {.scheme = "posixsem",
+		 .title = "POSIX unnamed semaphore",
+		 .name = "none: lives in shared memory",
+		 .handle = "sem_t *",
+		 .standard = "POSIX",
+		 .semantics = IPCX_SYNCHRONIZATION},
+	.sem_post = posixsem_post,
+	.sem_wait = posixsem_wait,
+	.sem_value = posixsem_value,
+	.sem_close = posixsem_close,
+};
+
+int ipcx__posixsem_place(struct ipcx_region *r, size_t offset, bool init,
+			 unsigned initial, struct ipcx_sem **out)
+{
+	sem_t *sem = ipcx__region_place(r, offset, sizeof(sem_t), "semaphore");
+	struct posixsem *p;
+
+	if (!sem)
+		return -EINVAL;
+	if (init && initial > SEM_VALUE_MAX)
+		return ipcx__fail(EINVAL,
+				  "%s: initial value %u exceeds SEM_VALUE_MAX "
+				  "(%d)",
+				  r->name, initial, SEM_VALUE_MAX);
+	if (init && sem_init(sem, 1, initial) < 0)
+		return ipcx__fail(errno, "%s: sem_init: %s", r->name,
+				  ipcx_strerror(errno));
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->s.ops = &unnamed_ops;
+	p->s.timeout_ms = -1;
+	snprintf(p->s.name, sizeof(p->s.name), "%.200s@%zu", r->name, offset);
+	p->sem = sem;
+	*out = &p->s;
+	return 0;
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/* System V semaphores: one semaphore of a set under a numeric key. */
+#include "../internal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sem.h>
+#include <time.h>
+
+/*
+ * Creation.  semget() makes a set whose values are undefined until
+ * somebody sets them, and another process may open it in between.  As
+ * semget(2) recommends, the creator (IPC_CREAT | IPC_EXCL) sets the
+ * values (SETALL), then makes one semop() that changes nothing but
+ * sem_otime; an opener that finds
+ * sem_otime still 0 waits for it (up to a second, then uses the set as it
+ * is: sets that other programs made with SETVAL keep sem_otime 0 until
+ * their first operation).
+ *
+ * Waiting is the kernel's: semop() sleeps, IPC_NOWAIT says EAGAIN,
+ * semtimedop() takes a timeout; EINTR waits again for what is left.  A
+ * set removed under a waiter wakes it with EIDRM.  undo=1 adds SEM_UNDO
+ * to posts and waits, so that the kernel reverts what a process that
+ * exits did (for semaphores used as locks); it is off by default, so that
+ * a post from a process that then exits (ipcx sem post) is kept.
+ */
+
+struct sysvsem {
+	struct ipcx_sem s;
+	int id;
+	unsigned short index;
+	short undo; /* SEM_UNDO or 0 */
+};
+
+union semun {
+	int val;
+	struct semid_ds *buf;
+	unsigned short *array;
+};
+
+#define SEMVMX 32767 /* the kernel's largest semaphore value */
+
+static int sysvsem_parse(struct ipcx__addr *a)
+{
+	if (a->opt.nsems != IPCX__UNSET_LL &&
+	    (a->opt.nsems < 1 || a->opt.nsems > 65535))
+		return ipcx__fail(EINVAL, "nsems=%lld is out of range in '%s'",
+				  a->opt.nsems, a->text);
+	if (a->opt.index != IPCX__UNSET_LL &&
+	    (a->opt.index < 0 || a->opt.index > 65534))
+		return ipcx__fail(EINVAL, "index=%lld is out of range in '%s'",
+				  a->opt.index, a->text);
+	return ipcx__sysv_parse(a);
+}
+
+static long long sem_field(int field)
+{
+	return ipcx__read_proc("/proc/sys/kernel/sem", field);
+}
+
+static int sysvsem_error(const struct ipcx_sem *s, int err, const char *what)
+{
+	switch (err) {
+	case EIDRM:
+	case EINVAL: /* the id no longer names a set */
+		return ipcx__fail(EIDRM, "%s: semaphore set removed", s->name);
+	case EACCES:
+		return ipcx__fail(EACCES,
+				  "%s: permission denied to %s (the set's mode "
+				  "does not allow it)",
+				  s->name, what);
+	case ERANGE:
+		return ipcx__fail(EOVERFLOW, "%s: at the maximum value (%d)",
+				  s->name, SEMVMX);
+	default:
+		return ipcx__fail(err, "%s: %s: %s", s->name, what,
+				  ipcx_strerror(err));
+	}
+}
+
+/* A set that exists: waits (up to a second) until its creator has set
+ * its values; fills its size. */
+static int wait_initialised(const struct ipcx__addr *a, int id,
+			    unsigned long *nsems)
+{
+	struct semid_ds ds;
+
+	for (int i = 0;; i++) {
+		if (semctl(id, 0, IPC_STAT, (union semun){.buf = &ds}) < 0)
+			return ipcx__fail_open(a->text, errno, "semaphore set",
+					       "semctl IPC_STAT");
+		if (ds.sem_otime != 0 || i >= 100)
+			break;
+		poll(NULL, 0, 10);
+	}
+	*nsems = ds.sem_nsems;
+	return 0;
+}
+
+static int sysvsem_open(const struct ipcx__addr *a, unsigned flags,
+			unsigned initial, struct ipcx_sem **out)
+{
+	int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
+	long nsems = a->opt.nsems != IPCX__UNSET_LL ? (long)a->opt.nsems : 1;
+	long index = a->opt.index != IPCX__UNSET_LL ? (long)a->opt.index : 0;
+	unsigned long have = 0;
+	int key, id = -1, r;
+	bool created = false;
+	struct sysvsem *p;
+
+	if ((r = ipcx__sysv_key(a, &key)) < 0)
+		return r;
+	if (initial > SEMVMX)
+		return ipcx__fail(EINVAL,
+				  "%s: initial value %u exceeds the maximum "
+				  "(SEMVMX %d)",
+				  a->text, initial, SEMVMX);
+	if (index >= nsems && a->opt.nsems != IPCX__UNSET_LL)
+		return ipcx__fail(EINVAL,
+				  "%s: index=%ld is not below nsems=%ld",
+				  a->text, index, nsems);
+	if (flags & IPCX_CREATE) {
+		long msl = sem_field(0);
+		if (msl > 0 && nsems > msl)
+			return ipcx__fail(EINVAL,
+					  "%s: nsems=%ld exceeds SEMMSL %ld "
+					  "(/proc/sys/kernel/sem)",
+					  a->text, nsems, msl);
+		if (index >= nsems)
+			nsems = index + 1;
+		id = semget(key, (int)nsems, IPC_CREAT | IPC_EXCL | mode);
+		if (id >= 0) {
+			created = true;
+		} else if (errno == ENOSPC) {
+			return ipcx__fail(ENOSPC,
+					  "%s: the system's semaphores are all "
+					  "used (SEMMNI %lld sets, SEMMNS %lld "
+					  "semaphores: /proc/sys/kernel/sem)",
+					  a->text, sem_field(3), sem_field(1));
+		} else if (errno != EEXIST || (flags & IPCX_EXCL)) {
+			return ipcx__fail_open(a->text, errno, "semaphore set",
+					       "semget");
+		}
+	}
+	if (created) {
+		/* Set the values, then one operation that changes nothing
+		 * but sem_otime: that tells openers the set is ready. */
+		unsigned short *vals = calloc((size_t)nsems, sizeof(*vals));
+		struct sembuf touch[2] = {{0, initial ? -1 : 1, 0},
+					  {0, initial ? 1 : -1, 0}};
+		if (!vals) {
+			semctl(id, 0, IPC_RMID);
+			return -ENOMEM;
+		}
+		for (long i = 0; i < nsems; i++)
+			vals[i] = (unsigned short)initial;
+		r = semctl(id, 0, SETALL, (union semun){.array = vals});
+		free(vals);
+		if (r == 0)
+			r = semop(id, touch, 2);
+		if (r < 0) {
+			int e = errno;
+			semctl(id, 0, IPC_RMID);
+			return ipcx__fail(e,
+					  "%s: setting the initial value: %s",
+					  a->text, ipcx_strerror(e));
+		}
+		have = (unsigned long)nsems;
+	} else {
+		/* The mode bits ask for the access checked now: read and
+		 * alter, so that a denial shows here. */
+		id = semget(key, 0, 0600);
+		if (id < 0)
+			return ipcx__fail_open(a->text, errno, "semaphore set",
+					       "semget");
+		if ((r = wait_initialised(a, id, &have)) < 0)
+			return r;
+	}
+	if ((unsigned long)index >= have) {
+		if (created)
+			semctl(id, 0, IPC_RMID);
+		return ipcx__fail(EINVAL,
+				  "%s: index=%ld, but the set has %lu "
+				  "semaphore%s",
+				  a->text, index, have, have == 1 ? "" : "s");
+	}
+	p = ipcx__sem_new(sizeof(*p), a, flags);
+	if (!p) {
+		if (created)
+			semctl(id, 0, IPC_RMID);
+		return -ENOMEM;
+	}
+	p->id = id;
+	p->index = (unsigned short)index;
+	p->undo = a->opt.undo == 1 ? SEM_UNDO : 0;
+	*out = &p->s;
+	return 0;
+}
+
+static int sysvsem_post(struct ipcx_sem *s)
+{
+	struct sysvsem *p = (struct sysvsem *)s;
+	struct sembuf op = {p->index, 1, p->undo};
+
+	if (semop(p->id, &op, 1) < 0)
+		return sysvsem_error(s, errno, "post");
+	return 0;
+}
+
+static int sysvsem_wait(struct ipcx_sem *s, int timeout_ms)
+{
+	struct sysvsem *p = (struct sysvsem *)s;
+	struct sembuf op = {p->index, -1, p->undo};
+	int64_t deadline = timeout_ms > 0 ? ipcx__now_ms() + timeout_ms : 0;
+	int r;
+
+	if (timeout_ms == 0)
+		op.sem_flg |= IPC_NOWAIT;
+	for (;;) {
+		if (timeout_ms > 0) {
+			int64_t left = deadline - ipcx__now_ms();
+			if (left < 0)
+				left = 0;
+			struct timespec ts = {left / 1000,
+					      (left % 1000) * 1000000L};
+			r = semtimedop(p->id, &op, 1, &ts);
+		} else {
+			r = semop(p->id, &op, 1);
+		}
+		if (r == 0)
+			return 0;
+		if (errno != EINTR)
+			break;
+	}
+	if (errno == EAGAIN && timeout_ms == 0)
+		return ipcx__fail(EAGAIN, "%s: value is 0 (would wait)",
+				  s->name);
+	if (errno == EAGAIN)
+		return ipcx__fail(ETIMEDOUT, "%s: timed out after %d ms",
+				  s->name, timeout_ms);
+	return sysvsem_error(s, errno, "wait");
+}
+
+static int sysvsem_value(const struct ipcx_sem *s)
+{
+	const struct sysvsem *p = (const struct sysvsem *)s;
+	int v = semctl(p->id, p->index, GETVAL);
+
+	if (v < 0)
+		return sysvsem_error(s, errno, "read the value");
+	return v;
+}
+
+static int sysvsem_unlink_open(struct ipcx_sem *s)
+{
+	if (semctl(((struct sysvsem *)s)->id, 0, IPC_RMID) < 0)
+		return sysvsem_error(s, errno, "remove");
+	return 0;
+}
+
+static int sysvsem_unlink(const struct ipcx__addr *a)
+{
+	int key, id, r;
+
+	if ((r = ipcx__sysv_key(a, &key)) < 0)
+		return r;
+	id = semget(key, 0, 0);
+	if (id < 0 || semctl(id, 0, IPC_RMID) < 0)
+		return ipcx__fail_open(a->text, errno, "semaphore set",
+				       id < 0 ? "semget" : "semctl IPC_RMID");
+	return 0;
+}
+
+static int sysvsem_close(struct ipcx_sem *s)
+{
+	free(s);
+	return 0;
+}
+
+static int sysvsem_limits(struct ipcx_limit *out, size_t max)
+{
+	const struct ipcx_limit rows[] = {
+		{"semaphores per set (SEMMSL)", sem_field(0), "semaphores",
+		 "/proc/sys/kernel/sem (1st)"},
+		{"semaphores on the system (SEMMNS)", sem_field(1),
+		 "semaphores", "/proc/sys/kernel/sem (2nd)"},
+		{"operations per semop (SEMOPM)", sem_field(2), "operations",
+		 "/proc/sys/kernel/sem (3rd)"},
+		{"sets on the system (SEMMNI)", sem_field(3), "sets",
+		 "/proc/sys/kernel/sem (4th)"},
+		{"semaphore value, max (SEMVMX)", SEMVMX, "",
+		 "kernel constant"},
+	};
+
+	return (int)ipcx__limits_add(out, 0, max, rows, IPCX__ARRAY_SIZE(rows));
+}
+
+const struct ipcx_facility_ops ipcx__sysvsem_ops = {
+	.info = {.scheme = "sysvsem",
+		 .title = "System V semaphore set",
+		 .name = "key (?nsems=, ?index=)",
+		 .handle = "semid",
+		 .standard = "System V",
+		 .semantics = IPCX_SYNCHRONIZATION,
+		 .caps = IPCX_CAP_NAMED},
+	.options = IPCX__OPT_COMMON | IPCX__OPT_PROJ | IPCX__OPT_NSEMS |
+		   IPCX__OPT_INDEX | IPCX__OPT_UNDO,
+	.parse = sysvsem_parse,
+	.unlink = sysvsem_unlink,
+	.limits = sysvsem_limits,
+	.sem_open = sysvsem_open,
+	.sem_post = sysvsem_post,
+	.sem_wait = sysvsem_wait,
+	.sem_value = sysvsem_value,
+	.sem_unlink = sysvsem_unlink_open,
+	.sem_close = sysvsem_close,
+};

@@ -2,9 +2,11 @@
 /* fcntl() record locks: byte ranges, read (shared) or write (exclusive). */
 #include "../internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /*
@@ -19,12 +21,12 @@
  * write, or back) is atomic for both.
  *
  * The traps, and what ipcx does about them: opening a classic lock on a
- * file this process already holds classic locks on is refused (the two
- * handles would share the locks and the first close would drop both);
- * a child of fork() does not hold its parent's classic locks, and its
- * copy of the handle says so (release: -ENOLCK).  Other code of the
- * process that opens and closes the file still drops the locks: use
- * ofd=1 where that can happen.
+ * file this process already has open (another handle, or any descriptor
+ * of other code) is refused, since closing either would drop the locks
+ * of both; a child of fork() does not hold its parent's classic locks,
+ * and its copy of the handle says so (release: -ENOLCK).  Other code
+ * that opens and closes the file later still drops the locks: use ofd=1
+ * where that can happen.
  */
 
 struct fcntl_lock {
@@ -44,26 +46,49 @@ static int fcntl_parse(struct ipcx__addr *a)
 	return ipcx__check_path(a);
 }
 
+/* A descriptor of this process, other than the one of DIR, open on the
+ * file of ST: its number, or -1. */
+static int open_elsewhere(const struct stat *st)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	struct stat o;
+	int found = -1;
+
+	if (!d)
+		return -1;
+	while (found < 0 && (e = readdir(d))) {
+		int fd = atoi(e->d_name);
+		if (e->d_name[0] == '.' || fd == dirfd(d))
+			continue;
+		if (fstat(fd, &o) == 0 && o.st_dev == st->st_dev &&
+		    o.st_ino == st->st_ino)
+			found = fd;
+	}
+	closedir(d);
+	return found;
+}
+
 static int fcntl_open(const struct ipcx__addr *a, unsigned flags,
 		      struct ipcx_lock **out)
 {
 	struct fcntl_lock *f;
-	pid_t pid;
-	int fd, r;
+	struct stat st;
+	int fd, r, other;
 
+	/* Checked before opening: once this process has the file open
+	 * twice, closing either descriptor drops its classic locks. */
+	if (a->opt.ofd != 1 && stat(a->target, &st) == 0 &&
+	    (other = open_elsewhere(&st)) >= 0)
+		return ipcx__fail(EBUSY,
+				  "%s: this process already has the file open "
+				  "(fd %d): classic fcntl locks belong to the "
+				  "process, and closing either descriptor "
+				  "would drop them (ofd=1 gives locks of "
+				  "their own)",
+				  a->text, other);
 	if ((r = ipcx__lock_file(a, flags, &fd)) < 0)
 		return r;
-	if (a->opt.ofd != 1 &&
-	    (ipcx__proc_locks(fd, "POSIX", true, 0, 0, 0, &pid) &&
-	     pid == getpid())) {
-		close(fd);
-		return ipcx__fail(EBUSY,
-				  "%s: this process already holds fcntl locks "
-				  "on the file: a second handle would share "
-				  "them, and closing either would drop both "
-				  "(ofd=1 gives independent locks)",
-				  a->text);
-	}
 	f = ipcx__lock_new(sizeof(*f), a, flags);
 	if (!f) {
 		close(fd);

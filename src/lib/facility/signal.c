@@ -125,6 +125,7 @@ static ssize_t signal_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 		len += iov[i].iov_len;
 	}
 	text[len] = '\0';
+	size_t total = len;
 	if (len && text[len - 1] == '\n')
 		text[--len] = '\0';
 	errno = 0;
@@ -154,7 +155,7 @@ static ssize_t signal_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 					  ipcx_strerror(errno));
 		}
 	}
-	return (ssize_t)len;
+	return (ssize_t)total;
 }
 
 static ssize_t signal_recv(struct ipcx_chan *c, void *buf, size_t len,

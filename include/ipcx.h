@@ -386,6 +386,10 @@ int ipcx_lock_timed(struct ipcx_lock *l, int how, int timeout_ms);
  * when none does (an open-file-description lock has no pid: -1). */
 int ipcx_lock_holder(struct ipcx_lock *l, int how, pid_t *pid);
 
+/* The open file the lock is on (close-on-exec; a flock() or ofd=1 lock
+ * goes with it to a child that keeps it open). */
+int ipcx_lock_fd(const struct ipcx_lock *l);
+
 /* What this handle holds: 0, IPCX_LOCK_SHARED or IPCX_LOCK_EXCLUSIVE. */
 int ipcx_lock_held(const struct ipcx_lock *l);
 

@@ -443,6 +443,11 @@ int ipcx_lock_holder(struct ipcx_lock *l, int how, pid_t *pid)
 	return l->ops->lock_holder(l, how, pid);
 }
 
+int ipcx_lock_fd(const struct ipcx_lock *l)
+{
+	return l ? l->fd : ipcx__fail(EINVAL, "ipcx_lock_fd: NULL lock");
+}
+
 int ipcx_lock_held(const struct ipcx_lock *l)
 {
 	return l ? l->held : 0;

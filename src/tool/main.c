@@ -6,7 +6,8 @@
 #include <string.h>
 
 static const struct command *const commands[] = {
-	&cmd_info, &cmd_send, &cmd_recv, &cmd_relay, &cmd_shm,
+	&cmd_info, &cmd_send, &cmd_recv, &cmd_relay,
+	&cmd_shm,  &cmd_sem,  &cmd_lock,
 };
 
 static void usage(FILE *f)

@@ -18,7 +18,8 @@ struct command {
 	const char *usage; /* the whole --help text */
 };
 
-extern const struct command cmd_info, cmd_send, cmd_recv, cmd_relay, cmd_shm;
+extern const struct command cmd_info, cmd_send, cmd_recv, cmd_relay, cmd_shm,
+	cmd_sem, cmd_lock;
 
 /* Prints CMD's help to F. */
 void tool_help(const struct command *cmd, FILE *f);

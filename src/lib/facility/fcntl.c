@@ -153,14 +153,13 @@ static int fcntl_take(struct ipcx_lock *l, int how, bool wait)
 	case EACCES:
 		fcntl_holder(l, how, &pid);
 		if (pid > 0)
-			return ipcx__fail(EWOULDBLOCK,
-					  "%s: bytes %lld+%lld held %s by pid "
-					  "%d",
-					  l->name, f->start, f->len,
-					  how == IPCX_LOCK_SHARED
-						  ? "for writing"
-						  : "already",
-					  (int)pid);
+			return ipcx__fail(
+				EWOULDBLOCK,
+				"%s: bytes %lld+%lld held %sby pid "
+				"%d",
+				l->name, f->start, f->len,
+				how == IPCX_LOCK_SHARED ? "for writing " : "",
+				(int)pid);
 		return ipcx__fail(EWOULDBLOCK,
 				  "%s: bytes %lld+%lld held by an open file "
 				  "description lock",

@@ -66,9 +66,8 @@ static int flock_take(struct ipcx_lock *l, int how, bool wait)
 				  ipcx_strerror(errno));
 	flock_holder(l, how, &pid);
 	if (pid > 0)
-		return ipcx__fail(EWOULDBLOCK, "%s: held %s by pid %d", l->name,
-				  how == IPCX_LOCK_SHARED ? "exclusively"
-							  : "already",
+		return ipcx__fail(EWOULDBLOCK, "%s: held %sby pid %d", l->name,
+				  how == IPCX_LOCK_SHARED ? "exclusively " : "",
 				  (int)pid);
 	return ipcx__fail(EWOULDBLOCK, "%s: held by another open of the file",
 			  l->name);

@@ -211,6 +211,10 @@ static int signal_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 	i->semantics = IPCX_NOTIFICATION;
 	i->eof_is_zero = false;
 	i->peer_pid = c->rfd < 0 ? s->pid : -1;
+	/* Where senders aim: this process and the signal. */
+	if (c->rfd >= 0)
+		snprintf(i->local, sizeof(i->local), "signal:%d?sig=%d",
+			 (int)getpid(), s->sig);
 	i->msgsize = VALUE_TEXT - 1;
 	return 0;
 }

@@ -74,6 +74,8 @@ bench: build
 	$(BUILD)/bench/pingpong
 	@echo
 	$(BUILD)/bench/ringbench
+	@echo
+	$(BUILD)/bench/syncbench
 
 install: build
 	meson install -C $(BUILD)

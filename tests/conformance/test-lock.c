@@ -130,6 +130,22 @@ static void conflicts(const char *scheme, bool use_flock)
 		_exit(0);
 	}
 	assert_int_equal(conf_wait(pid), 0);
+	/* Downgraded to shared, a plain peer's shared lock goes through. */
+	assert_int_equal(ipcx_lock_try(l, IPCX_LOCK_SHARED), 0);
+	assert_int_equal(ipcx_lock_held(l), IPCX_LOCK_SHARED);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(path, O_RDWR);
+		if (use_flock)
+			CHILD_CHECK(flock(fd, LOCK_SH | LOCK_NB) == 0);
+		else {
+			struct flock fl = {.l_type = F_RDLCK,
+					   .l_whence = SEEK_SET};
+			CHILD_CHECK(fcntl(fd, F_SETLK, &fl) == 0);
+		}
+		_exit(0);
+	}
+	assert_int_equal(conf_wait(pid), 0);
 	ipcx_lock_close(l);
 	close(p[0]);
 	close(p[1]);

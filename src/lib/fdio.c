@@ -26,6 +26,20 @@ int64_t ipcx__deadline(const struct ipcx_chan *c)
 	return c->timeout_ms < 0 ? -1 : ipcx__now_ms() + c->timeout_ms;
 }
 
+struct timespec ipcx__deadline_ts(clockid_t clock, int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
 int ipcx__wait_fd(const struct ipcx_chan *c, int fd, short events,
 		  int64_t deadline)
 {

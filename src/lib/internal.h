@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #define IPCX__ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -167,6 +168,9 @@ int ipcx__chan_ready(struct ipcx_chan *c);
 
 /* Absolute deadline helpers (CLOCK_MONOTONIC, milliseconds). */
 int64_t ipcx__now_ms(void);
+/* The time MS milliseconds from now on CLOCK, for the C library's
+ * absolute timeouts. */
+struct timespec ipcx__deadline_ts(clockid_t clock, int ms);
 
 /*
  * Waits until FD has EVENTS, or C's deadline passes.  DEADLINE is -1 for

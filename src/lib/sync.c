@@ -483,20 +483,6 @@ _Static_assert(sizeof(pthread_cond_t) <= IPCX_COND_SIZE,
 _Static_assert(alignof(pthread_mutex_t) <= 8 && alignof(pthread_cond_t) <= 8,
 	       "aligned to 8 is enough");
 
-static struct timespec deadline_in(clockid_t clock, int ms)
-{
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
-}
-
 int ipcx_mutex_init(struct ipcx_region *r, size_t offset,
 		    struct ipcx_mutex **out)
 {
@@ -616,7 +602,7 @@ int ipcx_mutex_timedlock(struct ipcx_mutex *m, int timeout_ms)
 		return ipcx__fail(EINVAL, "ipcx_mutex_timedlock: NULL mutex "
 					  "or negative timeout");
 	/* The C library's timed lock counts on CLOCK_REALTIME. */
-	struct timespec ts = deadline_in(CLOCK_REALTIME, timeout_ms);
+	struct timespec ts = ipcx__deadline_ts(CLOCK_REALTIME, timeout_ms);
 	return locked(p, pthread_mutex_timedlock(p, &ts),
 		      "pthread_mutex_timedlock");
 }
@@ -652,7 +638,7 @@ int ipcx_cond_timedwait(struct ipcx_cond *c, struct ipcx_mutex *m,
 	if (!c || !m || timeout_ms < 0)
 		return ipcx__fail(EINVAL, "ipcx_cond_timedwait: NULL argument "
 					  "or negative timeout");
-	struct timespec ts = deadline_in(CLOCK_MONOTONIC, timeout_ms);
+	struct timespec ts = ipcx__deadline_ts(CLOCK_MONOTONIC, timeout_ms);
 	int e = pthread_cond_timedwait((pthread_cond_t *)c, p, &ts);
 	if (e == ETIMEDOUT)
 		return ipcx__fail(ETIMEDOUT, "condition: timed out after %d ms",

@@ -150,20 +150,11 @@ static int run(int argc, char **argv)
 		return tool_usage(&cmd_lock, "no command to run");
 	if (line && optind < argc)
 		return tool_usage(&cmd_lock, "-c takes the whole command line");
-	if (ipcx_addr_check(addr, NULL) < 0) {
-		fprintf(stderr, "ipcx lock: %s\n", ipcx_error_detail());
-		return EXIT_USAGE;
-	}
-	if ((r = ipcx_lock_open(addr, IPCX_CREATE, &l)) < 0) {
-		if (r == -EOPNOTSUPP) {
-			fprintf(stderr,
-				"ipcx lock: %s: not a file lock (flock:PATH, "
-				"fcntl:PATH)\n",
-				addr);
-			return EXIT_USAGE;
-		}
+	if ((r = tool_kind_check(&cmd_lock, addr, IPCX_SYNCHRONIZATION, "lock",
+				 "a file lock (flock:PATH, fcntl:PATH)")))
+		return r;
+	if ((r = ipcx_lock_open(addr, IPCX_CREATE, &l)) < 0)
 		return tool_fail(r, addr);
-	}
 	if (nonblock)
 		r = ipcx_lock_try(l, how);
 	else if (wait_s >= 0)

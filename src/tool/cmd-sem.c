@@ -88,22 +88,11 @@ static int run(int argc, char **argv)
 		return EXIT_USAGE;
 	addr = argv[optind];
 	verb = argv[optind + 1];
-	if (ipcx_addr_check(addr, NULL) < 0) {
-		fprintf(stderr, "ipcx sem: %s\n", ipcx_error_detail());
-		return EXIT_USAGE;
-	}
 	/* Only semaphores: rm must not remove anything else. */
-	char scheme[32];
-	snprintf(scheme, sizeof(scheme), "%.*s", (int)strcspn(addr, ":"), addr);
-	const struct ipcx_facility *f = ipcx_facility_find(scheme);
-	if (!f || f->semantics != IPCX_SYNCHRONIZATION ||
-	    !strstr(f->title, "semaphore")) {
-		fprintf(stderr,
-			"ipcx sem: %s: not a semaphore (sysvsem:KEY, "
-			"posixsem:/name)\n",
-			addr);
-		return EXIT_USAGE;
-	}
+	if ((st = tool_kind_check(&cmd_sem, addr, IPCX_SYNCHRONIZATION,
+				  "semaphore",
+				  "a semaphore (sysvsem:KEY, posixsem:/name)")))
+		return st;
 	static const char *const verbs[] = {"create",  "post", "wait",
 					    "trywait", "get",  "rm"};
 	size_t v = 0;

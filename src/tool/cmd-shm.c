@@ -208,23 +208,12 @@ static int run(int argc, char **argv)
 		return EXIT_USAGE;
 	addr = argv[optind];
 	verb = argv[optind + 1];
-	if (ipcx_addr_check(addr, NULL) < 0) {
-		fprintf(stderr, "ipcx shm: %s\n", ipcx_error_detail());
-		return EXIT_USAGE;
-	}
 	/* Only shared memory: rm must not remove a queue or a socket that
 	 * an address of another kind names. */
-	char scheme[32];
-	size_t slen = strcspn(addr, ":");
-	snprintf(scheme, sizeof(scheme), "%.*s", (int)slen, addr);
-	const struct ipcx_facility *f = ipcx_facility_find(scheme);
-	if (!f || f->semantics != IPCX_SHARED_MEMORY) {
-		fprintf(stderr,
-			"ipcx shm: %s: not shared memory (posixshm, "
-			"sysvshm, mmap, anon)\n",
-			addr);
-		return EXIT_USAGE;
-	}
+	if ((st = tool_kind_check(&cmd_shm, addr, IPCX_SHARED_MEMORY, NULL,
+				  "shared memory (posixshm, sysvshm, mmap, "
+				  "anon)")))
+		return st;
 	if (!strcmp(verb, "rm")) {
 		int e = ipcx_unlink(addr);
 		return e < 0 ? tool_fail(e, addr) : EXIT_OK;

@@ -34,6 +34,16 @@ int tool_usage(const struct command *cmd, const char *fmt, ...)
 /* A runtime failure ERR about ADDR: prints the library's detail. */
 int tool_fail(int err, const char *addr);
 
+/*
+ * Checks that ADDR is well formed and of the facilities with SEMANTICS
+ * (and TITLE in their title, when not NULL), so that a command never
+ * acts on (or removes) another kind of object: EXIT_OK, or EXIT_USAGE
+ * after saying "not KINDS".
+ */
+int tool_kind_check(const struct command *cmd, const char *addr,
+		    enum ipcx_semantics semantics, const char *title,
+		    const char *kinds);
+
 /* Options shared by send/recv/relay that mirror address options. */
 struct addr_flags {
 	const char *timeout, *mode, *type, *prio;

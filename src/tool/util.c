@@ -316,3 +316,26 @@ bool tool_is_raw_stream(const struct ipcx_chan *c)
 		return false;
 	return i.semantics == IPCX_BYTE_STREAM;
 }
+
+int tool_kind_check(const struct command *cmd, const char *addr,
+		    enum ipcx_semantics semantics, const char *title,
+		    const char *kinds)
+{
+	char scheme[32];
+	const struct ipcx_facility *f;
+
+	if (ipcx_addr_check(addr, NULL) < 0) {
+		fprintf(stderr, "ipcx %s: %s\n", cmd->name,
+			ipcx_error_detail());
+		return EXIT_USAGE;
+	}
+	snprintf(scheme, sizeof(scheme), "%.*s", (int)strcspn(addr, ":"), addr);
+	f = ipcx_facility_find(scheme);
+	if (!f || f->semantics != semantics ||
+	    (title && !strstr(f->title, title))) {
+		fprintf(stderr, "ipcx %s: %s: not %s\n", cmd->name, addr,
+			kinds);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}

@@ -542,7 +542,7 @@ static void one_then_idle_child(struct ipcx_chan *b)
 	child_idle();
 }
 
-static long long ms_since(const struct timespec *t0)
+long long conf_ms_since(const struct timespec *t0)
 {
 	struct timespec t;
 
@@ -561,7 +561,7 @@ static void t_timeout(void **state)
 	assert_int_equal(conf_recv_exact(a, buf, 1), 1);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(conf_recv(a, buf, sizeof(buf)), -ETIMEDOUT);
-	long long ms = ms_since(&t0);
+	long long ms = conf_ms_since(&t0);
 	assert_true(ms >= 140);
 	assert_true(ms < 5000);
 	assert_non_null(strstr(ipcx_error_detail(), "timed out"));

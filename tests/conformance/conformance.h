@@ -95,6 +95,10 @@ struct ipcx_chan *conf_open_send(struct fx *f);
  * sends numbered messages on S; each must arrive exactly once. */
 void conf_competing_readers(struct ipcx_chan *r, struct ipcx_chan *s);
 
+/* Milliseconds on CLOCK_MONOTONIC since T0. */
+struct timespec;
+long long conf_ms_since(const struct timespec *t0);
+
 /* Waits for a child; returns its exit status (or 128+signal). */
 int conf_wait(pid_t pid);
 

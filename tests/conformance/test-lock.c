@@ -40,15 +40,6 @@ static struct ipcx_lock *lopen(const char *scheme, const char *opts,
 	return l;
 }
 
-static long long ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000LL +
-	       (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 /* A child that takes a plain lock with the system call (another program
  * using the same kernel lock), says so on SYNC, and holds it for HOLD_MS. */
 static pid_t plain_holder(bool use_flock, short type, off_t start, off_t len,
@@ -98,12 +89,12 @@ static void conflicts(const char *scheme, bool use_flock)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(ipcx_lock_timed(l, IPCX_LOCK_EXCLUSIVE, 100),
 			 -ETIMEDOUT);
-	long long ms = ms_since(&t0);
+	long long ms = conf_ms_since(&t0);
 	assert_true(ms >= 90 && ms < 1000);
 	/* A timed wait that the holder's exit ends early, asleep. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(ipcx_lock_timed(l, IPCX_LOCK_EXCLUSIVE, 5000), 0);
-	assert_true(ms_since(&t0) < 2000);
+	assert_true(conf_ms_since(&t0) < 2000);
 	assert_int_equal(ipcx_lock_held(l), IPCX_LOCK_EXCLUSIVE);
 	assert_int_equal(conf_wait(pid), 0);
 	assert_int_equal(ipcx_lock_release(l), 0);
@@ -246,7 +237,7 @@ static void t_waits(void **state)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	assert_int_equal(ipcx_lock_timed(l, IPCX_LOCK_EXCLUSIVE, 150),
 			 -ETIMEDOUT);
-	assert_true(ms_since(&t0) >= 140);
+	assert_true(conf_ms_since(&t0) >= 140);
 	assert_int_equal(ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE), 0);
 	assert_int_equal(conf_wait(pid), 0);
 	assert_int_equal(conf_wait(pinger), 0);

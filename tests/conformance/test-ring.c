@@ -284,15 +284,6 @@ static void t_zero_copy(void **state)
 	ipcx_close(v);
 }
 
-static long long ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000LL +
-	       (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 static void t_peer_death(void **state)
 {
 	(void)state;
@@ -337,7 +328,7 @@ static void t_peer_death(void **state)
 		}
 		assert_int_equal(r, -EPIPE);
 		assert_non_null(strstr(ipcx_error_detail(), "died"));
-		assert_true(ms_since(&t0) < 2000);
+		assert_true(conf_ms_since(&t0) < 2000);
 		conf_wait(pid);
 		close(sync[0]);
 		close(sync[1]);
@@ -645,7 +636,7 @@ static void t_death_at_random_points(void **state)
 		}
 		assert_int_equal(r, -EPIPE);
 		assert_non_null(strstr(ipcx_error_detail(), "died"));
-		assert_true(ms_since(&t0) < 2000);
+		assert_true(conf_ms_since(&t0) < 2000);
 		assert_int_equal(conf_wait(pid), 128 + SIGKILL);
 		if (!producer_dies) {
 			/* A new consumer: a run of whole messages that ends

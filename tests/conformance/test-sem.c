@@ -76,15 +76,6 @@ static struct ipcx_sem *new_sem(enum kind k, const char *opts, unsigned initial)
 	return s;
 }
 
-static long long ms_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (t.tv_sec - t0->tv_sec) * 1000LL +
-	       (t.tv_nsec - t0->tv_nsec) / 1000000;
-}
-
 /* N waiters and M = N * EACH posts: every wait returns, none twice, and
  * the value ends at 0 (no lost wake-up, never below 0). */
 static void counting(enum kind k)
@@ -133,7 +124,7 @@ static void t_try_and_timed(void **state)
 		assert_non_null(strstr(ipcx_error_detail(), "value is 0"));
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		assert_int_equal(ipcx_sem_timedwait(s, 150), -ETIMEDOUT);
-		long long ms = ms_since(&t0);
+		long long ms = conf_ms_since(&t0);
 		assert_true(ms >= 140 && ms < 1500);
 		/* A post during a timed wait ends it early. */
 		pid_t pid = fork();
@@ -144,7 +135,7 @@ static void t_try_and_timed(void **state)
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		assert_int_equal(ipcx_sem_timedwait(s, 5000), 0);
-		assert_true(ms_since(&t0) < 2000);
+		assert_true(conf_ms_since(&t0) < 2000);
 		assert_int_equal(conf_wait(pid), 0);
 		assert_int_equal(ipcx_sem_post(s), 0);
 		assert_int_equal(ipcx_sem_post(s), 0);

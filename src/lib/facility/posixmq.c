@@ -163,17 +163,6 @@ static int posixmq_open(const struct ipcx__addr *a, unsigned flags,
 	return ipcx__chan_ready(&q->c);
 }
 
-static void abs_deadline(const struct ipcx_chan *c, struct timespec *ts)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += c->timeout_ms / 1000;
-	ts->tv_nsec += (long)(c->timeout_ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
-}
-
 static int posixmq_error(const struct ipcx_chan *c, int err, bool sending)
 {
 	switch (err) {
@@ -216,7 +205,7 @@ static ssize_t posixmq_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 		prio = m->prio;
 	}
 	if (c->timeout_ms >= 0)
-		abs_deadline(c, &ts);
+		ts = ipcx__deadline_ts(CLOCK_REALTIME, c->timeout_ms);
 	for (;;) {
 		int r = c->timeout_ms >= 0
 				? mq_timedsend(q->mq, iov[0].iov_base,
@@ -252,7 +241,7 @@ static ssize_t posixmq_recv(struct ipcx_chan *c, void *buf, size_t len,
 				  c->name, q->msgsize, len);
 	}
 	if (c->timeout_ms >= 0)
-		abs_deadline(c, &ts);
+		ts = ipcx__deadline_ts(CLOCK_REALTIME, c->timeout_ms);
 	for (;;) {
 		ssize_t r =
 			c->timeout_ms >= 0

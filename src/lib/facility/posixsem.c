@@ -122,15 +122,8 @@ static int posixsem_wait(struct ipcx_sem *s, int timeout_ms)
 		return ipcx__fail(errno, "%s: sem_trywait: %s", s->name,
 				  ipcx_strerror(errno));
 	}
-	if (timeout_ms > 0) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += timeout_ms / 1000;
-		ts.tv_nsec += (timeout_ms % 1000) * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-	}
+	if (timeout_ms > 0)
+		ts = ipcx__deadline_ts(CLOCK_REALTIME, timeout_ms);
 	do
 		r = timeout_ms < 0 ? sem_wait(sem) : sem_timedwait(sem, &ts);
 	while (r < 0 && errno == EINTR);

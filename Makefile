@@ -2,7 +2,7 @@
 #   make demo    build and show ipcx at work
 #   make check   every test, twice (plain and ASan+UBSan), plus the
 #                format and musl checks
-#   make bench   raw syscalls vs ipcx, side by side
+#   make bench   raw syscalls vs ipcx, side by side (and every facility)
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 MUSL_BUILD ?= build-musl
@@ -11,7 +11,7 @@ SOURCES     = $(shell git ls-files --cached --others --exclude-standard '*.c' '*
 # Debian packages the build, the tests and the demo use.
 DEPS = meson ninja-build pkg-config gcc libc6-dev libcmocka-dev \
        libsmartcols-dev musl-tools clang-format python3 socat \
-       util-linux procps iproute2 python3-sysv-ipc
+       util-linux procps iproute2 python3-sysv-ipc gnuplot-nox
 
 .PHONY: all deps build demo check check-plain check-asan check-musl \
         check-format format bench install clean
@@ -76,6 +76,8 @@ bench: build
 	$(BUILD)/bench/ringbench
 	@echo
 	$(BUILD)/bench/syncbench
+	@echo
+	$(BUILD)/src/tool/ipcx bench --plot $(BUILD)/bench.svg
 
 install: build
 	meson install -C $(BUILD)

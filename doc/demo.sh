@@ -66,3 +66,15 @@ say "ipcx send 'unix:$T/none' hi   (a failure names the address; exit 1)"
 
 say "ipcx send 'unix:$T/x?sise=1' hi   (a bad address is a usage error; exit 2)"
 "$IPCX" send "unix:$T/x?sise=1" hi || echo "exit status $?"
+
+say "ipcx sem posixsem:/ipcx-demo create --value 1; wait; get; rm"
+"$IPCX" sem "posixsem:/ipcx-demo-$$" create --value 1
+"$IPCX" sem "posixsem:/ipcx-demo-$$" wait
+"$IPCX" sem "posixsem:/ipcx-demo-$$" get
+"$IPCX" sem "posixsem:/ipcx-demo-$$" rm
+
+say "ipcx lock flock:$T/lock -c 'ipcx lock -n flock:$T/lock true'   (held: exit 1)"
+"$IPCX" lock "flock:$T/lock" -c "'$IPCX' lock -n 'flock:$T/lock' true || echo \"exit status \$?\""
+
+say "ipcx bench --seconds 0.15 --plot $T/bench.svg   (every facility, side by side)"
+"$IPCX" bench --seconds 0.15 --plot "$T/bench.svg"

@@ -240,7 +240,10 @@ struct ipcx_chan_info {
 	pid_t child; /* the process it started (exec:, pty:), or -1 */
 	/* Message queues, else -1: how many messages (POSIX) or bytes
 	 * (System V msg_qbytes) it holds at most, the largest message, and
-	 * how many messages are queued now. */
+	 * how many messages are queued now.  Datagram and seqpacket
+	 * sockets: msgsize is the largest message that can arrive (a
+	 * receive buffer that large is never too small, and ipcx_recv()
+	 * then need not look at the size before taking a message). */
 	long capacity, msgsize, queued;
 };
 

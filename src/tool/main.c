@@ -7,7 +7,7 @@
 
 static const struct command *const commands[] = {
 	&cmd_info, &cmd_send, &cmd_recv, &cmd_relay,
-	&cmd_shm,  &cmd_sem,  &cmd_lock,
+	&cmd_shm,  &cmd_sem,  &cmd_lock, &cmd_bench,
 };
 
 static void usage(FILE *f)

@@ -19,7 +19,7 @@ struct command {
 };
 
 extern const struct command cmd_info, cmd_send, cmd_recv, cmd_relay, cmd_shm,
-	cmd_sem, cmd_lock;
+	cmd_sem, cmd_lock, cmd_bench;
 
 /* Prints CMD's help to F. */
 void tool_help(const struct command *cmd, FILE *f);

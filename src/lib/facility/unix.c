@@ -92,9 +92,10 @@ static void unix_setup(struct ipcx__sock *s)
 	if (s->is_message) {
 		long long wmem =
 			ipcx__read_proc("/proc/sys/net/core/wmem_max", 0);
-		/* A datagram is at most the sender's SO_SNDBUF, which
-		 * setsockopt() doubles and caps at wmem_max. */
-		s->peek_below = wmem > 0 ? (size_t)wmem * 2 + 1 : SIZE_MAX;
+		/* A datagram is less than the sender's SO_SNDBUF, which
+		 * setsockopt() doubles and caps at wmem_max: a buffer of
+		 * twice wmem_max is never too small. */
+		s->peek_below = wmem > 0 ? (size_t)wmem * 2 : SIZE_MAX;
 		/* Credentials on every message; it also autobinds a sender
 		 * to an abstract name so that replies can reach it. */
 		if (setsockopt(s->c.rfd, SOL_SOCKET, SO_PASSCRED, &one,

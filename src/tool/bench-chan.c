@@ -1,0 +1,932 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ipcx bench, channels: round trips and one-way throughput of every
+ * channel facility, through ipcx and through the raw system calls, in one
+ * pair of processes pinned to two CPUs.
+ *
+ * Fairness.  Where the two paths can share the kernel object they do
+ * (sockets, FIFOs, ptys, queues: the raw calls run on ipcx_fd() or the
+ * queue's id); pipes and UDP get a second object of the same kind.  The
+ * paths alternate in batches (latency) and runs (throughput) within one
+ * process pair, so that a change in the machine hits both.  Every
+ * message is written in full and read in full on both sides, carries a
+ * sequence number that the other side checks, and its last byte is
+ * checked too.  A size above a channel's largest message is skipped with
+ * the limit named.
+ */
+#include "bench.h"
+#include "tool.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/msg.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define STOP (1ull << 63)    /* end of the latency phase */
+#define RUN_END (1ull << 62) /* end of one throughput run: the count */
+#define ALL_END (1ull << 61) /* the child may go */
+#define BATCH 32
+
+enum raw_kind { RAW_NONE, RAW_STREAM, RAW_DGRAM, RAW_SYSVMQ, RAW_POSIXMQ };
+
+struct side {
+	struct ipcx_chan *xw, *xr; /* ipcx: write to, read from */
+	int rw, rr;		   /* raw: fds, msqids or mqds */
+};
+
+struct pair {
+	struct side s[2]; /* [0] the parent, [1] the child */
+	enum raw_kind raw;
+	bool stream;	     /* a byte stream: reads may return less */
+	bool no_tput;	     /* no throughput figure (reason in note) */
+	long maxmsg;	     /* largest message that can be sent, or -1 */
+	long rcap;	     /* receive buffers: never too small, or -1 */
+	const char *why_max; /* what limits it */
+	struct ipcx_chan *chans[4];
+	int nchans, fds[4], nfds;
+	char names[4][160]; /* unlinked at the end */
+	int nnames;
+	char note[120];
+	int runs; /* throughput runs done: the child's next path */
+};
+
+/* References for the rings, from bench_reference(). */
+extern double bench_floor_ns, bench_futex_ns;
+double bench_mini_msgs(size_t size);
+
+/* ---- the two paths ------------------------------------------------------ */
+
+static unsigned char *qbuf; /* System V: mtype then the text */
+static size_t qcap;
+
+static int raw_put(const struct pair *p, int fd, const void *b, size_t n)
+{
+	const char *c = b;
+	ssize_t w;
+
+	switch (p->raw) {
+	case RAW_STREAM:
+		while (n) {
+			w = write(fd, c, n);
+			if (w < 0 && errno == EINTR && !bench_timed_out)
+				continue;
+			if (w <= 0)
+				return w < 0 ? -errno : -EPIPE;
+			c += w;
+			n -= (size_t)w;
+		}
+		return 0;
+	case RAW_DGRAM:
+		while ((w = send(fd, b, n, 0)) < 0)
+			if (errno != EINTR || bench_timed_out)
+				return -errno;
+		return w == (ssize_t)n ? 0 : -EMSGSIZE;
+	case RAW_SYSVMQ:
+		*(long *)qbuf = 1;
+		memcpy(qbuf + sizeof(long), b, n);
+		while (msgsnd(fd, qbuf, n, 0) < 0)
+			if (errno != EINTR || bench_timed_out)
+				return -errno;
+		return 0;
+	case RAW_POSIXMQ:
+		while (mq_send(fd, b, n, 0) < 0)
+			if (errno != EINTR || bench_timed_out)
+				return -errno;
+		return 0;
+	default: return -ENOTSUP;
+	}
+}
+
+static int raw_get(const struct pair *p, int fd, void *b, size_t n, size_t cap)
+{
+	char *c = b;
+	ssize_t r;
+
+	switch (p->raw) {
+	case RAW_STREAM:
+		while (n) {
+			r = read(fd, c, n);
+			if (r < 0 && errno == EINTR && !bench_timed_out)
+				continue;
+			if (r <= 0)
+				return r < 0 ? -errno : -EPIPE;
+			c += r;
+			n -= (size_t)r;
+		}
+		return 0;
+	case RAW_DGRAM:
+		while ((r = recv(fd, b, cap, 0)) < 0)
+			if (errno != EINTR || bench_timed_out)
+				return -errno;
+		return r == (ssize_t)n ? 0 : -EPROTO;
+	case RAW_SYSVMQ:
+		while ((r = msgrcv(fd, qbuf, qcap, 0, 0)) < 0)
+			if (errno != EINTR || bench_timed_out)
+				return -errno;
+		memcpy(b, qbuf + sizeof(long), (size_t)r);
+		return r == (ssize_t)n ? 0 : -EPROTO;
+	case RAW_POSIXMQ:
+		while ((r = mq_receive(fd, b, cap, NULL)) < 0)
+			if (errno != EINTR || bench_timed_out)
+				return -errno;
+		return r == (ssize_t)n ? 0 : -EPROTO;
+	default: return -ENOTSUP;
+	}
+}
+
+static int put(const struct pair *p, const struct side *s, bool raw,
+	       const void *b, size_t n)
+{
+	if (raw)
+		return raw_put(p, s->rw, b, n);
+	ssize_t r = ipcx_send(s->xw, b, n, NULL);
+	return r == (ssize_t)n ? 0 : r < 0 ? (int)r : -EIO;
+}
+
+/* Receives one message of N bytes into B (room for CAP). */
+static int get(const struct pair *p, const struct side *s, bool raw, void *b,
+	       size_t n, size_t cap)
+{
+	if (raw)
+		return raw_get(p, s->rr, b, n, cap);
+	if (!p->stream) {
+		ssize_t r = ipcx_recv(s->xr, b, cap, NULL);
+		return r == (ssize_t)n ? 0 : r < 0 ? (int)r : -EPROTO;
+	}
+	for (char *c = b; n;) {
+		ssize_t r = ipcx_recv(s->xr, c, n, NULL);
+		if (r <= 0)
+			return r < 0 ? (int)r : -EPIPE;
+		c += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static void stamp(unsigned char *b, size_t n, uint64_t tag)
+{
+	memcpy(b, &tag, 8);
+	b[n - 1] = (unsigned char)tag;
+}
+
+static uint64_t tag_of(const unsigned char *b)
+{
+	uint64_t t;
+
+	memcpy(&t, b, 8);
+	return t;
+}
+
+/* ---- the child: echo, then count -------------------------------------- */
+
+static int child(struct pair *p, size_t size, size_t cap, bool has_raw)
+{
+	unsigned char *b = malloc(cap);
+	const struct side *s = &p->s[1];
+	int e;
+
+	if (!b)
+		return 2;
+	/* Latency: the same schedule as the parent's; echo until STOP. */
+	for (uint64_t round = 0;; round++) {
+		bool raw = has_raw && round % 2 == 0;
+		for (int i = 0; i < BATCH; i++) {
+			if ((e = get(p, s, raw, b, size, cap)) < 0)
+				return 3;
+			uint64_t t = tag_of(b);
+			if (!(t & STOP) && b[size - 1] != (unsigned char)t)
+				return 4; /* payload damaged */
+			if ((e = put(p, s, raw, b, size)) < 0)
+				return 5;
+			if (t & STOP)
+				goto tput;
+		}
+	}
+tput:
+	for (uint64_t run = 0;; run++) {
+		bool raw = has_raw && run % 2 == 0;
+		for (uint64_t seq = 0;; seq++) {
+			if (get(p, s, raw, b, size, cap) < 0)
+				return 6;
+			uint64_t t = tag_of(b);
+			if (t & ALL_END) {
+				free(b);
+				return 0;
+			}
+			if (t & RUN_END) {
+				if ((t & ~RUN_END) != seq)
+					return 7; /* lost or extra */
+				stamp(b, size, seq);
+				if (put(p, s, raw, b, size) < 0)
+					return 8;
+				break;
+			}
+			if (t != seq || b[size - 1] != (unsigned char)seq)
+				return 9; /* out of order or damaged */
+		}
+	}
+}
+
+/* ---- the parent: time both ---------------------------------------------- */
+
+struct samples {
+	double *v;
+	size_t n, cap;
+};
+
+static void add(struct samples *s, double x)
+{
+	if (s->n == s->cap) {
+		size_t c = s->cap ? s->cap * 2 : 4096;
+		double *v = realloc(s->v, c * sizeof(double));
+		if (!v)
+			return;
+		s->v = v;
+		s->cap = c;
+	}
+	s->v[s->n++] = x;
+}
+
+static int latency(struct pair *p, size_t size, size_t cap, bool has_raw,
+		   const struct bench_opts *o, struct bench_row *row)
+{
+	unsigned char *b = malloc(cap), *back = malloc(cap);
+	struct samples lat[2] = {{0}, {0}}, rounds = {0};
+	double *rv = calloc(BATCH, sizeof(double));
+	const struct side *s = &p->s[0];
+	double t_end = bench_now() + o->seconds * 0.5e9;
+	size_t min_each = o->quick ? 100 : 200;
+	uint64_t seq = 0;
+	int e = 0;
+
+	for (uint64_t round = 0;; round++) {
+		bool raw = has_raw && round % 2 == 0;
+		bool enough = lat[0].n >= min_each &&
+			      (!has_raw || lat[1].n >= min_each);
+		bool last = round >= 4 && (!has_raw || round % 2 == 1) &&
+			    enough &&
+			    (o->quick || bench_now() >= t_end ||
+			     lat[0].n >= 2000000);
+		for (int i = 0; i < BATCH; i++) {
+			bool stop = last && i == BATCH - 1;
+			stamp(b, size, stop ? STOP : ++seq);
+			double t0 = bench_now();
+			if ((e = put(p, s, raw, b, size)) < 0 ||
+			    (e = get(p, s, raw, back, size, cap)) < 0)
+				goto out;
+			double dt = bench_now() - t0;
+			if (tag_of(back) != tag_of(b) ||
+			    back[size - 1] != b[size - 1]) {
+				e = -EPROTO;
+				goto out;
+			}
+			if (stop)
+				break;
+			rv[i] = dt;
+			/* The first rounds warm up: not counted. */
+			if (round >= 2)
+				add(&lat[raw], dt);
+		}
+		if (round >= 2 && (raw || !has_raw) && !last) {
+			qsort(rv, BATCH, sizeof(double), bench_cmp);
+			add(&rounds, rv[BATCH / 2]);
+		}
+		if (last)
+			break;
+	}
+	for (int v = 0; v < 2; v++)
+		qsort(lat[v].v, lat[v].n, sizeof(double), bench_cmp);
+	row->med = bench_pct(lat[0].v, lat[0].n, 0.5);
+	row->p99 = bench_pct(lat[0].v, lat[0].n, 0.99);
+	row->p999 = bench_pct(lat[0].v, lat[0].n, 0.999);
+	row->max = lat[0].n ? lat[0].v[lat[0].n - 1] : -1;
+	if (has_raw) {
+		row->raw_med = bench_pct(lat[1].v, lat[1].n, 0.5);
+		row->lat_ratio = row->med / row->raw_med;
+	}
+	qsort(rounds.v, rounds.n, sizeof(double), bench_cmp);
+	if (bench_noisy(rounds.v, rounds.n))
+		snprintf(row->note + strlen(row->note),
+			 sizeof(row->note) - strlen(row->note),
+			 "%snoisy: batches vary >20%%",
+			 row->note[0] ? "; " : "");
+out:
+	free(lat[0].v);
+	free(lat[1].v);
+	free(rounds.v);
+	free(rv);
+	free(b);
+	free(back);
+	return e;
+}
+
+/* Messages per second of one run: send for T ns, then RUN_END with the
+ * count; the child's reply ends the clock. */
+static int one_run(struct pair *p, size_t size, size_t cap, bool raw,
+		   double t_ns, long count, double *out)
+{
+	unsigned char *b = malloc(cap);
+	const struct side *s = &p->s[0];
+	uint64_t seq = 0;
+	int e = 0;
+
+	if (!b)
+		return -ENOMEM;
+	double t0 = bench_now();
+	for (;;) {
+		if (count >= 0 ? (long)seq >= count
+			       : (seq % 16 == 0 && bench_now() - t0 >= t_ns))
+			break;
+		stamp(b, size, seq);
+		if ((e = put(p, s, raw, b, size)) < 0)
+			goto out;
+		seq++;
+	}
+	stamp(b, size, RUN_END | seq);
+	if ((e = put(p, s, raw, b, size)) < 0 ||
+	    (e = get(p, s, raw, b, size, cap)) < 0)
+		goto out;
+	if (tag_of(b) != seq) {
+		e = -EPROTO;
+		goto out;
+	}
+	*out = seq / ((bench_now() - t0) / 1e9);
+out:
+	free(b);
+	return e;
+}
+
+static int throughput(struct pair *p, size_t size, size_t cap, bool has_raw,
+		      const struct bench_opts *o, struct bench_row *row)
+{
+	enum { RUNS = 6 };
+	double v[2][RUNS], ratio[RUNS / 2];
+	int n[2] = {0, 0}, e = 0;
+	int runs = has_raw ? RUNS : RUNS / 2;
+	double t_run = o->seconds * 0.5e9 / runs;
+
+	for (int r = 0; r < runs; r++) {
+		bool raw = has_raw && r % 2 == 0;
+		double x;
+		if ((e = one_run(p, size, cap, raw, t_run, o->quick ? 200 : -1,
+				 &x)) < 0)
+			return e;
+		v[raw][n[raw]++] = x;
+		p->runs++;
+	}
+	for (int k = 0; k < 2; k++)
+		qsort(v[k], (size_t)n[k], sizeof(double), bench_cmp);
+	row->msgs = v[0][n[0] / 2];
+	row->bytes = row->msgs * (double)size;
+	if (has_raw) {
+		row->raw_msgs = v[1][n[1] / 2];
+		row->raw_bytes = row->raw_msgs * (double)size;
+		/* Neighbouring runs saw the same machine. */
+		for (int k = 0; k < RUNS / 2; k++)
+			ratio[k] = v[0][k] / v[1][k];
+		qsort(ratio, RUNS / 2, sizeof(double), bench_cmp);
+		row->tput_ratio = ratio[RUNS / 4];
+	}
+	return e;
+}
+
+/* ---- making the pairs ------------------------------------------------------
+ */
+
+static struct ipcx_chan *keep(struct pair *p, struct ipcx_chan *c)
+{
+	if (c && p->nchans < 4)
+		p->chans[p->nchans++] = c;
+	return c;
+}
+
+/*
+ * No timeout= on the channels: with one, a descriptor's read waits in
+ * poll() first, an extra system call the raw path does not make (and
+ * System V queues poll in steps).  A case that stops answering is ended
+ * by SIGALRM instead: its handler kills the child and removes the System
+ * V queues, which wakes whatever waits.  POSIX queues wait with
+ * mq_timedreceive(), in the kernel, so they keep a timeout.
+ */
+static int open_kept(struct pair *p, const char *addr, unsigned flags,
+		     struct ipcx_chan **out)
+{
+	int r = ipcx_open_with(
+		addr, !strncmp(addr, "posixmq:", 8) ? "timeout=10000" : NULL,
+		flags, out);
+
+	if (r == 0)
+		keep(p, *out);
+	return r;
+}
+
+static int pair_kept(struct pair *p, const char *scheme, struct ipcx_chan **a,
+		     struct ipcx_chan **b)
+{
+	int r = ipcx_pair(scheme, a, b);
+	if (r == 0) {
+		keep(p, *a);
+		keep(p, *b);
+	}
+	return r;
+}
+
+/* Both ends duplex on one channel each, raw on the same descriptors. */
+static int make_duplex(struct pair *p, const char *scheme, enum raw_kind raw)
+{
+	struct ipcx_chan *a, *b;
+	int r = pair_kept(p, scheme, &a, &b);
+
+	if (r < 0)
+		return r;
+	p->s[0] = (struct side){a, a, ipcx_fd(a), ipcx_fd(a)};
+	p->s[1] = (struct side){b, b, ipcx_fd(b), ipcx_fd(b)};
+	p->raw = raw;
+	struct ipcx_chan_info i;
+	int sndbuf = 0;
+	socklen_t len = sizeof(sndbuf);
+	if (raw != RAW_STREAM && ipcx_chan_get(a, &i) == 0 && i.msgsize > 0 &&
+	    getsockopt(ipcx_fd(a), SOL_SOCKET, SO_SNDBUF, &sndbuf, &len) == 0) {
+		/* A UNIX datagram is less than the sender's SO_SNDBUF by
+		 * 32 bytes; a receive buffer of msgsize never truncates
+		 * (and spares ipcx a look at the size first). */
+		p->maxmsg = sndbuf - 32;
+		p->why_max = "the socket's send buffer (SO_SNDBUF)";
+		p->rcap = i.msgsize;
+	}
+	return 0;
+}
+
+static int make_unix(struct pair *p, const struct bench_opts *o)
+{
+	(void)o;
+	p->stream = true;
+	return make_duplex(p, "unix", RAW_STREAM);
+}
+
+static int make_unix_dgram(struct pair *p, const struct bench_opts *o)
+{
+	(void)o;
+	return make_duplex(p, "unix-dgram", RAW_DGRAM);
+}
+
+static int make_seqpacket(struct pair *p, const struct bench_opts *o)
+{
+	(void)o;
+	return make_duplex(p, "unix-seqpacket", RAW_DGRAM);
+}
+
+static int make_pty(struct pair *p, const struct bench_opts *o)
+{
+	(void)o;
+	p->stream = true;
+	return make_duplex(p, "pty", RAW_STREAM);
+}
+
+/* Pipes: an ipcx end does not expose both of its descriptors, so the raw
+ * path has two pipes of its own. */
+static int make_pipe(struct pair *p, const struct bench_opts *o)
+{
+	struct ipcx_chan *a, *b;
+	int x[2], y[2], r;
+
+	(void)o;
+	p->stream = true;
+	if ((r = pair_kept(p, "pipe", &a, &b)) < 0)
+		return r;
+	if (pipe2(x, O_CLOEXEC) || pipe2(y, O_CLOEXEC))
+		return -errno;
+	memcpy(p->fds, (int[]){x[0], x[1], y[0], y[1]}, sizeof(p->fds));
+	p->nfds = 4;
+	p->s[0] = (struct side){a, a, x[1], y[0]};
+	p->s[1] = (struct side){b, b, y[1], x[0]};
+	p->raw = RAW_STREAM;
+	return 0;
+}
+
+/* FIFOs: one each way, all four ends opened here, raw on ipcx's fds.
+ * A descriptor open for both reading and writing (Linux allows it on a
+ * FIFO, and it never waits) is a reader and a writer for a moment, so
+ * that neither open waits for the other side. */
+static int make_fifo(struct pair *p, const struct bench_opts *o)
+{
+	struct ipcx_chan *r0, *w0, *r1, *w1;
+	char a[160], b[160];
+	int r, hold[2];
+
+	p->stream = true;
+	snprintf(a, sizeof(a), "fifo:/tmp/%s-up", o->prefix);
+	snprintf(b, sizeof(b), "fifo:/tmp/%s-down", o->prefix);
+	snprintf(p->names[p->nnames++], sizeof(p->names[0]), "%s", a);
+	snprintf(p->names[p->nnames++], sizeof(p->names[0]), "%s", b);
+	for (int k = 0; k < 2; k++) {
+		const char *path = strchr(k ? b : a, ':') + 1;
+		if (mkfifo(path, 0600) < 0 ||
+		    (hold[k] = open(path, O_RDWR | O_CLOEXEC)) < 0)
+			return -errno;
+		p->fds[p->nfds++] = hold[k];
+	}
+	if ((r = open_kept(p, a, IPCX_RECV, &r0)) < 0 ||
+	    (r = open_kept(p, a, IPCX_SEND, &w1)) < 0 ||
+	    (r = open_kept(p, b, IPCX_RECV, &r1)) < 0 ||
+	    (r = open_kept(p, b, IPCX_SEND, &w0)) < 0)
+		return r;
+	for (int k = 0; k < 2; k++)
+		close(hold[k]);
+	p->nfds = 0;
+	p->s[0] = (struct side){w0, r0, ipcx_fd(w0), ipcx_fd(r0)};
+	p->s[1] = (struct side){w1, r1, ipcx_fd(w1), ipcx_fd(r1)};
+	p->raw = RAW_STREAM;
+	return 0;
+}
+
+static int make_tcp(struct pair *p, const struct bench_opts *o)
+{
+	struct ipcx_chan *l, *a, *b;
+	struct ipcx_chan_info i;
+	int r;
+
+	(void)o;
+	p->stream = true;
+	if ((r = ipcx_open("tcp:127.0.0.1:0", IPCX_LISTEN, &l)) < 0)
+		return r;
+	ipcx_chan_get(l, &i);
+	if ((r = open_kept(p, i.local, IPCX_CONNECT, &a)) == 0 &&
+	    (r = ipcx_accept(l, &b)) == 0)
+		keep(p, b);
+	ipcx_close(l);
+	if (r < 0)
+		return r;
+	p->s[0] = (struct side){a, a, ipcx_fd(a), ipcx_fd(a)};
+	p->s[1] = (struct side){b, b, ipcx_fd(b), ipcx_fd(b)};
+	p->raw = RAW_STREAM;
+	return 0;
+}
+
+/* UDP: the child's end is bound and answers its last sender; the raw path
+ * has two sockets connected to each other. */
+static int make_udp(struct pair *p, const struct bench_opts *o)
+{
+	struct ipcx_chan *a, *b;
+	struct ipcx_chan_info i;
+	struct sockaddr_in sa[2];
+	socklen_t len = sizeof(sa[0]);
+	int r, fd[2];
+
+	(void)o;
+	if ((r = open_kept(p, "udp:127.0.0.1:0", IPCX_LISTEN, &b)) < 0)
+		return r;
+	ipcx_chan_get(b, &i);
+	if ((r = open_kept(p, i.local, IPCX_CONNECT, &a)) < 0)
+		return r;
+	for (int k = 0; k < 2; k++) {
+		fd[k] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		sa[k] = (struct sockaddr_in){.sin_family = AF_INET};
+		sa[k].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (fd[k] < 0 ||
+		    bind(fd[k], (struct sockaddr *)&sa[k], sizeof(sa[k])) ||
+		    getsockname(fd[k], (struct sockaddr *)&sa[k], &len))
+			return -errno;
+		p->fds[p->nfds++] = fd[k];
+	}
+	if (connect(fd[0], (struct sockaddr *)&sa[1], sizeof(sa[1])) ||
+	    connect(fd[1], (struct sockaddr *)&sa[0], sizeof(sa[0])))
+		return -errno;
+	p->s[0] = (struct side){a, a, fd[0], fd[0]};
+	p->s[1] = (struct side){b, b, fd[1], fd[1]};
+	p->raw = RAW_DGRAM;
+	p->maxmsg = 65507;
+	p->why_max = "UDP's largest datagram over IPv4";
+	ipcx_chan_get(a, &i);
+	p->rcap = i.msgsize;
+	p->no_tput = true;
+	snprintf(p->note, sizeof(p->note),
+		 "no throughput: UDP drops what a full receiver cannot take");
+	return 0;
+}
+
+static int make_queue(struct pair *p, const struct bench_opts *o, bool sysv)
+{
+	struct ipcx_chan *q[2];
+	struct ipcx_chan_info i;
+	char addr[160];
+	int r;
+
+	for (int k = 0; k < 2; k++) {
+		if (sysv)
+			snprintf(addr, sizeof(addr), "sysvmq:0x%x",
+				 o->key_base + k);
+		else
+			snprintf(addr, sizeof(addr), "posixmq:/%s-q%d",
+				 o->prefix, k);
+		if (sysv)
+			snprintf(p->names[p->nnames++], sizeof(p->names[0]),
+				 "%s", addr);
+		if ((r = open_kept(p, addr, IPCX_CREATE | IPCX_EXCL, &q[k])) <
+		    0)
+			return r;
+		/* An open POSIX queue outlives its name: nothing to leak. */
+		if (!sysv)
+			ipcx_unlink(addr);
+	}
+	ipcx_chan_get(q[0], &i);
+	p->maxmsg = i.msgsize;
+	p->why_max = sysv ? "msgmax (/proc/sys/kernel/msgmax)"
+			  : "the queue's msgsize (msgsize_max)";
+	if (sysv) {
+		ipcx_chan_get(q[1], &i);
+		int id1 = (int)i.id;
+		ipcx_chan_get(q[0], &i);
+		bench_alarm_msqid[0] = (int)i.id;
+		bench_alarm_msqid[1] = id1;
+		p->s[0] = (struct side){q[0], q[1], (int)i.id, id1};
+		p->s[1] = (struct side){q[1], q[0], id1, (int)i.id};
+	} else {
+		p->s[0] =
+			(struct side){q[0], q[1], ipcx_fd(q[0]), ipcx_fd(q[1])};
+		p->s[1] =
+			(struct side){q[1], q[0], ipcx_fd(q[1]), ipcx_fd(q[0])};
+	}
+	p->raw = sysv ? RAW_SYSVMQ : RAW_POSIXMQ;
+	return 0;
+}
+
+static int make_sysvmq(struct pair *p, const struct bench_opts *o)
+{
+	return make_queue(p, o, true);
+}
+
+static int make_posixmq(struct pair *p, const struct bench_opts *o)
+{
+	return make_queue(p, o, false);
+}
+
+static size_t cur_size; /* the size being measured, for rings */
+
+static int make_ring(struct pair *p, const char *wait)
+{
+	struct ipcx_chan *a, *b;
+	char addr[96];
+	size_t sz = cur_size * 64 > (1u << 20) ? cur_size * 64 : 1u << 20;
+	int r;
+
+	snprintf(addr, sizeof(addr), "anon:?size=%zu&wait=%s", sz, wait);
+	if ((r = open_kept(p, addr, 0, &a)) < 0 ||
+	    (r = open_kept(p, addr, 0, &b)) < 0)
+		return r;
+	p->s[0] = (struct side){a, b, -1, -1};
+	p->s[1] = (struct side){b, a, -1, -1};
+	p->raw = RAW_NONE;
+	struct ipcx_chan_info i;
+	ipcx_chan_get(a, &i);
+	p->maxmsg = i.msgsize;
+	p->why_max = "half the ring";
+	return 0;
+}
+
+static int make_ring_spin(struct pair *p, const struct bench_opts *o)
+{
+	(void)o;
+	return make_ring(p, "spin");
+}
+static int make_ring_adaptive(struct pair *p, const struct bench_opts *o)
+{
+	(void)o;
+	return make_ring(p, "adaptive");
+}
+static int make_ring_futex(struct pair *p, const struct bench_opts *o)
+{
+	(void)o;
+	return make_ring(p, "futex");
+}
+
+/* exec: cat echoes; one process, round trips only. */
+static int make_exec(struct pair *p, const struct bench_opts *o)
+{
+	struct ipcx_chan *c;
+	int r;
+
+	(void)o;
+	p->stream = true;
+	if ((r = open_kept(p, "exec:cat", 0, &c)) < 0)
+		return r;
+	p->s[0] = (struct side){c, c, -1, -1};
+	p->raw = RAW_NONE;
+	p->no_tput = true;
+	snprintf(p->note, sizeof(p->note),
+		 "an echo through cat(1): round trips only");
+	return 0;
+}
+
+static const struct chan_case {
+	const char *scheme, *label, *kind, *wake;
+	int (*make)(struct pair *p, const struct bench_opts *o);
+	const char *skip;
+} cases[] = {
+	{"pipe", "pipe", "channel", "kernel", make_pipe, NULL},
+	{"fifo", "fifo", "channel", "kernel", make_fifo, NULL},
+	{"unix", "unix", "channel", "kernel", make_unix, NULL},
+	{"unix-dgram", "unix-dgram", "channel", "kernel", make_unix_dgram,
+	 NULL},
+	{"unix-seqpacket", "unix-seqpacket", "channel", "kernel",
+	 make_seqpacket, NULL},
+	{"tcp", "tcp (loopback)", "channel", "kernel", make_tcp, NULL},
+	{"udp", "udp (loopback)", "channel", "kernel", make_udp, NULL},
+	{"sysvmq", "sysvmq", "channel", "kernel", make_sysvmq, NULL},
+	{"posixmq", "posixmq", "channel", "kernel", make_posixmq, NULL},
+	{"pty", "pty", "channel", "kernel", make_pty, NULL},
+	{"exec", "exec (cat)", "channel", "kernel", make_exec, NULL},
+	{"stdio", "stdio", "channel", "kernel", NULL,
+	 "the tool's own stdin and stdout: nothing between two processes"},
+	{"anon", "ring wait=spin", "shared memory", "spin", make_ring_spin,
+	 NULL},
+	{"anon", "ring wait=adaptive", "shared memory", "spin+sleep",
+	 make_ring_adaptive, NULL},
+	{"anon", "ring wait=futex", "shared memory", "futex", make_ring_futex,
+	 NULL},
+};
+
+/* After the fork, the parent closes what only the child uses, so that
+ * the child's death is an end of stream here, not a wait forever. */
+static void drop_child_side(struct pair *p)
+{
+	const struct side *me = &p->s[0], *it = &p->s[1];
+
+	for (int i = 0; i < p->nchans; i++) {
+		struct ipcx_chan *c = p->chans[i];
+		if ((c == it->xw || c == it->xr) && c != me->xw &&
+		    c != me->xr) {
+			ipcx_close(c);
+			p->chans[i--] = p->chans[--p->nchans];
+		}
+	}
+	for (int i = 0; i < p->nfds; i++) {
+		int fd = p->fds[i];
+		if ((fd == it->rw || fd == it->rr) && fd != me->rw &&
+		    fd != me->rr) {
+			close(fd);
+			p->fds[i--] = p->fds[--p->nfds];
+		}
+	}
+}
+
+static void release(struct pair *p)
+{
+	for (int i = 0; i < p->nchans; i++)
+		ipcx_close(p->chans[i]);
+	for (int i = 0; i < p->nfds; i++)
+		close(p->fds[i]);
+	for (int i = 0; i < p->nnames; i++)
+		ipcx_unlink(p->names[i]);
+}
+
+static void fail_row(struct bench_row *row, int e, const char *what)
+{
+	snprintf(row->note, sizeof(row->note), "failed: %s: %s", what,
+		 bench_detail(e));
+}
+
+/* In a process of its own (bench_run_isolated): measures one case. */
+static void measure_case(const void *arg, size_t size,
+			 const struct bench_opts *o, struct bench_row *row)
+{
+	const struct chan_case *c = arg;
+	struct pair p = {.maxmsg = -1, .rcap = -1};
+	int e;
+
+	cur_size = size;
+	if ((e = c->make(&p, o)) < 0) {
+		fail_row(row, e, "setup");
+		release(&p);
+		return;
+	}
+	if (p.maxmsg > 0 && size > (size_t)p.maxmsg) {
+		snprintf(row->note, sizeof(row->note),
+			 "skipped: larger than %ld bytes, %s", p.maxmsg,
+			 p.why_max);
+		release(&p);
+		return;
+	}
+	snprintf(row->note, sizeof(row->note), "%s", p.note);
+	bool has_raw = p.raw != RAW_NONE;
+	/* A ring has no system calls to compare with: its references are
+	 * the hardware's (the cache-line floor, or a futex ping-pong when
+	 * it sleeps) and the minimal ring. */
+	bool ring = !strcmp(c->kind, "shared memory");
+	bool sleeps = ring && !strcmp(c->wake, "futex");
+	if (ring) {
+		row->raw_is = sleeps ? "futex ping-pong" : "floor";
+		row->raw_med = sleeps ? bench_futex_ns : bench_floor_ns;
+	} else if (!has_raw) {
+		row->raw_is = "-";
+	}
+	size_t cap = p.maxmsg > (long)size ? (size_t)p.maxmsg : size;
+	if (p.rcap > (long)cap)
+		cap = (size_t)p.rcap;
+	if (p.raw == RAW_SYSVMQ) {
+		free(qbuf);
+		qcap = cap;
+		qbuf = malloc(sizeof(long) + cap);
+	}
+	bench_timed_out = 0;
+	alarm((unsigned)(o->seconds * 4) + 10);
+	pid_t pid = c->make == make_exec ? 0 : bench_fork();
+	if (pid == 0 && c->make != make_exec) {
+		int st = child(&p, size, cap, has_raw);
+		_exit(st);
+	}
+	if (pid < 0) {
+		fail_row(row, errno, "fork");
+		release(&p);
+		return;
+	}
+	bench_alarm_child = pid;
+	if (pid > 0)
+		drop_child_side(&p);
+	if (c->make == make_exec) {
+		/* cat echoes: the parent both sends and receives. */
+		p.s[0].xr = p.s[0].xw;
+	}
+	e = latency(&p, size, cap, has_raw, o, row);
+	if (e == 0 && !p.no_tput && c->make != make_exec)
+		e = throughput(&p, size, cap, has_raw, o, row);
+	if (e == 0 && pid > 0) {
+		unsigned char *b = calloc(1, cap);
+		stamp(b, size, ALL_END);
+		put(&p, &p.s[0], has_raw && p.runs % 2 == 0, b, size);
+		free(b);
+	}
+	alarm(0);
+	bench_alarm_child = 0;
+	bench_alarm_msqid[0] = bench_alarm_msqid[1] = -1;
+	if (e < 0)
+		fail_row(row, e, bench_timed_out ? "no answer" : "measuring");
+	if (pid > 0) {
+		int st = bench_reap(pid, e < 0);
+		if (e == 0 && st != 0) {
+			snprintf(row->note, sizeof(row->note),
+				 "failed: the echoing process exited %d (a "
+				 "message lost, damaged or out of order)",
+				 st);
+			row->med = row->msgs = -1;
+		}
+	}
+	if (ring) {
+		row->lat_ratio = row->med > 0 && row->raw_med > 0
+					 ? row->med / row->raw_med
+					 : -1;
+		double mini = bench_mini_msgs(size);
+		if (mini > 0 && row->msgs > 0) {
+			row->raw_msgs = mini;
+			row->raw_bytes = mini * (double)size;
+			row->tput_ratio = row->msgs / mini;
+			row->raw_is = sleeps ? "futex ping-pong; minimal ring"
+					     : "floor; minimal ring";
+		}
+	}
+	release(&p);
+}
+
+static void one_case(const struct chan_case *c, size_t size,
+		     const struct bench_opts *o)
+{
+	struct bench_row *row = bench_add(c->kind, c->label, c->wake, size);
+
+	if (!row)
+		return;
+	row->raw_is = "syscalls";
+	bench_detail_mark();
+	if (c->skip) {
+		snprintf(row->note, sizeof(row->note), "skipped: %s", c->skip);
+		return;
+	}
+	if (size < 8) {
+		snprintf(row->note, sizeof(row->note),
+			 "skipped: below the 8-byte sequence number");
+		return;
+	}
+	bench_progress(o, row);
+	bench_run_isolated(o, row, measure_case, c, size);
+}
+
+void bench_channels(const struct bench_opts *o)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		if (!bench_wanted(o, cases[i].scheme))
+			continue;
+		for (int k = 0; k < o->nsizes; k++)
+			one_case(&cases[i], o->sizes[k], o);
+	}
+	free(qbuf);
+	qbuf = NULL;
+}

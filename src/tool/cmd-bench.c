@@ -1,0 +1,792 @@
+/* SPDX-License-Identifier: MIT */
+/* ipcx bench: every facility measured side by side, with references. */
+#include "bench.h"
+#include "tool.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <libsmartcols.h>
+#include <math.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/prctl.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage[] =
+	"Usage: ipcx bench [OPTIONS] [SCHEME...]\n"
+	"\n"
+	"Measure every facility (or the SCHEMEs named) on this machine, "
+	"side by\n"
+	"side with the raw system calls and the hardware's own limits: "
+	"round-trip\n"
+	"or hand-off latency (median, p99, p99.9, max), one-way throughput "
+	"(messages\n"
+	"and bytes per second), and the ratio ipcx/raw measured in the same "
+	"run.\n"
+	"Two processes pinned to two CPUs; every message is checked.\n"
+	"\n"
+	"Options:\n"
+	"  -s, --size LIST    message sizes, e.g. 64,4K,64K,1M (default "
+	"64,64K)\n"
+	"  -t, --seconds S    time budget per case (default 0.5)\n"
+	"  -q, --quick        a few hundred iterations each: proves every "
+	"row\n"
+	"  -J, --json         JSON output (with the environment)\n"
+	"      --csv          CSV output\n"
+	"  -p, --plot FILE    also draw latency and throughput to FILE "
+	"(.svg or .png)\n"
+	"  -h, --help         show this help\n"
+	"\n"
+	"Columns: KIND, FACILITY, WAKE (how a waiter waits: kernel = asleep "
+	"in the\n"
+	"kernel, spin, spin+sleep, futex), SIZE, MEDIAN/P99/P99.9/MAX (round "
+	"trip for\n"
+	"channels, one hand-off for synchronization and signals), MSG/S, "
+	"BYTES/S,\n"
+	"RAW (the same through the system calls, or the floor for rings), "
+	"xRAW\n"
+	"(ipcx/raw: latency and throughput), NOTE (skipped sizes and why, "
+	"failures,\n"
+	"noise).\n";
+
+static const struct option longopts[] = {
+	{"size", required_argument, NULL, 's'},
+	{"seconds", required_argument, NULL, 't'},
+	{"quick", no_argument, NULL, 'q'},
+	{"json", no_argument, NULL, 'J'},
+	{"csv", no_argument, NULL, 'C'},
+	{"plot", required_argument, NULL, 'p'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+/* ---- rows and helpers ------------------------------------------------------
+ */
+
+static struct bench_row rows[256];
+static int nrows;
+volatile int bench_timed_out;
+volatile pid_t bench_alarm_child;
+volatile int bench_alarm_msqid[2] = {-1, -1};
+
+struct bench_row *bench_add(const char *kind, const char *facility,
+			    const char *wake, size_t size)
+{
+	if (nrows == (int)(sizeof(rows) / sizeof(*rows)))
+		return NULL;
+	struct bench_row *r = &rows[nrows++];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	snprintf(r->facility, sizeof(r->facility), "%s", facility);
+	r->wake = wake;
+	r->size = size;
+	r->med = r->p99 = r->p999 = r->max = r->msgs = r->bytes = -1;
+	r->raw_med = r->raw_msgs = r->raw_bytes = -1;
+	r->lat_ratio = r->tput_ratio = -1;
+	r->raw_is = "-";
+	return r;
+}
+
+bool bench_wanted(const struct bench_opts *o, const char *scheme)
+{
+	if (!o->nonly)
+		return true;
+	for (int i = 0; i < o->nonly; i++)
+		if (!strcmp(o->only[i], scheme))
+			return true;
+	return false;
+}
+
+void bench_progress(const struct bench_opts *o, const struct bench_row *r)
+{
+	if (o->progress)
+		fprintf(stderr, "\r\033[Kipcx bench: %s %s%s", r->facility,
+			r->size ? "" : "", r->size ? "" : "");
+	if (o->progress && r->size)
+		fprintf(stderr, " %zu B", r->size);
+}
+
+void bench_pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+pid_t bench_fork(void)
+{
+	pid_t parent = getpid();
+
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* Never outlive the measuring process (Ctrl-C, a crash). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(1);
+		signal(SIGALRM, SIG_DFL);
+		bench_pin(1);
+	} else {
+		bench_pin(0);
+	}
+	return pid;
+}
+
+int bench_reap(pid_t pid, bool kill_it)
+{
+	int st;
+
+	if (kill_it)
+		kill(pid, SIGKILL);
+	/* A child that has not finished 5 s after its last message never
+	 * will: it is stuck, and the row says so. */
+	for (int i = 0;; i++) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (i == 5000)
+			kill(pid, SIGKILL);
+		usleep(1000);
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+double bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+int bench_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+double bench_pct(const double *v, size_t n, double p)
+{
+	if (!n)
+		return -1;
+	size_t i = (size_t)(p * (double)n);
+	return v[i < n ? i : n - 1];
+}
+
+bool bench_noisy(const double *m, size_t n)
+{
+	if (n < 8)
+		return false;
+	double q1 = bench_pct(m, n, 0.25), q2 = bench_pct(m, n, 0.5),
+	       q3 = bench_pct(m, n, 0.75);
+	return q2 > 0 && (q3 - q1) / q2 > 0.2;
+}
+
+void bench_run_isolated(const struct bench_opts *o, struct bench_row *row,
+			void (*fn)(const void *arg, size_t size,
+				   const struct bench_opts *o,
+				   struct bench_row *row),
+			const void *arg, size_t size)
+{
+	struct bench_row *shm = mmap(NULL, sizeof(*row), PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int limit_ms = (int)(o->seconds * 6000) + 20000, st = 0;
+
+	if (shm == MAP_FAILED) {
+		snprintf(row->note, sizeof(row->note), "failed: mmap: %s",
+			 strerror(errno));
+		return;
+	}
+	*shm = *row;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		bench_pin(0);
+		fn(arg, size, o, shm);
+		fflush(NULL);
+		_exit(0);
+	}
+	if (pid < 0) {
+		snprintf(row->note, sizeof(row->note), "failed: fork: %s",
+			 strerror(errno));
+		munmap(shm, sizeof(*shm));
+		return;
+	}
+	bool killed = false;
+	for (int ms = 0;; ms++) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid || (r < 0 && errno != EINTR))
+			break;
+		if (ms == limit_ms) {
+			kill(pid, SIGKILL);
+			killed = true;
+		}
+		usleep(1000);
+	}
+	*row = *shm;
+	munmap(shm, sizeof(*shm));
+	if (killed || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		if (killed)
+			snprintf(row->note, sizeof(row->note),
+				 "failed: no answer within %d s",
+				 limit_ms / 1000);
+		else
+			snprintf(row->note, sizeof(row->note),
+				 "failed: the measuring process %s %d",
+				 WIFEXITED(st) ? "exited" : "died of signal",
+				 WIFEXITED(st) ? WEXITSTATUS(st)
+					       : WTERMSIG(st));
+		row->med = row->msgs = row->bytes = -1;
+		bench_sweep(o);
+	}
+}
+
+static char mark[256];
+
+void bench_detail_mark(void)
+{
+	snprintf(mark, sizeof(mark), "%s", ipcx_error_detail());
+}
+
+const char *bench_detail(int err)
+{
+	const char *d = ipcx_error_detail();
+
+	return d && *d && strncmp(d, mark, sizeof(mark) - 1)
+		       ? d
+		       : ipcx_strerror(err);
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	bench_timed_out = 1;
+	if (bench_alarm_child > 0)
+		kill(bench_alarm_child, SIGKILL);
+	for (int i = 0; i < 2; i++)
+		if (bench_alarm_msqid[i] >= 0)
+			msgctl(bench_alarm_msqid[i], IPC_RMID, NULL);
+}
+
+/* ---- formatting
+ * -------------------------------------------------------------- */
+
+static void fmt_ns(char *out, size_t n, double ns)
+{
+	if (ns < 0)
+		snprintf(out, n, "-");
+	else if (ns < 1e3)
+		snprintf(out, n, "%.0f ns", ns);
+	else if (ns < 1e6)
+		snprintf(out, n, "%.3g us", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(out, n, "%.3g ms", ns / 1e6);
+	else
+		snprintf(out, n, "%.3g s", ns / 1e9);
+}
+
+static void fmt_rate(char *out, size_t n, double v, const char *unit)
+{
+	static const char pre[] = " KMGT";
+	int k = 0;
+
+	if (v < 0) {
+		snprintf(out, n, "-");
+		return;
+	}
+	while (v >= 1000 && k < 4) {
+		v /= 1000;
+		k++;
+	}
+	snprintf(out, n, "%.3g %c%s", v, pre[k], unit);
+}
+
+static void fmt_size(char *out, size_t n, size_t s)
+{
+	if (!s)
+		snprintf(out, n, "-");
+	else if (s % (1u << 20) == 0)
+		snprintf(out, n, "%zu MiB", s >> 20);
+	else if (s % 1024 == 0)
+		snprintf(out, n, "%zu KiB", s >> 10);
+	else
+		snprintf(out, n, "%zu B", s);
+}
+
+static void fmt_ratio(char *out, size_t n, double lat, double tput)
+{
+	char a[16] = "-", b[16] = "-";
+
+	if (lat > 0)
+		snprintf(a, sizeof(a), "%.3f", lat);
+	if (tput > 0)
+		snprintf(b, sizeof(b), "%.3f", tput);
+	snprintf(out, n, "%s / %s", a, b);
+}
+
+static void print_table(void)
+{
+	static const char *const cols[] = {
+		"KIND", "FACILITY",  "WAKE",	      "SIZE",  "MEDIAN",
+		"P99",	"P99.9",     "MAX",	      "MSG/S", "BYTES/S",
+		"RAW",	"RAW MSG/S", "xRAW LAT/TPUT", "NOTE"};
+	struct libscols_table *tb = scols_new_table();
+	char v[14][96];
+
+	if (!tb)
+		return;
+	for (size_t i = 0; i < sizeof(cols) / sizeof(*cols); i++) {
+		struct libscols_column *c = scols_table_new_column(
+			tb, cols[i], 0, i >= 4 && i < 13 ? SCOLS_FL_RIGHT : 0);
+		if (c && i == 13)
+			scols_column_set_flags(c, SCOLS_FL_WRAP);
+	}
+	for (int i = 0; i < nrows; i++) {
+		const struct bench_row *r = &rows[i];
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+		if (!ln)
+			break;
+		snprintf(v[0], sizeof(v[0]), "%s", r->kind);
+		snprintf(v[1], sizeof(v[1]), "%s", r->facility);
+		snprintf(v[2], sizeof(v[2]), "%s", r->wake);
+		fmt_size(v[3], sizeof(v[3]), r->size);
+		fmt_ns(v[4], sizeof(v[4]), r->med);
+		fmt_ns(v[5], sizeof(v[5]), r->p99);
+		fmt_ns(v[6], sizeof(v[6]), r->p999);
+		fmt_ns(v[7], sizeof(v[7]), r->max);
+		fmt_rate(v[8], sizeof(v[8]), r->msgs, "");
+		fmt_rate(v[9], sizeof(v[9]), r->bytes, "B");
+		fmt_ns(v[10], sizeof(v[10]), r->raw_med);
+		fmt_rate(v[11], sizeof(v[11]), r->raw_msgs, "");
+		fmt_ratio(v[12], sizeof(v[12]), r->lat_ratio, r->tput_ratio);
+		snprintf(v[13], sizeof(v[13]), "%s", r->note);
+		for (size_t k = 0; k < 14; k++)
+			scols_line_set_data(ln, k, v[k]);
+	}
+	scols_print_table(tb);
+	scols_unref_table(tb);
+}
+
+static void json_num(FILE *f, const char *key, double v, bool comma)
+{
+	if (v < 0 || !isfinite(v))
+		fprintf(f, "\"%s\":null%s", key, comma ? "," : "");
+	else
+		fprintf(f, "\"%s\":%.6g%s", key, v, comma ? "," : "");
+}
+
+struct env {
+	char kernel[256], cpu[128];
+	long ncpu;
+	bool pinned;
+	double floor_ns;
+};
+
+static void env_read(struct env *e)
+{
+	struct utsname u;
+	char line[256];
+	FILE *f;
+
+	snprintf(e->kernel, sizeof(e->kernel), "unknown");
+	if (uname(&u) == 0)
+		snprintf(e->kernel, sizeof(e->kernel), "%s %s %s", u.sysname,
+			 u.release, u.machine);
+	snprintf(e->cpu, sizeof(e->cpu), "unknown");
+	if ((f = fopen("/proc/cpuinfo", "re"))) {
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "model name", 10)) {
+				char *c = strchr(line, ':');
+				if (c) {
+					c += strspn(c + 1, " ") + 1;
+					c[strcspn(c, "\n")] = '\0';
+					snprintf(e->cpu, sizeof(e->cpu), "%s",
+						 c);
+				}
+				break;
+			}
+		fclose(f);
+	}
+	e->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	e->pinned = e->ncpu >= 2;
+}
+
+static void print_json(const struct env *e)
+{
+	printf("{\"environment\":{\"kernel\":");
+	tool_json_string(stdout, (const unsigned char *)e->kernel,
+			 strlen(e->kernel));
+	printf(",\"cpu\":");
+	tool_json_string(stdout, (const unsigned char *)e->cpu, strlen(e->cpu));
+	printf(",\"cpus\":%ld,\"pinned\":%s,", e->ncpu,
+	       e->pinned ? "\"CPUs 0 and 1\"" : "null");
+	json_num(stdout, "floor_ns", e->floor_ns, false);
+	printf("},\"rows\":[");
+	for (int i = 0; i < nrows; i++) {
+		const struct bench_row *r = &rows[i];
+		printf("%s\n{\"kind\":\"%s\",\"facility\":", i ? "," : "",
+		       r->kind);
+		tool_json_string(stdout, (const unsigned char *)r->facility,
+				 strlen(r->facility));
+		printf(",\"wake\":\"%s\",\"size\":%zu,", r->wake, r->size);
+		json_num(stdout, "median_ns", r->med, true);
+		json_num(stdout, "p99_ns", r->p99, true);
+		json_num(stdout, "p999_ns", r->p999, true);
+		json_num(stdout, "max_ns", r->max, true);
+		json_num(stdout, "msgs_per_s", r->msgs, true);
+		json_num(stdout, "bytes_per_s", r->bytes, true);
+		printf("\"raw_is\":\"%s\",", r->raw_is);
+		json_num(stdout, "raw_median_ns", r->raw_med, true);
+		json_num(stdout, "raw_msgs_per_s", r->raw_msgs, true);
+		json_num(stdout, "raw_bytes_per_s", r->raw_bytes, true);
+		json_num(stdout, "latency_ratio", r->lat_ratio, true);
+		json_num(stdout, "throughput_ratio", r->tput_ratio, true);
+		printf("\"note\":");
+		tool_json_string(stdout, (const unsigned char *)r->note,
+				 strlen(r->note));
+		printf("}");
+	}
+	printf("\n]}\n");
+}
+
+static void csv_field(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void csv_num(FILE *f, double v)
+{
+	if (v >= 0 && isfinite(v))
+		fprintf(f, "%.6g", v);
+	fputc(',', f);
+}
+
+static void print_csv(void)
+{
+	printf("kind,facility,wake,size,median_ns,p99_ns,p999_ns,max_ns,"
+	       "msgs_per_s,bytes_per_s,raw_is,raw_median_ns,raw_msgs_per_s,"
+	       "raw_bytes_per_s,latency_ratio,throughput_ratio,note\n");
+	for (int i = 0; i < nrows; i++) {
+		const struct bench_row *r = &rows[i];
+		printf("%s,", r->kind);
+		csv_field(stdout, r->facility);
+		printf(",%s,%zu,", r->wake, r->size);
+		csv_num(stdout, r->med);
+		csv_num(stdout, r->p99);
+		csv_num(stdout, r->p999);
+		csv_num(stdout, r->max);
+		csv_num(stdout, r->msgs);
+		csv_num(stdout, r->bytes);
+		csv_field(stdout, r->raw_is);
+		putchar(',');
+		csv_num(stdout, r->raw_med);
+		csv_num(stdout, r->raw_msgs);
+		csv_num(stdout, r->raw_bytes);
+		csv_num(stdout, r->lat_ratio);
+		csv_num(stdout, r->tput_ratio);
+		csv_field(stdout, r->note);
+		putchar('\n');
+	}
+}
+
+/* ---- the plot
+ * ---------------------------------------------------------------- */
+
+static int plot(const char *file, const struct env *e)
+{
+	char data[] = "/tmp/ipcx-bench-plot-XXXXXX";
+	const char *dot = strrchr(file, '.');
+	bool png = dot && !strcmp(dot, ".png");
+	int fd = mkstemp(data), nlat = 0, ntp = 0;
+
+	if (!dot || (!png && strcmp(dot, ".svg"))) {
+		fprintf(stderr, "ipcx bench: %s: the plot is .svg or .png\n",
+			file);
+		return EXIT_USAGE;
+	}
+	FILE *d = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!d) {
+		perror("ipcx bench: plot data");
+		return EXIT_FAIL;
+	}
+	/* Two blocks: latency rows, then throughput rows. */
+	for (int i = 0; i < nrows; i++) {
+		const struct bench_row *r = &rows[i];
+		char sz[24];
+		fmt_size(sz, sizeof(sz), r->size);
+		if (r->med > 0) {
+			/* Sizes of the reference probes say nothing. */
+			bool show = r->size && strcmp(r->kind, "reference");
+			fprintf(d, "\"%s%s%s\" %g ", r->facility,
+				show ? " " : "", show ? sz : "", r->med / 1e3);
+			if (r->p99 > 0)
+				fprintf(d, "%g ", r->p99 / 1e3);
+			else
+				fprintf(d, "NaN ");
+			if (r->p999 > 0)
+				fprintf(d, "%g\n", r->p999 / 1e3);
+			else
+				fprintf(d, "NaN\n");
+			nlat++;
+		}
+	}
+	fprintf(d, "\n\n");
+	for (int i = 0; i < nrows; i++) {
+		const struct bench_row *r = &rows[i];
+		char sz[24];
+		fmt_size(sz, sizeof(sz), r->size);
+		if (r->bytes > 0) {
+			fprintf(d, "\"%s %s\" %g %g\n", r->facility, sz,
+				r->bytes / 1e6,
+				r->raw_bytes > 0 ? r->raw_bytes / 1e6 : 0);
+			ntp++;
+		}
+	}
+	fclose(d);
+	int h = 420 + 14 * (nlat > ntp ? nlat : ntp);
+	FILE *g = popen("gnuplot", "w");
+	if (!g) {
+		unlink(data);
+		fprintf(stderr, "ipcx bench: gnuplot: %s\n", strerror(errno));
+		return EXIT_FAIL;
+	}
+	fprintf(g,
+		"set terminal %s size 1500,%d font 'sans,10' noenhanced %s\n"
+		"set output '%s'\n"
+		"set multiplot layout 1,2 title \"ipcx bench: %s, %s, %ld "
+		"CPUs; floor %.0f ns\"\n"
+		"set style data histograms\n"
+		"set style histogram clustered gap 1\n"
+		"set style fill solid 0.8 border -1\n"
+		"set boxwidth 0.9\n"
+		"set logscale x\n"
+		"set grid x\n"
+		"set key below horizontal\n"
+		"set ytics nomirror\n"
+		"unset xtics\n"
+		"set xtics nomirror\n"
+		"set offsets 0,0,0.5,0.5\n"
+		"set title 'latency (round trip; hand-off), us, log scale'\n"
+		"set xrange [0.05:*]\n"
+		"set yrange [-1:%d]\n"
+		"plot '%s' index 0 using 2:0:(0):2:($0-0.3):($0+0.3):ytic(1) "
+		"with boxxyerrorbars title 'median' lc rgb '#3060c0', "
+		"'' index 0 using 3:0 with points pt 7 ps 0.6 lc rgb '#e08020' "
+		"title 'p99', "
+		"'' index 0 using 4:0 with points pt 2 ps 0.8 lc rgb '#c02020' "
+		"title 'p99.9'\n"
+		"set title 'throughput, MB/s one way, log scale'\n"
+		"set xrange [0.1:*]\n"
+		"set yrange [-1:%d]\n"
+		"plot '%s' index 1 using 2:0:(0.1):2:($0-0.3):($0+0.3):"
+		"ytic(1) with boxxyerrorbars title 'ipcx' lc rgb '#30a050', "
+		"'' index 1 using ($3>0?$3:1/0):0 with points pt 6 ps 0.8 "
+		"lc rgb 'black' title 'raw syscalls / minimal ring'\n"
+		"unset multiplot\n",
+		png ? "pngcairo" : "svg", h, png ? "" : "dynamic", file, e->cpu,
+		e->kernel, e->ncpu, e->floor_ns, nlat, data, ntp, data);
+	int st = pclose(g);
+	unlink(data);
+	if (st != 0) {
+		fprintf(stderr, "ipcx bench: gnuplot failed (status %d)\n", st);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/* ---- parsing and running
+ * ------------------------------------------------------ */
+
+static bool parse_sizes(const char *s, struct bench_opts *o)
+{
+	char *copy = strdup(s), *save = NULL;
+
+	o->nsizes = 0;
+	for (char *t = strtok_r(copy, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(t, &end, 10);
+		int shift = 0;
+		if (*end == 'K' || *end == 'k')
+			shift = 10;
+		else if (*end == 'M' || *end == 'm')
+			shift = 20;
+		if (shift)
+			end++;
+		if (errno || end == t || *end || !v ||
+		    v > (64u << 20) >> shift || o->nsizes == 8) {
+			free(copy);
+			return false;
+		}
+		o->sizes[o->nsizes++] = (size_t)(v << shift);
+	}
+	free(copy);
+	return o->nsizes > 0;
+}
+
+/* Removes what a bench run interrupted mid-way may have left: names with
+ * its prefix, and System V objects with its keys. */
+void bench_sweep(const struct bench_opts *o)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "rm -f /dev/shm/%s* /dev/shm/sem.%s* /tmp/%s* "
+		 "/dev/mqueue/%s* 2>/dev/null",
+		 o->prefix, o->prefix, o->prefix, o->prefix);
+	if (system(cmd) < 0) {
+		/* nothing more to do */
+	}
+	for (int k = 0; k < 16; k++) {
+		char a[128];
+		snprintf(a, sizeof(a), "sysvmq:0x%x", o->key_base + k);
+		ipcx_unlink(a);
+		snprintf(a, sizeof(a), "sysvsem:0x%x", o->key_base + k);
+		ipcx_unlink(a);
+		snprintf(a, sizeof(a), "posixmq:/%s-q%d", o->prefix, k);
+		ipcx_unlink(a);
+	}
+}
+
+static int run(int argc, char **argv)
+{
+	struct bench_opts o = {.seconds = 0.5};
+	const char *plot_file = NULL;
+	bool json = false, csv = false;
+	int opt;
+	char *end;
+
+	parse_sizes("64,64K", &o);
+	while ((opt = getopt_long(argc, argv, "s:t:qJp:h", longopts, NULL)) !=
+	       -1) {
+		switch (opt) {
+		case 's':
+			if (!parse_sizes(optarg, &o))
+				return tool_usage(&cmd_bench,
+						  "bad size list '%s' (e.g. "
+						  "64,4K,64K,1M; up to 8, at "
+						  "most 64M)",
+						  optarg);
+			break;
+		case 't':
+			o.seconds = strtod(optarg, &end);
+			if (end == optarg || *end || !(o.seconds > 0) ||
+			    o.seconds > 600)
+				return tool_usage(&cmd_bench,
+						  "bad seconds '%s'", optarg);
+			break;
+		case 'q': o.quick = true; break;
+		case 'J': json = true; break;
+		case 'C': csv = true; break;
+		case 'p': plot_file = optarg; break;
+		case 'h': tool_help(&cmd_bench, stdout); return EXIT_OK;
+		default: return tool_usage(&cmd_bench, "bad option");
+		}
+	}
+	if (json && csv)
+		return tool_usage(&cmd_bench, "--json or --csv, not both");
+	o.only = (const char *const *)argv + optind;
+	o.nonly = argc - optind;
+	for (int i = 0; i < o.nonly; i++)
+		if (!ipcx_facility_find(o.only[i]) &&
+		    strcmp(o.only[i], "mutex"))
+			return tool_usage(&cmd_bench, "unknown scheme '%s'",
+					  o.only[i]);
+	if (plot_file) {
+		const char *dot = strrchr(plot_file, '.');
+		if (!dot || (strcmp(dot, ".svg") && strcmp(dot, ".png")))
+			return tool_usage(&cmd_bench,
+					  "the plot is .svg or .png, not '%s'",
+					  plot_file);
+	}
+	o.progress = isatty(2) && !json && !csv;
+	snprintf(o.prefix, sizeof(o.prefix), "ipcx-bench-%d", (int)getpid());
+	o.key_base = 0x1b000000 | ((int)getpid() & 0xffff) << 8;
+
+	/* A supervisor that cleans up after the measuring process, however
+	 * it ends (Ctrl-C reaches both; children die with it). */
+	fflush(NULL);
+	pid_t worker = fork();
+	if (worker < 0) {
+		perror("ipcx bench: fork");
+		return EXIT_FAIL;
+	}
+	if (worker > 0) {
+		int st;
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		while (waitpid(worker, &st, 0) < 0 && errno == EINTR)
+			;
+		bench_sweep(&o);
+		if (WIFSIGNALED(st)) {
+			fprintf(stderr, "\nipcx bench: interrupted (%s)\n",
+				strsignal(WTERMSIG(st)));
+			return 128 + WTERMSIG(st);
+		}
+		return WEXITSTATUS(st);
+	}
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	struct sigaction sa = {.sa_handler = on_alarm};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL); /* no SA_RESTART: waits give up */
+
+	struct env e;
+	env_read(&e);
+	e.floor_ns = bench_reference(&o);
+	bench_channels(&o);
+	bench_sync(&o);
+	if (o.progress)
+		fprintf(stderr, "\r\033[K");
+	if (json)
+		print_json(&e);
+	else if (csv)
+		print_csv();
+	else {
+		printf("ipcx bench: %s; %s, %ld CPUs, %s; cache-line floor "
+		       "%.0f ns; %.2g s per case%s\n\n",
+		       e.kernel, e.cpu, e.ncpu,
+		       e.pinned ? "pinned to CPUs 0 and 1" : "not pinned",
+		       e.floor_ns, o.seconds, o.quick ? " (quick)" : "");
+		print_table();
+	}
+	int st = EXIT_OK;
+	if (plot_file)
+		st = plot(plot_file, &e);
+	fflush(NULL);
+	_exit(st);
+}
+
+const struct command cmd_bench = {
+	.name = "bench",
+	.fn = run,
+	.min_args = 0,
+	.max_args = -1,
+	.summary = "measure every facility side by side, with references",
+	.usage = usage,
+};

@@ -1,0 +1,70 @@
+#!/bin/sh
+# ipcx bench in its tiny mode: every row works (no failure, nothing
+# skipped that should run), JSON and CSV are well formed, the plot is
+# drawn, nothing is left behind, Ctrl-C cleans up.  No timing is asserted.
+. "$(dirname "$0")/lib.sh"
+
+status "bench --quick --json" 0 "$IPCX" bench --quick --json
+cp "$T/out" "$T/b.json"
+if python3 - "$T/b.json" <<'PY'; then ok "...is JSON with every row measured"; else bad "...is JSON with every row measured"; fi
+import json, sys
+d = json.load(open(sys.argv[1]))
+env = d["environment"]
+assert env["kernel"] and env["cpus"] >= 1 and env["floor_ns"] > 0, env
+rows = d["rows"]
+names = {r["facility"] for r in rows}
+for want in ["cache-line ping-pong", "futex ping-pong", "memcpy (64 KiB blocks)",
+             "minimal SPSC ring", "pipe", "fifo", "unix", "unix-dgram",
+             "unix-seqpacket", "tcp (loopback)", "udp (loopback)", "sysvmq",
+             "posixmq", "pty", "exec (cat)", "stdio", "ring wait=spin",
+             "ring wait=adaptive", "ring wait=futex", "sysvsem", "posixsem",
+             "posixsem (unnamed)", "robust mutex", "condition variable",
+             "flock", "fcntl (ofd=1)", "signal SIGUSR2 (standard)",
+             "signal SIGRTMIN+3 (realtime)"]:
+    assert want in names, want
+for r in rows:
+    assert not r["note"].startswith("failed"), r
+    if r["note"].startswith("skipped"):
+        continue
+    if r["kind"] in ("channel", "shared memory", "synchronization", "signal"):
+        assert r["median_ns"] and r["median_ns"] > 0, r
+        if r["raw_is"] == "syscalls":
+            assert r["raw_median_ns"] > 0 and r["latency_ratio"] > 0, r
+# Sizes above a facility's limit are skipped, and say why.
+q = [r for r in rows if r["facility"] == "sysvmq" and r["size"] == 65536][0]
+assert q["note"].startswith("skipped: larger than"), q
+PY
+status "bench --quick --csv" 0 "$IPCX" bench --quick --csv pipe sysvsem
+if python3 - "$T/out" <<'PY'; then ok "...is CSV, one header and a row each"; else bad "...is CSV, one header and a row each"; fi
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert {"kind", "facility", "median_ns", "latency_ratio", "note"} <= set(rows[0]), rows[0]
+assert any(r["facility"] == "pipe" and float(r["median_ns"]) > 0 for r in rows)
+assert any(r["facility"] == "sysvsem" and float(r["median_ns"]) > 0 for r in rows)
+PY
+status "bench --quick --size 8,1K picks the sizes" 0 "$IPCX" bench --quick --size 8,1K unix
+contains "...8 B" "$T/out" " 8 B "
+contains "...1 KiB" "$T/out" " 1 KiB "
+status "bench --plot draws an SVG" 0 "$IPCX" bench --quick --plot "$T/b.svg" pipe anon
+if grep -q "<svg" "$T/b.svg"; then ok "...it is one"; else bad "...it is one"; fi
+status "a bad size list" 2 "$IPCX" bench --size 64,x
+status "a bad budget" 2 "$IPCX" bench --seconds 0
+status "an unknown scheme" 2 "$IPCX" bench nosuch
+status "a plot that is neither svg nor png" 2 "$IPCX" bench --plot "$T/b.gif"
+status "json and csv at once" 2 "$IPCX" bench --json --csv
+left() {
+	ls /dev/shm /tmp 2>/dev/null | grep -c "ipcx-bench-"
+}
+expect "nothing left in /dev/shm or /tmp" "$(left)" "0"
+# Ctrl-C: the whole process group gets SIGINT; everything goes.
+setsid "$IPCX" bench --seconds 3 sysvmq fifo flock >/dev/null 2>"$T/int" &
+b=$!
+sleep 1.5
+kill -INT -$b
+wait $b
+s=$?
+expect "Ctrl-C ends it with 130" "$s" "130"
+sleep 0.2
+expect "...and leaves nothing behind" "$(left)" "0"
+expect "...no System V queue either" "$(ipcs -q | grep -c "^0x1b$(printf '%04x' $((b & 0xffff)))")" "0"
+finish

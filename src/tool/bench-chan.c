@@ -305,7 +305,8 @@ static int latency(struct pair *p, size_t size, size_t cap, bool has_raw,
 			break;
 	}
 	for (int v = 0; v < 2; v++)
-		qsort(lat[v].v, lat[v].n, sizeof(double), bench_cmp);
+		if (lat[v].n)
+			qsort(lat[v].v, lat[v].n, sizeof(double), bench_cmp);
 	row->med = bench_pct(lat[0].v, lat[0].n, 0.5);
 	row->p99 = bench_pct(lat[0].v, lat[0].n, 0.99);
 	row->p999 = bench_pct(lat[0].v, lat[0].n, 0.999);
@@ -314,7 +315,8 @@ static int latency(struct pair *p, size_t size, size_t cap, bool has_raw,
 		row->raw_med = bench_pct(lat[1].v, lat[1].n, 0.5);
 		row->lat_ratio = row->med / row->raw_med;
 	}
-	qsort(rounds.v, rounds.n, sizeof(double), bench_cmp);
+	if (rounds.n)
+		qsort(rounds.v, rounds.n, sizeof(double), bench_cmp);
 	if (bench_noisy(rounds.v, rounds.n))
 		snprintf(row->note + strlen(row->note),
 			 sizeof(row->note) - strlen(row->note),

@@ -77,7 +77,7 @@ static void conflicts(const char *scheme, bool use_flock)
 	assert_int_equal(pipe(p), 0);
 	struct ipcx_lock *l = lopen(scheme, "", IPCX_CREATE);
 	/* Exclusive held elsewhere: no lock of either kind. */
-	pid_t pid = plain_holder(use_flock, F_WRLCK, 0, 0, 400, p);
+	pid_t pid = plain_holder(use_flock, F_WRLCK, 0, 0, 1000, p);
 	assert_int_equal(ipcx_lock_try(l, IPCX_LOCK_SHARED), -EWOULDBLOCK);
 	char want[32];
 	snprintf(want, sizeof(want), "pid %d", (int)pid);
@@ -100,7 +100,7 @@ static void conflicts(const char *scheme, bool use_flock)
 	assert_int_equal(ipcx_lock_release(l), 0);
 	assert_int_equal(ipcx_lock_release(l), -ENOLCK);
 	/* Shared with shared: both hold. */
-	pid = plain_holder(use_flock, F_RDLCK, 0, 0, 200, p);
+	pid = plain_holder(use_flock, F_RDLCK, 0, 0, 600, p);
 	assert_int_equal(ipcx_lock_try(l, IPCX_LOCK_SHARED), 0);
 	assert_int_equal(ipcx_lock_try(l, IPCX_LOCK_EXCLUSIVE), -EWOULDBLOCK);
 	assert_int_equal(conf_wait(pid), 0);
@@ -163,7 +163,7 @@ static void t_fcntl_ranges(void **state)
 	struct ipcx_lock *a = lopen("fcntl", "start=10&len=10", IPCX_CREATE);
 	struct ipcx_lock *b = lopen("fcntl", "start=15&len=10&ofd=1", 0);
 	/* A plain peer holds bytes 0..9 for writing. */
-	pid_t pid = plain_holder(false, F_WRLCK, 0, 10, 300, p);
+	pid_t pid = plain_holder(false, F_WRLCK, 0, 10, 800, p);
 	assert_int_equal(ipcx_lock_try(a, IPCX_LOCK_EXCLUSIVE), 0); /* 10+10 */
 	/* Overlapping 15..24, from an open file description of ours. */
 	assert_int_equal(ipcx_lock_try(b, IPCX_LOCK_SHARED), -EWOULDBLOCK);
@@ -226,7 +226,7 @@ static void t_waits(void **state)
 	(void)state;
 	assert_int_equal(pipe(p), 0);
 	struct ipcx_lock *l = lopen("flock", "", IPCX_CREATE);
-	pid_t pid = plain_holder(true, F_WRLCK, 0, 0, 300, p);
+	pid_t pid = plain_holder(true, F_WRLCK, 0, 0, 1000, p);
 	signal(SIGUSR1, on_usr1);
 	pid_t pinger = fork();
 	if (pinger == 0) {
@@ -244,7 +244,7 @@ static void t_waits(void **state)
 	signal(SIGUSR1, SIG_DFL);
 	ipcx_lock_close(l);
 	/* timeout= and nonblock= of the address drive ipcx_lock_acquire. */
-	pid = plain_holder(true, F_WRLCK, 0, 0, 300, p);
+	pid = plain_holder(true, F_WRLCK, 0, 0, 800, p);
 	l = lopen("flock", "nonblock=1", 0);
 	assert_int_equal(ipcx_lock_acquire(l, IPCX_LOCK_SHARED), -EWOULDBLOCK);
 	ipcx_lock_close(l);

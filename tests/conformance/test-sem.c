@@ -308,16 +308,22 @@ static void t_interop(void **state)
 	} arg = {.buf = &ds};
 	assert_int_equal(semctl(id, 0, IPC_STAT, arg), 0);
 	assert_int_equal(ds.sem_perm.mode & 0777, 0600);
+	/* The peer waits for "taken" before it waits for ipcx's post, so
+	 * that it cannot take back its own. */
+	int taken[2];
+	char c;
+	assert_int_equal(pipe(taken), 0);
 	pid_t pid = fork();
 	if (pid == 0) {
 		struct sembuf up = {0, 1, 0}, down = {0, -1, 0};
 		CHILD_CHECK(semop(id, &up, 1) == 0);
-		usleep(100000);
+		CHILD_CHECK(read(taken[0], &c, 1) == 1);
 		CHILD_CHECK(semop(id, &down, 1) == 0); /* waits for ipcx */
 		_exit(0);
 	}
 	assert_int_equal(ipcx_sem_timedwait(s, 5000), 0);
-	usleep(150000);
+	assert_int_equal(write(taken[1], "t", 1), 1);
+	usleep(50000); /* mostly: the peer is asleep in semop() now */
 	assert_int_equal(ipcx_sem_post(s), 0);
 	assert_int_equal(conf_wait(pid), 0);
 	assert_int_equal(ipcx_sem_value(s), 0);
@@ -336,13 +342,17 @@ static void t_interop(void **state)
 		sem_t *p = sem_open(strchr(addr, '/'), 0);
 		CHILD_CHECK(p != SEM_FAILED);
 		CHILD_CHECK(sem_post(p) == 0);
+		CHILD_CHECK(read(taken[0], &c, 1) == 1);
 		CHILD_CHECK(sem_wait(p) == 0); /* waits for ipcx */
 		_exit(0);
 	}
 	assert_int_equal(ipcx_sem_timedwait(s, 5000), 0);
+	assert_int_equal(write(taken[1], "t", 1), 1);
 	assert_int_equal(ipcx_sem_post(s), 0);
 	assert_int_equal(conf_wait(pid), 0);
 	ipcx_sem_close(s);
+	close(taken[0]);
+	close(taken[1]);
 }
 
 static void t_bad_input(void **state)

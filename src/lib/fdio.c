@@ -182,6 +182,28 @@ ssize_t ipcx__write_stream(struct ipcx_chan *c, const struct iovec *iov, int n,
 	if (c->wfd < 0)
 		return ipcx__fail(EBADF, "%s: opened for receiving only",
 				  c->name);
+	/* The common case in one call: one buffer, a blocking descriptor,
+	 * written whole. */
+	if (n == 1 && !sock && c->sigpipe_safe && !c->own_nonblock &&
+	    !(c->flags & IPCX_NONBLOCK) && c->timeout_ms < 0 &&
+	    iov[0].iov_len) {
+		ssize_t w = write(c->wfd, iov[0].iov_base, iov[0].iov_len);
+		if (w == (ssize_t)iov[0].iov_len)
+			return w;
+		if (w > 0) {
+			/* A partial write: the general path does the rest. */
+			struct iovec rest = {(char *)iov[0].iov_base + w,
+					     iov[0].iov_len - (size_t)w};
+			ssize_t r = ipcx__write_stream(c, &rest, 1, sock);
+			return r < 0 ? w : w + r;
+		}
+		if (errno == EPIPE || errno == ECONNRESET)
+			return ipcx__fail(EPIPE, "%s: peer closed the channel",
+					  c->name);
+		if (errno != EINTR && errno != EAGAIN)
+			return ipcx__fail(errno, "%s: write: %m", c->name);
+		/* Interrupted or full: the general path waits. */
+	}
 	if (n > (int)IPCX__ARRAY_SIZE(cur))
 		return -EINVAL;
 	memcpy(cur, iov, sizeof(*iov) * (size_t)n);

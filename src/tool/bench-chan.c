@@ -271,7 +271,7 @@ static int latency(struct pair *p, size_t size, size_t cap, bool has_raw,
 	struct samples lat[2] = {{0}, {0}}, rounds = {0};
 	double *rv = calloc(BATCH, sizeof(double));
 	const struct side *s = &p->s[0];
-	double t_end = bench_now() + o->seconds * 0.5e9;
+	double t_end = bench_now() + o->seconds * 0.3e9;
 	size_t min_each = o->quick ? 100 : 200;
 	uint64_t seq = 0;
 	int e = 0;
@@ -382,7 +382,7 @@ static int throughput(struct pair *p, size_t size, size_t cap, bool has_raw,
 	double v[2][RUNS], ratio[RUNS / 2];
 	int n[2] = {0, 0}, e = 0;
 	int runs = has_raw ? RUNS : RUNS / 2;
-	double t_run = o->seconds * 0.5e9 / runs;
+	double t_run = o->seconds * 0.7e9 / runs;
 
 	for (int r = 0; r < runs; r++) {
 		bool raw = run_is_raw(has_raw, (uint64_t)r);

@@ -378,33 +378,40 @@ out:
 static int throughput(struct pair *p, size_t size, size_t cap, bool has_raw,
 		      const struct bench_opts *o, struct bench_row *row)
 {
-	enum { RUNS = 8 };
-	double v[2][RUNS], ratio[RUNS / 2];
-	int n[2] = {0, 0}, e = 0;
+	/* ABBA pairs of runs (raw, ipcx, ipcx, raw, ...); the first pair
+	 * warms up.  The ratio is the median of the pairs' own ratios:
+	 * two neighbouring runs saw the same machine. */
+	enum { RUNS = 12 };
+	double v[RUNS], kept[2][RUNS], ratio[RUNS / 2];
+	int n[2] = {0, 0}, nr = 0, e = 0;
 	int runs = has_raw ? RUNS : RUNS / 2;
 	double t_run = o->seconds * 0.7e9 / runs;
 
 	for (int r = 0; r < runs; r++) {
 		bool raw = run_is_raw(has_raw, (uint64_t)r);
-		double x;
 		if ((e = one_run(p, size, cap, raw, t_run, o->quick ? 200 : -1,
-				 &x)) < 0)
+				 &v[r])) < 0)
 			return e;
-		v[raw][n[raw]++] = x;
 		p->runs++;
+		if (r < 2)
+			continue;
+		kept[raw][n[raw]++] = v[r];
+		if (has_raw && r % 2 == 1) {
+			bool first_raw = run_is_raw(true, (uint64_t)r - 1);
+			double x = first_raw ? v[r] : v[r - 1],
+			       y = first_raw ? v[r - 1] : v[r];
+			ratio[nr++] = x / y;
+		}
 	}
 	for (int k = 0; k < 2; k++)
-		qsort(v[k], (size_t)n[k], sizeof(double), bench_cmp);
-	row->msgs = v[0][n[0] / 2];
+		qsort(kept[k], (size_t)n[k], sizeof(double), bench_cmp);
+	row->msgs = kept[0][n[0] / 2];
 	row->bytes = row->msgs * (double)size;
-	if (has_raw) {
-		row->raw_msgs = v[1][n[1] / 2];
+	if (has_raw && nr) {
+		row->raw_msgs = kept[1][n[1] / 2];
 		row->raw_bytes = row->raw_msgs * (double)size;
-		/* Neighbouring runs saw the same machine. */
-		for (int k = 0; k < RUNS / 2; k++)
-			ratio[k] = v[0][k] / v[1][k];
-		qsort(ratio, RUNS / 2, sizeof(double), bench_cmp);
-		row->tput_ratio = ratio[RUNS / 4];
+		qsort(ratio, (size_t)nr, sizeof(double), bench_cmp);
+		row->tput_ratio = ratio[nr / 2];
 	}
 	return e;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void *ipcx__chan_new_named(size_t size, const struct ipcx_facility_ops *ops,
 			   const char *name, unsigned flags)
@@ -71,6 +72,15 @@ int ipcx__chan_ready(struct ipcx_chan *c)
 	 */
 	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
 		c->sigpipe_safe = true;
+	/* A blocking descriptor channel that adds nothing to read(2) and
+	 * write(2) (the generic descriptor operations, no framing, no
+	 * timeout, SIGPIPE safe): ipcx_send()/ipcx_recv() try the system
+	 * call first and only fall back to the operations when it does not
+	 * simply succeed. */
+	c->plain_io = c->ops->send == ipcx__fd_send &&
+		      c->ops->recv == ipcx__fd_recv && c->sigpipe_safe &&
+		      !c->own_nonblock && !(c->flags & IPCX_NONBLOCK) &&
+		      c->timeout_ms < 0 && !c->framed;
 	return 0;
 }
 
@@ -177,6 +187,24 @@ ssize_t ipcx_send(struct ipcx_chan *c, const void *buf, size_t len,
 				  c->name);
 	if (!c->ops->send)
 		return unsupported(c, "send");
+	if (c->plain_io && len && !c->framed) {
+		ssize_t w = write(c->wfd, buf, len);
+		if (w == (ssize_t)len)
+			return w;
+		if (w > 0) {
+			iov[1].iov_base = (char *)buf + w;
+			iov[1].iov_len = len - (size_t)w;
+			ssize_t r = c->ops->send(c, &iov[1], 1, meta);
+			return r < 0 ? w : w + r;
+		}
+		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+			return ipcx__fail(EPIPE, "%s: peer closed the channel",
+					  c->name);
+		if (w < 0 && errno != EINTR)
+			return ipcx__fail(errno, "%s: write: %s", c->name,
+					  ipcx_strerror(errno));
+		/* Interrupted: the operation writes again. */
+	}
 	iov[1].iov_base = (void *)buf;
 	iov[1].iov_len = len;
 	if (!c->framed)
@@ -294,6 +322,13 @@ ssize_t ipcx_recv(struct ipcx_chan *c, void *buf, size_t len,
 	}
 	if (c->framed)
 		return framed_recv(c, buf, len, meta);
+	if (c->plain_io && len && c->rfd >= 0) {
+		ssize_t r = read(c->rfd, buf, len);
+		if (r > 0)
+			return r;
+		/* End of stream, or an error: the operation reads again
+		 * and says it in its words. */
+	}
 	return c->ops->recv(c, buf, len, meta);
 }
 

@@ -141,6 +141,7 @@ struct ipcx_chan {
 	bool listening;
 	bool own_nonblock;  /* we set O_NONBLOCK on rfd/wfd ourselves */
 	bool sigpipe_safe;  /* SIGPIPE ignored or handled: plain write() */
+	bool plain_io;	    /* descriptor I/O with nothing to add: see chan.c */
 	bool broken;	    /* a framed write stopped mid-message */
 	bool keep_fd_flags; /* never set O_NONBLOCK: the fds are shared
 			     * (stdio), or the facility waits by itself */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdalign.h>
@@ -326,16 +327,17 @@ static void install_timer_handler(void)
 static int lock_timed_steps(struct ipcx_lock *l, int how, int timeout_ms)
 {
 	int64_t deadline = ipcx__now_ms() + timeout_ms;
-	int step = 0, r;
 
-	for (;;) {
-		r = l->ops->lock_take(l, how, false);
+	for (int ms = 1;; ms = ms < 8 ? ms * 2 : 10) {
+		int r = l->ops->lock_take(l, how, false);
 		if (r != -EWOULDBLOCK)
 			return r;
-		struct ipcx_chan c = {.timeout_ms = timeout_ms};
-		snprintf(c.name, sizeof(c.name), "%s", l->name);
-		if ((r = ipcx__backoff(&c, deadline, &step)) < 0)
-			return r;
+		int64_t left = deadline - ipcx__now_ms();
+		if (left <= 0)
+			return ipcx__fail(ETIMEDOUT,
+					  "%s: timed out after %d ms", l->name,
+					  timeout_ms);
+		poll(NULL, 0, ms < left ? ms : (int)left);
 	}
 }
 

@@ -57,7 +57,8 @@ struct pair {
 	char names[4][160]; /* unlinked at the end */
 	int nnames;
 	char note[120];
-	int runs; /* throughput runs done: the child's next path */
+	int runs;    /* throughput runs done: the child's next path */
+	bool echoes; /* the other end echoes by itself: no child */
 };
 
 /* References for the rings, from bench_reference(). */
@@ -739,6 +740,7 @@ static int make_exec(struct pair *p, const struct bench_opts *o)
 	p->s[0] = (struct side){c, c, -1, -1};
 	p->raw = RAW_NONE;
 	p->no_tput = true;
+	p->echoes = true;
 	snprintf(p->note, sizeof(p->note),
 		 "an echo through cat(1): round trips only");
 	return 0;
@@ -856,8 +858,9 @@ static void measure_case(const void *arg, size_t size,
 	}
 	bench_timed_out = 0;
 	alarm((unsigned)(o->seconds * 4) + 10);
-	pid_t pid = c->make == make_exec ? 0 : bench_fork();
-	if (pid == 0 && c->make != make_exec) {
+	/* An echo of its own (exec: cat) needs no child of ours. */
+	pid_t pid = p.echoes ? 0 : bench_fork();
+	if (pid == 0 && !p.echoes) {
 		int st = child(&p, size, cap, has_raw);
 		_exit(st);
 	}
@@ -869,12 +872,8 @@ static void measure_case(const void *arg, size_t size,
 	bench_alarm_child = pid;
 	if (pid > 0)
 		drop_child_side(&p);
-	if (c->make == make_exec) {
-		/* cat echoes: the parent both sends and receives. */
-		p.s[0].xr = p.s[0].xw;
-	}
 	e = latency(&p, size, cap, has_raw, o, row);
-	if (e == 0 && !p.no_tput && c->make != make_exec)
+	if (e == 0 && !p.no_tput)
 		e = throughput(&p, size, cap, has_raw, o, row);
 	if (e == 0 && pid > 0) {
 		unsigned char *b = calloc(1, cap);

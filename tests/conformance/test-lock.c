@@ -294,9 +294,51 @@ static void t_bad_input(void **state)
 	assert_int_equal(ipcx_lock_close(NULL), 0);
 }
 
+/* A program that handles SIGRTMAX itself keeps it: timed waits then go
+ * in short non-blocking steps, and still time out and still succeed.
+ * In a child, before anything here made a timed wait. */
+static void on_rtmax(int sig)
+{
+	(void)sig;
+}
+
+static void t_timed_with_own_sigrtmax(void **state)
+{
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	struct ipcx_lock *l = lopen("flock", "", IPCX_CREATE);
+	pid_t holder = plain_holder(true, F_WRLCK, 0, 0, 800, p);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct sigaction sa = {.sa_handler = on_rtmax}, old;
+		struct timespec t0;
+		sigemptyset(&sa.sa_mask);
+		CHILD_CHECK(sigaction(SIGRTMAX, &sa, NULL) == 0);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		CHILD_CHECK(ipcx_lock_timed(l, IPCX_LOCK_EXCLUSIVE, 150) ==
+			    -ETIMEDOUT);
+		CHILD_CHECK(conf_ms_since(&t0) >= 140);
+		CHILD_CHECK(ipcx_lock_timed(l, IPCX_LOCK_EXCLUSIVE, 5000) == 0);
+		/* Its handler is still its own. */
+		CHILD_CHECK(sigaction(SIGRTMAX, NULL, &old) == 0 &&
+			    old.sa_handler == on_rtmax);
+		_exit(0);
+	}
+	assert_int_equal(conf_wait(pid), 0);
+	assert_int_equal(conf_wait(holder), 0);
+	ipcx_lock_close(l);
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* First: before this process made a timed wait. */
+		cmocka_unit_test_setup_teardown(t_timed_with_own_sigrtmax,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(t_flock_conflicts, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(t_fcntl_conflicts, setup,

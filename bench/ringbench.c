@@ -31,7 +31,8 @@
  *    the floor for any round trip between the two CPUs;
  *  - futex ping-pong: the same with a sleep in the kernel each way;
  *  - a minimal SPSC ring: fixed 64-byte or 64 KiB slots, cached indices,
- *    padded positions: the reference for throughput;
+ *    padded positions: the reference for throughput, and (two of them,
+ *    spinning) what the simplest ring's round trip costs above the floor;
  *  - memcpy bandwidth: the ceiling for moving bytes.
  * Round trips are medians of N / BATCH samples, each the mean of BATCH
  * consecutive round trips (a single one is near the clock's resolution
@@ -235,6 +236,66 @@ static double mini_tput(size_t msg, size_t total)
 	return n / secs;
 }
 
+/* The minimal ring's send and receive of one 64-byte slot (of SLOTS),
+ * with cached indices as in mini_tput(). */
+#define MINI_SLOTS 1024u
+
+static void mini_send(struct mini *r, uint64_t *head, uint64_t *tail,
+		      const void *msg)
+{
+	while (*head - *tail == MINI_SLOTS)
+		*tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+	memcpy(r->data + (*head % MINI_SLOTS) * 64, msg, 64);
+	atomic_store_explicit(&r->head, ++*head, memory_order_release);
+}
+
+static void mini_recv(struct mini *r, uint64_t *head, uint64_t *tail, void *msg)
+{
+	while (*head == *tail)
+		*head = atomic_load_explicit(&r->head, memory_order_acquire);
+	memcpy(msg, r->data + (*tail % MINI_SLOTS) * 64, 64);
+	atomic_store_explicit(&r->tail, ++*tail, memory_order_release);
+}
+
+/* Round trips of 64 bytes over two minimal rings, spinning: what the
+ * simplest ring costs above the floor in this placement. */
+static double mini_rtt(int n)
+{
+	n -= n % BATCH;
+
+	size_t sz = sizeof(struct mini) + MINI_SLOTS * 64;
+	struct mini *ab = shared(sz), *ba = shared(sz);
+	double *t = calloc((size_t)n, sizeof(double));
+	char buf[64] = {0};
+	uint64_t h1 = 0, t1 = 0, h2 = 0, t2 = 0;
+	pid_t pid = child();
+
+	if (pid == 0) {
+		for (int i = 0; i < n; i++) {
+			mini_recv(ab, &h1, &t1, buf);
+			mini_send(ba, &h2, &t2, buf);
+		}
+		_exit(0);
+	}
+	for (int i = 0; i < n; i += BATCH) {
+		double t0 = now_ns();
+		for (int j = i; j < i + BATCH; j++) {
+			memcpy(buf, &j, sizeof(j));
+			mini_send(ab, &h1, &t1, buf);
+			mini_recv(ba, &h2, &t2, buf);
+			if (memcmp(buf, &j, sizeof(j)))
+				die("minimal ring echo");
+		}
+		t[i / BATCH] = (now_ns() - t0) / BATCH;
+	}
+	reap(pid);
+	double m = median(t, n / BATCH);
+	free(t);
+	munmap(ab, sz);
+	munmap(ba, sz);
+	return m;
+}
+
 static double memcpy_gbs(void)
 {
 	size_t n = 64u << 20;
@@ -429,6 +490,7 @@ int main(int argc, char **argv)
 	 * ratio is only meaningful when both baselines agree. */
 	double f0 = cacheline_rtt(n);
 	double spin = ring_rtt("spin", n);
+	double mrtt = mini_rtt(n);
 	double adap = ring_rtt("adaptive", n);
 	double f1 = cacheline_rtt(n);
 	double x0 = futex_rtt(n / 10);
@@ -440,6 +502,8 @@ int main(int argc, char **argv)
 	       moved(f0, f1));
 	printf("%-40s %10.3f us  %6.2fx floor\n", "ring wait=spin, 64 B",
 	       spin / 1e3, spin / floor);
+	printf("%-40s %10.3f us  %6.2fx floor\n",
+	       "minimal SPSC ring, spin, 64 B", mrtt / 1e3, mrtt / floor);
 	printf("%-40s %10.3f us  %6.2fx floor\n", "ring wait=adaptive, 64 B",
 	       adap / 1e3, adap / floor);
 	printf("%-40s %10.3f us  (before %.3f, after %.3f)%s\n",

@@ -117,6 +117,10 @@
 #define SLACK_NS 2000
 #define SLACK_MAX (32u << 10)
 #define LIVENESS_MS 100
+
+/* The per-message helpers: inlined into send and receive, whose calls
+ * would otherwise cost as much as the work. */
+#define HOT static inline __attribute__((always_inline))
 #define TID_MAX 4194304 /* PID_MAX_LIMIT */
 
 struct rec_hdr {
@@ -206,7 +210,7 @@ static long futex(_Atomic uint32_t *addr, int op, uint32_t val,
 	return syscall(SYS_futex, (uint32_t *)addr, op, val, ts, NULL, 0);
 }
 
-static uint64_t align16(uint64_t n)
+HOT uint64_t align16(uint64_t n)
 {
 	return (n + 15) & ~(uint64_t)15;
 }
@@ -217,7 +221,7 @@ static int corrupt(const struct ring *r, const char *what)
 			  what);
 }
 
-static struct rec_hdr *rec_at(const struct ring *r, uint64_t pos)
+HOT struct rec_hdr *rec_at(const struct ring *r, uint64_t pos)
 {
 	return (struct rec_hdr *)(r->data + (pos & (r->cap - 1)));
 }
@@ -489,7 +493,7 @@ static int enter_slow(struct ring *r, struct ring_side *s, bool *locked)
 /* Registers this process on its side (the first time) and enters that
  * side: as its owner, or under its mutex; refused while a reservation or
  * peek of it is open. */
-static int enter(struct ring *r, bool producer)
+HOT int enter(struct ring *r, bool producer)
 {
 	struct ring_side *s = producer ? &r->h->prod : &r->h->cons;
 	int *slot = producer ? &r->prod_slot : &r->cons_slot;
@@ -516,7 +520,7 @@ static int enter(struct ring *r, bool producer)
 	return enter_slow(r, s, locked);
 }
 
-static void leave(struct ring *r, bool producer)
+HOT void leave(struct ring *r, bool producer)
 {
 	bool *locked = producer ? &r->prod_locked : &r->cons_locked;
 
@@ -536,7 +540,7 @@ static void leave(struct ring *r, bool producer)
  * positions are not. */
 /* The bytes of padding before a record of LEN bytes at HEAD: to the end
  * of the data when it would not fit there. */
-static uint64_t skip_before(const struct ring *r, uint64_t head, uint64_t len)
+HOT uint64_t skip_before(const struct ring *r, uint64_t head, uint64_t len)
 {
 	uint64_t off = head & (r->cap - 1);
 
@@ -545,7 +549,7 @@ static uint64_t skip_before(const struct ring *r, uint64_t head, uint64_t len)
 
 /* Is there room for resv_len bytes at HEAD, by TAIL?  Impossible
  * positions are not. */
-static bool room_by(const struct ring *r, uint64_t head, uint64_t tail)
+HOT bool room_by(const struct ring *r, uint64_t head, uint64_t tail)
 {
 	if (tail > head || head - tail > r->cap)
 		return false;
@@ -569,7 +573,7 @@ static bool has_room(struct ring *r)
 }
 
 /* Consumer: is the record at r->want published? */
-static bool has_data(struct ring *r)
+HOT bool has_data(struct ring *r)
 {
 	const struct rec_hdr *h = rec_at(r, r->want);
 
@@ -673,8 +677,8 @@ static int ring_wait(struct ring *r, bool producer, int64_t *deadline_ms)
  * The store and the load are the fast half of a Dekker pair with the
  * sleeper's count, barrier and re-check: no fence here.
  */
-static void advance(_Atomic uint64_t *pos, uint64_t v, _Atomic uint32_t *seq,
-		    _Atomic uint32_t *waiting)
+HOT void advance(_Atomic uint64_t *pos, uint64_t v, _Atomic uint32_t *seq,
+		 _Atomic uint32_t *waiting)
 {
 	atomic_store_explicit(pos, v, memory_order_release);
 	atomic_signal_fence(memory_order_seq_cst);
@@ -740,7 +744,7 @@ static void drain(int fd)
  * readable; drain, then look again so a racing publish is not lost. */
 static void settle_poller(struct ring *r)
 {
-	if (r->poll_fd < 0 || has_data_now(r))
+	if (has_data_now(r))
 		return;
 	drain(r->poll_fd);
 	if (has_data_now(r))
@@ -799,7 +803,7 @@ static int ring_fd(struct ipcx_chan *c)
 /* ---- producer ---------------------------------------------------------- */
 
 /* Inside the producers' side: finds room for LEN bytes; sets resv_pos. */
-static int reserve_room(struct ring *r, uint64_t len)
+HOT int reserve_room(struct ring *r, uint64_t len)
 {
 	int64_t deadline = -2;
 	uint64_t head =
@@ -850,7 +854,7 @@ static int reserve_room(struct ring *r, uint64_t len)
 	return 0;
 }
 
-static void publish(struct ring *r, uint64_t len)
+HOT void publish(struct ring *r, uint64_t len)
 {
 	struct rec_hdr *rec = rec_at(r, r->resv_pos);
 
@@ -937,7 +941,7 @@ int ipcx__ring_commit(struct ipcx_chan *c, size_t len)
 
 /* Inside the consumers' side: finds the next message; *POS and *LEN
  * describe it. */
-static int next_message(struct ring *r, uint64_t *pos, uint64_t *len)
+HOT int next_message(struct ring *r, uint64_t *pos, uint64_t *len)
 {
 	int64_t deadline = -2;
 	uint64_t tail =
@@ -970,16 +974,17 @@ static int next_message(struct ring *r, uint64_t *pos, uint64_t *len)
 	}
 }
 
-static void consume(struct ring *r, uint64_t pos, uint64_t len)
+HOT void consume(struct ring *r, uint64_t pos, uint64_t len)
 {
 	advance(&r->h->cons.pos, pos + REC + align16(len), &r->h->space_seq,
 		&r->h->prod_waiting);
-	settle_poller(r);
+	if (r->poll_fd >= 0)
+		settle_poller(r);
 }
 
 /* Enters the consumers' side and finds the next message; on failure the
  * side is left. */
-static int begin_read(struct ring *r, uint64_t *pos, uint64_t *len)
+HOT int begin_read(struct ring *r, uint64_t *pos, uint64_t *len)
 {
 	int e = enter(r, false);
 
@@ -992,7 +997,7 @@ ssize_t ipcx__ring_recv(struct ipcx_chan *c, void *buf, size_t len,
 			struct ipcx_meta *m)
 {
 	struct ring *r = (struct ring *)c;
-	uint64_t pos, mlen;
+	uint64_t pos = 0, mlen = 0;
 	int e;
 
 	if ((e = begin_read(r, &pos, &mlen)) < 0)
@@ -1017,7 +1022,7 @@ ssize_t ipcx__ring_recv(struct ipcx_chan *c, void *buf, size_t len,
 int ipcx__ring_peek(struct ipcx_chan *c, const void **ptr, size_t *len)
 {
 	struct ring *r = (struct ring *)c;
-	uint64_t pos, mlen;
+	uint64_t pos = 0, mlen = 0;
 	int e;
 
 	if ((e = begin_read(r, &pos, &mlen)) < 0)

@@ -7,7 +7,7 @@
  * Fairness.  Where the two paths can share the kernel object they do
  * (sockets, FIFOs, ptys, queues: the raw calls run on ipcx_fd() or the
  * queue's id); pipes and UDP get a second object of the same kind.  The
- * paths alternate in batches (latency) and runs (throughput) within one
+ * paths alternate in batches (latency) and blocks (throughput) within one
  * process pair, so that a change in the machine hits both.  Every
  * message is written in full and read in full on both sides, carries a
  * sequence number that the other side checks, and its last byte is
@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <mqueue.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -35,6 +36,7 @@
 #define STOP (1ull << 63)    /* end of the latency phase */
 #define RUN_END (1ull << 62) /* end of one throughput run: the count */
 #define ALL_END (1ull << 61) /* the child may go */
+#define SWITCH (1ull << 60)  /* the last message of a throughput block */
 #define BATCH 32
 
 enum raw_kind { RAW_NONE, RAW_STREAM, RAW_DGRAM, RAW_SYSVMQ, RAW_POSIXMQ };
@@ -57,13 +59,9 @@ struct pair {
 	char names[4][160]; /* unlinked at the end */
 	int nnames;
 	char note[120];
-	int runs;    /* throughput runs done: the child's next path */
+	int runs;    /* throughput blocks sent: the child's next path */
 	bool echoes; /* the other end echoes by itself: no child */
 };
-
-/* References for the rings, from bench_reference(). */
-extern double bench_floor_ns, bench_futex_ns;
-double bench_mini_msgs(size_t size);
 
 /* ---- the two paths ------------------------------------------------------ */
 
@@ -174,11 +172,16 @@ static int get(const struct pair *p, const struct side *s, bool raw, void *b,
 	return 0;
 }
 
-/* Which path throughput run N takes: raw, ipcx, ipcx, raw, ... (ABBA),
- * so that a drift during the runs favours neither. */
+/* Which path throughput block N takes: each four blocks have two of
+ * each, in one of the six orders, chosen by a hash of N / 4 (both
+ * processes compute it): a drift within four blocks cancels, and no
+ * periodic disturbance can line up with one path. */
 static bool run_is_raw(bool has_raw, uint64_t n)
 {
-	return has_raw && (n % 4 == 0 || n % 4 == 3);
+	static const unsigned char orders[6] = {0x3, 0x5, 0x6, 0x9, 0xa, 0xc};
+	uint64_t h = (n / 4 + 1) * 0x9e3779b97f4a7c15ull;
+
+	return has_raw && (orders[(h >> 32) % 6] >> (n % 4) & 1);
 }
 
 static void stamp(unsigned char *b, size_t n, uint64_t tag)
@@ -221,27 +224,29 @@ static int child(struct pair *p, size_t size, size_t cap, bool has_raw)
 		}
 	}
 tput:
-	for (uint64_t run = 0;; run++) {
-		bool raw = run_is_raw(has_raw, run);
-		for (uint64_t seq = 0;; seq++) {
-			if (get(p, s, raw, b, size, cap) < 0)
-				return 6;
-			uint64_t t = tag_of(b);
-			if (t & ALL_END) {
-				free(b);
-				return 0;
-			}
-			if (t & RUN_END) {
-				if ((t & ~RUN_END) != seq)
-					return 7; /* lost or extra */
-				stamp(b, size, seq);
-				if (put(p, s, raw, b, size) < 0)
-					return 8;
-				break;
-			}
-			if (t != seq || b[size - 1] != (unsigned char)seq)
-				return 9; /* out of order or damaged */
+	/* One stream of messages; the one marked SWITCH is the last of its
+	 * block, and the next is read on the next block's path. */
+	for (uint64_t seq = 0, blk = 0;; seq++) {
+		bool raw = run_is_raw(has_raw, blk);
+		if (get(p, s, raw, b, size, cap) < 0)
+			return 6;
+		uint64_t t = tag_of(b);
+		if (t & ALL_END) {
+			free(b);
+			return 0;
 		}
+		if (t & RUN_END) {
+			if ((t & ~RUN_END) != seq)
+				return 7; /* lost or extra */
+			stamp(b, size, seq);
+			if (put(p, s, raw, b, size) < 0)
+				return 8;
+			continue;
+		}
+		if ((t & ~SWITCH) != seq || b[size - 1] != (unsigned char)seq)
+			return 9; /* out of order or damaged */
+		if (t & SWITCH)
+			blk++;
 	}
 }
 
@@ -340,28 +345,70 @@ out:
 	return e;
 }
 
-/* Messages per second of one run: send for T ns, then RUN_END with the
- * count; the child's reply ends the clock. */
-static int one_run(struct pair *p, size_t size, size_t cap, bool raw,
-		   double t_ns, long count, double *out)
+/*
+ * One-way throughput: one stream of messages, cut into blocks of equal
+ * time that take the two paths in ABBA-like quads (run_is_raw()); the
+ * first quad warms up.  A block's last message carries SWITCH, after
+ * which the child reads on the next block's path.  Blocks are short (a
+ * few ms) so that the two paths of a quad see the same machine: the
+ * rate of a kernel queue between two CPUs jumps by 2-3x as the sleeping
+ * pattern of the two sides changes, and whole runs per path measured
+ * that as much as the paths.  A block's rate also includes the messages
+ * of the previous block still queued (a pipe holds 1024 of 64 B), which
+ * narrows a difference a little but favours neither path.  The ratio is
+ * the median of the quads' ipcx/raw rates; the rates shown are each
+ * path's messages over its time.
+ */
+static int throughput(struct pair *p, size_t size, size_t cap, bool has_raw,
+		      const struct bench_opts *o, struct bench_row *row)
 {
-	unsigned char *b = malloc(cap);
+	enum { MAXBLK = 1024, WARM = 4 };
+	const double budget = o->seconds * 0.7e9;
+	const double t_blk = budget / 36 < 5e6 ? budget / 36 : 5e6;
+	int nblk = (int)(budget / t_blk) / 4 * 4;
+	if (nblk > MAXBLK)
+		nblk = MAXBLK;
+	if (o->quick)
+		nblk = 8;
 	const struct side *s = &p->s[0];
-	uint64_t seq = 0;
-	int e = 0;
+	unsigned char *b = malloc(cap);
+	double rate[MAXBLK], ratio[MAXBLK / 4], secs[2] = {0, 0};
+	uint64_t seq = 0, msgs[2] = {0, 0};
+	int nr = 0, e = 0;
 
 	if (!b)
 		return -ENOMEM;
 	double t0 = bench_now();
-	for (;;) {
-		if (count >= 0 ? (long)seq >= count
-			       : (seq % 16 == 0 && bench_now() - t0 >= t_ns))
-			break;
-		stamp(b, size, seq);
-		if ((e = put(p, s, raw, b, size)) < 0)
-			goto out;
-		seq++;
+	for (int k = 0; k < nblk; k++) {
+		bool raw = run_is_raw(has_raw, (uint64_t)k);
+		uint64_t first = seq;
+		for (bool last = false; !last; seq++) {
+			uint64_t i = seq - first;
+			last = o->quick ? i + 1 >= 50
+					: i % 16 == 15 &&
+						  bench_now() - t0 >= t_blk;
+			stamp(b, size, seq | (last ? SWITCH : 0));
+			if ((e = put(p, s, raw, b, size)) < 0)
+				goto out;
+		}
+		double t1 = bench_now();
+		rate[k] = (double)(seq - first) / ((t1 - t0) / 1e9);
+		if (k >= WARM) {
+			msgs[raw] += seq - first;
+			secs[raw] += (t1 - t0) / 1e9;
+		}
+		t0 = t1;
+		if (has_raw && k >= WARM && k % 4 == 3) {
+			double x = 0, y = 0;
+			for (int j = k - 3; j <= k; j++)
+				*(run_is_raw(true, (uint64_t)j) ? &y : &x) +=
+					rate[j];
+			ratio[nr++] = x / y;
+		}
 	}
+	/* The count, on the path the child reads next; ALL_END follows. */
+	bool raw = run_is_raw(has_raw, (uint64_t)nblk);
+	p->runs = nblk;
 	stamp(b, size, RUN_END | seq);
 	if ((e = put(p, s, raw, b, size)) < 0 ||
 	    (e = get(p, s, raw, b, size, cap)) < 0)
@@ -370,50 +417,27 @@ static int one_run(struct pair *p, size_t size, size_t cap, bool raw,
 		e = -EPROTO;
 		goto out;
 	}
-	*out = seq / ((bench_now() - t0) / 1e9);
-out:
-	free(b);
-	return e;
-}
-
-static int throughput(struct pair *p, size_t size, size_t cap, bool has_raw,
-		      const struct bench_opts *o, struct bench_row *row)
-{
-	/* ABBA pairs of runs (raw, ipcx, ipcx, raw, ...); the first pair
-	 * warms up.  The ratio is the median of the pairs' own ratios:
-	 * two neighbouring runs saw the same machine. */
-	enum { RUNS = 12 };
-	double v[RUNS], kept[2][RUNS], ratio[RUNS / 2];
-	int n[2] = {0, 0}, nr = 0, e = 0;
-	int runs = has_raw ? RUNS : RUNS / 2;
-	double t_run = o->seconds * 0.7e9 / runs;
-
-	for (int r = 0; r < runs; r++) {
-		bool raw = run_is_raw(has_raw, (uint64_t)r);
-		if ((e = one_run(p, size, cap, raw, t_run, o->quick ? 200 : -1,
-				 &v[r])) < 0)
-			return e;
-		p->runs++;
-		if (r < 2)
-			continue;
-		kept[raw][n[raw]++] = v[r];
-		if (has_raw && r % 2 == 1) {
-			bool first_raw = run_is_raw(true, (uint64_t)r - 1);
-			double x = first_raw ? v[r] : v[r - 1],
-			       y = first_raw ? v[r - 1] : v[r];
-			ratio[nr++] = x / y;
-		}
-	}
-	for (int k = 0; k < 2; k++)
-		qsort(kept[k], (size_t)n[k], sizeof(double), bench_cmp);
-	row->msgs = kept[0][n[0] / 2];
+	row->msgs = secs[0] > 0 ? (double)msgs[0] / secs[0] : -1;
 	row->bytes = row->msgs * (double)size;
 	if (has_raw && nr) {
-		row->raw_msgs = kept[1][n[1] / 2];
+		row->raw_msgs = (double)msgs[1] / secs[1];
 		row->raw_bytes = row->raw_msgs * (double)size;
 		qsort(ratio, (size_t)nr, sizeof(double), bench_cmp);
-		row->tput_ratio = ratio[nr / 2];
+		row->tput_ratio = bench_pct(ratio, (size_t)nr, 0.5);
+		/* The median's 95 % interval, as a box plot's notch. */
+		double iqr = bench_pct(ratio, (size_t)nr, 0.75) -
+			     bench_pct(ratio, (size_t)nr, 0.25);
+		double ci = 1.57 * iqr / sqrt(nr) / row->tput_ratio;
+		if (nr >= 8 && ci > 0.05)
+			snprintf(row->note + strlen(row->note),
+				 sizeof(row->note) - strlen(row->note),
+				 "%sthroughput ratio +-%.0f%%: the rate "
+				 "varies block to block (more --seconds "
+				 "narrows it)",
+				 row->note[0] ? "; " : "", ci * 100);
 	}
+out:
+	free(b);
 	return e;
 }
 
@@ -822,6 +846,13 @@ static void measure_case(const void *arg, size_t size,
 	struct pair p = {.maxmsg = -1, .rcap = -1};
 	int e;
 
+	/* A ring's references: measured before and after it, here. */
+	bool ring = !strcmp(c->kind, "shared memory");
+	bool sleeps = ring && !strcmp(c->wake, "futex");
+	double ref[2][2] = {{-1, -1},
+			    {-1, -1}}; /* [before, after][rtt, msgs] */
+	if (ring)
+		bench_ring_refs(o, sleeps, size, &ref[0][0], &ref[0][1]);
 	cur_size = size;
 	if ((e = c->make(&p, o)) < 0) {
 		fail_row(row, e, "setup");
@@ -839,13 +870,10 @@ static void measure_case(const void *arg, size_t size,
 	bool has_raw = p.raw != RAW_NONE;
 	/* A ring has no system calls to compare with: its references are
 	 * the hardware's (the cache-line floor, or a futex ping-pong when
-	 * it sleeps) and the minimal ring. */
-	bool ring = !strcmp(c->kind, "shared memory");
-	bool sleeps = ring && !strcmp(c->wake, "futex");
-	if (ring) {
+	 * it sleeps) and the minimal ring, measured around it. */
+	if (ring)
 		row->raw_is = sleeps ? "futex ping-pong" : "floor";
-		row->raw_med = sleeps ? bench_futex_ns : bench_floor_ns;
-	} else if (!has_raw) {
+	else if (!has_raw) {
 		row->raw_is = "-";
 	}
 	size_t cap = p.maxmsg > (long)size ? (size_t)p.maxmsg : size;
@@ -898,10 +926,29 @@ static void measure_case(const void *arg, size_t size,
 		}
 	}
 	if (ring) {
+		bench_ring_refs(o, sleeps, size, &ref[1][0], &ref[1][1]);
+		row->raw_med = ref[0][0] > 0 && ref[1][0] > 0
+				       ? (ref[0][0] + ref[1][0]) / 2
+				       : -1;
+		double mini = ref[0][1] > 0 && ref[1][1] > 0
+				      ? (ref[0][1] + ref[1][1]) / 2
+				      : -1;
+		for (int k = 0; k < 2; k++) {
+			double a = ref[0][k], b = ref[1][k];
+			if (a > 0 && b > 0 && (a > b ? a / b : b / a) > 1.25) {
+				snprintf(row->note + strlen(row->note),
+					 sizeof(row->note) - strlen(row->note),
+					 "%s%s moved %.3g -> %.3g during the "
+					 "case (vCPUs placed anew): ratio "
+					 "unreliable",
+					 row->note[0] ? "; " : "",
+					 k ? "minimal ring" : row->raw_is, a,
+					 b);
+			}
+		}
 		row->lat_ratio = row->med > 0 && row->raw_med > 0
 					 ? row->med / row->raw_med
 					 : -1;
-		double mini = bench_mini_msgs(size);
 		if (mini > 0 && row->msgs > 0) {
 			row->raw_msgs = mini;
 			row->raw_bytes = mini * (double)size;

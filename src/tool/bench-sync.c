@@ -31,7 +31,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-double bench_floor_ns = -1, bench_futex_ns = -1;
+double bench_floor_ns = -1;
 
 /* ---- references -----------------------------------------------------------
  */
@@ -156,15 +156,13 @@ static double mini_tput(size_t msg, double seconds)
 	return st == 0 ? n / s : -1;
 }
 
-static double mini_sizes[8], mini_val[8];
-static int nmini;
-
-double bench_mini_msgs(size_t size)
+void bench_ring_refs(const struct bench_opts *o, bool sleeps, size_t size,
+		     double *rtt, double *msgs)
 {
-	for (int i = 0; i < nmini; i++)
-		if (mini_sizes[i] == (double)size)
-			return mini_val[i];
-	return -1;
+	if (pingpong(o->quick || sleeps ? 2000 : 20000, sleeps, rtt) < 0)
+		*rtt = -1;
+	*msgs = size >= 8 ? mini_tput(size, o->quick ? 0.02 : o->seconds / 5)
+			  : -1;
 }
 
 static double memcpy_bytes(double seconds)
@@ -215,7 +213,7 @@ double bench_reference(const struct bench_opts *o)
 	bench_progress(o, r);
 	r->raw_is = "-";
 	if (pingpong(o->quick ? 200 : 20000, true, &x) == 0)
-		r->med = bench_futex_ns = x;
+		r->med = x;
 	snprintf(r->note, sizeof(r->note),
 		 "a sleeping kernel wake-up each way");
 	r = bench_add("reference", "memcpy (64 KiB blocks)", "-", 65536);
@@ -224,7 +222,7 @@ double bench_reference(const struct bench_opts *o)
 	r->bytes = memcpy_bytes(o->quick ? 0.05 : o->seconds);
 	r->msgs = r->bytes > 0 ? r->bytes / 65536 : -1;
 	snprintf(r->note, sizeof(r->note), "the ceiling of any throughput");
-	for (int i = 0; i < o->nsizes && nmini < 8; i++) {
+	for (int i = 0; i < o->nsizes; i++) {
 		if (o->sizes[i] < 8)
 			continue;
 		r = bench_add("reference", "minimal SPSC ring", "spin",
@@ -233,8 +231,6 @@ double bench_reference(const struct bench_opts *o)
 		r->raw_is = "-";
 		r->msgs = mini_tput(o->sizes[i], o->quick ? 0.05 : o->seconds);
 		r->bytes = r->msgs > 0 ? r->msgs * (double)o->sizes[i] : -1;
-		mini_sizes[nmini] = (double)o->sizes[i];
-		mini_val[nmini++] = r->msgs;
 		snprintf(r->note, sizeof(r->note),
 			 "fixed slots, cached indices: the rings' reference");
 	}

@@ -33,6 +33,13 @@ struct bench_opts {
 	int key_base;	 /* System V keys: key_base + n */
 };
 
+/* A ring case's references, measured next to it (the vCPUs may move
+ * between the first references and the case): the cache-line floor, or
+ * a futex ping-pong when SLEEPS, and the minimal ring's rate at SIZE;
+ * -1 for what failed. */
+void bench_ring_refs(const struct bench_opts *o, bool sleeps, size_t size,
+		     double *rtt, double *msgs);
+
 /* Appends a row; returns it (zeroed, figures at -1). */
 struct bench_row *bench_add(const char *kind, const char *facility,
 			    const char *wake, size_t size);

@@ -159,9 +159,12 @@ static double mini_tput(size_t msg, double seconds)
 void bench_ring_refs(const struct bench_opts *o, bool sleeps, size_t size,
 		     double *rtt, double *msgs)
 {
-	if (pingpong(o->quick || sleeps ? 2000 : 20000, sleeps, rtt) < 0)
+	int n = sleeps ? (o->quick ? 200 : 2000) : (o->quick ? 2000 : 20000);
+
+	if (pingpong(n, sleeps, rtt) < 0)
 		*rtt = -1;
-	*msgs = size >= 8 ? mini_tput(size, o->quick ? 0.02 : o->seconds / 5)
+	/* mini_tput() moves (SECONDS * 16 G) / SIZE messages, 1000 at least. */
+	*msgs = size >= 8 ? mini_tput(size, o->quick ? 0.0002 : o->seconds / 5)
 			  : -1;
 }
 

@@ -179,15 +179,8 @@ ssize_t ipcx_send(struct ipcx_chan *c, const void *buf, size_t len,
 	uint8_t hdr[4];
 	ssize_t r;
 
-	if (!c || (!buf && len))
-		return ipcx__fail(EINVAL, "ipcx_send: NULL argument");
-	if (c->listening)
-		return ipcx__fail(EINVAL,
-				  "%s: listening: accept a connection first",
-				  c->name);
-	if (!c->ops->send)
-		return unsupported(c, "send");
-	if (c->plain_io && len && !c->framed) {
+	/* plain_io: not listening, not framed, a descriptor to write(). */
+	if (__builtin_expect(c && c->plain_io && buf && len, 1)) {
 		ssize_t w = write(c->wfd, buf, len);
 		if (w == (ssize_t)len)
 			return w;
@@ -204,7 +197,17 @@ ssize_t ipcx_send(struct ipcx_chan *c, const void *buf, size_t len,
 			return ipcx__fail(errno, "%s: write: %s", c->name,
 					  ipcx_strerror(errno));
 		/* Interrupted: the operation writes again. */
+		return c->ops->send(c, &(struct iovec){(void *)buf, len}, 1,
+				    meta);
 	}
+	if (!c || (!buf && len))
+		return ipcx__fail(EINVAL, "ipcx_send: NULL argument");
+	if (c->listening)
+		return ipcx__fail(EINVAL,
+				  "%s: listening: accept a connection first",
+				  c->name);
+	if (!c->ops->send)
+		return unsupported(c, "send");
 	iov[1].iov_base = (void *)buf;
 	iov[1].iov_len = len;
 	if (!c->framed)
@@ -308,6 +311,14 @@ static ssize_t framed_recv(struct ipcx_chan *c, uint8_t *buf, size_t len,
 ssize_t ipcx_recv(struct ipcx_chan *c, void *buf, size_t len,
 		  struct ipcx_meta *meta)
 {
+	if (__builtin_expect(c && c->plain_io && buf && len && !meta, 1)) {
+		ssize_t r = read(c->rfd, buf, len);
+		if (r > 0)
+			return r;
+		/* End of stream, or an error: the operation reads again
+		 * and says it in its words. */
+		return c->ops->recv(c, buf, len, meta);
+	}
 	if (!c || (!buf && len))
 		return ipcx__fail(EINVAL, "ipcx_recv: NULL argument");
 	if (c->listening)
@@ -322,13 +333,6 @@ ssize_t ipcx_recv(struct ipcx_chan *c, void *buf, size_t len,
 	}
 	if (c->framed)
 		return framed_recv(c, buf, len, meta);
-	if (c->plain_io && len && c->rfd >= 0) {
-		ssize_t r = read(c->rfd, buf, len);
-		if (r > 0)
-			return r;
-		/* End of stream, or an error: the operation reads again
-		 * and says it in its words. */
-	}
 	return c->ops->recv(c, buf, len, meta);
 }
 

@@ -77,6 +77,8 @@ bench: build
 	@echo
 	$(BUILD)/bench/syncbench
 	@echo
+	$(BUILD)/bench/lsbench $(BUILD)/src/tool/ipcx
+	@echo
 	$(BUILD)/src/tool/ipcx bench --plot $(BUILD)/bench.svg
 
 install: build

@@ -76,5 +76,13 @@ say "ipcx sem posixsem:/ipcx-demo create --value 1; wait; get; rm"
 say "ipcx lock flock:$T/lock -c 'ipcx lock -n flock:$T/lock true'   (held: exit 1)"
 "$IPCX" lock "flock:$T/lock" -c "'$IPCX' lock -n 'flock:$T/lock' true || echo \"exit status \$?\""
 
+say "ipcx ls   (ipcmk's segment, its creator gone and nobody attached, is stale); ipcx rm"
+id=$(ipcmk -M 4096 2>/dev/null | sed 's/[^0-9]//g')
+"$IPCX" sem "posixsem:/ipcx-demo-$$" create --value 1
+"$IPCX" ls -o FACILITY,ADDRESS,OWNER,MODE,SIZE,HOLDERS,STALE 2>/dev/null
+"$IPCX" rm --dry-run "posixsem:/ipcx-demo-$$"
+"$IPCX" rm "posixsem:/ipcx-demo-$$"
+[ -n "$id" ] && "$IPCX" rm "sysvshm:id:$id"
+
 say "ipcx bench --seconds 0.15 --plot $T/bench.svg   (every facility, side by side)"
 "$IPCX" bench --seconds 0.15 --plot "$T/bench.svg"

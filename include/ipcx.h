@@ -446,6 +446,63 @@ int ipcx_cond_timedwait(struct ipcx_cond *c, struct ipcx_mutex *m,
 int ipcx_cond_signal(struct ipcx_cond *c);
 int ipcx_cond_broadcast(struct ipcx_cond *c);
 
+/* ---- objects on this system (ipcx ls) ---------------------------------- */
+
+/* A process that has an object open, mapped or locked. */
+struct ipcx_holder {
+	pid_t pid;
+	char comm[16];		   /* its command name */
+	unsigned long long ipc_ns; /* its IPC namespace (inode), or 0 */
+	bool other_ns;		   /* not the caller's IPC namespace */
+};
+
+/*
+ * One live object, as ipcx_list() reports it.  Figures are -1 where the
+ * facility does not keep them or they could not be read.
+ */
+struct ipcx_object {
+	const struct ipcx_facility *facility;
+	char address[IPCX_ADDR_MAX]; /* what any ipcx command takes */
+	long long id;		     /* System V id, or inode */
+	long long uid, gid;	     /* the owner */
+	int mode;		     /* permission bits */
+	long long size;		     /* in size_unit */
+	const char *size_unit;	     /* "bytes", "messages", "semaphores" */
+	long long attached;	     /* System V shm: nattch */
+	pid_t creator;		     /* the creating process */
+	pid_t last;		     /* the last to operate on it; 0: none */
+	long long changed;	     /* last change, seconds since the epoch */
+	const struct ipcx_holder *holders; /* valid during the callback */
+	size_t nholders;
+	bool holders_known; /* every process that could hold it was seen */
+	bool stale;	    /* a leftover: see ipcx(1), "ls --stale" */
+	char detail[64];    /* "listening, 2 connected", "WRITE", ... */
+};
+
+/* Called once per object; a non-zero return stops the listing and is
+ * what ipcx_list() returns. */
+typedef int (*ipcx_list_fn)(const struct ipcx_object *o, void *arg);
+
+/*
+ * Calls FN for every live object of SCHEME (NULL: of every facility that
+ * names objects), in the caller's IPC and mount namespaces.  0, FN's
+ * non-zero value, or a negative errno when nothing could be listed (a
+ * facility whose source is missing is skipped; its reason is the detail
+ * of ipcx_list_warning()).
+ */
+int ipcx_list(const char *scheme, ipcx_list_fn fn, void *arg);
+
+/* After ipcx_list(): what could not be listed ("posixmq: no mqueue
+ * filesystem is mounted ..."), one per line, or "". */
+const char *ipcx_list_warning(void);
+
+/*
+ * Calls FN once for the object ADDR names: -ENOENT when there is none,
+ * -EINVAL when what is there is another kind ("'/tmp/x' is a regular
+ * file, not a FIFO").  Holders and staleness as ipcx_list() says them.
+ */
+int ipcx_object_find(const char *addr, ipcx_list_fn fn, void *arg);
+
 /* ---- signals ----------------------------------------------------------- */
 
 /* The number of a signal name or number: "USR1", "SIGUSR1", "RTMIN+3",

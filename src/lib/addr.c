@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -523,4 +524,27 @@ int ipcx__check_posix_name(const struct ipcx__addr *a, const char *what)
 				  "NAME_MAX (%d)",
 				  a->text, len - 1, NAME_MAX);
 	return 0;
+}
+
+int ipcx__addr_format(char *buf, size_t n, const char *scheme,
+		      const char *target)
+{
+	size_t j = (size_t)snprintf(buf, n, "%s:", scheme);
+
+	for (const unsigned char *c = (const unsigned char *)target; *c; c++) {
+		/* What decode() would read otherwise: %, the options'
+		 * '?', and bytes a shell or a terminal would mangle. */
+		if (*c == '%' || *c == '?' || *c <= ' ' || *c >= 0x7f) {
+			if (j + 3 < n)
+				snprintf(buf + j, n - j, "%%%02X", *c);
+			j += 3;
+		} else {
+			if (j + 1 < n)
+				buf[j] = (char)*c;
+			j++;
+		}
+	}
+	if (n)
+		buf[j < n ? j : n - 1] = '\0';
+	return (int)j;
 }

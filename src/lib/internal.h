@@ -105,6 +105,8 @@ struct ipcx__addr {
 		struct {
 			int key;      /* key_t; valid unless is_path */
 			bool is_path; /* ftok(target, proj) at open */
+			bool by_id;   /* "id:N": the object of that id */
+			int id;
 		} sysv;
 	} u;
 };
@@ -117,6 +119,11 @@ struct ipcx__addr {
 int ipcx__addr_parse(const char *text, const char *defaults, bool pair,
 		     struct ipcx__addr *a);
 void ipcx__addr_release(struct ipcx__addr *a);
+
+/* Writes SCHEME:TARGET into BUF, TARGET escaped (%XX) where the parser
+ * would read it otherwise; returns the length it needs (>= N: cut). */
+int ipcx__addr_format(char *buf, size_t n, const char *scheme,
+		      const char *target);
 
 /* Applies the flags to what the address did not say explicitly. */
 unsigned ipcx__addr_flags(const struct ipcx__addr *a, unsigned flags);
@@ -210,6 +217,17 @@ int ipcx__backoff(const struct ipcx_chan *c, int64_t deadline, int *step);
  */
 int ipcx__sysv_parse(struct ipcx__addr *a);
 int ipcx__sysv_key(const struct ipcx__addr *a, int *key);
+/* The id of A's existing object: "id:N" when STAT_ID says it is one of
+ * this kind (WHAT: "queue"), else GET of its key.  -ENOENT, ... */
+int ipcx__sysv_lookup(const struct ipcx__addr *a, int (*get)(int key),
+		      int (*stat_id)(int id), const char *what, int *id);
+/* The key the object of A (not "id:N") has, to look it up in a listing:
+ * -EINVAL for a private one, which has none. */
+int ipcx__sysv_only_key(const struct ipcx__addr *a, const char *what, int *key);
+/* The address of a System V object: SCHEME:0xKEY, or SCHEME:id:ID when it
+ * is private. */
+void ipcx__sysv_address(char *buf, size_t n, const char *scheme, int key,
+			int id);
 
 /* POSIX IPC names (posixmq, posixshm): one leading slash, no other,
  * at most NAME_MAX bytes after it.  -EINVAL with a detail. */
@@ -328,6 +346,57 @@ void ipcx__region_fd_close(struct ipcx_region *r);
  *  unlink_self removes the name the channel created; async-signal-safe.
  * A NULL operation means "not supported": the core returns -EOPNOTSUPP.
  */
+/* ---- live objects (objects.c) ---------------------------------------------
+ */
+
+struct ipcx__procs; /* a snapshot of every process's descriptors and maps */
+
+struct ipcx__lister {
+	const struct ipcx__addr *only; /* one object (ipcx_object_find) */
+	ipcx_list_fn fn;
+	void *arg;
+	struct ipcx__procs *procs; /* made on first use */
+	struct ipcx_holder *hbuf;  /* holders of the object being emitted */
+	size_t hcap;
+	int found; /* objects emitted */
+};
+
+/* Fills the common fields of O (figures -1, FACILITY from OPS). */
+void ipcx__object_init(struct ipcx_object *o,
+		       const struct ipcx_facility_ops *ops);
+/* Sets O's holders: processes with (DEV, INO) open or mapped (DEV
+ * IPCX__SYSV_DEV: a System V segment of id INO). */
+#define IPCX__SYSV_DEV ((dev_t)-1)
+int ipcx__holders(struct ipcx__lister *l, dev_t dev, ino_t ino,
+		  struct ipcx_object *o);
+/* Adds the holders of (DEV, INO) to O's (after ipcx__holders()). */
+int ipcx__holders_add(struct ipcx__lister *l, dev_t dev, ino_t ino,
+		      struct ipcx_object *o);
+/* Hands O to the caller's function; its non-zero return stops all. */
+int ipcx__emit(struct ipcx__lister *l, struct ipcx_object *o);
+/* Whether PID is a live process (0 and -1 are not). */
+bool ipcx__alive(pid_t pid);
+/* A FIFO some process holds open: calls FN(path, dev, ino) for each. */
+int ipcx__held_fifos(struct ipcx__lister *l,
+		     int (*fn)(struct ipcx__lister *l, const char *path,
+			       dev_t dev, ino_t ino));
+/* The path of (DEV, INO) as a process that has it open names it, into
+ * BUF; false when no process shows one. */
+bool ipcx__path_of(struct ipcx__lister *l, dev_t dev, ino_t ino, char *buf,
+		   size_t n);
+/* Notes a facility that could not be listed (ipcx_list_warning()). */
+void ipcx__list_warn(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/* Lists the entries of the directory DIR whose names start with PREFIX
+ * (NULL: all but those starting with SKIP) as SCHEME:/NAME (the prefix
+ * removed). */
+int ipcx__list_shm_dir(struct ipcx__lister *l,
+		       const struct ipcx_facility_ops *ops, const char *dir,
+		       const char *prefix, const char *skip);
+/* /proc/locks rows of KIND ("FLOCK", "POSIX" and "OFDLCK") as objects. */
+int ipcx__list_locks(struct ipcx__lister *l,
+		     const struct ipcx_facility_ops *ops, bool flock);
+
 struct ipcx_facility_ops {
 	struct ipcx_facility info; /* first: the public row */
 	unsigned options;	   /* IPCX__OPT_* accepted */
@@ -381,6 +450,9 @@ struct ipcx_facility_ops {
 	int (*lock_take)(struct ipcx_lock *l, int how, bool wait);
 	int (*lock_release)(struct ipcx_lock *l);
 	int (*lock_holder)(struct ipcx_lock *l, int how, pid_t *pid);
+	/* Live objects (objects.c): ipcx__emit() each one, or only the one
+	 * L->only names (then -ENOENT, or -EINVAL for another kind). */
+	int (*list)(struct ipcx__lister *l);
 };
 
 /* ---- semaphores and locks (sync.c) -------------------------------------- */

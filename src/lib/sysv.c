@@ -2,7 +2,10 @@
 /* System V IPC keys, shared by the System V facilities. */
 #include "internal.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
@@ -20,6 +23,23 @@ int ipcx__sysv_parse(struct ipcx__addr *a)
 				  "'%s' names no key: give 0x1f, 31, a path, "
 				  "or private",
 				  a->text);
+	if (!strncmp(t, "id:", 3)) {
+		/* An object by its id (ipcs, ipcx ls): it exists or not. */
+		errno = 0;
+		long id = strtol(t + 3, &end, 10);
+		if (errno || *end || end == t + 3 || id < 0 || id > INT_MAX ||
+		    !isdigit((unsigned char)t[3]))
+			return ipcx__fail(EINVAL, "bad id '%s' in '%s'", t + 3,
+					  a->text);
+		if (a->opt.proj != IPCX__UNSET_LL)
+			return ipcx__fail(EINVAL,
+					  "proj= applies to a key made from a "
+					  "path, in '%s'",
+					  a->text);
+		a->u.sysv.by_id = true;
+		a->u.sysv.id = (int)id;
+		return 0;
+	}
 	if (!strcmp(t, "private")) {
 		a->u.sysv.key = IPC_PRIVATE;
 		return 0;
@@ -58,6 +78,11 @@ int ipcx__sysv_parse(struct ipcx__addr *a)
 
 int ipcx__sysv_key(const struct ipcx__addr *a, int *key)
 {
+	if (a->u.sysv.by_id)
+		return ipcx__fail(EINVAL,
+				  "%s: an id names an object that exists: it "
+				  "has no key to create or look up",
+				  a->text);
 	if (!a->u.sysv.is_path) {
 		*key = a->u.sysv.key;
 		return 0;
@@ -71,4 +96,52 @@ int ipcx__sysv_key(const struct ipcx__addr *a, int *key)
 				  a->text, a->target, proj);
 	*key = (int)k;
 	return 0;
+}
+
+int ipcx__sysv_lookup(const struct ipcx__addr *a, int (*get)(int key),
+		      int (*stat_id)(int id), const char *what, int *id)
+{
+	int key, r;
+
+	if (a->u.sysv.by_id) {
+		if (stat_id(a->u.sysv.id) == 0) {
+			*id = a->u.sysv.id;
+			return 0;
+		}
+		/* EINVAL and EIDRM: no such object (of this kind). */
+		if (errno == EINVAL || errno == EIDRM)
+			return ipcx__fail(ENOENT, "%s: no %s with id %d",
+					  a->text, what, a->u.sysv.id);
+		return ipcx__fail(errno, "%s: %s %d: %m", a->text, what,
+				  a->u.sysv.id);
+	}
+	if ((r = ipcx__sysv_key(a, &key)) < 0)
+		return r;
+	if (key == IPC_PRIVATE)
+		return ipcx__fail(EINVAL,
+				  "%s: a private %s has no key: name it by "
+				  "its id (id:N, as ipcx ls shows it)",
+				  a->text, what);
+	if ((*id = get(key)) < 0)
+		return ipcx__fail_open(a->text, errno, what, "get");
+	return 0;
+}
+
+void ipcx__sysv_address(char *buf, size_t n, const char *scheme, int key,
+			int id)
+{
+	if (key)
+		snprintf(buf, n, "%s:0x%08x", scheme, (unsigned)key);
+	else
+		snprintf(buf, n, "%s:id:%d", scheme, id);
+}
+
+int ipcx__sysv_only_key(const struct ipcx__addr *a, const char *what, int *key)
+{
+	if (!a->u.sysv.is_path && a->u.sysv.key == 0)
+		return ipcx__fail(EINVAL,
+				  "%s: a private %s has no key: name it by "
+				  "its id (id:N, as ipcx ls shows it)",
+				  a->text, what);
+	return ipcx__sysv_key(a, key);
 }

@@ -63,15 +63,7 @@ enum field {
 	F_SOURCE,
 };
 
-struct coldesc {
-	const char *name;
-	enum field field;
-	double whint;
-	int flags;
-	int json;
-};
-
-static const struct coldesc fac_cols[] = {
+static const struct tool_col fac_cols[] = {
 	{"SCHEME", F_SCHEME, 0.1, 0, SCOLS_JSON_STRING},
 	{"FACILITY", F_TITLE, 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
 	{"SEMANTICS", F_SEMANTICS, 0.1, 0, SCOLS_JSON_STRING},
@@ -83,7 +75,7 @@ static const struct coldesc fac_cols[] = {
 	{"STANDARD", F_STANDARD, 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
 };
 
-static const struct coldesc lim_cols[] = {
+static const struct tool_col lim_cols[] = {
 	{"SCHEME", F_SCHEME, 0.1, 0, SCOLS_JSON_STRING},
 	{"LIMIT", F_LIMIT, 0.3, 0, SCOLS_JSON_STRING},
 	{"VALUE", F_VALUE, 0.1, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER},
@@ -102,46 +94,6 @@ static const char *yesno(bool b)
 	return b ? "yes" : "no";
 }
 
-/* Makes a table with the columns of DESC that OUTPUT selects (all when
- * NULL); SEL receives their fields.  Returns the count, or -1. */
-static int make_columns(struct libscols_table *tb, const struct coldesc *desc,
-			size_t ndesc, const char *output, enum field *sel,
-			const struct command *cmd)
-{
-	int n = 0;
-
-	if (!output) {
-		for (size_t i = 0; i < ndesc; i++) {
-			struct libscols_column *cl = scols_table_new_column(
-				tb, desc[i].name, desc[i].whint, desc[i].flags);
-			if (!cl)
-				return -1;
-			scols_column_set_json_type(cl, desc[i].json);
-			sel[n++] = desc[i].field;
-		}
-		return n;
-	}
-	char *list = strdup(output), *save = NULL;
-	for (char *t = strtok_r(list, ",", &save); t;
-	     t = strtok_r(NULL, ",", &save)) {
-		size_t i;
-		for (i = 0; i < ndesc; i++)
-			if (!strcasecmp(t, desc[i].name))
-				break;
-		if (i == ndesc) {
-			tool_usage(cmd, "unknown column '%s'", t);
-			free(list);
-			return -1;
-		}
-		struct libscols_column *cl = scols_table_new_column(
-			tb, desc[i].name, desc[i].whint, desc[i].flags);
-		scols_column_set_json_type(cl, desc[i].json);
-		sel[n++] = desc[i].field;
-	}
-	free(list);
-	return n;
-}
-
 static struct libscols_table *new_table(const struct opts *o, const char *name)
 {
 	struct libscols_table *tb = scols_new_table();
@@ -155,8 +107,8 @@ static struct libscols_table *new_table(const struct opts *o, const char *name)
 	return tb;
 }
 
-static void fill_facility(struct libscols_line *ln, const enum field *sel,
-			  int n, const struct ipcx_facility *f)
+static void fill_facility(struct libscols_line *ln, const int *sel, int n,
+			  const struct ipcx_facility *f)
 {
 	for (int i = 0; i < n; i++) {
 		const char *v = NULL;
@@ -177,7 +129,7 @@ static void fill_facility(struct libscols_line *ln, const enum field *sel,
 	}
 }
 
-static void fill_limit(struct libscols_line *ln, const enum field *sel, int n,
+static void fill_limit(struct libscols_line *ln, const int *sel, int n,
 		       const struct ipcx_facility *f,
 		       const struct ipcx_limit *l, bool json)
 {
@@ -235,7 +187,7 @@ static int run(int argc, char **argv)
 	const struct ipcx_facility *sel_fac[64];
 	struct opts o = {0};
 	bool limits_only = false, first = true;
-	enum field fsel[16], lsel[16];
+	int fsel[16], lsel[16];
 	size_t nfac = 0;
 	int opt, nf = 0, nl = 0, st = EXIT_FAIL;
 
@@ -269,7 +221,7 @@ static int run(int argc, char **argv)
 	struct libscols_table *ft = NULL, *lt = NULL;
 	if (!limits_only) {
 		ft = new_table(&o, "facilities");
-		nf = ft ? make_columns(ft, fac_cols, 9, o.output, fsel,
+		nf = ft ? tool_columns(ft, fac_cols, 9, o.output, fsel,
 				       &cmd_info)
 			: -1;
 		if (nf < 0) {
@@ -286,7 +238,7 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	lt = new_table(&o, "limits");
-	nl = lt ? make_columns(lt, lim_cols, 5, limits_only ? o.output : NULL,
+	nl = lt ? tool_columns(lt, lim_cols, 5, limits_only ? o.output : NULL,
 			       lsel, &cmd_info)
 		: -1;
 	if (nl < 0) {

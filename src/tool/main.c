@@ -6,8 +6,8 @@
 #include <string.h>
 
 static const struct command *const commands[] = {
-	&cmd_info, &cmd_send, &cmd_recv, &cmd_relay,
-	&cmd_shm,  &cmd_sem,  &cmd_lock, &cmd_bench,
+	&cmd_info, &cmd_send, &cmd_recv, &cmd_relay, &cmd_shm,
+	&cmd_sem,  &cmd_lock, &cmd_ls,	 &cmd_rm,    &cmd_bench,
 };
 
 static void usage(FILE *f)

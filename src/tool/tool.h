@@ -19,7 +19,7 @@ struct command {
 };
 
 extern const struct command cmd_info, cmd_send, cmd_recv, cmd_relay, cmd_shm,
-	cmd_sem, cmd_lock, cmd_bench;
+	cmd_sem, cmd_lock, cmd_bench, cmd_ls, cmd_rm;
 
 /* Prints CMD's help to F. */
 void tool_help(const struct command *cmd, FILE *f);
@@ -43,6 +43,25 @@ int tool_fail(int err, const char *addr);
 int tool_kind_check(const struct command *cmd, const char *addr,
 		    enum ipcx_semantics semantics, const char *title,
 		    const char *kinds);
+
+/* A column of a table: its heading, the caller's field number, width
+ * hint, SCOLS_FL_* flags and SCOLS_JSON_* type. */
+struct tool_col {
+	const char *name;
+	int field;
+	double whint;
+	int flags;
+	int json;
+};
+
+struct libscols_table;
+
+/* Adds the columns of DESC that OUTPUT ("ADDRESS,SIZE", any case) picks,
+ * all when it is NULL; SEL (room for NDESC) receives their fields.  The
+ * count, or -1 after a usage message for an unknown column. */
+int tool_columns(struct libscols_table *tb, const struct tool_col *desc,
+		 size_t ndesc, const char *output, int *sel,
+		 const struct command *cmd);
 
 /* Options shared by send/recv/relay that mirror address options. */
 struct addr_flags {

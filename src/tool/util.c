@@ -2,6 +2,9 @@
 /* Helpers shared by the subcommands: errors, opening, signals, JSON. */
 #include "tool.h"
 
+#include <libsmartcols.h>
+#include <strings.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -338,4 +341,48 @@ int tool_kind_check(const struct command *cmd, const char *addr,
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
+}
+
+int tool_columns(struct libscols_table *tb, const struct tool_col *desc,
+		 size_t ndesc, const char *output, int *sel,
+		 const struct command *cmd)
+{
+	int n = 0;
+
+	if (!output) {
+		for (size_t i = 0; i < ndesc; i++) {
+			struct libscols_column *cl = scols_table_new_column(
+				tb, desc[i].name, desc[i].whint, desc[i].flags);
+			if (!cl)
+				return -1;
+			scols_column_set_json_type(cl, desc[i].json);
+			sel[n++] = desc[i].field;
+		}
+		return n;
+	}
+	char *list = strdup(output), *save = NULL;
+	if (!list)
+		return -1;
+	for (char *t = strtok_r(list, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		size_t i;
+		for (i = 0; i < ndesc; i++)
+			if (!strcasecmp(t, desc[i].name))
+				break;
+		if (i == ndesc || n >= (int)ndesc) {
+			tool_usage(cmd, "unknown column '%s'", t);
+			free(list);
+			return -1;
+		}
+		struct libscols_column *cl = scols_table_new_column(
+			tb, desc[i].name, desc[i].whint, desc[i].flags);
+		if (!cl) {
+			free(list);
+			return -1;
+		}
+		scols_column_set_json_type(cl, desc[i].json);
+		sel[n++] = desc[i].field;
+	}
+	free(list);
+	return n;
 }

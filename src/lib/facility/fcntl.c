@@ -210,6 +210,13 @@ static int fcntl_limits(struct ipcx_limit *out, size_t max)
 	return (int)ipcx__limits_fd(out, max);
 }
 
+/* The locks held now (/proc/locks); a lock is never stale: it goes
+ * with its holder's descriptor. */
+static int fcntl_list(struct ipcx__lister *l)
+{
+	return ipcx__list_locks(l, &ipcx__fcntl_ops, false);
+}
+
 const struct ipcx_facility_ops ipcx__fcntl_ops = {
 	.info = {.scheme = "fcntl",
 		 .title = "fcntl() record lock",
@@ -222,6 +229,7 @@ const struct ipcx_facility_ops ipcx__fcntl_ops = {
 		   IPCX__OPT_OFD,
 	.parse = fcntl_parse,
 	.limits = fcntl_limits,
+	.list = fcntl_list,
 	.lock_open = fcntl_open,
 	.lock_take = fcntl_take,
 	.lock_release = fcntl_release,

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -166,6 +167,54 @@ static int fifo_limits(struct ipcx_limit *out, size_t max)
 	return (int)ipcx__limits_pipe(out, max);
 }
 
+/* ---- listing -------------------------------------------------------------
+ *
+ * A FIFO is a file anyone may leave behind: the ones listed are those a
+ * process holds open (its descriptors say which).  Looked up by address,
+ * the path itself is checked: a FIFO nobody holds is reported too.  A
+ * FIFO holds no data once nobody has it open, so none is ever stale.
+ */
+
+static int fifo_emit(struct ipcx__lister *l, const char *path, dev_t dev,
+		     ino_t ino)
+{
+	struct ipcx_object o;
+	struct stat st;
+	int e;
+
+	ipcx__object_init(&o, &ipcx__fifo_ops);
+	if (ipcx__addr_format(o.address, sizeof(o.address), "fifo", path) >=
+	    (int)sizeof(o.address))
+		return 0;
+	o.id = (long long)ino;
+	if (lstat(path, &st) == 0 && st.st_ino == ino && st.st_dev == dev) {
+		o.uid = st.st_uid;
+		o.gid = st.st_gid;
+		o.mode = (int)(st.st_mode & 07777);
+		o.changed = (long long)st.st_mtime;
+	} else {
+		snprintf(o.detail, sizeof(o.detail),
+			 "its name was removed or replaced");
+	}
+	if ((e = ipcx__holders(l, dev, ino, &o)) < 0)
+		return e;
+	return ipcx__emit(l, &o);
+}
+
+static int fifo_list(struct ipcx__lister *l)
+{
+	struct stat st;
+
+	if (!l->only)
+		return ipcx__held_fifos(l, fifo_emit);
+	if (lstat(l->only->target, &st) < 0)
+		return ipcx__fail(errno, "%s: %m", l->only->text);
+	if (!S_ISFIFO(st.st_mode))
+		return ipcx__fail(EINVAL, "%s: %s is not a FIFO", l->only->text,
+				  l->only->target);
+	return fifo_emit(l, l->only->target, st.st_dev, st.st_ino);
+}
+
 const struct ipcx_facility_ops ipcx__fifo_ops = {
 	.info = {.scheme = "fifo",
 		 .title = "FIFO",
@@ -182,5 +231,6 @@ const struct ipcx_facility_ops ipcx__fifo_ops = {
 	.shutdown = ipcx__fd_shutdown,
 	.close = ipcx__fd_close,
 	.unlink = fifo_unlink,
+	.list = fifo_list,
 	.limits = fifo_limits,
 };

@@ -87,6 +87,13 @@ static int flock_limits(struct ipcx_limit *out, size_t max)
 	return (int)ipcx__limits_fd(out, max);
 }
 
+/* The locks held now (/proc/locks); a lock is never stale: it goes
+ * with its holder's descriptor. */
+static int flock_list(struct ipcx__lister *l)
+{
+	return ipcx__list_locks(l, &ipcx__flock_ops, true);
+}
+
 const struct ipcx_facility_ops ipcx__flock_ops = {
 	.info = {.scheme = "flock",
 		 .title = "flock() lock",
@@ -98,6 +105,7 @@ const struct ipcx_facility_ops ipcx__flock_ops = {
 	.options = IPCX__OPT_COMMON,
 	.parse = flock_parse,
 	.limits = flock_limits,
+	.list = flock_list,
 	.lock_open = flock_open,
 	.lock_take = flock_take,
 	.lock_release = flock_release,

@@ -2,12 +2,17 @@
 /* POSIX message queues: prioritised messages under a /name. */
 #include "../internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <mqueue.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -318,6 +323,116 @@ static int posixmq_limits(struct ipcx_limit *out, size_t max)
 	return (int)(n + ipcx__limits_fd(out + n, max - n));
 }
 
+/* ---- listing -------------------------------------------------------------
+ *
+ * Queues are files of the mqueue filesystem (one per IPC namespace); a
+ * file reads "QSIZE:N ..." (bytes queued).  When none is mounted, root
+ * mounts one on a private temporary directory for the listing and
+ * unmounts it right after; anyone else is told.  Holders: processes with
+ * the queue open (an mqd_t is a descriptor).  Stale: no process (that
+ * could be inspected) has it open.
+ */
+
+static bool mqueue_mount(char *dir, size_t n, bool *mounted)
+{
+	char line[PATH_MAX + 64];
+	FILE *f = fopen("/proc/self/mounts", "re");
+
+	*mounted = false;
+	while (f && fgets(line, sizeof(line), f)) {
+		char path[PATH_MAX], type[32];
+		if (sscanf(line, "%*s %4095s %31s", path, type) == 2 &&
+		    !strcmp(type, "mqueue") && strlen(path) < n) {
+			/* Mount points escape spaces as \040: a path with
+			 * one is skipped rather than misread. */
+			if (strchr(path, '\\'))
+				continue;
+			snprintf(dir, n, "%s", path);
+			fclose(f);
+			return true;
+		}
+	}
+	if (f)
+		fclose(f);
+	snprintf(dir, n, "/tmp/ipcx-mqueue-XXXXXX");
+	if (geteuid() != 0 || !mkdtemp(dir))
+		return false;
+	if (mount("mqueue", dir, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) < 0) {
+		rmdir(dir);
+		return false;
+	}
+	*mounted = true;
+	return true;
+}
+
+static int posixmq_list(struct ipcx__lister *l)
+{
+	char dir[PATH_MAX];
+	bool mounted;
+	struct dirent *d;
+	DIR *dp;
+	int e;
+
+	if (!mqueue_mount(dir, sizeof(dir), &mounted)) {
+		if (l->only)
+			return ipcx__fail(EOPNOTSUPP,
+					  "%s: no mqueue filesystem is mounted "
+					  "to look it up (mount -t mqueue none "
+					  "/dev/mqueue)",
+					  l->only->text);
+		ipcx__list_warn("posixmq: no mqueue filesystem is mounted, and "
+				"only root may mount one: mount -t mqueue none "
+				"/dev/mqueue to list queues");
+		return 0;
+	}
+	e = 0;
+	if (!(dp = opendir(dir))) {
+		ipcx__list_warn("posixmq: %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	int dfd = dirfd(dp);
+	while (e == 0 && (d = readdir(dp))) {
+		struct stat st;
+		struct ipcx_object o;
+		char text[128] = "";
+		if (d->d_name[0] == '.' ||
+		    (l->only && strcmp(d->d_name, l->only->target + 1)) ||
+		    fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		ipcx__object_init(&o, &ipcx__posixmq_ops);
+		char target[NAME_MAX + 2];
+		snprintf(target, sizeof(target), "/%s", d->d_name);
+		if (ipcx__addr_format(o.address, sizeof(o.address), "posixmq",
+				      target) >= (int)sizeof(o.address))
+			continue;
+		o.id = (long long)st.st_ino;
+		o.uid = st.st_uid;
+		o.gid = st.st_gid;
+		o.mode = (int)(st.st_mode & 07777);
+		o.changed = (long long)st.st_mtime;
+		int fd = openat(dfd, d->d_name, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t k = read(fd, text, sizeof(text) - 1);
+			text[k > 0 ? k : 0] = '\0';
+			close(fd);
+			sscanf(text, "QSIZE:%lld", &o.size);
+		}
+		if ((e = ipcx__holders(l, st.st_dev, st.st_ino, &o)) < 0)
+			break;
+		o.stale = o.nholders == 0;
+		e = ipcx__emit(l, &o);
+	}
+	closedir(dp);
+out:
+	if (mounted) {
+		umount2(dir, MNT_DETACH);
+		rmdir(dir);
+	}
+	return e;
+}
+
 const struct ipcx_facility_ops ipcx__posixmq_ops = {
 	.info = {.scheme = "posixmq",
 		 .title = "POSIX message queue",
@@ -334,6 +449,7 @@ const struct ipcx_facility_ops ipcx__posixmq_ops = {
 	.recv = posixmq_recv,
 	.close = posixmq_close,
 	.unlink = posixmq_unlink,
+	.list = posixmq_list,
 	.limits = posixmq_limits,
 	.get = posixmq_get,
 };

@@ -188,6 +188,14 @@ static int posixsem_limits(struct ipcx_limit *out, size_t max)
 	return (int)ipcx__limits_add(out, 0, max, rows, IPCX__ARRAY_SIZE(rows));
 }
 
+/* /dev/shm/sem.NAME: the named semaphores (glibc and musl keep them
+ * there; a process that uses one maps that file). */
+static int posixsem_list(struct ipcx__lister *l)
+{
+	return ipcx__list_shm_dir(l, &ipcx__posixsem_ops, "/dev/shm", "sem.",
+				  NULL);
+}
+
 const struct ipcx_facility_ops ipcx__posixsem_ops = {
 	.info = {.scheme = "posixsem",
 		 .title = "POSIX named semaphore",
@@ -199,6 +207,7 @@ const struct ipcx_facility_ops ipcx__posixsem_ops = {
 	.options = IPCX__OPT_COMMON,
 	.parse = posixsem_parse,
 	.unlink = posixsem_unlink,
+	.list = posixsem_list,
 	.limits = posixsem_limits,
 	.sem_open = posixsem_open,
 	.sem_post = posixsem_post,

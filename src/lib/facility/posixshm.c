@@ -53,6 +53,13 @@ static int posixshm_limits(struct ipcx_limit *out, size_t max)
 	return (int)(n + ipcx__limits_fd(out + n, max - n));
 }
 
+/* /dev/shm, all but the named semaphores ("sem.*"). */
+static int posixshm_list(struct ipcx__lister *l)
+{
+	return ipcx__list_shm_dir(l, &ipcx__posixshm_ops, "/dev/shm", NULL,
+				  "sem.");
+}
+
 const struct ipcx_facility_ops ipcx__posixshm_ops = {
 	.info = {.scheme = "posixshm",
 		 .title = "POSIX shared memory",
@@ -65,6 +72,7 @@ const struct ipcx_facility_ops ipcx__posixshm_ops = {
 		   IPCX__OPT_SIZE | IPCX__OPT_RING,
 	.parse = posixshm_parse,
 	.unlink = posixshm_unlink,
+	.list = posixshm_list,
 	.limits = posixshm_limits,
 	IPCX__RING_OPS,
 	.region_open = posixshm_region_open,

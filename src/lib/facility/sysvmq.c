@@ -65,6 +65,18 @@ static int sysvmq_error(const struct ipcx_chan *c, int err, const char *what)
 	}
 }
 
+static int q_get(int key)
+{
+	return msgget(key, 0);
+}
+
+static int q_stat(int id)
+{
+	struct msqid_ds ds;
+
+	return msgctl(id, IPC_STAT, &ds);
+}
+
 static int sysvmq_open(const struct ipcx__addr *a, unsigned flags,
 		       struct ipcx_chan **out)
 {
@@ -72,6 +84,12 @@ static int sysvmq_open(const struct ipcx__addr *a, unsigned flags,
 	int key, id, flg = 0, r;
 	struct sysvmq *q;
 
+	if (a->u.sysv.by_id) {
+		/* An existing queue: create= has nothing to do. */
+		if ((r = ipcx__sysv_lookup(a, q_get, q_stat, "queue", &id)) < 0)
+			return r;
+		goto have_id;
+	}
 	r = ipcx__sysv_key(a, &key);
 	if (r < 0)
 		return r;
@@ -109,6 +127,7 @@ static int sysvmq_open(const struct ipcx__addr *a, unsigned flags,
 					       "msgget");
 		}
 	}
+have_id:
 	q = ipcx__chan_new(sizeof(*q), &ipcx__sysvmq_ops, a, flags);
 	if (!q)
 		return -ENOMEM;
@@ -274,21 +293,67 @@ static int sysvmq_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 
 static int sysvmq_unlink(const struct ipcx__addr *a)
 {
-	int key, id, r = ipcx__sysv_key(a, &key);
+	int id, r = ipcx__sysv_lookup(a, q_get, q_stat, "queue", &id);
 
 	if (r < 0)
 		return r;
-	if (key == IPC_PRIVATE)
-		return ipcx__fail(EINVAL,
-				  "%s: a private queue has no key; it goes "
-				  "with IPC_RMID on its id (ipcrm -q ID)",
-				  a->text);
-	id = msgget(key, 0);
-	if (id < 0)
-		return ipcx__fail_open(a->text, errno, "queue", "msgget");
 	if (msgctl(id, IPC_RMID, NULL) < 0)
 		return ipcx__fail(errno, "%s: msgctl(IPC_RMID): %m", a->text);
 	return 0;
+}
+
+/* /proc/sysvipc/msg, one row per queue.  Nothing attaches to a queue:
+ * holders cannot be known.  Stale: it was used, and the last sender and
+ * the last receiver are dead (a queue never used is not: its creator is
+ * not recorded). */
+static int sysvmq_list(struct ipcx__lister *l)
+{
+	char line[512];
+	int e = 0, want = 0;
+
+	if (l->only && !l->only->u.sysv.by_id &&
+	    (e = ipcx__sysv_only_key(l->only, "queue", &want)) < 0)
+		return e;
+	FILE *f = fopen("/proc/sysvipc/msg", "re");
+
+	if (!f) {
+		ipcx__list_warn("sysvmq: /proc/sysvipc/msg: %s",
+				strerror(errno));
+		return 0;
+	}
+	while (e == 0 && fgets(line, sizeof(line), f)) {
+		long long key, id, cbytes, qnum, uid, gid, st, rt, ct;
+		unsigned perms;
+		int lspid, lrpid;
+		struct ipcx_object o;
+		if (sscanf(line,
+			   "%lld %lld %o %lld %lld %d %d %lld %lld %*d %*d "
+			   "%lld %lld %lld",
+			   &key, &id, &perms, &cbytes, &qnum, &lspid, &lrpid,
+			   &uid, &gid, &st, &rt, &ct) != 12)
+			continue;
+		if (l->only && (l->only->u.sysv.by_id ? id != l->only->u.sysv.id
+						      : (int)key != want))
+			continue;
+		ipcx__object_init(&o, &ipcx__sysvmq_ops);
+		ipcx__sysv_address(o.address, sizeof(o.address), "sysvmq",
+				   (int)key, (int)id);
+		o.id = id;
+		o.uid = uid;
+		o.gid = gid;
+		o.mode = (int)(perms & 0777);
+		o.size = qnum;
+		o.size_unit = "messages";
+		o.last = st >= rt ? lspid : lrpid;
+		o.changed = st > rt ? (st > ct ? st : ct) : (rt > ct ? rt : ct);
+		snprintf(o.detail, sizeof(o.detail), "%lld bytes queued",
+			 cbytes);
+		o.stale = (lspid || lrpid) && !ipcx__alive(lspid) &&
+			  !ipcx__alive(lrpid);
+		e = ipcx__emit(l, &o);
+	}
+	fclose(f);
+	return e;
 }
 
 static int sysvmq_limits(struct ipcx_limit *out, size_t max)
@@ -325,6 +390,7 @@ const struct ipcx_facility_ops ipcx__sysvmq_ops = {
 	.recv = sysvmq_recv,
 	.close = sysvmq_close,
 	.unlink = sysvmq_unlink,
+	.list = sysvmq_list,
 	.limits = sysvmq_limits,
 	.get = sysvmq_get,
 };

@@ -100,6 +100,20 @@ static int wait_initialised(const struct ipcx__addr *a, int id,
 	return 0;
 }
 
+static int s_get(int key)
+{
+	/* The mode bits ask for the access checked now: read and alter,
+	 * so that a denial shows here. */
+	return semget(key, 0, 0600);
+}
+
+static int s_stat(int id)
+{
+	struct semid_ds ds;
+
+	return semctl(id, 0, IPC_STAT, (union semun){.buf = &ds});
+}
+
 static int sysvsem_open(const struct ipcx__addr *a, unsigned flags,
 			unsigned initial, struct ipcx_sem **out)
 {
@@ -107,11 +121,13 @@ static int sysvsem_open(const struct ipcx__addr *a, unsigned flags,
 	long nsems = a->opt.nsems != IPCX__UNSET_LL ? (long)a->opt.nsems : 1;
 	long index = a->opt.index != IPCX__UNSET_LL ? (long)a->opt.index : 0;
 	unsigned long have = 0;
-	int key, id = -1, r;
+	int key = 0, id = -1, r;
 	bool created = false;
 	struct sysvsem *p;
 
-	if ((r = ipcx__sysv_key(a, &key)) < 0)
+	if (a->u.sysv.by_id)
+		flags &= ~(unsigned)IPCX_CREATE; /* an existing set */
+	else if ((r = ipcx__sysv_key(a, &key)) < 0)
 		return r;
 	if (initial > SEMVMX)
 		return ipcx__fail(EINVAL,
@@ -172,10 +188,9 @@ static int sysvsem_open(const struct ipcx__addr *a, unsigned flags,
 	} else {
 		/* The mode bits ask for the access checked now: read and
 		 * alter, so that a denial shows here. */
-		id = semget(key, 0, 0600);
-		if (id < 0)
-			return ipcx__fail_open(a->text, errno, "semaphore set",
-					       "semget");
+		if ((r = ipcx__sysv_lookup(a, s_get, s_stat, "semaphore set",
+					   &id)) < 0)
+			return r;
 		if ((r = wait_initialised(a, id, &have)) < 0)
 			return r;
 	}
@@ -263,14 +278,13 @@ static int sysvsem_unlink_open(struct ipcx_sem *s)
 
 static int sysvsem_unlink(const struct ipcx__addr *a)
 {
-	int key, id, r;
+	int id, r;
 
-	if ((r = ipcx__sysv_key(a, &key)) < 0)
+	if ((r = ipcx__sysv_lookup(a, s_get, s_stat, "semaphore set", &id)) < 0)
 		return r;
-	id = semget(key, 0, 0);
-	if (id < 0 || semctl(id, 0, IPC_RMID) < 0)
+	if (semctl(id, 0, IPC_RMID) < 0)
 		return ipcx__fail_open(a->text, errno, "semaphore set",
-				       id < 0 ? "semget" : "semctl IPC_RMID");
+				       "semctl IPC_RMID");
 	return 0;
 }
 
@@ -278,6 +292,68 @@ static int sysvsem_close(struct ipcx_sem *s)
 {
 	free(s);
 	return 0;
+}
+
+/* /proc/sysvipc/sem, one row per set.  Nothing attaches to a set:
+ * holders cannot be known.  The last process of each semaphore (GETPID)
+ * is asked for where the caller may read the set.  Stale: some process
+ * operated on it, and every such last one is dead (a set never operated
+ * on is not: its creator is not recorded). */
+static int sysvsem_list(struct ipcx__lister *l)
+{
+	char line[512];
+	int e = 0, want = 0;
+
+	if (l->only && !l->only->u.sysv.by_id &&
+	    (e = ipcx__sysv_only_key(l->only, "semaphore set", &want)) < 0)
+		return e;
+	FILE *f = fopen("/proc/sysvipc/sem", "re");
+
+	if (!f) {
+		ipcx__list_warn("sysvsem: /proc/sysvipc/sem: %s",
+				strerror(errno));
+		return 0;
+	}
+	while (e == 0 && fgets(line, sizeof(line), f)) {
+		long long key, id, nsems, uid, gid, ot, ct;
+		unsigned perms;
+		struct ipcx_object o;
+		if (sscanf(line,
+			   "%lld %lld %o %lld %lld %lld %*d %*d %lld %lld",
+			   &key, &id, &perms, &nsems, &uid, &gid, &ot,
+			   &ct) != 8)
+			continue;
+		if (l->only && (l->only->u.sysv.by_id ? id != l->only->u.sysv.id
+						      : (int)key != want))
+			continue;
+		ipcx__object_init(&o, &ipcx__sysvsem_ops);
+		ipcx__sysv_address(o.address, sizeof(o.address), "sysvsem",
+				   (int)key, (int)id);
+		o.id = id;
+		o.uid = uid;
+		o.gid = gid;
+		o.mode = (int)(perms & 0777);
+		o.size = nsems;
+		o.size_unit = "semaphores";
+		o.changed = ot > ct ? ot : ct;
+		bool used = false, live = false, known = true;
+		for (long long i = 0; i < nsems && i < 4096; i++) {
+			int pid = semctl((int)id, (int)i, GETPID);
+			if (pid < 0) {
+				known = false;
+				break;
+			}
+			if (pid > 0) {
+				used = true;
+				live = live || ipcx__alive(pid);
+				o.last = pid;
+			}
+		}
+		o.stale = known && used && !live;
+		e = ipcx__emit(l, &o);
+	}
+	fclose(f);
+	return e;
 }
 
 static int sysvsem_limits(struct ipcx_limit *out, size_t max)
@@ -310,6 +386,7 @@ const struct ipcx_facility_ops ipcx__sysvsem_ops = {
 		   IPCX__OPT_INDEX | IPCX__OPT_UNDO,
 	.parse = sysvsem_parse,
 	.unlink = sysvsem_unlink,
+	.list = sysvsem_list,
 	.limits = sysvsem_limits,
 	.sem_open = sysvsem_open,
 	.sem_post = sysvsem_post,

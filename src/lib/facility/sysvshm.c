@@ -3,8 +3,23 @@
 #include "../internal.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+
+static int m_get(int key)
+{
+	/* The mode bits are the access checked now: read and write. */
+	return shmget(key, 0, 0600);
+}
+
+static int m_stat(int id)
+{
+	struct shmid_ds ds;
+
+	return shmctl(id, IPC_STAT, &ds);
+}
 
 static int sysvshm_region_open(const struct ipcx__addr *a, unsigned flags,
 			       size_t size, struct ipcx_region *r)
@@ -16,10 +31,14 @@ static int sysvshm_region_open(const struct ipcx__addr *a, unsigned flags,
 	bool created = false;
 	struct shmid_ds ds;
 
-	e = ipcx__sysv_key(a, &key);
-	if (e < 0)
+	if (a->u.sysv.by_id) {
+		/* An existing segment: create= has nothing to do. */
+		if ((e = ipcx__sysv_lookup(a, m_get, m_stat, "segment", &id)) <
+		    0)
+			return e;
+	} else if ((e = ipcx__sysv_key(a, &key)) < 0) {
 		return e;
-	if (flags & IPCX_CREATE) {
+	} else if (flags & IPCX_CREATE) {
 		size_t want;
 		int size_err = ipcx__region_size(a, r, size, false, 0, &want);
 		if (size_err == 0) {
@@ -37,8 +56,9 @@ static int sysvshm_region_open(const struct ipcx__addr *a, unsigned flags,
 				       ? size_err
 				       : ipcx__fail_open(a->text, errno,
 							 "segment", "shmget");
-	} else if ((id = shmget(key, 0, 0600)) < 0) {
-		return ipcx__fail_open(a->text, errno, "segment", "shmget");
+	} else if ((e = ipcx__sysv_lookup(a, m_get, m_stat, "segment", &id)) <
+		   0) {
+		return e;
 	}
 	if (shmctl(id, IPC_STAT, &ds) < 0) {
 		e = ipcx__fail(errno, "%s: shmctl(IPC_STAT): %m", a->text);
@@ -62,6 +82,62 @@ fail:
 	return e;
 }
 
+/* /proc/sysvipc/shm, one row per segment.  Stale: nobody attached, and
+ * its creator and the last process to attach or detach are dead. */
+static int sysvshm_list(struct ipcx__lister *l)
+{
+	char line[512];
+	int e = 0, want = 0;
+
+	if (l->only && !l->only->u.sysv.by_id &&
+	    (e = ipcx__sysv_only_key(l->only, "segment", &want)) < 0)
+		return e;
+	FILE *f = fopen("/proc/sysvipc/shm", "re");
+
+	if (!f) {
+		ipcx__list_warn("sysvshm: /proc/sysvipc/shm: %s",
+				strerror(errno));
+		return 0;
+	}
+	while (e == 0 && fgets(line, sizeof(line), f)) {
+		long long key, id, size, nattch, uid, gid, at, dt, ct;
+		unsigned perms;
+		int cpid, lpid;
+		struct ipcx_object o;
+		if (sscanf(line,
+			   "%lld %lld %o %lld %d %d %lld %lld %lld %*d %*d "
+			   "%lld %lld %lld",
+			   &key, &id, &perms, &size, &cpid, &lpid, &nattch,
+			   &uid, &gid, &at, &dt, &ct) != 12)
+			continue; /* the heading */
+		if (l->only && (l->only->u.sysv.by_id ? id != l->only->u.sysv.id
+						      : (int)key != want))
+			continue;
+		ipcx__object_init(&o, &ipcx__sysvshm_ops);
+		ipcx__sysv_address(o.address, sizeof(o.address), "sysvshm",
+				   (int)key, (int)id);
+		o.id = id;
+		o.uid = uid;
+		o.gid = gid;
+		o.mode = (int)(perms & 0777);
+		o.size = size;
+		o.attached = nattch;
+		o.creator = cpid;
+		o.last = lpid;
+		o.changed = at > dt ? (at > ct ? at : ct) : (dt > ct ? dt : ct);
+		if (perms & SHM_DEST)
+			snprintf(o.detail, sizeof(o.detail),
+				 "removed: goes with the last detach");
+		if ((e = ipcx__holders(l, IPCX__SYSV_DEV, (ino_t)id, &o)) < 0)
+			break;
+		o.stale = nattch == 0 && o.nholders == 0 &&
+			  !ipcx__alive(cpid) && !ipcx__alive(lpid);
+		e = ipcx__emit(l, &o);
+	}
+	fclose(f);
+	return e;
+}
+
 static void sysvshm_region_close(struct ipcx_region *r)
 {
 	shmdt(r->base);
@@ -69,18 +145,10 @@ static void sysvshm_region_close(struct ipcx_region *r)
 
 static int sysvshm_unlink(const struct ipcx__addr *a)
 {
-	int key, id, e = ipcx__sysv_key(a, &key);
+	int id, e = ipcx__sysv_lookup(a, m_get, m_stat, "segment", &id);
 
 	if (e < 0)
 		return e;
-	if (key == IPC_PRIVATE)
-		return ipcx__fail(EINVAL,
-				  "%s: a private segment has no key; it goes "
-				  "with IPC_RMID on its id (ipcrm -m ID)",
-				  a->text);
-	id = shmget(key, 0, 0);
-	if (id < 0)
-		return ipcx__fail_open(a->text, errno, "segment", "shmget");
 	/* The segment goes when the last process detaches. */
 	if (shmctl(id, IPC_RMID, NULL) < 0)
 		return ipcx__fail(errno, "%s: shmctl(IPC_RMID): %m", a->text);
@@ -118,6 +186,7 @@ const struct ipcx_facility_ops ipcx__sysvshm_ops = {
 		   IPCX__OPT_SIZE | IPCX__OPT_PROJ | IPCX__OPT_RING,
 	.parse = ipcx__sysv_parse,
 	.unlink = sysvshm_unlink,
+	.list = sysvshm_list,
 	.limits = sysvshm_limits,
 	IPCX__RING_OPS,
 	.region_open = sysvshm_region_open,

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -385,6 +386,201 @@ static int unix_dgram_limits(struct ipcx_limit *out, size_t max)
 	(IPCX__OPT_COMMON | IPCX__OPT_LISTEN | IPCX__OPT_CONNECT | \
 	 IPCX__OPT_ALLOW_UID)
 
+/* ---- listing -------------------------------------------------------------
+ *
+ * /proc/net/unix: every socket of this network namespace, with its inode
+ * and the name it is bound to ("@name" for an abstract one).  The sockets
+ * that accepted connections show the listener's name too: one row per
+ * name and type, holding all of them.  Holders: processes with any of
+ * them open.  A socket file with no socket bound to it (its server died)
+ * is not in the kernel's list: looked up by address, it is reported as a
+ * stale leftover.
+ */
+
+struct unix_row {
+	char name[110];
+	unsigned long long inode;
+	bool listening, connected;
+};
+
+/* The device of sockets (sockfs), as stat() of a descriptor shows it. */
+static dev_t sockfs_dev(void)
+{
+	struct stat st;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	dev_t dev = 0;
+
+	if (fd >= 0 && fstat(fd, &st) == 0)
+		dev = st.st_dev;
+	if (fd >= 0)
+		close(fd);
+	return dev;
+}
+
+/* The name the address LIST_ONLY gives, as /proc/net/unix writes it. */
+static void only_name(const struct ipcx__addr *a, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s", a->target);
+}
+
+/* A socket file without a socket: a leftover (looked up by address). */
+static int unix_leftover(struct ipcx__lister *l,
+			 const struct ipcx_facility_ops *ops)
+{
+	struct stat st;
+	struct ipcx_object o;
+
+	if (l->only->target[0] == '@')
+		return 0; /* an abstract name has no file */
+	if (lstat(l->only->target, &st) < 0)
+		return ipcx__fail(errno, "%s: %m", l->only->text);
+	if (!S_ISSOCK(st.st_mode))
+		return ipcx__fail(EINVAL, "%s: %s is not a socket",
+				  l->only->text, l->only->target);
+	ipcx__object_init(&o, ops);
+	snprintf(o.address, sizeof(o.address), "%s", l->only->text);
+	o.id = (long long)st.st_ino;
+	o.uid = st.st_uid;
+	o.gid = st.st_gid;
+	o.mode = (int)(st.st_mode & 07777);
+	o.size = -1;
+	o.changed = (long long)st.st_mtime;
+	o.holders_known = true;
+	o.stale = true;
+	snprintf(o.detail, sizeof(o.detail), "no socket bound: a leftover");
+	return ipcx__emit(l, &o);
+}
+
+static int unix_list_of(struct ipcx__lister *l,
+			const struct ipcx_facility_ops *ops)
+{
+	static const int types[] = {0, SOCK_STREAM, SOCK_DGRAM,
+				    0, 0,	    SOCK_SEQPACKET};
+	char line[512], want[110] = "";
+	struct unix_row *rows = NULL;
+	struct {
+		size_t row;
+		unsigned long long inode;
+	} *socks = NULL;
+	size_t n = 0, cap = 0, nsocks = 0, scap = 0;
+	int e = 0, type = unix_type(ops);
+	FILE *f = fopen("/proc/net/unix", "re");
+
+	if (!f) {
+		ipcx__list_warn("%s: /proc/net/unix: %s", ops->info.scheme,
+				strerror(errno));
+		return 0;
+	}
+	if (l->only)
+		only_name(l->only, want, sizeof(want));
+	while (fgets(line, sizeof(line), f)) {
+		unsigned flags, t, st;
+		unsigned long long inode;
+		int off = 0;
+		if (sscanf(line, "%*s %*x %*x %x %x %x %llu %n", &flags, &t,
+			   &st, &inode, &off) < 4 ||
+		    !off || t >= IPCX__ARRAY_SIZE(types) || types[t] != type)
+			continue;
+		char *name = line + off;
+		name[strcspn(name, "\n")] = '\0';
+		if (!*name || strlen(name) >= sizeof(rows->name) ||
+		    (l->only && strcmp(name, want)))
+			continue;
+		/* One row per name: the listener's inode, if any. */
+		size_t i = 0;
+		while (i < n && strcmp(rows[i].name, name))
+			i++;
+		if (i == n) {
+			if (n == cap) {
+				size_t c = cap ? cap * 2 : 64;
+				struct unix_row *r =
+					realloc(rows, c * sizeof(*r));
+				if (!r) {
+					e = -ENOMEM;
+					break;
+				}
+				rows = r;
+				cap = c;
+			}
+			memset(&rows[n], 0, sizeof(rows[n]));
+			snprintf(rows[i].name, sizeof(rows[i].name), "%s",
+				 name);
+			rows[i].inode = inode;
+			n++;
+		}
+		if (nsocks == scap) {
+			size_t c = scap ? scap * 2 : 64;
+			void *r = realloc(socks, c * sizeof(*socks));
+			if (!r) {
+				e = -ENOMEM;
+				break;
+			}
+			socks = r;
+			scap = c;
+		}
+		socks[nsocks].row = i;
+		socks[nsocks++].inode = inode;
+		if (flags & 0x10000) { /* __SO_ACCEPTCON: listening */
+			rows[i].listening = true;
+			rows[i].inode = inode;
+		} else if (st == 3) { /* SS_CONNECTED */
+			rows[i].connected = true;
+		}
+	}
+	fclose(f);
+	dev_t dev = sockfs_dev();
+	for (size_t i = 0; e == 0 && i < n; i++) {
+		struct ipcx_object o;
+		struct stat fs;
+		ipcx__object_init(&o, ops);
+		if (ipcx__addr_format(o.address, sizeof(o.address),
+				      ops->info.scheme,
+				      rows[i].name) >= (int)sizeof(o.address))
+			continue;
+		o.id = (long long)rows[i].inode;
+		o.size = -1;
+		if (rows[i].name[0] == '/' && lstat(rows[i].name, &fs) == 0) {
+			o.uid = fs.st_uid;
+			o.gid = fs.st_gid;
+			o.mode = (int)(fs.st_mode & 07777);
+			o.changed = (long long)fs.st_mtime;
+		}
+		snprintf(o.detail, sizeof(o.detail), "%s%s%s",
+			 rows[i].listening ? "listening" : "bound",
+			 rows[i].connected ? ", " : "",
+			 rows[i].connected ? "connected" : "");
+		/* Every socket of this name: the listener and the ones it
+		 * accepted. */
+		o.nholders = 0;
+		for (size_t k = 0; e == 0 && k < nsocks; k++)
+			if (socks[k].row == i)
+				e = ipcx__holders_add(
+					l, dev, (ino_t)socks[k].inode, &o);
+		if (e == 0)
+			e = ipcx__emit(l, &o);
+	}
+	free(rows);
+	free(socks);
+	if (e == 0 && l->only && !l->found)
+		e = unix_leftover(l, ops);
+	return e;
+}
+
+static int unix_list(struct ipcx__lister *l)
+{
+	return unix_list_of(l, &ipcx__unix_ops);
+}
+
+static int unix_dgram_list(struct ipcx__lister *l)
+{
+	return unix_list_of(l, &ipcx__unix_dgram_ops);
+}
+
+static int unix_seqpacket_list(struct ipcx__lister *l)
+{
+	return unix_list_of(l, &ipcx__unix_seqpacket_ops);
+}
+
 const struct ipcx_facility_ops ipcx__unix_ops = {
 	.info = {.scheme = "unix",
 		 .title = "UNIX stream socket",
@@ -404,6 +600,7 @@ const struct ipcx_facility_ops ipcx__unix_ops = {
 	.shutdown = ipcx__sock_shutdown,
 	.close = ipcx__sock_close,
 	.unlink = unix_unlink,
+	.list = unix_list,
 	.limits = unix_limits,
 	.get = ipcx__sock_get,
 	.unlink_self = ipcx__sock_unlink_self,
@@ -426,6 +623,7 @@ const struct ipcx_facility_ops ipcx__unix_dgram_ops = {
 	.recv = ipcx__sock_recv,
 	.close = ipcx__sock_close,
 	.unlink = unix_unlink,
+	.list = unix_dgram_list,
 	.limits = unix_dgram_limits,
 	.get = ipcx__sock_get,
 	.unlink_self = ipcx__sock_unlink_self,
@@ -450,6 +648,7 @@ const struct ipcx_facility_ops ipcx__unix_seqpacket_ops = {
 	.shutdown = ipcx__sock_shutdown,
 	.close = ipcx__sock_close,
 	.unlink = unix_unlink,
+	.list = unix_seqpacket_list,
 	.limits = unix_limits,
 	.get = ipcx__sock_get,
 	.unlink_self = ipcx__sock_unlink_self,

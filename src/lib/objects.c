@@ -1,0 +1,588 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Live objects on this system (ipcx_list, ipcx_object_find): the core.
+ * Each facility lists its own objects (ops->list); this file gives them a
+ * snapshot of every process -- what each has open (/proc/PID/fd, by the
+ * device and inode that stat() of the link gives) and which shared
+ * memory it maps (/proc/PID/maps) -- to name holders, as lsof and
+ * lslocks do.  The snapshot is taken once per call, on first use.
+ */
+#include "internal.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+struct ref {
+	dev_t dev;
+	ino_t ino;
+	unsigned proc; /* index in procs[] */
+	bool fifo;     /* an open FIFO: fd says where */
+	int fd;
+};
+
+struct ipcx__procs {
+	struct ipcx_holder *procs;
+	size_t nprocs, pcap;
+	struct ref *refs;
+	size_t nrefs, rcap;
+	bool all; /* every process's fds and maps were read */
+};
+
+static char warnings[512];
+
+void ipcx__list_warn(const char *fmt, ...)
+{
+	size_t len = strlen(warnings);
+	va_list ap;
+
+	if (len && len < sizeof(warnings) - 1)
+		warnings[len++] = '\n';
+	va_start(ap, fmt);
+	vsnprintf(warnings + len, sizeof(warnings) - len, fmt, ap);
+	va_end(ap);
+}
+
+const char *ipcx_list_warning(void)
+{
+	return warnings;
+}
+
+bool ipcx__alive(pid_t pid)
+{
+	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+void ipcx__object_init(struct ipcx_object *o,
+		       const struct ipcx_facility_ops *ops)
+{
+	memset(o, 0, sizeof(*o));
+	o->facility = &ops->info;
+	o->id = o->uid = o->gid = o->size = o->attached = o->changed = -1;
+	o->mode = -1;
+	o->creator = o->last = -1;
+	o->size_unit = "bytes";
+}
+
+/* ---- the snapshot ------------------------------------------------------- */
+
+static int add_ref(struct ipcx__procs *p, dev_t dev, ino_t ino, bool fifo,
+		   int fd)
+{
+	if (p->nrefs == p->rcap) {
+		size_t c = p->rcap ? p->rcap * 2 : 1024;
+		struct ref *n = realloc(p->refs, c * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		p->refs = n;
+		p->rcap = c;
+	}
+	p->refs[p->nrefs++] =
+		(struct ref){dev, ino, (unsigned)p->nprocs - 1, fifo, fd};
+	return 0;
+}
+
+/* Reads PID's open descriptors; false when they cannot be read. */
+static bool scan_fds(struct ipcx__procs *p, const char *pid)
+{
+	char path[300];
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%s/fd", pid);
+	if (!(dir = opendir(path)))
+		return errno == ENOENT; /* gone meanwhile: nothing held */
+	int dfd = dirfd(dir);
+	while ((d = readdir(dir))) {
+		struct stat st;
+		if (!isdigit((unsigned char)d->d_name[0]) ||
+		    fstatat(dfd, d->d_name, &st, 0) < 0)
+			continue;
+		/* Sockets, FIFOs, files in /dev/shm, queues, locked files:
+		 * everything with an inode someone may ask about. */
+		if (add_ref(p, st.st_dev, st.st_ino, S_ISFIFO(st.st_mode),
+			    atoi(d->d_name)) < 0)
+			break;
+	}
+	closedir(dir);
+	return true;
+}
+
+/* Reads PID's shared mappings of /dev/shm files and System V segments. */
+static bool scan_maps(struct ipcx__procs *p, const char *pid)
+{
+	char path[300], line[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/maps", pid);
+	if (!(f = fopen(path, "re")))
+		return errno == ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned maj, min;
+		unsigned long long ino;
+		int off = 0;
+		char *name = strchr(line, '/');
+		if (!name || (strncmp(name, "/dev/shm/", 9) &&
+			      strncmp(name, "/SYSV", 5)))
+			continue;
+		if (sscanf(line, "%*x-%*x %*4s %*x %x:%x %llu %n", &maj, &min,
+			   &ino, &off) < 3)
+			continue;
+		bool sysv = !strncmp(name, "/SYSV", 5);
+		/* Each mapping of a region is a line: count a process
+		 * once per object (ipcx__holders() deduplicates). */
+		if (add_ref(p, sysv ? IPCX__SYSV_DEV : makedev(maj, min),
+			    (ino_t)ino, false, -1) < 0)
+			break;
+	}
+	fclose(f);
+	return true;
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct ref *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return x->proc < y->proc ? -1 : x->proc > y->proc;
+}
+
+static int snapshot(struct ipcx__lister *l)
+{
+	struct ipcx__procs *p;
+	struct dirent *d;
+	struct stat st;
+	unsigned long long my_ns = 0;
+	size_t unseen = 0;
+	char first[48] = "";
+	DIR *dir;
+
+	if (l->procs)
+		return 0;
+	if (!(p = calloc(1, sizeof(*p))))
+		return -ENOMEM;
+	l->procs = p;
+	p->all = true;
+	if (stat("/proc/self/ns/ipc", &st) == 0)
+		my_ns = st.st_ino;
+	if (!(dir = opendir("/proc")))
+		return ipcx__fail(errno, "/proc: %m");
+	while ((d = readdir(dir))) {
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		if (p->nprocs == p->pcap) {
+			size_t c = p->pcap ? p->pcap * 2 : 256;
+			struct ipcx_holder *n =
+				realloc(p->procs, c * sizeof(*n));
+			if (!n)
+				break;
+			p->procs = n;
+			p->pcap = c;
+		}
+		struct ipcx_holder *h = &p->procs[p->nprocs++];
+		char path[300];
+		memset(h, 0, sizeof(*h));
+		h->pid = atoi(d->d_name);
+		snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t n = read(fd, h->comm, sizeof(h->comm) - 1);
+			close(fd);
+			if (n > 0 && h->comm[n - 1] == '\n')
+				n--;
+			h->comm[n > 0 ? n : 0] = '\0';
+		}
+		snprintf(path, sizeof(path), "/proc/%s/ns/ipc", d->d_name);
+		if (stat(path, &st) == 0) {
+			h->ipc_ns = st.st_ino;
+			h->other_ns = my_ns && st.st_ino != my_ns;
+		}
+		if (!scan_fds(p, d->d_name) | !scan_maps(p, d->d_name)) {
+			if (p->all)
+				snprintf(first, sizeof(first), "pid %d, %s",
+					 (int)h->pid, h->comm);
+			p->all = false;
+			unseen++;
+		}
+	}
+	closedir(dir);
+	/* As lsof says it: what cannot be looked into is not shown. */
+	if (unseen)
+		ipcx__list_warn(
+			"%zu process%s could not be inspected (%s%s): "
+			"objects only %s hold%s show no holder%s",
+			unseen, unseen > 1 ? "es" : "", first,
+			unseen > 1 ? ", ..." : "", unseen > 1 ? "they" : "it",
+			unseen > 1 ? "" : "s",
+			geteuid() ? "; as root, every process is seen" : "");
+	qsort(p->refs, p->nrefs, sizeof(*p->refs), cmp_ref);
+	return 0;
+}
+
+/* The first ref of (DEV, INO), or nrefs. */
+static size_t first_ref(const struct ipcx__procs *p, dev_t dev, ino_t ino)
+{
+	size_t lo = 0, hi = p->nrefs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct ref *r = &p->refs[mid];
+		if (r->dev < dev || (r->dev == dev && r->ino < ino))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int ipcx__holders_add(struct ipcx__lister *l, dev_t dev, ino_t ino,
+		      struct ipcx_object *o)
+{
+	int e = snapshot(l);
+
+	if (e < 0)
+		return e;
+	const struct ipcx__procs *p = l->procs;
+	for (size_t i = first_ref(p, dev, ino);
+	     i < p->nrefs && p->refs[i].dev == dev && p->refs[i].ino == ino;
+	     i++) {
+		const struct ipcx_holder *h = &p->procs[p->refs[i].proc];
+		bool dup = false;
+		for (size_t k = 0; k < o->nholders && !dup; k++)
+			dup = l->hbuf[k].pid == h->pid;
+		if (dup)
+			continue;
+		if (o->nholders == l->hcap) {
+			size_t c = l->hcap ? l->hcap * 2 : 16;
+			struct ipcx_holder *n =
+				realloc(l->hbuf, c * sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			l->hbuf = n;
+			l->hcap = c;
+		}
+		l->hbuf[o->nholders++] = *h;
+	}
+	o->holders = l->hbuf;
+	o->holders_known = true;
+	return 0;
+}
+
+int ipcx__holders(struct ipcx__lister *l, dev_t dev, ino_t ino,
+		  struct ipcx_object *o)
+{
+	o->nholders = 0;
+	return ipcx__holders_add(l, dev, ino, o);
+}
+
+bool ipcx__path_of(struct ipcx__lister *l, dev_t dev, ino_t ino, char *buf,
+		   size_t n)
+{
+	if (snapshot(l) < 0)
+		return false;
+	const struct ipcx__procs *p = l->procs;
+	for (size_t i = first_ref(p, dev, ino);
+	     i < p->nrefs && p->refs[i].dev == dev && p->refs[i].ino == ino;
+	     i++) {
+		char link[64];
+		if (p->refs[i].fd < 0)
+			continue;
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d",
+			 (int)p->procs[p->refs[i].proc].pid, p->refs[i].fd);
+		ssize_t k = readlink(link, buf, n - 1);
+		if (k > 0 && buf[0] == '/') {
+			buf[k] = '\0';
+			return true;
+		}
+	}
+	return false;
+}
+
+int ipcx__held_fifos(struct ipcx__lister *l,
+		     int (*fn)(struct ipcx__lister *l, const char *path,
+			       dev_t dev, ino_t ino))
+{
+	int e = snapshot(l);
+
+	if (e < 0)
+		return e;
+	const struct ipcx__procs *p = l->procs;
+	for (size_t i = 0; i < p->nrefs; i++) {
+		const struct ref *r = &p->refs[i];
+		char path[PATH_MAX];
+		if (!r->fifo || (i > 0 && p->refs[i - 1].dev == r->dev &&
+				 p->refs[i - 1].ino == r->ino))
+			continue;
+		/* Pipes read as "pipe:[N]": only named FIFOs have a path. */
+		if (!ipcx__path_of(l, r->dev, r->ino, path, sizeof(path)))
+			continue;
+		if ((e = fn(l, path, r->dev, r->ino)) != 0)
+			return e;
+	}
+	return 0;
+}
+
+int ipcx__emit(struct ipcx__lister *l, struct ipcx_object *o)
+{
+	l->found++;
+	return l->fn(o, l->arg);
+}
+
+/* ---- shared pieces of facilities ------------------------------------------
+ */
+
+int ipcx__list_shm_dir(struct ipcx__lister *l,
+		       const struct ipcx_facility_ops *ops, const char *dir,
+		       const char *prefix, const char *skip)
+{
+	size_t plen = prefix ? strlen(prefix) : 0;
+	struct dirent *d;
+	DIR *dp;
+	int e = 0;
+
+	if (l->only) {
+		/* One name: the object of the address, if it is one. */
+		const char *name = l->only->target + 1;
+		char path[PATH_MAX];
+		struct stat st;
+		snprintf(path, sizeof(path), "%s/%s%s", dir,
+			 prefix ? prefix : "", name);
+		if (lstat(path, &st) < 0)
+			return ipcx__fail(errno, "%s: %m", l->only->text);
+		if (!S_ISREG(st.st_mode))
+			return ipcx__fail(EINVAL,
+					  "%s: %s is not a regular file of "
+					  "shared memory",
+					  l->only->text, path);
+	}
+	if (!(dp = opendir(dir))) {
+		ipcx__list_warn("%s: %s: %s", ops->info.scheme, dir,
+				strerror(errno));
+		return 0;
+	}
+	int dfd = dirfd(dp);
+	while (e == 0 && (d = readdir(dp))) {
+		const char *n = d->d_name;
+		struct stat st;
+		struct ipcx_object o;
+		if (n[0] == '.' || (prefix && strncmp(n, prefix, plen)) ||
+		    (skip && !strncmp(n, skip, strlen(skip))))
+			continue;
+		if (l->only && strcmp(n + plen, l->only->target + 1))
+			continue;
+		if (fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		ipcx__object_init(&o, ops);
+		char target[NAME_MAX + 2];
+		snprintf(target, sizeof(target), "/%s", n + plen);
+		if (ipcx__addr_format(o.address, sizeof(o.address),
+				      ops->info.scheme,
+				      target) >= (int)sizeof(o.address)) {
+			ipcx__list_warn("%s: %s/%s: a name too long for an "
+					"address",
+					ops->info.scheme, dir, n);
+			continue;
+		}
+		o.id = (long long)st.st_ino;
+		o.uid = st.st_uid;
+		o.gid = st.st_gid;
+		o.mode = (int)(st.st_mode & 07777);
+		o.size = (long long)st.st_size;
+		o.changed = (long long)st.st_mtime;
+		if ((e = ipcx__holders(l, st.st_dev, st.st_ino, &o)) < 0)
+			break;
+		/* No creator is recorded: a leftover is what no process
+		 * (that could be inspected) maps or has open. */
+		o.stale = o.nholders == 0;
+		e = ipcx__emit(l, &o);
+	}
+	closedir(dp);
+	return e;
+}
+
+/* Makes PID O's one holder. */
+static int holder_pid(struct ipcx__lister *l, pid_t pid, struct ipcx_object *o)
+{
+	int e = snapshot(l);
+
+	if (e < 0)
+		return e;
+	if (!l->hcap) {
+		if (!(l->hbuf = malloc(16 * sizeof(*l->hbuf))))
+			return -ENOMEM;
+		l->hcap = 16;
+	}
+	o->holders = l->hbuf;
+	o->nholders = 0;
+	o->holders_known = true;
+	for (size_t i = 0; i < l->procs->nprocs; i++)
+		if (l->procs->procs[i].pid == pid) {
+			l->hbuf[0] = l->procs->procs[i];
+			o->nholders = 1;
+		}
+	return 0;
+}
+
+int ipcx__list_locks(struct ipcx__lister *l,
+		     const struct ipcx_facility_ops *ops, bool flock)
+{
+	char line[256];
+	FILE *f = fopen("/proc/locks", "re");
+	int e = 0;
+
+	if (!f) {
+		ipcx__list_warn("%s: /proc/locks: %s", ops->info.scheme,
+				strerror(errno));
+		return 0;
+	}
+	while (e == 0 && fgets(line, sizeof(line), f)) {
+		char type[16], adv[16], rw[16], s_end[32], path[PATH_MAX];
+		unsigned maj, min;
+		unsigned long long ino;
+		long long start;
+		int pid;
+		struct ipcx_object o;
+		struct stat st;
+		/* "->" marks a waiter, not a holder. */
+		if (strstr(line, "->") ||
+		    sscanf(line, "%*d: %15s %15s %15s %d %x:%x:%llu %lld %31s",
+			   type, adv, rw, &pid, &maj, &min, &ino, &start,
+			   s_end) < 9)
+			continue;
+		if (flock != !strcmp(type, "FLOCK"))
+			continue;
+		bool ofd = !strcmp(type, "OFDLCK");
+		dev_t dev = makedev(maj, min);
+		ipcx__object_init(&o, ops);
+		if (!ipcx__path_of(l, dev, (ino_t)ino, path, sizeof(path)))
+			snprintf(path, sizeof(path), "(inode %llu on %u:%u)",
+				 ino, maj, min);
+		long long end =
+			strcmp(s_end, "EOF") ? strtoll(s_end, NULL, 10) : -1;
+		int w = ipcx__addr_format(o.address, sizeof(o.address),
+					  ops->info.scheme, path);
+		if (!flock && w < (int)sizeof(o.address))
+			w += snprintf(o.address + w,
+				      sizeof(o.address) - (size_t)w,
+				      "?start=%lld&len=%lld%s", start,
+				      end < 0 ? 0 : end - start + 1,
+				      ofd ? "&ofd=1" : "");
+		if (w >= (int)sizeof(o.address))
+			continue; /* a path too long for an address */
+		if (l->only && strcmp(o.address, l->only->text) &&
+		    strncmp(o.address, l->only->text, strlen(l->only->text)))
+			continue;
+		if (stat(path, &st) == 0 && st.st_ino == (ino_t)ino) {
+			o.uid = st.st_uid;
+			o.gid = st.st_gid;
+			o.mode = (int)(st.st_mode & 07777);
+			o.size = (long long)st.st_size;
+		}
+		o.id = (long long)ino;
+		snprintf(o.detail, sizeof(o.detail), "%s %s lock", rw,
+			 !strcmp(adv, "MANDATORY") ? "mandatory" : "advisory");
+		if (pid > 0) {
+			/* The holder /proc/locks names. */
+			o.last = pid;
+			e = holder_pid(l, pid, &o);
+		} else {
+			/* An OFD lock has no pid: whoever has the file
+			 * open may hold it. */
+			e = ipcx__holders(l, dev, (ino_t)ino, &o);
+		}
+		if (e == 0)
+			e = ipcx__emit(l, &o);
+	}
+	fclose(f);
+	return e;
+}
+
+/* ---- the API --------------------------------------------------------------
+ */
+
+static void lister_free(struct ipcx__lister *l)
+{
+	if (l->procs) {
+		free(l->procs->procs);
+		free(l->procs->refs);
+		free(l->procs);
+	}
+	free(l->hbuf);
+}
+
+int ipcx_list(const char *scheme, ipcx_list_fn fn, void *arg)
+{
+	struct ipcx__lister l = {.fn = fn, .arg = arg};
+	const struct ipcx_facility_ops *only = NULL;
+	int e = 0;
+
+	warnings[0] = '\0';
+	if (!fn)
+		return ipcx__fail(EINVAL, "ipcx_list: no function");
+	if (scheme) {
+		only = ipcx__facility_ops(scheme, strlen(scheme));
+		if (!only)
+			return ipcx__fail(EINVAL, "unknown scheme '%s'",
+					  scheme);
+		if (!only->list)
+			return ipcx__fail(EOPNOTSUPP,
+					  "%s: nothing to list (its objects "
+					  "have no names on the system)",
+					  scheme);
+	}
+	for (size_t i = 0; e == 0; i++) {
+		/* The public row is the first member of the operations. */
+		const struct ipcx_facility_ops *ops =
+			(const struct ipcx_facility_ops *)ipcx_facility_at(i);
+		if (!ops)
+			break;
+		if ((only && ops != only) || !ops->list)
+			continue;
+		e = ops->list(&l);
+		if (e < 0 && e != -ENOMEM) {
+			/* One source missing: the others still list. */
+			ipcx__list_warn("%s", ipcx_error_detail());
+			e = 0;
+		}
+	}
+	lister_free(&l);
+	return e;
+}
+
+int ipcx_object_find(const char *addr, ipcx_list_fn fn, void *arg)
+{
+	struct ipcx__addr a;
+	struct ipcx__lister l = {.fn = fn, .arg = arg, .only = &a};
+	int e;
+
+	if (!fn || !addr)
+		return ipcx__fail(EINVAL, "ipcx_object_find: NULL argument");
+	if ((e = ipcx__addr_parse(addr, NULL, false, &a)) < 0)
+		return e;
+	if (!a.ops->list)
+		e = ipcx__fail(EOPNOTSUPP,
+			       "%s: %s objects have no name on the system to "
+			       "look up",
+			       addr, a.ops->info.scheme);
+	else
+		e = a.ops->list(&l);
+	if (e == 0 && !l.found)
+		e = ipcx__fail(ENOENT, "%s: no such object", addr);
+	lister_free(&l);
+	ipcx__addr_release(&a);
+	return e;
+}

@@ -1,0 +1,616 @@
+/* SPDX-License-Identifier: MIT */
+/* ipcx ls and ipcx rm: every live IPC object of this system, and removal. */
+#include "tool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <libsmartcols.h>
+#include <pwd.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char ls_usage[] =
+	"Usage: ipcx ls [OPTIONS] [SCHEME...]\n"
+	"\n"
+	"List every live IPC object of this system (or of the SCHEMEs named):\n"
+	"System V queues, semaphore sets and segments, POSIX shared memory,\n"
+	"semaphores and queues, UNIX sockets with a name, FIFOs held open,\n"
+	"flock() and fcntl() locks; with their owner, mode, size and the\n"
+	"processes that hold them.  ADDRESS is what any ipcx command takes.\n"
+	"\n"
+	"Options:\n"
+	"  -s, --stale         only leftovers: nobody holds them and the\n"
+	"                      processes known to have used them are dead\n"
+	"  -u, --user USER     only objects USER owns (name or uid)\n"
+	"      --ns PID        the objects of PID's IPC, mount and network\n"
+	"                      namespaces (a container's; needs root)\n"
+	"  -b, --bytes         sizes in bytes, not K/M/G\n"
+	"  -J, --json          JSON output\n"
+	"  -o, --output COLS   columns to show, comma-separated\n"
+	"  -n, --noheadings    do not print headings\n"
+	"  -r, --raw           raw output (no alignment)\n"
+	"  -h, --help          show this help\n"
+	"\n"
+	"Columns:\n"
+	"  FACILITY  the scheme        ADDRESS  the object's address\n"
+	"  ID        System V id or inode\n"
+	"  OWNER     its owner         MODE     permission bits\n"
+	"  SIZE      bytes (or messages, semaphores)\n"
+	"  HOLDERS   pid(command) of the processes that hold it\n"
+	"  CREATOR   the creating pid  LAST     the last pid to use it\n"
+	"  CHANGED   last change       STALE    a leftover (see --stale)\n"
+	"  DETAIL    what else the facility says\n"
+	"\n"
+	"The table ends with the System V ids in use against their limits\n"
+	"and the room used in /dev/shm.  What 'stale' means for each\n"
+	"facility: ipcx(1).\n";
+
+static const char rm_usage[] =
+	"Usage: ipcx rm [OPTIONS] ADDR...\n"
+	"       ipcx rm --stale [OPTIONS] [SCHEME...]\n"
+	"\n"
+	"Remove the objects ADDR names (IPC_RMID, shm_unlink, mq_unlink,\n"
+	"sem_unlink, unlink of a socket or FIFO), or every leftover that\n"
+	"'ipcx ls --stale' lists.  An address of another kind than what is\n"
+	"there is refused, and so is an object a live process holds.\n"
+	"Only your own objects, unless you are root.\n"
+	"\n"
+	"Options:\n"
+	"  -s, --stale     remove the leftovers (of the SCHEMEs named)\n"
+	"  -f, --force     remove also what a live process holds\n"
+	"      --dry-run   print what would be removed, remove nothing\n"
+	"  -v, --verbose   print each address removed\n"
+	"  -h, --help      show this help\n";
+
+enum col {
+	C_FACILITY,
+	C_ADDRESS,
+	C_ID,
+	C_OWNER,
+	C_MODE,
+	C_SIZE,
+	C_HOLDERS,
+	C_CREATOR,
+	C_LAST,
+	C_CHANGED,
+	C_STALE,
+	C_DETAIL,
+};
+
+static const struct tool_col cols[] = {
+	{"FACILITY", C_FACILITY, 0.08, 0, SCOLS_JSON_STRING},
+	{"ADDRESS", C_ADDRESS, 0.3, SCOLS_FL_NOEXTREMES, SCOLS_JSON_STRING},
+	{"ID", C_ID, 0.05, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER},
+	{"OWNER", C_OWNER, 0.06, 0, SCOLS_JSON_STRING},
+	{"MODE", C_MODE, 0.04, 0, SCOLS_JSON_STRING},
+	{"SIZE", C_SIZE, 0.06, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER},
+	{"HOLDERS", C_HOLDERS, 0.2, SCOLS_FL_WRAP, SCOLS_JSON_STRING},
+	{"CREATOR", C_CREATOR, 0.05, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER},
+	{"LAST", C_LAST, 0.05, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER},
+	{"CHANGED", C_CHANGED, 0.1, 0, SCOLS_JSON_STRING},
+	{"STALE", C_STALE, 0.03, 0, SCOLS_JSON_BOOLEAN},
+	{"DETAIL", C_DETAIL, 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
+};
+#define NCOLS (sizeof(cols) / sizeof(*cols))
+#define DEFAULT_COLS \
+	"FACILITY,ADDRESS,ID,OWNER,MODE,SIZE,HOLDERS,CREATOR,CHANGED,STALE"
+
+struct ls {
+	struct libscols_table *tb;
+	int sel[NCOLS];
+	int ncols;
+	bool json, bytes, stale_only;
+	long long uid; /* -1: anyone */
+	size_t shown;
+};
+
+static void human(char *buf, size_t n, long long v, const char *unit,
+		  bool bytes)
+{
+	static const char sfx[] = "KMGTP";
+
+	if (v < 0) {
+		buf[0] = '\0';
+		return;
+	}
+	if (strcmp(unit, "bytes")) {
+		snprintf(buf, n, "%lld %s", v,
+			 !strcmp(unit, "messages") ? "msgs" : "sems");
+		return;
+	}
+	if (bytes || v < 1024) {
+		snprintf(buf, n, "%lld", v);
+		return;
+	}
+	double d = (double)v;
+	int i = -1;
+	while (d >= 1024 && i < 4) {
+		d /= 1024;
+		i++;
+	}
+	snprintf(buf, n, d < 10 ? "%.1f%c" : "%.0f%c", d, sfx[i]);
+}
+
+static void owner(char *buf, size_t n, long long uid)
+{
+	struct passwd *pw;
+
+	if (uid < 0)
+		buf[0] = '\0';
+	else if ((pw = getpwuid((uid_t)uid)))
+		snprintf(buf, n, "%s", pw->pw_name);
+	else
+		snprintf(buf, n, "%lld", uid);
+}
+
+static void holders(char *buf, size_t n, const struct ipcx_object *o)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < o->nholders && len + 1 < n; i++) {
+		const struct ipcx_holder *h = &o->holders[i];
+		int w = snprintf(buf + len, n - len, "%s%d(%s)", i ? "," : "",
+				 (int)h->pid, h->comm);
+		if (w > 0 && h->other_ns && len + (size_t)w < n)
+			w += snprintf(buf + len + (size_t)w,
+				      n - len - (size_t)w, "[ipc:%llu]",
+				      h->ipc_ns);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	if (len >= n)
+		buf[n - 1] = '\0';
+	if (!o->nholders && o->attached > 0)
+		snprintf(buf, n, "%lld attached", o->attached);
+	else if (!o->nholders && !o->holders_known)
+		snprintf(buf, n, "-");
+}
+
+static void set(struct libscols_line *ln, int i, const char *v)
+{
+	if (v && *v)
+		scols_line_set_data(ln, (size_t)i, v);
+}
+
+static int add_row(const struct ipcx_object *o, void *arg)
+{
+	struct ls *s = arg;
+	struct libscols_line *ln;
+	char buf[1024];
+
+	if ((s->stale_only && !o->stale) || (s->uid >= 0 && o->uid != s->uid))
+		return 0;
+	if (!(ln = scols_table_new_line(s->tb, NULL)))
+		return -ENOMEM;
+	s->shown++;
+	for (int i = 0; i < s->ncols; i++) {
+		buf[0] = '\0';
+		switch (s->sel[i]) {
+		case C_FACILITY: set(ln, i, o->facility->scheme); break;
+		case C_ADDRESS: set(ln, i, o->address); break;
+		case C_ID:
+			if (o->id >= 0)
+				snprintf(buf, sizeof(buf), "%lld", o->id);
+			break;
+		case C_OWNER: owner(buf, sizeof(buf), o->uid); break;
+		case C_MODE:
+			if (o->mode >= 0)
+				snprintf(buf, sizeof(buf), "%04o", o->mode);
+			break;
+		case C_SIZE:
+			if (s->json && o->size >= 0)
+				snprintf(buf, sizeof(buf), "%lld", o->size);
+			else
+				human(buf, sizeof(buf), o->size, o->size_unit,
+				      s->bytes);
+			break;
+		case C_HOLDERS: holders(buf, sizeof(buf), o); break;
+		case C_CREATOR:
+			if (o->creator > 0)
+				snprintf(buf, sizeof(buf), "%d",
+					 (int)o->creator);
+			break;
+		case C_LAST:
+			if (o->last > 0)
+				snprintf(buf, sizeof(buf), "%d", (int)o->last);
+			break;
+		case C_CHANGED:
+			if (o->changed > 0) {
+				time_t t = (time_t)o->changed;
+				struct tm tm;
+				localtime_r(&t, &tm);
+				strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S",
+					 &tm);
+			}
+			break;
+		case C_STALE:
+			snprintf(buf, sizeof(buf), "%s",
+				 o->stale ? "yes" : (s->json ? "no" : ""));
+			break;
+		case C_DETAIL: set(ln, i, o->detail); break;
+		}
+		set(ln, i, buf);
+	}
+	return 0;
+}
+
+/* One line: System V ids in use against their limits, /dev/shm's room. */
+static void summary(void)
+{
+	static const struct {
+		const char *file, *what, *limit, *source;
+		int field; /* of the source */
+	} sv[] = {
+		{"/proc/sysvipc/shm", "segments", "SHMMNI",
+		 "/proc/sys/kernel/shmmni", 0},
+		{"/proc/sysvipc/msg", "queues", "MSGMNI",
+		 "/proc/sys/kernel/msgmni", 0},
+		{"/proc/sysvipc/sem", "semaphore sets", "SEMMNI",
+		 "/proc/sys/kernel/sem", 3},
+	};
+	struct statvfs vfs;
+	char line[256];
+
+	printf("System V:");
+	for (size_t i = 0; i < sizeof(sv) / sizeof(*sv); i++) {
+		long long used = -1, lim = -1, v[4] = {-1, -1, -1, -1};
+		FILE *f = fopen(sv[i].file, "re");
+		if (f) {
+			used = 0;
+			while (fgets(line, sizeof(line), f))
+				used++;
+			used = used > 0 ? used - 1 : 0; /* the heading */
+			fclose(f);
+		}
+		if ((f = fopen(sv[i].source, "re"))) {
+			if (fscanf(f, "%lld %lld %lld %lld", &v[0], &v[1],
+				   &v[2], &v[3]) >= sv[i].field + 1)
+				lim = v[sv[i].field];
+			fclose(f);
+		}
+		printf("%s %lld of %lld %s (%s)", i ? "," : "", used, lim,
+		       sv[i].what, sv[i].limit);
+	}
+	if (statvfs("/dev/shm", &vfs) == 0) {
+		char u[32], t[32];
+		long long total =
+			(long long)vfs.f_blocks * (long long)vfs.f_frsize;
+		long long used = total - (long long)vfs.f_bfree *
+						 (long long)vfs.f_frsize;
+		human(u, sizeof(u), used, "bytes", false);
+		human(t, sizeof(t), total, "bytes", false);
+		printf("; /dev/shm: %s of %s used (%.0f%%)", u, t,
+		       total > 0 ? 100.0 * (double)used / (double)total : 0.0);
+	}
+	printf("\n");
+}
+
+/* Joins PID's IPC, mount and network namespaces (the network one for its
+ * UNIX sockets, which /proc/net shows per namespace). */
+static int enter_ns(const char *pid)
+{
+	static const struct {
+		const char *name;
+		int type;
+		bool needed;
+	} ns[] = {{"ipc", CLONE_NEWIPC, true},
+		  {"net", CLONE_NEWNET, false},
+		  {"mnt", CLONE_NEWNS, true}};
+	char path[64];
+	int fds[3];
+
+	/* Open them all first: after the mount namespace changes, /proc
+	 * may be another. */
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, ns[i].name);
+		if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0 &&
+		    ns[i].needed) {
+			fprintf(stderr, "ipcx: --ns %s: %s: %s\n", pid, path,
+				strerror(errno));
+			for (int k = 0; k < i; k++)
+				if (fds[k] >= 0)
+					close(fds[k]);
+			return EXIT_FAIL;
+		}
+	}
+	int st = EXIT_OK;
+	for (int i = 0; i < 3; i++) {
+		if (fds[i] < 0)
+			continue;
+		if (setns(fds[i], ns[i].type) < 0 && st == EXIT_OK) {
+			fprintf(stderr,
+				"ipcx: --ns %s: joining its %s namespace: "
+				"%s%s\n",
+				pid, ns[i].name, strerror(errno),
+				errno == EPERM ? " (needs root)" : "");
+			st = EXIT_FAIL;
+		}
+		close(fds[i]);
+	}
+	return st;
+}
+
+static const struct option ls_opts[] = {
+	{"stale", no_argument, NULL, 's'},
+	{"user", required_argument, NULL, 'u'},
+	{"ns", required_argument, NULL, 'N'},
+	{"bytes", no_argument, NULL, 'b'},
+	{"json", no_argument, NULL, 'J'},
+	{"output", required_argument, NULL, 'o'},
+	{"noheadings", no_argument, NULL, 'n'},
+	{"raw", no_argument, NULL, 'r'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+/* A uid from a user name or number; -1 after a usage message. */
+static long long user_id(const char *u)
+{
+	struct passwd *pw = getpwnam(u);
+	char *end;
+
+	if (pw)
+		return pw->pw_uid;
+	long long v = strtoll(u, &end, 10);
+	if (*u && !*end && v >= 0)
+		return v;
+	tool_usage(&cmd_ls, "unknown user '%s'", u);
+	return -1;
+}
+
+/* Checks the SCHEME arguments: each must have objects to list. */
+static bool schemes_ok(const struct command *cmd, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		const struct ipcx_facility *f = ipcx_facility_find(argv[i]);
+		if (!f) {
+			tool_usage(cmd, "unknown scheme '%s'", argv[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Lists SCHEMES (all when none) into FN; warnings on stderr. */
+static int list_all(int n, char **schemes, ipcx_list_fn fn, void *arg)
+{
+	char last[512] = "";
+	int st = EXIT_OK;
+
+	for (int i = 0; i < (n ? n : 1); i++) {
+		int e = ipcx_list(n ? schemes[i] : NULL, fn, arg);
+		const char *w = ipcx_list_warning();
+		/* Each call may say the same of the processes: once. */
+		if (w && *w && strcmp(w, last)) {
+			fprintf(stderr, "ipcx: %s\n", w);
+			snprintf(last, sizeof(last), "%s", w);
+		}
+		if (e == -EOPNOTSUPP && n) {
+			fprintf(stderr, "ipcx: %s\n", ipcx_error_detail());
+		} else if (e < 0) {
+			st = tool_fail(e, n ? schemes[i] : "ls");
+			break;
+		}
+	}
+	return st;
+}
+
+static int run_ls(int argc, char **argv)
+{
+	struct ls s = {.uid = -1};
+	const char *output = NULL, *ns = NULL;
+	bool noheadings = false, raw = false;
+	int opt, st;
+
+	while ((opt = getopt_long(argc, argv, "su:bJo:nrh", ls_opts, NULL)) !=
+	       -1) {
+		switch (opt) {
+		case 's': s.stale_only = true; break;
+		case 'u':
+			if ((s.uid = user_id(optarg)) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'N': ns = optarg; break;
+		case 'b': s.bytes = true; break;
+		case 'J': s.json = true; break;
+		case 'o': output = optarg; break;
+		case 'n': noheadings = true; break;
+		case 'r': raw = true; break;
+		case 'h': tool_help(&cmd_ls, stdout); return EXIT_OK;
+		default: return tool_usage(&cmd_ls, "bad option");
+		}
+	}
+	if (!schemes_ok(&cmd_ls, argc - optind, argv + optind))
+		return EXIT_USAGE;
+	if (ns && (st = enter_ns(ns)) != EXIT_OK)
+		return st;
+	if (!(s.tb = scols_new_table()))
+		return EXIT_FAIL;
+	scols_table_set_name(s.tb, "objects");
+	scols_table_enable_json(s.tb, s.json);
+	scols_table_enable_noheadings(s.tb, noheadings);
+	scols_table_enable_raw(s.tb, raw);
+	s.ncols = tool_columns(s.tb, cols, NCOLS,
+			       output ? output : DEFAULT_COLS, s.sel, &cmd_ls);
+	if (s.ncols < 0) {
+		scols_unref_table(s.tb);
+		return EXIT_USAGE;
+	}
+	st = list_all(argc - optind, argv + optind, add_row, &s);
+	if (st == EXIT_OK) {
+		scols_print_table(s.tb);
+		if (!s.json && !raw && !noheadings)
+			summary();
+	}
+	scols_unref_table(s.tb);
+	return st;
+}
+
+const struct command cmd_ls = {
+	.name = "ls",
+	.fn = run_ls,
+	.min_args = 0,
+	.max_args = -1,
+	.summary = "every live IPC object, who holds it, and leftovers",
+	.usage = ls_usage,
+};
+
+/* ---- rm ------------------------------------------------------------------ */
+
+struct rm {
+	bool force, dry_run, verbose, stale;
+	int failed;
+	/* ipcx_object_find()'s answer, or the leftovers to remove */
+	char (*addrs)[IPCX_ADDR_MAX];
+	size_t n, cap;
+	char why[600];
+	bool ok;
+};
+
+static bool mine(const struct ipcx_object *o)
+{
+	return geteuid() == 0 || o->uid == (long long)geteuid();
+}
+
+/* Whether O may go, with the reason in R->why when not. */
+static int judge(const struct ipcx_object *o, void *arg)
+{
+	struct rm *r = arg;
+	char h[512];
+
+	r->ok = false;
+	if (!mine(o)) {
+		char u[64];
+		owner(u, sizeof(u), o->uid);
+		snprintf(r->why, sizeof(r->why),
+			 "owned by %s: only root removes another user's "
+			 "objects",
+			 u);
+		return 0;
+	}
+	if (!r->force && (o->nholders || o->attached > 0)) {
+		holders(h, sizeof(h), o);
+		snprintf(r->why, sizeof(r->why),
+			 "held by %s (--force removes it anyway)", h);
+		return 0;
+	}
+	r->ok = true;
+	return 0;
+}
+
+static int collect_stale(const struct ipcx_object *o, void *arg)
+{
+	struct rm *r = arg;
+
+	if (!o->stale || !mine(o))
+		return 0;
+	if (r->n == r->cap) {
+		size_t c = r->cap ? r->cap * 2 : 64;
+		void *p = realloc(r->addrs, c * sizeof(*r->addrs));
+		if (!p)
+			return -ENOMEM;
+		r->addrs = p;
+		r->cap = c;
+	}
+	snprintf(r->addrs[r->n++], IPCX_ADDR_MAX, "%s", o->address);
+	return 0;
+}
+
+static void remove_one(struct rm *r, const char *addr)
+{
+	int e = ipcx_object_find(addr, judge, r);
+
+	if (e < 0) {
+		tool_fail(e, addr);
+		r->failed++;
+		return;
+	}
+	if (!r->ok) {
+		fprintf(stderr, "ipcx: %s: not removed: %s\n", addr, r->why);
+		r->failed++;
+		return;
+	}
+	if (r->dry_run) {
+		printf("would remove %s\n", addr);
+		return;
+	}
+	if ((e = ipcx_unlink(addr)) < 0) {
+		tool_fail(e, addr);
+		r->failed++;
+		return;
+	}
+	if (r->verbose)
+		printf("removed %s\n", addr);
+}
+
+static const struct option rm_opts[] = {
+	{"stale", no_argument, NULL, 's'},
+	{"force", no_argument, NULL, 'f'},
+	{"dry-run", no_argument, NULL, 'D'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static int run_rm(int argc, char **argv)
+{
+	struct rm r = {0};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "sfvh", rm_opts, NULL)) != -1) {
+		switch (opt) {
+		case 's': r.stale = true; break;
+		case 'f': r.force = true; break;
+		case 'D': r.dry_run = true; break;
+		case 'v': r.verbose = true; break;
+		case 'h': tool_help(&cmd_rm, stdout); return EXIT_OK;
+		default: return tool_usage(&cmd_rm, "bad option");
+		}
+	}
+	int n = argc - optind;
+	char **args = argv + optind;
+	if (!r.stale) {
+		if (!n)
+			return tool_usage(&cmd_rm,
+					  "name the objects to remove, or "
+					  "--stale");
+		for (int i = 0; i < n; i++)
+			if (ipcx_addr_check(args[i], NULL) < 0) {
+				fprintf(stderr, "ipcx rm: %s\n",
+					ipcx_error_detail());
+				return EXIT_USAGE;
+			}
+		for (int i = 0; i < n; i++)
+			remove_one(&r, args[i]);
+		return r.failed ? EXIT_FAIL : EXIT_OK;
+	}
+	if (r.force)
+		return tool_usage(&cmd_rm, "--stale removes only what nobody "
+					   "holds: no --force with it");
+	if (!schemes_ok(&cmd_rm, n, args))
+		return EXIT_USAGE;
+	int st = list_all(n, args, collect_stale, &r);
+	/* Each is looked at again as it goes: it may have been taken up
+	 * since the listing. */
+	for (size_t i = 0; st == EXIT_OK && i < r.n; i++)
+		remove_one(&r, r.addrs[i]);
+	free(r.addrs);
+	return st != EXIT_OK ? st : r.failed ? EXIT_FAIL : EXIT_OK;
+}
+
+const struct command cmd_rm = {
+	.name = "rm",
+	.fn = run_rm,
+	.min_args = 0,
+	.max_args = -1,
+	.summary = "remove objects by address, or every leftover",
+	.usage = rm_usage,
+};

@@ -1,0 +1,203 @@
+#!/bin/sh
+# ipcx ls / rm: objects made by ipcx, by a plain C peer and by ipcmk are
+# listed with the right facility, owner, mode and holders; stale ones are
+# told apart; rm removes each kind and refuses the wrong kind, held objects
+# and (with --dry-run) everything.
+. "$(dirname "$0")/lib.sh"
+OBJPEER=${OBJPEER:?set OBJPEER to the objpeer binary}
+P=$$
+K1=$(printf '0x4c%06x' $((P & 0xffffff)))
+K2=$(printf '0x4d%06x' $((P & 0xffffff)))
+K3=$(printf '0x4b%06x' $((P & 0xffffff)))
+IPCMK_IDS=""
+gone() {
+	for k in $K1 $K2; do ipcrm -M "$k" 2>/dev/null; done
+	ipcrm -Q "$K3" 2>/dev/null
+	for id in $IPCMK_IDS; do ipcrm -m "$id" 2>/dev/null; done
+	rm -f /dev/shm/ipcx-ls-$P-* /dev/shm/sem.ipcx-ls-$P-*
+	[ -d /dev/mqueue ] && rm -f /dev/mqueue/ipcx-ls-$P-*
+	"$MQPEER" posix-unlink "/ipcx-ls-$P-q" 2>/dev/null
+	"$IPCX" rm -f "posixmq:/ipcx-ls-$P-iq" 2>/dev/null
+	cleanup
+}
+trap gone EXIT
+
+# peer KIND NAME [SIZE]: starts a C peer holding the object; waits for it.
+peer() {
+	"$OBJPEER" "$@" >"$T/peer.$1" 2>&1 &
+	PEER_PID=$!
+	wait_for "grep -q ready '$T/peer.$1'" || bad "peer $1 did not start"
+}
+
+# row ADDR: the -r row of ls for ADDR (columns as asked in $COLS), with
+# empty cells dropped.
+COLS=FACILITY,ADDRESS,OWNER,MODE,HOLDERS,STALE
+row() {
+	"$IPCX" ls -r -n -o "$COLS" 2>/dev/null |
+		awk -v a="$1" '{ for (i = 1; i <= NF; i++) if ($i == a) { $1 = $1; print; next } }'
+}
+
+# ---- objects made by a plain C peer, held by it -----------------------------
+peer shm "$K1" 8192
+SHM_PEER=$PEER_PID
+expect "C peer's System V segment: facility, owner, mode, holder" \
+	"$(row "sysvshm:$K1")" \
+	"sysvshm sysvshm:$K1 root 0640 $SHM_PEER(objpeer)"
+peer posixshm "/ipcx-ls-$P-shm" 4096
+expect "C peer's POSIX shm, held through its mapping" \
+	"$(row "posixshm:/ipcx-ls-$P-shm")" \
+	"posixshm posixshm:/ipcx-ls-$P-shm root 0600 $PEER_PID(objpeer)"
+peer posixsem "/ipcx-ls-$P-sem"
+expect "C peer's named semaphore" \
+	"$(row "posixsem:/ipcx-ls-$P-sem")" \
+	"posixsem posixsem:/ipcx-ls-$P-sem root 0600 $PEER_PID(objpeer)"
+peer mq "/ipcx-ls-$P-q"
+expect "C peer's POSIX queue, held open" \
+	"$(row "posixmq:/ipcx-ls-$P-q")" \
+	"posixmq posixmq:/ipcx-ls-$P-q root 0600 $PEER_PID(objpeer)"
+peer fifo "$T/fifo"
+expect "C peer's FIFO, held open" "$(row "fifo:$T/fifo")" \
+	"fifo fifo:$T/fifo root 0600 $PEER_PID(objpeer)"
+peer unix "$T/sock"
+UNIX_PEER=$PEER_PID
+expect "C peer's listening UNIX socket" "$(row "unix:$T/sock")" \
+	"unix unix:$T/sock root 0755 $PEER_PID(objpeer)"
+peer flock "$T/lockfile"
+expect "C peer's flock" "$(row "flock:$T/lockfile")" \
+	"flock flock:$T/lockfile root 0600 $PEER_PID(objpeer)"
+
+# ---- JSON: valid, and the same data --------------------------------------
+"$IPCX" ls -J >"$T/ls.json" 2>/dev/null
+if python3 - "$T/ls.json" "sysvshm:$K1" "$SHM_PEER" <<'EOF'; then
+import json, sys
+d = json.load(open(sys.argv[1]))
+o = [x for x in d["objects"] if x["address"] == sys.argv[2]][0]
+assert o["facility"] == "sysvshm" and o["owner"] == "root", o
+assert o["mode"] == "0640" and o["size"] == 8192, o
+assert o["holders"] == sys.argv[3] + "(objpeer)" and o["stale"] is False, o
+EOF
+	ok "-J is valid JSON with the same data"
+else
+	bad "-J is valid JSON with the same data"
+fi
+
+# ---- rm refuses held objects, the wrong kind, and --dry-run removes nothing --
+status "rm refuses a segment a live process holds" 1 \
+	"$IPCX" rm "sysvshm:$K1"
+contains "...naming the holder" "$T/err" "held by $SHM_PEER(objpeer)"
+status "rm refuses a held FIFO" 1 "$IPCX" rm "fifo:$T/fifo"
+status "rm fifo: on a socket is refused" 1 "$IPCX" rm "fifo:$T/sock"
+contains "...as not a FIFO" "$T/err" "is not a FIFO"
+[ -S "$T/sock" ] && ok "...and the socket stays" || bad "...and the socket stays"
+: >"$T/plain"
+status "rm unix: on a regular file is refused" 1 "$IPCX" rm "unix:$T/plain"
+[ -f "$T/plain" ] && ok "...and the file stays" || bad "...and the file stays"
+status "rm posixsem: of a shm object is refused" 1 \
+	"$IPCX" rm "posixsem:/ipcx-ls-$P-shm"
+status "rm of a missing object" 1 "$IPCX" rm "posixshm:/ipcx-ls-$P-none"
+contains "...says so" "$T/err" "No such file"
+status "rm --dry-run --force prints, removes nothing" 0 \
+	"$IPCX" rm --dry-run --force "sysvshm:$K1" "posixshm:/ipcx-ls-$P-shm"
+contains "...what it would remove" "$T/out" "would remove sysvshm:$K1"
+ipcs -m | grep -q "$K1" && ok "...the segment is still there" ||
+	bad "...the segment is still there"
+[ -e "/dev/shm/ipcx-ls-$P-shm" ] && ok "...and the shm object" ||
+	bad "...and the shm object"
+status "rm of a lock is refused" 1 "$IPCX" rm -f "flock:$T/lockfile"
+status "rm with no address is a usage error" 2 "$IPCX" rm
+status "ls of an unknown scheme is a usage error" 2 "$IPCX" ls nosuch
+status "ls -o with an unknown column" 2 "$IPCX" ls -o ADDRESS,NOPE
+
+# ---- stale: a dead creator's segment is, a live one's is not -------------
+"$OBJPEER" shm-leave "$K2" 4096 >"$T/leave" 2>&1
+COLS=ADDRESS,STALE
+expect "a segment whose creator died, detached: stale" \
+	"$(row "sysvshm:$K2")" "sysvshm:$K2 yes"
+expect "a segment its live creator holds: not stale" "$(row "sysvshm:$K1")" \
+	"sysvshm:$K1"
+"$IPCX" ls --stale -r -n -o ADDRESS >"$T/stale" 2>/dev/null
+contains "ls --stale lists it" "$T/stale" "sysvshm:$K2"
+if grep -q "sysvshm:$K1" "$T/stale"; then bad "...and not the held one"; else
+	ok "...and not the held one"; fi
+status "rm --stale --dry-run" 0 "$IPCX" rm --stale --dry-run sysvshm
+contains "...names it" "$T/out" "would remove sysvshm:$K2"
+ipcs -m | grep -q "$K2" && ok "...and leaves it" || bad "...and leaves it"
+status "rm --stale sysvshm" 0 "$IPCX" rm --stale -v sysvshm
+contains "...removes it" "$T/out" "removed sysvshm:$K2"
+ipcs -m | grep -q "$K2" && bad "...gone from ipcs" || ok "...gone from ipcs"
+ipcs -m | grep -q "$K1" && ok "...the held one stays" ||
+	bad "...the held one stays"
+
+# ---- after the holder dies: stale, then removable ----------------------------
+kill "$SHM_PEER"
+wait "$SHM_PEER" 2>/dev/null
+expect "the peer killed: its segment is stale" "$(row "sysvshm:$K1")" \
+	"sysvshm:$K1 yes"
+status "rm removes it now" 0 "$IPCX" rm "sysvshm:$K1"
+ipcs -m | grep -q "$K1" && bad "...gone" || ok "...gone"
+
+# ---- ipcmk's objects, and a private segment by id ----------------------------
+if command -v ipcmk >/dev/null; then
+	id=$(ipcmk -M 4096 -p 0604 | sed 's/[^0-9]//g')
+	IPCMK_IDS="$id"
+	COLS=FACILITY,ID,MODE
+	"$IPCX" ls -r -n -o ADDRESS,ID,MODE,STALE sysvshm | awk -v i="$id" '$2 == i' >"$T/mk"
+	contains "ipcmk's segment: listed with its id and mode" "$T/mk" " $id 0604"
+	contains "...stale: ipcmk is gone, nobody attached" "$T/mk" "yes"
+	addr=$(awk '{print $1}' "$T/mk")
+	status "rm by the listed address" 0 "$IPCX" rm "$addr"
+	ipcs -m | awk '{print $2}' | grep -qx "$id" && bad "...gone" || ok "...gone"
+	id=$(ipcmk -M 4096 | sed 's/[^0-9]//g')
+	IPCMK_IDS="$IPCMK_IDS $id"
+	status "rm sysvshm:id:N" 0 "$IPCX" rm "sysvshm:id:$id"
+	status "...twice: no such object" 1 "$IPCX" rm "sysvshm:id:$id"
+	contains "...says so" "$T/err" "no such object"
+else
+	ok "# SKIP ipcmk is not installed"
+fi
+
+# ---- ipcx's own objects and rm of each kind ------------------------------------
+"$IPCX" shm "posixshm:/ipcx-ls-$P-x" create --size 4K
+status "rm posixshm" 0 "$IPCX" rm "posixshm:/ipcx-ls-$P-x"
+[ -e "/dev/shm/ipcx-ls-$P-x" ] && bad "...gone" || ok "...gone"
+"$IPCX" sem "posixsem:/ipcx-ls-$P-s" create --value 0
+COLS=FACILITY,ADDRESS,OWNER,MODE,HOLDERS,STALE
+expect "ipcx's named semaphore, nobody holding: stale" \
+	"$(row "posixsem:/ipcx-ls-$P-s")" \
+	"posixsem posixsem:/ipcx-ls-$P-s root 0600 yes"
+status "rm posixsem" 0 "$IPCX" rm "posixsem:/ipcx-ls-$P-s"
+"$IPCX" send --create "posixmq:/ipcx-ls-$P-iq" hello
+status "rm posixmq" 0 "$IPCX" rm "posixmq:/ipcx-ls-$P-iq"
+status "...twice: no such object" 1 "$IPCX" rm "posixmq:/ipcx-ls-$P-iq"
+"$IPCX" send --create "sysvmq:$K3" hello
+COLS=FACILITY,ADDRESS,MODE
+expect "ipcx's System V queue" "$(row "sysvmq:$K3")" \
+	"sysvmq sysvmq:$K3 0600"
+status "rm sysvmq" 0 "$IPCX" rm "sysvmq:$K3"
+ipcs -q | grep -q "$K3" && bad "...gone" || ok "...gone"
+kill "$UNIX_PEER"
+wait "$UNIX_PEER" 2>/dev/null
+COLS=ADDRESS,STALE
+expect "a socket file whose server died is no longer listed" \
+	"$(cd / && "$IPCX" ls -r -n -o ADDRESS,STALE 2>/dev/null | grep -c "unix:$T/sock")" "0"
+status "rm of the leftover socket file" 0 "$IPCX" rm "unix:$T/sock"
+[ -e "$T/sock" ] && bad "...gone" || ok "...gone"
+pkill -P $$ objpeer 2>/dev/null
+sleep 0.1
+status "rm fifo, once nobody holds it" 0 "$IPCX" rm "fifo:$T/fifo"
+[ -e "$T/fifo" ] && bad "...gone" || ok "...gone"
+
+# ---- a name the address syntax would misread is escaped ------------------
+"$IPCX" shm "posixshm:/ipcx-ls-$P-a%3Fb%20c" create --size 1K
+[ -e "/dev/shm/ipcx-ls-$P-a?b c" ] && ok "a name with '?' and ' '" ||
+	bad "a name with '?' and ' '"
+COLS=ADDRESS,STALE
+expect "...listed escaped, ready to paste" \
+	"$(row "posixshm:/ipcx-ls-$P-a%3Fb%20c")" "posixshm:/ipcx-ls-$P-a%3Fb%20c yes"
+status "...and removed by that address" 0 "$IPCX" rm "posixshm:/ipcx-ls-$P-a%3Fb%20c"
+
+# ---- the summary line ---------------------------------------------------------
+"$IPCX" ls >"$T/table" 2>/dev/null
+contains "ls ends with the limits summary" "$T/table" "(SHMMNI)"
+contains "...and /dev/shm's room" "$T/table" "/dev/shm:"
+finish

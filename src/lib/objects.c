@@ -261,6 +261,10 @@ int ipcx__holders_add(struct ipcx__lister *l, dev_t dev, ino_t ino,
 	     i++) {
 		const struct ipcx_holder *h = &p->procs[p->refs[i].proc];
 		bool dup = false;
+		/* System V ids are per IPC namespace: the same id in
+		 * another one is another segment. */
+		if (dev == IPCX__SYSV_DEV && h->other_ns)
+			continue;
 		for (size_t k = 0; k < o->nholders && !dup; k++)
 			dup = l->hbuf[k].pid == h->pid;
 		if (dup)

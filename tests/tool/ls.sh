@@ -187,6 +187,34 @@ sleep 0.1
 status "rm fifo, once nobody holds it" 0 "$IPCX" rm "fifo:$T/fifo"
 [ -e "$T/fifo" ] && bad "...gone" || ok "...gone"
 
+# ---- namespaces: a holder in another IPC namespace, and --ns PID -------------
+if unshare --ipc true 2>/dev/null; then
+	unshare --ipc "$OBJPEER" posixshm "/ipcx-ls-$P-ns" 4096 >"$T/peer.ns" 2>&1 &
+	NS_PEER=$!
+	wait_for "grep -q ready '$T/peer.ns'"
+	COLS=ADDRESS,HOLDERS
+	row "posixshm:/ipcx-ls-$P-ns" >"$T/nsrow"
+	contains "a holder in another IPC namespace is marked so" "$T/nsrow" \
+		"$NS_PEER(objpeer)[ipc:"
+	kill "$NS_PEER"
+	unshare --ipc "$OBJPEER" shm "$K2" 4096 >"$T/peer.ns2" 2>&1 &
+	NS_PEER=$!
+	wait_for "grep -q ready '$T/peer.ns2'"
+	"$IPCX" ls -r -n -o ADDRESS sysvshm >"$T/here" 2>/dev/null
+	"$IPCX" ls --ns "$NS_PEER" -r -n -o ADDRESS,HOLDERS sysvshm >"$T/there" 2>/dev/null
+	if grep -q "sysvshm:$K2" "$T/here"; then
+		bad "another IPC namespace's segment is not listed here"
+	else
+		ok "another IPC namespace's segment is not listed here"
+	fi
+	contains "ls --ns PID lists it, with its holder" "$T/there" \
+		"sysvshm:$K2 $NS_PEER(objpeer)"
+	status "ls --ns of no such process" 1 "$IPCX" ls --ns 999999999
+	kill "$NS_PEER" # its namespace, and the segment, go with it
+else
+	ok "# SKIP unshare --ipc is not permitted here"
+fi
+
 # ---- a name the address syntax would misread is escaped ------------------
 "$IPCX" shm "posixshm:/ipcx-ls-$P-a%3Fb%20c" create --size 1K
 [ -e "/dev/shm/ipcx-ls-$P-a?b c" ] && ok "a name with '?' and ' '" ||

@@ -13,6 +13,7 @@ IPCMK_IDS=""
 gone() {
 	for k in $K1 $K2; do ipcrm -M "$k" 2>/dev/null; done
 	ipcrm -Q "$K3" 2>/dev/null
+	ipcrm -S "$K3" 2>/dev/null
 	for id in $IPCMK_IDS; do ipcrm -m "$id" 2>/dev/null; done
 	rm -f /dev/shm/ipcx-ls-$P-* /dev/shm/sem.ipcx-ls-$P-*
 	[ -d /dev/mqueue ] && rm -f /dev/mqueue/ipcx-ls-$P-*
@@ -214,6 +215,36 @@ if unshare --ipc true 2>/dev/null; then
 else
 	ok "# SKIP unshare --ipc is not permitted here"
 fi
+
+# ---- System V semaphore sets; -u; another user ----------------------------
+"$IPCX" sem "sysvsem:$K3" create --value 1
+COLS=FACILITY,ADDRESS,OWNER,MODE
+expect "ipcx's System V semaphore set" "$(row "sysvsem:$K3")" \
+	"sysvsem sysvsem:$K3 root 0600"
+"$IPCX" ls -u root -r -n -o ADDRESS sysvsem >"$T/mine" 2>/dev/null
+contains "ls -u root lists it" "$T/mine" "sysvsem:$K3"
+"$IPCX" ls -u nobody -r -n -o ADDRESS sysvsem >"$T/theirs" 2>/dev/null
+if grep -q "sysvsem:$K3" "$T/theirs"; then bad "ls -u nobody does not"; else
+	ok "ls -u nobody does not"; fi
+status "ls -u of an unknown user is a usage error" 2 "$IPCX" ls -u no-such-user-$P
+if command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	AS_NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+	status "another user's rm is refused" 1 $AS_NOBODY "$IPCX" rm "sysvsem:$K3"
+	contains "...saying whose it is" "$T/err" "owned by root"
+	$AS_NOBODY "$IPCX" ls posixmq >"$T/out" 2>"$T/err"
+	if [ -d /dev/mqueue ] && grep -q mqueue /proc/mounts; then
+		ok "# SKIP an mqueue filesystem is mounted"
+	else
+		contains "no mqueue mounted, not root: ls says how to mount one" \
+			"$T/err" "mount -t mqueue"
+	fi
+else
+	ok "# SKIP setpriv or the user nobody is missing"
+	ok "# SKIP setpriv or the user nobody is missing"
+	ok "# SKIP setpriv or the user nobody is missing"
+fi
+status "rm sysvsem" 0 "$IPCX" rm "sysvsem:$K3"
+ipcs -s | grep -q "$K3" && bad "...gone" || ok "...gone"
 
 # ---- a name the address syntax would misread is escaped ------------------
 "$IPCX" shm "posixshm:/ipcx-ls-$P-a%3Fb%20c" create --size 1K

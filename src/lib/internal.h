@@ -224,6 +224,15 @@ int ipcx__sysv_lookup(const struct ipcx__addr *a, int (*get)(int key),
 /* The key the object of A (not "id:N") has, to look it up in a listing:
  * -EINVAL for a private one, which has none. */
 int ipcx__sysv_only_key(const struct ipcx__addr *a, const char *what, int *key);
+struct ipcx__lister;
+/* Lists the objects of /proc/sysvipc/FILE: ROW parses a LINE into O (the
+ * key into *KEY) and returns 1, or 0 for a line that is no object, or a
+ * negative errno; this does the rest (the address, ipcx__emit(), or the
+ * one object L->only names, WHAT: "queue"). */
+int ipcx__sysv_list(struct ipcx__lister *l, const struct ipcx_facility_ops *ops,
+		    const char *file, const char *what,
+		    int (*row)(struct ipcx__lister *l, const char *line,
+			       struct ipcx_object *o, int *key));
 /* The address of a System V object: SCHEME:0xKEY, or SCHEME:id:ID when it
  * is private. */
 void ipcx__sysv_address(char *buf, size_t n, const char *scheme, int key,
@@ -349,6 +358,7 @@ void ipcx__region_fd_close(struct ipcx_region *r);
 /* ---- live objects (objects.c) ---------------------------------------------
  */
 
+struct stat;
 struct ipcx__procs; /* a snapshot of every process's descriptors and maps */
 
 struct ipcx__lister {
@@ -364,6 +374,8 @@ struct ipcx__lister {
 /* Fills the common fields of O (figures -1, FACILITY from OPS). */
 void ipcx__object_init(struct ipcx_object *o,
 		       const struct ipcx_facility_ops *ops);
+/* Fills O's id (inode), owner, mode, size and time of change from ST. */
+void ipcx__object_stat(struct ipcx_object *o, const struct stat *st);
 /* Sets O's holders: processes with (DEV, INO) open or mapped (DEV
  * IPCX__SYSV_DEV: a System V segment of id INO). */
 #define IPCX__SYSV_DEV ((dev_t)-1)

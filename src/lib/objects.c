@@ -74,6 +74,16 @@ void ipcx__object_init(struct ipcx_object *o,
 	o->size_unit = "bytes";
 }
 
+void ipcx__object_stat(struct ipcx_object *o, const struct stat *st)
+{
+	o->id = (long long)st->st_ino;
+	o->uid = st->st_uid;
+	o->gid = st->st_gid;
+	o->mode = (int)(st->st_mode & 07777);
+	o->size = (long long)st->st_size;
+	o->changed = (long long)st->st_mtime;
+}
+
 /* ---- the snapshot ------------------------------------------------------- */
 
 static int add_ref(struct ipcx__procs *p, dev_t dev, ino_t ino, bool fifo,
@@ -401,12 +411,7 @@ int ipcx__list_shm_dir(struct ipcx__lister *l,
 					ops->info.scheme, dir, n);
 			continue;
 		}
-		o.id = (long long)st.st_ino;
-		o.uid = st.st_uid;
-		o.gid = st.st_gid;
-		o.mode = (int)(st.st_mode & 07777);
-		o.size = (long long)st.st_size;
-		o.changed = (long long)st.st_mtime;
+		ipcx__object_stat(&o, &st);
 		if ((e = ipcx__holders(l, st.st_dev, st.st_ino, &o)) < 0)
 			break;
 		/* No creator is recorded: a leftover is what no process
@@ -490,13 +495,10 @@ int ipcx__list_locks(struct ipcx__lister *l,
 		if (l->only && strcmp(o.address, l->only->text) &&
 		    strncmp(o.address, l->only->text, strlen(l->only->text)))
 			continue;
-		if (stat(path, &st) == 0 && st.st_ino == (ino_t)ino) {
-			o.uid = st.st_uid;
-			o.gid = st.st_gid;
-			o.mode = (int)(st.st_mode & 07777);
-			o.size = (long long)st.st_size;
-		}
+		if (stat(path, &st) == 0 && st.st_ino == (ino_t)ino)
+			ipcx__object_stat(&o, &st);
 		o.id = (long long)ino;
+		o.changed = -1; /* the file's, not the lock's */
 		snprintf(o.detail, sizeof(o.detail), "%s %s lock", rw,
 			 !strcmp(adv, "MANDATORY") ? "mandatory" : "advisory");
 		if (pid > 0) {

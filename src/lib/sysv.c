@@ -145,3 +145,42 @@ int ipcx__sysv_only_key(const struct ipcx__addr *a, const char *what, int *key)
 				  a->text, what);
 	return ipcx__sysv_key(a, key);
 }
+
+int ipcx__sysv_list(struct ipcx__lister *l, const struct ipcx_facility_ops *ops,
+		    const char *file, const char *what,
+		    int (*row)(struct ipcx__lister *l, const char *line,
+			       struct ipcx_object *o, int *key))
+{
+	char line[512], path[64];
+	int e = 0, want = 0;
+	FILE *f;
+
+	if (l->only && !l->only->u.sysv.by_id &&
+	    (e = ipcx__sysv_only_key(l->only, what, &want)) < 0)
+		return e;
+	snprintf(path, sizeof(path), "/proc/sysvipc/%s", file);
+	if (!(f = fopen(path, "re"))) {
+		ipcx__list_warn("%s: %s: %s", ops->info.scheme, path,
+				strerror(errno));
+		return 0;
+	}
+	while (e == 0 && fgets(line, sizeof(line), f)) {
+		struct ipcx_object o;
+		int key;
+		ipcx__object_init(&o, ops);
+		if ((e = row(l, line, &o, &key)) <= 0) {
+			e = e < 0 ? e : 0; /* 0: the heading */
+			continue;
+		}
+		e = 0;
+		if (l->only &&
+		    (l->only->u.sysv.by_id ? o.id != l->only->u.sysv.id
+					   : key != want))
+			continue;
+		ipcx__sysv_address(o.address, sizeof(o.address),
+				   ops->info.scheme, key, (int)o.id);
+		e = ipcx__emit(l, &o);
+	}
+	fclose(f);
+	return e;
+}

@@ -96,15 +96,7 @@ static const char *yesno(bool b)
 
 static struct libscols_table *new_table(const struct opts *o, const char *name)
 {
-	struct libscols_table *tb = scols_new_table();
-
-	if (!tb)
-		return NULL;
-	scols_table_set_name(tb, name);
-	scols_table_enable_json(tb, o->json);
-	scols_table_enable_noheadings(tb, o->noheadings);
-	scols_table_enable_raw(tb, o->raw);
-	return tb;
+	return tool_table(name, o->json, o->noheadings, o->raw);
 }
 
 static void fill_facility(struct libscols_line *ln, const int *sel, int n,

@@ -432,12 +432,8 @@ static int run_ls(int argc, char **argv)
 		return EXIT_USAGE;
 	if (ns && (st = enter_ns(ns)) != EXIT_OK)
 		return st;
-	if (!(s.tb = scols_new_table()))
+	if (!(s.tb = tool_table("objects", s.json, noheadings, raw)))
 		return EXIT_FAIL;
-	scols_table_set_name(s.tb, "objects");
-	scols_table_enable_json(s.tb, s.json);
-	scols_table_enable_noheadings(s.tb, noheadings);
-	scols_table_enable_raw(s.tb, raw);
 	s.ncols = tool_columns(s.tb, cols, NCOLS,
 			       output ? output : DEFAULT_COLS, s.sel, &cmd_ls);
 	if (s.ncols < 0) {

@@ -56,6 +56,10 @@ struct tool_col {
 
 struct libscols_table;
 
+/* A table named NAME (its key in JSON) with util-linux's output options. */
+struct libscols_table *tool_table(const char *name, bool json, bool noheadings,
+				  bool raw);
+
 /* Adds the columns of DESC that OUTPUT ("ADDRESS,SIZE", any case) picks,
  * all when it is NULL; SEL (room for NDESC) receives their fields.  The
  * count, or -1 after a usage message for an unknown column. */

@@ -343,6 +343,20 @@ int tool_kind_check(const struct command *cmd, const char *addr,
 	return EXIT_OK;
 }
 
+struct libscols_table *tool_table(const char *name, bool json, bool noheadings,
+				  bool raw)
+{
+	struct libscols_table *tb = scols_new_table();
+
+	if (!tb)
+		return NULL;
+	scols_table_set_name(tb, name);
+	scols_table_enable_json(tb, json);
+	scols_table_enable_noheadings(tb, noheadings);
+	scols_table_enable_raw(tb, raw);
+	return tb;
+}
+
 int tool_columns(struct libscols_table *tb, const struct tool_col *desc,
 		 size_t ndesc, const char *output, int *sel,
 		 const struct command *cmd)

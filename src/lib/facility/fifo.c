@@ -188,10 +188,8 @@ static int fifo_emit(struct ipcx__lister *l, const char *path, dev_t dev,
 		return 0;
 	o.id = (long long)ino;
 	if (lstat(path, &st) == 0 && st.st_ino == ino && st.st_dev == dev) {
-		o.uid = st.st_uid;
-		o.gid = st.st_gid;
-		o.mode = (int)(st.st_mode & 07777);
-		o.changed = (long long)st.st_mtime;
+		ipcx__object_stat(&o, &st);
+		o.size = -1; /* a FIFO's bytes are in the pipe, not counted */
 	} else {
 		snprintf(o.detail, sizeof(o.detail),
 			 "its name was removed or replaced");

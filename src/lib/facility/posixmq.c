@@ -407,11 +407,8 @@ static int posixmq_list(struct ipcx__lister *l)
 		if (ipcx__addr_format(o.address, sizeof(o.address), "posixmq",
 				      target) >= (int)sizeof(o.address))
 			continue;
-		o.id = (long long)st.st_ino;
-		o.uid = st.st_uid;
-		o.gid = st.st_gid;
-		o.mode = (int)(st.st_mode & 07777);
-		o.changed = (long long)st.st_mtime;
+		ipcx__object_stat(&o, &st);
+		o.size = -1; /* the bytes queued, below */
 		int fd = openat(dfd, d->d_name, O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
 			ssize_t k = read(fd, text, sizeof(text) - 1);

@@ -306,54 +306,35 @@ static int sysvmq_unlink(const struct ipcx__addr *a)
  * holders cannot be known.  Stale: it was used, and the last sender and
  * the last receiver are dead (a queue never used is not: its creator is
  * not recorded). */
+static int sysvmq_row(struct ipcx__lister *l, const char *line,
+		      struct ipcx_object *o, int *key)
+{
+	long long k, cbytes, st, rt, ct;
+	unsigned perms;
+	int lspid, lrpid;
+
+	(void)l;
+	if (sscanf(line,
+		   "%lld %lld %o %lld %lld %d %d %lld %lld %*d %*d %lld %lld "
+		   "%lld",
+		   &k, &o->id, &perms, &cbytes, &o->size, &lspid, &lrpid,
+		   &o->uid, &o->gid, &st, &rt, &ct) != 12)
+		return 0;
+	*key = (int)k;
+	o->mode = (int)(perms & 0777);
+	o->size_unit = "messages";
+	o->last = st >= rt ? lspid : lrpid;
+	o->changed = st > rt ? (st > ct ? st : ct) : (rt > ct ? rt : ct);
+	snprintf(o->detail, sizeof(o->detail), "%lld bytes queued", cbytes);
+	o->stale =
+		(lspid || lrpid) && !ipcx__alive(lspid) && !ipcx__alive(lrpid);
+	return 1;
+}
+
 static int sysvmq_list(struct ipcx__lister *l)
 {
-	char line[512];
-	int e = 0, want = 0;
-
-	if (l->only && !l->only->u.sysv.by_id &&
-	    (e = ipcx__sysv_only_key(l->only, "queue", &want)) < 0)
-		return e;
-	FILE *f = fopen("/proc/sysvipc/msg", "re");
-
-	if (!f) {
-		ipcx__list_warn("sysvmq: /proc/sysvipc/msg: %s",
-				strerror(errno));
-		return 0;
-	}
-	while (e == 0 && fgets(line, sizeof(line), f)) {
-		long long key, id, cbytes, qnum, uid, gid, st, rt, ct;
-		unsigned perms;
-		int lspid, lrpid;
-		struct ipcx_object o;
-		if (sscanf(line,
-			   "%lld %lld %o %lld %lld %d %d %lld %lld %*d %*d "
-			   "%lld %lld %lld",
-			   &key, &id, &perms, &cbytes, &qnum, &lspid, &lrpid,
-			   &uid, &gid, &st, &rt, &ct) != 12)
-			continue;
-		if (l->only && (l->only->u.sysv.by_id ? id != l->only->u.sysv.id
-						      : (int)key != want))
-			continue;
-		ipcx__object_init(&o, &ipcx__sysvmq_ops);
-		ipcx__sysv_address(o.address, sizeof(o.address), "sysvmq",
-				   (int)key, (int)id);
-		o.id = id;
-		o.uid = uid;
-		o.gid = gid;
-		o.mode = (int)(perms & 0777);
-		o.size = qnum;
-		o.size_unit = "messages";
-		o.last = st >= rt ? lspid : lrpid;
-		o.changed = st > rt ? (st > ct ? st : ct) : (rt > ct ? rt : ct);
-		snprintf(o.detail, sizeof(o.detail), "%lld bytes queued",
-			 cbytes);
-		o.stale = (lspid || lrpid) && !ipcx__alive(lspid) &&
-			  !ipcx__alive(lrpid);
-		e = ipcx__emit(l, &o);
-	}
-	fclose(f);
-	return e;
+	return ipcx__sysv_list(l, &ipcx__sysvmq_ops, "msg", "queue",
+			       sysvmq_row);
 }
 
 static int sysvmq_limits(struct ipcx_limit *out, size_t max)

@@ -299,61 +299,41 @@ static int sysvsem_close(struct ipcx_sem *s)
  * is asked for where the caller may read the set.  Stale: some process
  * operated on it, and every such last one is dead (a set never operated
  * on is not: its creator is not recorded). */
+static int sysvsem_row(struct ipcx__lister *l, const char *line,
+		       struct ipcx_object *o, int *key)
+{
+	long long k, ot, ct;
+	unsigned perms;
+	bool used = false, live = false, known = true;
+
+	(void)l;
+	if (sscanf(line, "%lld %lld %o %lld %lld %lld %*d %*d %lld %lld", &k,
+		   &o->id, &perms, &o->size, &o->uid, &o->gid, &ot, &ct) != 8)
+		return 0;
+	*key = (int)k;
+	o->mode = (int)(perms & 0777);
+	o->size_unit = "semaphores";
+	o->changed = ot > ct ? ot : ct;
+	for (long long i = 0; i < o->size && i < 4096; i++) {
+		int pid = semctl((int)o->id, (int)i, GETPID);
+		if (pid < 0) {
+			known = false;
+			break;
+		}
+		if (pid > 0) {
+			used = true;
+			live = live || ipcx__alive(pid);
+			o->last = pid;
+		}
+	}
+	o->stale = known && used && !live;
+	return 1;
+}
+
 static int sysvsem_list(struct ipcx__lister *l)
 {
-	char line[512];
-	int e = 0, want = 0;
-
-	if (l->only && !l->only->u.sysv.by_id &&
-	    (e = ipcx__sysv_only_key(l->only, "semaphore set", &want)) < 0)
-		return e;
-	FILE *f = fopen("/proc/sysvipc/sem", "re");
-
-	if (!f) {
-		ipcx__list_warn("sysvsem: /proc/sysvipc/sem: %s",
-				strerror(errno));
-		return 0;
-	}
-	while (e == 0 && fgets(line, sizeof(line), f)) {
-		long long key, id, nsems, uid, gid, ot, ct;
-		unsigned perms;
-		struct ipcx_object o;
-		if (sscanf(line,
-			   "%lld %lld %o %lld %lld %lld %*d %*d %lld %lld",
-			   &key, &id, &perms, &nsems, &uid, &gid, &ot,
-			   &ct) != 8)
-			continue;
-		if (l->only && (l->only->u.sysv.by_id ? id != l->only->u.sysv.id
-						      : (int)key != want))
-			continue;
-		ipcx__object_init(&o, &ipcx__sysvsem_ops);
-		ipcx__sysv_address(o.address, sizeof(o.address), "sysvsem",
-				   (int)key, (int)id);
-		o.id = id;
-		o.uid = uid;
-		o.gid = gid;
-		o.mode = (int)(perms & 0777);
-		o.size = nsems;
-		o.size_unit = "semaphores";
-		o.changed = ot > ct ? ot : ct;
-		bool used = false, live = false, known = true;
-		for (long long i = 0; i < nsems && i < 4096; i++) {
-			int pid = semctl((int)id, (int)i, GETPID);
-			if (pid < 0) {
-				known = false;
-				break;
-			}
-			if (pid > 0) {
-				used = true;
-				live = live || ipcx__alive(pid);
-				o.last = pid;
-			}
-		}
-		o.stale = known && used && !live;
-		e = ipcx__emit(l, &o);
-	}
-	fclose(f);
-	return e;
+	return ipcx__sysv_list(l, &ipcx__sysvsem_ops, "sem", "semaphore set",
+			       sysvsem_row);
 }
 
 static int sysvsem_limits(struct ipcx_limit *out, size_t max)

@@ -84,58 +84,36 @@ fail:
 
 /* /proc/sysvipc/shm, one row per segment.  Stale: nobody attached, and
  * its creator and the last process to attach or detach are dead. */
+static int sysvshm_row(struct ipcx__lister *l, const char *line,
+		       struct ipcx_object *o, int *key)
+{
+	long long k, at, dt, ct;
+	unsigned perms;
+	int e;
+
+	if (sscanf(line,
+		   "%lld %lld %o %lld %d %d %lld %lld %lld %*d %*d %lld %lld "
+		   "%lld",
+		   &k, &o->id, &perms, &o->size, &o->creator, &o->last,
+		   &o->attached, &o->uid, &o->gid, &at, &dt, &ct) != 12)
+		return 0;
+	*key = (int)k;
+	o->mode = (int)(perms & 0777);
+	o->changed = at > dt ? (at > ct ? at : ct) : (dt > ct ? dt : ct);
+	if (perms & SHM_DEST)
+		snprintf(o->detail, sizeof(o->detail),
+			 "removed: goes with the last detach");
+	if ((e = ipcx__holders(l, IPCX__SYSV_DEV, (ino_t)o->id, o)) < 0)
+		return e;
+	o->stale = o->attached == 0 && o->nholders == 0 &&
+		   !ipcx__alive(o->creator) && !ipcx__alive(o->last);
+	return 1;
+}
+
 static int sysvshm_list(struct ipcx__lister *l)
 {
-	char line[512];
-	int e = 0, want = 0;
-
-	if (l->only && !l->only->u.sysv.by_id &&
-	    (e = ipcx__sysv_only_key(l->only, "segment", &want)) < 0)
-		return e;
-	FILE *f = fopen("/proc/sysvipc/shm", "re");
-
-	if (!f) {
-		ipcx__list_warn("sysvshm: /proc/sysvipc/shm: %s",
-				strerror(errno));
-		return 0;
-	}
-	while (e == 0 && fgets(line, sizeof(line), f)) {
-		long long key, id, size, nattch, uid, gid, at, dt, ct;
-		unsigned perms;
-		int cpid, lpid;
-		struct ipcx_object o;
-		if (sscanf(line,
-			   "%lld %lld %o %lld %d %d %lld %lld %lld %*d %*d "
-			   "%lld %lld %lld",
-			   &key, &id, &perms, &size, &cpid, &lpid, &nattch,
-			   &uid, &gid, &at, &dt, &ct) != 12)
-			continue; /* the heading */
-		if (l->only && (l->only->u.sysv.by_id ? id != l->only->u.sysv.id
-						      : (int)key != want))
-			continue;
-		ipcx__object_init(&o, &ipcx__sysvshm_ops);
-		ipcx__sysv_address(o.address, sizeof(o.address), "sysvshm",
-				   (int)key, (int)id);
-		o.id = id;
-		o.uid = uid;
-		o.gid = gid;
-		o.mode = (int)(perms & 0777);
-		o.size = size;
-		o.attached = nattch;
-		o.creator = cpid;
-		o.last = lpid;
-		o.changed = at > dt ? (at > ct ? at : ct) : (dt > ct ? dt : ct);
-		if (perms & SHM_DEST)
-			snprintf(o.detail, sizeof(o.detail),
-				 "removed: goes with the last detach");
-		if ((e = ipcx__holders(l, IPCX__SYSV_DEV, (ino_t)id, &o)) < 0)
-			break;
-		o.stale = nattch == 0 && o.nholders == 0 &&
-			  !ipcx__alive(cpid) && !ipcx__alive(lpid);
-		e = ipcx__emit(l, &o);
-	}
-	fclose(f);
-	return e;
+	return ipcx__sysv_list(l, &ipcx__sysvshm_ops, "shm", "segment",
+			       sysvshm_row);
 }
 
 static void sysvshm_region_close(struct ipcx_region *r)

@@ -439,12 +439,8 @@ static int unix_leftover(struct ipcx__lister *l,
 				  l->only->text, l->only->target);
 	ipcx__object_init(&o, ops);
 	snprintf(o.address, sizeof(o.address), "%s", l->only->text);
-	o.id = (long long)st.st_ino;
-	o.uid = st.st_uid;
-	o.gid = st.st_gid;
-	o.mode = (int)(st.st_mode & 07777);
+	ipcx__object_stat(&o, &st);
 	o.size = -1;
-	o.changed = (long long)st.st_mtime;
 	o.holders_known = true;
 	o.stale = true;
 	snprintf(o.detail, sizeof(o.detail), "no socket bound: a leftover");

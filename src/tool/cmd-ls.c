@@ -139,14 +139,31 @@ static void human(char *buf, size_t n, long long v, const char *unit,
 
 static void owner(char *buf, size_t n, long long uid)
 {
+	/* The last few answers: a listing has few owners and many rows,
+	 * and each getpwuid() may read /etc/passwd. */
+	static struct {
+		long long uid;
+		char name[64];
+	} seen[8];
+	static unsigned next;
 	struct passwd *pw;
 
-	if (uid < 0)
+	if (uid < 0) {
 		buf[0] = '\0';
-	else if ((pw = getpwuid((uid_t)uid)))
+		return;
+	}
+	for (unsigned i = 0; i < next && i < 8; i++)
+		if (seen[i].uid == uid) {
+			snprintf(buf, n, "%s", seen[i].name);
+			return;
+		}
+	if ((pw = getpwuid((uid_t)uid)))
 		snprintf(buf, n, "%s", pw->pw_name);
 	else
 		snprintf(buf, n, "%lld", uid);
+	seen[next % 8].uid = uid;
+	snprintf(seen[next % 8].name, sizeof(seen[0].name), "%s", buf);
+	next++;
 }
 
 static void holders(char *buf, size_t n, const struct ipcx_object *o)

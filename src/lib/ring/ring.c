@@ -616,7 +616,10 @@ static int ring_wait(struct ring *r, bool producer, int64_t *deadline_ms)
 		producer ? &r->h->prod_waiting : &r->h->cons_waiting;
 	_Atomic int32_t *peers = producer ? r->h->cons_pid : r->h->prod_pid;
 	enum wait_mode mode = r->wait;
-	int64_t start = now_ns(), last_check = start;
+	/* The clock is read only once the first polls found nothing: a
+	 * look at it costs as much as a round trip between two hardware
+	 * threads of one core. */
+	int64_t start = -1, last_check = 0;
 
 	if (r->c.flags & IPCX_NONBLOCK) {
 		if (ready(r))
@@ -628,8 +631,6 @@ static int ring_wait(struct ring *r, bool producer, int64_t *deadline_ms)
 		return ipcx__fail(EAGAIN, "%s: %s (nonblock)", r->c.name,
 				  producer ? "ring full" : "ring empty");
 	}
-	if (*deadline_ms == -2)
-		*deadline_ms = ipcx__deadline(&r->c);
 	for (;;) {
 		/* Between two looks at the clock (tens of ns each), look
 		 * at the ring many times. */
@@ -639,6 +640,11 @@ static int ring_wait(struct ring *r, bool producer, int64_t *deadline_ms)
 			cpu_relax();
 		}
 		int64_t now = now_ns();
+		if (start < 0) {
+			start = last_check = now;
+			if (*deadline_ms == -2)
+				*deadline_ms = ipcx__deadline(&r->c);
+		}
 		if (now - start >= SLACK_NS)
 			r->slack = 0;
 		if (*deadline_ms >= 0 && now / 1000000 >= *deadline_ms)

@@ -129,10 +129,13 @@ long long ipcx__read_proc(const char *path, int field)
  * write(2) that cannot raise a fatal SIGPIPE: SIGPIPE for a write is sent
  * to the writing thread, so blocking it here, and taking it back with
  * sigtimedwait() if our write raised it, leaves the process untouched.
+ * Where the thread already blocked SIGPIPE, the signal stays pending as
+ * a plain write would leave it; where it did not, none can be pending
+ * (at SIG_DFL it would have ended the process), so no sigpending().
  */
 static ssize_t guarded_writev(int fd, const struct iovec *iov, int n)
 {
-	sigset_t set, old, pending;
+	sigset_t set, old;
 	const struct timespec zero = {0, 0};
 	ssize_t r;
 	int e;
@@ -140,11 +143,9 @@ static ssize_t guarded_writev(int fd, const struct iovec *iov, int n)
 	sigemptyset(&set);
 	sigaddset(&set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
-	sigpending(&pending);
-	bool was_pending = sigismember(&pending, SIGPIPE);
 	r = writev(fd, iov, n);
 	e = errno;
-	if (r < 0 && e == EPIPE && !was_pending)
+	if (r < 0 && e == EPIPE && !sigismember(&old, SIGPIPE))
 		while (sigtimedwait(&set, NULL, &zero) < 0 && errno == EINTR)
 			;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -3,6 +3,7 @@
 #include "conformance.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -134,6 +135,21 @@ static void t_reader_death(void **state)
 	assert_int_equal(ipcx_open(addr, IPCX_SEND, &c), 0);
 	assert_int_equal(conf_wait(pid), 0);
 	assert_int_equal(ipcx_send(c, "x", 1, NULL), -EPIPE);
+	/* A thread that blocks SIGPIPE itself finds it pending, as after
+	 * a plain write(); one that does not, finds nothing pending. */
+	sigset_t set, pending;
+	sigpending(&pending);
+	assert_false(sigismember(&pending, SIGPIPE));
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	assert_int_equal(ipcx_send(c, "x", 1, NULL), -EPIPE);
+	sigpending(&pending);
+	assert_true(sigismember(&pending, SIGPIPE));
+	int sig = 0;
+	assert_int_equal(sigwait(&set, &sig), 0);
+	assert_int_equal(sig, SIGPIPE);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	ipcx_close(c);
 	unlink(path);
 }

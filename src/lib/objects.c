@@ -36,7 +36,6 @@ struct ipcx__procs {
 	size_t nprocs, pcap;
 	struct ref *refs;
 	size_t nrefs, rcap;
-	bool all; /* every process's fds and maps were read */
 };
 
 static char warnings[512];
@@ -185,7 +184,6 @@ static int snapshot(struct ipcx__lister *l)
 	if (!(p = calloc(1, sizeof(*p))))
 		return -ENOMEM;
 	l->procs = p;
-	p->all = true;
 	if (stat("/proc/self/ns/ipc", &st) == 0)
 		my_ns = st.st_ino;
 	if (!(dir = opendir("/proc")))
@@ -220,13 +218,10 @@ static int snapshot(struct ipcx__lister *l)
 			h->ipc_ns = st.st_ino;
 			h->other_ns = my_ns && st.st_ino != my_ns;
 		}
-		if (!scan_fds(p, d->d_name) | !scan_maps(p, d->d_name)) {
-			if (p->all)
-				snprintf(first, sizeof(first), "pid %d, %s",
-					 (int)h->pid, h->comm);
-			p->all = false;
-			unseen++;
-		}
+		if ((!scan_fds(p, d->d_name) | !scan_maps(p, d->d_name)) &&
+		    !unseen++)
+			snprintf(first, sizeof(first), "pid %d, %s",
+				 (int)h->pid, h->comm);
 	}
 	closedir(dir);
 	/* As lsof says it: what cannot be looked into is not shown. */

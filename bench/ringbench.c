@@ -190,22 +190,38 @@ struct mini {
 	alignas(64) unsigned char data[];
 };
 
+/* The minimal ring's send and receive of one MSG-byte slot of SLOTS:
+ * HEAD and TAIL are the caller's cached copies. */
+static void mini_send(struct mini *r, uint64_t slots, size_t msg,
+		      uint64_t *head, uint64_t *tail, const void *buf)
+{
+	while (*head - *tail == slots)
+		*tail = atomic_load_explicit(&r->tail, memory_order_acquire);
+	memcpy(r->data + (*head % slots) * msg, buf, msg);
+	atomic_store_explicit(&r->head, ++*head, memory_order_release);
+}
+
+static void mini_recv(struct mini *r, uint64_t slots, size_t msg,
+		      uint64_t *head, uint64_t *tail, void *buf)
+{
+	while (*head == *tail)
+		*head = atomic_load_explicit(&r->head, memory_order_acquire);
+	memcpy(buf, r->data + (*tail % slots) * msg, msg);
+	atomic_store_explicit(&r->tail, ++*tail, memory_order_release);
+}
+
 static double mini_tput(size_t msg, size_t total)
 {
 	const uint64_t slots = (4u << 20) / msg;
 	struct mini *r = shared(sizeof(*r) + slots * msg);
-	uint64_t n = total / msg;
+	uint64_t n = total / msg, head = 0, tail = 0;
+	unsigned char *buf = calloc(1, msg);
 	pid_t pid = child();
 
 	if (pid == 0) {
-		unsigned char *buf = malloc(msg);
-		uint64_t head = 0, tail = 0;
 		for (uint64_t i = 0; i < n; i++) {
-			while (head == tail)
-				head = atomic_load_explicit(
-					&r->head, memory_order_acquire);
-			memcpy(buf, r->data + (tail % slots) * msg, msg);
 			uint64_t seq;
+			mini_recv(r, slots, msg, &head, &tail, buf);
 			memcpy(&seq, buf, 8);
 			if (seq != i) {
 				fprintf(stderr, "mini: %llu != %llu\n",
@@ -213,21 +229,13 @@ static double mini_tput(size_t msg, size_t total)
 					(unsigned long long)i);
 				_exit(2);
 			}
-			atomic_store_explicit(&r->tail, ++tail,
-					      memory_order_release);
 		}
 		_exit(0);
 	}
-	unsigned char *buf = calloc(1, msg);
-	uint64_t head = 0, tail = 0;
 	double t0 = now_ns();
 	for (uint64_t i = 0; i < n; i++) {
-		while (head - tail == slots)
-			tail = atomic_load_explicit(&r->tail,
-						    memory_order_acquire);
 		memcpy(buf, &i, 8);
-		memcpy(r->data + (head % slots) * msg, buf, msg);
-		atomic_store_explicit(&r->head, ++head, memory_order_release);
+		mini_send(r, slots, msg, &head, &tail, buf);
 	}
 	reap(pid);
 	double secs = (now_ns() - t0) / 1e9;
@@ -236,64 +244,68 @@ static double mini_tput(size_t msg, size_t total)
 	return n / secs;
 }
 
-/* The minimal ring's send and receive of one 64-byte slot (of SLOTS),
- * with cached indices as in mini_tput(). */
-#define MINI_SLOTS 1024u
-
-static void mini_send(struct mini *r, uint64_t *head, uint64_t *tail,
-		      const void *msg)
+/*
+ * The median of N / BATCH means of BATCH round trips, TRIP(CTX, J) each
+ * (J from 0).  Inlined, so that TRIP is a direct call: the figure is the
+ * round trip's alone.
+ */
+static inline __attribute__((always_inline)) double batched(
+	int n, void (*trip)(void *ctx, int j), void *ctx)
 {
-	while (*head - *tail == MINI_SLOTS)
-		*tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-	memcpy(r->data + (*head % MINI_SLOTS) * 64, msg, 64);
-	atomic_store_explicit(&r->head, ++*head, memory_order_release);
+	double *t = calloc((size_t)(n / BATCH), sizeof(double));
+
+	for (int i = 0; i + BATCH <= n; i += BATCH) {
+		double t0 = now_ns();
+		for (int j = i; j < i + BATCH; j++)
+			trip(ctx, j);
+		t[i / BATCH] = (now_ns() - t0) / BATCH;
+	}
+	double m = median(t, n / BATCH);
+	free(t);
+	return m;
 }
 
-static void mini_recv(struct mini *r, uint64_t *head, uint64_t *tail, void *msg)
+#define MINI_SLOTS 1024u
+
+struct mini_pair {
+	struct mini *ab, *ba;
+	uint64_t h1, t1, h2, t2;
+};
+
+static void mini_trip(void *ctx, int j)
 {
-	while (*head == *tail)
-		*head = atomic_load_explicit(&r->head, memory_order_acquire);
-	memcpy(msg, r->data + (*tail % MINI_SLOTS) * 64, 64);
-	atomic_store_explicit(&r->tail, ++*tail, memory_order_release);
+	struct mini_pair *m = ctx;
+	char buf[64] = {0};
+
+	memcpy(buf, &j, sizeof(j));
+	mini_send(m->ab, MINI_SLOTS, 64, &m->h1, &m->t1, buf);
+	mini_recv(m->ba, MINI_SLOTS, 64, &m->h2, &m->t2, buf);
+	if (memcmp(buf, &j, sizeof(j)))
+		die("minimal ring echo");
 }
 
 /* Round trips of 64 bytes over two minimal rings, spinning: what the
  * simplest ring costs above the floor in this placement. */
 static double mini_rtt(int n)
 {
-	n -= n % BATCH;
-
 	size_t sz = sizeof(struct mini) + MINI_SLOTS * 64;
-	struct mini *ab = shared(sz), *ba = shared(sz);
-	double *t = calloc((size_t)n, sizeof(double));
-	char buf[64] = {0};
-	uint64_t h1 = 0, t1 = 0, h2 = 0, t2 = 0;
+	struct mini_pair m = {shared(sz), shared(sz), 0, 0, 0, 0};
+	char buf[64];
 	pid_t pid = child();
 
+	n -= n % BATCH;
 	if (pid == 0) {
 		for (int i = 0; i < n; i++) {
-			mini_recv(ab, &h1, &t1, buf);
-			mini_send(ba, &h2, &t2, buf);
+			mini_recv(m.ab, MINI_SLOTS, 64, &m.h1, &m.t1, buf);
+			mini_send(m.ba, MINI_SLOTS, 64, &m.h2, &m.t2, buf);
 		}
 		_exit(0);
 	}
-	for (int i = 0; i < n; i += BATCH) {
-		double t0 = now_ns();
-		for (int j = i; j < i + BATCH; j++) {
-			memcpy(buf, &j, sizeof(j));
-			mini_send(ab, &h1, &t1, buf);
-			mini_recv(ba, &h2, &t2, buf);
-			if (memcmp(buf, &j, sizeof(j)))
-				die("minimal ring echo");
-		}
-		t[i / BATCH] = (now_ns() - t0) / BATCH;
-	}
+	double med = batched(n, mini_trip, &m);
 	reap(pid);
-	double m = median(t, n / BATCH);
-	free(t);
-	munmap(ab, sz);
-	munmap(ba, sz);
-	return m;
+	munmap(m.ab, sz);
+	munmap(m.ba, sz);
+	return med;
 }
 
 static double memcpy_gbs(void)
@@ -327,40 +339,43 @@ static struct ipcx_chan *ring(const char *wait, size_t size)
 	return c;
 }
 
+struct chan_pair {
+	struct ipcx_chan *ab, *ba;
+	size_t len;
+};
+
+static void ring_trip(void *ctx, int j)
+{
+	struct chan_pair *c = ctx;
+	char buf[64] = {0};
+
+	memcpy(buf, &j, sizeof(j));
+	if (ipcx_send(c->ab, buf, 64, NULL) != 64 ||
+	    ipcx_recv(c->ba, buf, sizeof(buf), NULL) != 64)
+		die("ring round trip");
+	if (memcmp(buf, &j, sizeof(j)))
+		die("ring echo");
+}
+
 static double ring_rtt(const char *wait, int n)
 {
-	n -= n % BATCH;
-
-	struct ipcx_chan *ab = ring(wait, 1 << 20), *ba = ring(wait, 1 << 20);
-	double *t = calloc((size_t)n, sizeof(double));
-	char buf[64] = {0};
+	struct chan_pair c = {ring(wait, 1 << 20), ring(wait, 1 << 20), 64};
+	char buf[64];
 	pid_t pid = child();
 
+	n -= n % BATCH;
 	if (pid == 0) {
 		for (int i = 0; i < n; i++)
-			if (ipcx_recv(ab, buf, sizeof(buf), NULL) != 64 ||
-			    ipcx_send(ba, buf, 64, NULL) != 64)
+			if (ipcx_recv(c.ab, buf, sizeof(buf), NULL) != 64 ||
+			    ipcx_send(c.ba, buf, 64, NULL) != 64)
 				child_fail("ring echo");
 		_exit(0);
 	}
-	for (int i = 0; i < n; i += BATCH) {
-		double t0 = now_ns();
-		for (int j = i; j < i + BATCH; j++) {
-			memcpy(buf, &j, sizeof(j));
-			if (ipcx_send(ab, buf, 64, NULL) != 64 ||
-			    ipcx_recv(ba, buf, sizeof(buf), NULL) != 64)
-				die("ring round trip");
-			if (memcmp(buf, &j, sizeof(j)))
-				die("ring echo");
-		}
-		t[i / BATCH] = (now_ns() - t0) / BATCH;
-	}
+	double med = batched(n, ring_trip, &c);
 	reap(pid);
-	double m = median(t, n / BATCH);
-	free(t);
-	ipcx_close(ab);
-	ipcx_close(ba);
-	return m;
+	ipcx_close(c.ab);
+	ipcx_close(c.ba);
+	return med;
 }
 
 /* Messages per second one way; PRODS x CONS processes. */
@@ -409,21 +424,21 @@ static double ring_tput(size_t msg, size_t total, int prods, int cons)
 }
 
 /* One zero-copy round trip of LEN bytes, checked by its first byte. */
-static void zc_trip(struct ipcx_chan *ab, struct ipcx_chan *ba, size_t len,
-		    int j)
+static void zc_trip(void *ctx, int j)
 {
+	struct chan_pair *c = ctx;
 	void *q;
 	const void *p;
 	size_t got;
 
-	if (ipcx_reserve(ab, len, &q) < 0)
+	if (ipcx_reserve(c->ab, c->len, &q) < 0)
 		die("reserve");
 	((unsigned char *)q)[0] = (unsigned char)j;
-	ipcx_commit(ab, len);
-	if (ipcx_peek(ba, &p, &got) < 0 || got != len ||
+	ipcx_commit(c->ab, c->len);
+	if (ipcx_peek(c->ba, &p, &got) < 0 || got != c->len ||
 	    ((const unsigned char *)p)[0] != (unsigned char)j)
 		die("zero-copy echo");
-	ipcx_release(ba);
+	ipcx_release(c->ba);
 }
 
 static double zc_rtt(size_t len, int n)
@@ -433,10 +448,9 @@ static double zc_rtt(size_t len, int n)
 	 * lap).  One lap first, untimed, so that no page is touched for
 	 * the first time while the clock runs. */
 	size_t cap = len * 32 > (8u << 20) ? len * 32 : 8u << 20;
-	struct ipcx_chan *ab = ring("adaptive", cap * 2),
-			 *ba = ring("adaptive", cap * 2);
+	struct chan_pair c = {ring("adaptive", cap * 2),
+			      ring("adaptive", cap * 2), len};
 	int warm = (int)(cap / (len + 80)) + 1;
-	double *t = calloc((size_t)n, sizeof(double));
 	pid_t pid;
 
 	n -= n % BATCH;
@@ -446,30 +460,23 @@ static double zc_rtt(size_t len, int n)
 			const void *p;
 			void *q;
 			size_t got;
-			if (ipcx_peek(ab, &p, &got) < 0 ||
-			    ipcx_reserve(ba, got, &q) < 0)
+			if (ipcx_peek(c.ab, &p, &got) < 0 ||
+			    ipcx_reserve(c.ba, got, &q) < 0)
 				child_fail("zero-copy echo");
 			/* Touch the payload as a consumer would. */
 			((unsigned char *)q)[0] = ((const unsigned char *)p)[0];
-			ipcx_release(ab);
-			ipcx_commit(ba, got);
+			ipcx_release(c.ab);
+			ipcx_commit(c.ba, got);
 		}
 		_exit(0);
 	}
 	for (int i = 0; i < warm; i++)
-		zc_trip(ab, ba, len, i);
-	for (int i = 0; i < n; i += BATCH) {
-		double t0 = now_ns();
-		for (int j = i; j < i + BATCH; j++)
-			zc_trip(ab, ba, len, j);
-		t[i / BATCH] = (now_ns() - t0) / BATCH;
-	}
+		zc_trip(&c, i);
+	double med = batched(n, zc_trip, &c);
 	reap(pid);
-	double m = median(t, n / BATCH);
-	free(t);
-	ipcx_close(ab);
-	ipcx_close(ba);
-	return m;
+	ipcx_close(c.ab);
+	ipcx_close(c.ba);
+	return med;
 }
 
 int main(int argc, char **argv)

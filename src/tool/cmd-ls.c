@@ -435,7 +435,16 @@ static int run_ls(int argc, char **argv)
 			if ((s.uid = user_id(optarg)) < 0)
 				return EXIT_USAGE;
 			break;
-		case 'N': ns = optarg; break;
+		case 'N':
+			ns = optarg;
+			if (strspn(ns, "0123456789") != strlen(ns) || !*ns ||
+			    strlen(ns) > 10)
+				return tool_usage(
+					&cmd_ls,
+					"--ns takes a process id, not "
+					"'%s'",
+					ns);
+			break;
 		case 'b': s.bytes = true; break;
 		case 'J': s.json = true; break;
 		case 'o': output = optarg; break;

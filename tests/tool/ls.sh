@@ -211,6 +211,7 @@ if unshare --ipc true 2>/dev/null; then
 	contains "ls --ns PID lists it, with its holder" "$T/there" \
 		"sysvshm:$K2 $NS_PEER(objpeer)"
 	status "ls --ns of no such process" 1 "$IPCX" ls --ns 999999999
+	status "ls --ns of something else than a pid" 2 "$IPCX" ls --ns ../1
 	kill "$NS_PEER" # its namespace, and the segment, go with it
 else
 	ok "# SKIP unshare --ipc is not permitted here"

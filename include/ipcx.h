@@ -89,6 +89,21 @@ struct ipcx_limit {
 int ipcx_facility_limits(const struct ipcx_facility *fac,
 			 struct ipcx_limit *out, size_t max);
 
+/* One option a facility's addresses take (SCHEME:TARGET?NAME=VALUE).
+ * Static storage; reached only through ipcx_facility_option(). */
+struct ipcx_option {
+	const char *name;  /* "maxmsg" */
+	const char *value; /* what it takes: "an integer from 1 to 65536" */
+	const char *def;   /* what applies when it is not given */
+	const char *help;  /* one line: what it does */
+};
+
+/* The I-th option (0, 1, ...) that FAC's addresses take, the options
+ * common to several schemes (create, excl, mode, timeout, nonblock)
+ * first; NULL past the last. */
+const struct ipcx_option *ipcx_facility_option(const struct ipcx_facility *fac,
+					       size_t i);
+
 /* ---- addresses --------------------------------------------------------- */
 
 /*
@@ -483,25 +498,31 @@ struct ipcx_object {
  * what ipcx_list() returns. */
 typedef int (*ipcx_list_fn)(const struct ipcx_object *o, void *arg);
 
+/* Flags of ipcx_list() and ipcx_object_find(). */
+/* POSIX queues live in the mqueue filesystem: when none is mounted, mount
+ * one privately (root only) for the listing and detach it right after.
+ * Without this flag nothing is mounted and the queues are not listed
+ * (the warnings say so). */
+#define IPCX_LIST_MOUNT 0x01u
+
 /*
  * Calls FN for every live object of SCHEME (NULL: of every facility that
  * names objects), in the caller's IPC and mount namespaces.  0, FN's
- * non-zero value, or a negative errno when nothing could be listed (a
- * facility whose source is missing is skipped; its reason is the detail
- * of ipcx_list_warning()).
+ * non-zero value, or a negative errno when nothing could be listed.  What
+ * could not be listed (a facility whose source is missing, processes
+ * that could not be inspected) is written to WARNINGS, a line each, ""
+ * when nothing (WARNINGS may be NULL).
  */
-int ipcx_list(const char *scheme, ipcx_list_fn fn, void *arg);
-
-/* After ipcx_list(): what could not be listed ("posixmq: no mqueue
- * filesystem is mounted ..."), one per line, or "". */
-const char *ipcx_list_warning(void);
+int ipcx_list(const char *scheme, unsigned flags, ipcx_list_fn fn, void *arg,
+	      char *warnings, size_t warnings_len);
 
 /*
  * Calls FN once for the object ADDR names: -ENOENT when there is none,
  * -EINVAL when what is there is another kind ("'/tmp/x' is a regular
  * file, not a FIFO").  Holders and staleness as ipcx_list() says them.
  */
-int ipcx_object_find(const char *addr, ipcx_list_fn fn, void *arg);
+int ipcx_object_find(const char *addr, unsigned flags, ipcx_list_fn fn,
+		     void *arg);
 
 /* ---- signals ----------------------------------------------------------- */
 

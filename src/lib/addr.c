@@ -12,55 +12,57 @@
 #include <string.h>
 #include <strings.h>
 
-enum opt_kind {
-	K_BOOL,
-	K_MODE,
-	K_MS,
-	K_FRAMING,
-	K_UID,
-	K_LONG,
-	K_SIZE,
-	K_WAIT,
-	K_SIG
+/* The options common to every scheme (IPCX__COMMON_* bits, in order). */
+static const struct ipcx__opt common_opts[] = {
+	{.pub = {"create", "0 or 1", "0 (the open call's IPCX_CREATE)",
+		 "create the object when it does not exist (mode 0600)"},
+	 .kind = IPCX__OPT_BOOL,
+	 .roles = IPCX__ROLE_ALL,
+	 .flag = IPCX_CREATE},
+	{.pub = {"excl", "0 or 1", "0",
+		 "with create: fail when the object exists"},
+	 .kind = IPCX__OPT_BOOL,
+	 .roles = IPCX__ROLE_ALL,
+	 .flag = IPCX_EXCL},
+	{.pub = {"mode", "octal permission bits, 0 to 0777", "0600",
+		 "permissions of an object this open creates (exact: the "
+		 "umask does not apply)"},
+	 .kind = IPCX__OPT_MODE,
+	 .roles = IPCX__ROLE_ALL,
+	 .def = 0600},
+	{.pub = {"timeout", "milliseconds (or Ns)", "none: wait forever",
+		 "longest wait of any one operation (-ETIMEDOUT)"},
+	 .kind = IPCX__OPT_MS,
+	 .roles = IPCX__ROLE_CHAN | IPCX__ROLE_SEM | IPCX__ROLE_LOCK,
+	 .max = INT_MAX},
+	{.pub = {"nonblock", "0 or 1", "0",
+		 "never wait: -EAGAIN where an operation would"},
+	 .kind = IPCX__OPT_BOOL,
+	 .roles = IPCX__ROLE_CHAN | IPCX__ROLE_SEM | IPCX__ROLE_LOCK,
+	 .flag = IPCX_NONBLOCK},
 };
 
-struct opt_desc {
-	const char *name;
-	unsigned bit;
-	enum opt_kind kind;
-	size_t off; /* into struct ipcx__opts */
-};
+/* Where a common option's value lives in an address. */
+static int *common_field(struct ipcx__addr *a, size_t i)
+{
+	int *f[] = {&a->create, &a->excl, &a->mode, &a->timeout, &a->nonblock};
+	return f[i];
+}
 
-#define O(n, b, k, f)                                   \
-	{                                               \
-		n, b, k, offsetof(struct ipcx__opts, f) \
-	}
-static const struct opt_desc opt_table[] = {
-	O("create", IPCX__OPT_CREATE, K_BOOL, create),
-	O("excl", IPCX__OPT_EXCL, K_BOOL, excl),
-	O("mode", IPCX__OPT_MODE, K_MODE, mode),
-	O("timeout", IPCX__OPT_TIMEOUT, K_MS, timeout),
-	O("nonblock", IPCX__OPT_NONBLOCK, K_BOOL, nonblock),
-	O("framing", IPCX__OPT_FRAMING, K_FRAMING, framing),
-	O("listen", IPCX__OPT_LISTEN, K_BOOL, listen),
-	O("connect", IPCX__OPT_CONNECT, K_BOOL, connect),
-	O("allow-uid", IPCX__OPT_ALLOW_UID, K_UID, allow_uid),
-	O("type", IPCX__OPT_TYPE, K_LONG, type),
-	O("prio", IPCX__OPT_PRIO, K_LONG, prio),
-	O("proj", IPCX__OPT_PROJ, K_LONG, proj),
-	O("maxmsg", IPCX__OPT_MAXMSG, K_LONG, maxmsg),
-	O("msgsize", IPCX__OPT_MSGSIZE, K_LONG, msgsize),
-	O("size", IPCX__OPT_SIZE, K_SIZE, size),
-	O("wait", IPCX__OPT_WAIT, K_WAIT, wait),
-	O("nsems", IPCX__OPT_NSEMS, K_LONG, nsems),
-	O("index", IPCX__OPT_INDEX, K_LONG, index),
-	O("undo", IPCX__OPT_UNDO, K_BOOL, undo),
-	O("start", IPCX__OPT_START, K_SIZE, start),
-	O("len", IPCX__OPT_LEN, K_SIZE, len),
-	O("ofd", IPCX__OPT_OFD, K_BOOL, ofd),
-	O("sig", IPCX__OPT_SIG, K_SIG, sig),
-};
-#undef O
+static int common_value(const struct ipcx__addr *a, size_t i)
+{
+	const int f[] = {a->create, a->excl, a->mode, a->timeout, a->nonblock};
+	return f[i];
+}
+
+static size_t nopts(const struct ipcx__facility *ops)
+{
+	size_t n = 0;
+
+	while (ops->opts && ops->opts[n])
+		n++;
+	return n;
+}
 
 static int hexval(int ch)
 {
@@ -132,254 +134,176 @@ static int parse_ull(const char *v, int base, unsigned long long max,
 	return 0;
 }
 
-static int parse_value(const struct opt_desc *d, const char *v,
-		       struct ipcx__opts *o, const char *text)
+/* Parses V as option D wants into *OUT; -1 when it is not that. */
+static int parse_value(const struct ipcx__opt *d, const char *v, long long *out)
 {
-	void *field = (char *)o + d->off;
 	unsigned long long n;
 	char *end;
+	int b;
 
 	switch (d->kind) {
-	case K_BOOL:
-		if (parse_bool(v, field) == 0)
-			return 0;
-		return ipcx__fail(EINVAL,
-				  "option '%s' wants 0 or 1, not '%s', in '%s'",
-				  d->name, v, text);
-	case K_MODE:
-		if (parse_ull(v, 8, 0777, &n, &end) == 0 && !*end) {
-			*(int *)field = (int)n;
-			return 0;
-		}
-		return ipcx__fail(EINVAL,
-				  "option 'mode' wants octal permission bits "
-				  "(0 to 0777), not '%s', in '%s'",
-				  v, text);
-	case K_MS:
-		if (parse_ull(v, 10, INT_MAX, &n, &end) == 0) {
-			if (!strcmp(end, "s") && n <= INT_MAX / 1000)
-				n *= 1000, end++;
-			else if (!strcmp(end, "ms"))
-				end += 2;
-			if (!*end) {
-				*(int *)field = (int)n;
-				return 0;
-			}
-		}
-		return ipcx__fail(EINVAL,
-				  "option '%s' wants milliseconds (or Ns), "
-				  "not '%s', in '%s'",
-				  d->name, v, text);
-	case K_WAIT: {
-		static const char *const modes[] = {"adaptive", "spin",
-						    "futex"};
-		for (int i = 0; i < 3; i++)
-			if (!strcmp(v, modes[i])) {
-				*(int *)field = i;
-				return 0;
-			}
-		return ipcx__fail(EINVAL,
-				  "option 'wait' wants spin, futex or "
-				  "adaptive, not '%s', in '%s'",
-				  v, text);
-	}
-	case K_SIG: {
-		int sig = ipcx_signal_parse(v);
-		if (sig > 0) {
-			*(int *)field = sig;
-			return 0;
-		}
-		return ipcx__fail(EINVAL,
-				  "option 'sig' wants a signal name or number "
-				  "(USR1, SIGRTMIN+3, 35), not '%s', in '%s'",
-				  v, text);
-	}
-	case K_FRAMING:
-		if (!strcmp(v, "none") || !strcmp(v, "length")) {
-			*(int *)field = v[0] == 'l';
-			return 0;
-		}
-		return ipcx__fail(EINVAL,
-				  "option 'framing' wants 'none' or 'length', "
-				  "not '%s', in '%s'",
-				  v, text);
-	case K_LONG: {
-		long long v2;
+	case IPCX__OPT_BOOL:
+		if (parse_bool(v, &b) < 0)
+			return -1;
+		*out = b;
+		return 0;
+	case IPCX__OPT_MODE:
+		if (parse_ull(v, 8, 0777, &n, &end) < 0 || *end)
+			return -1;
+		*out = (long long)n;
+		return 0;
+	case IPCX__OPT_MS:
+		if (parse_ull(v, 10, INT_MAX, &n, &end) < 0)
+			return -1;
+		if (!strcmp(end, "s") && n <= INT_MAX / 1000)
+			n *= 1000, end++;
+		else if (!strcmp(end, "ms"))
+			end += 2;
+		if (*end)
+			return -1;
+		*out = (long long)n;
+		return 0;
+	case IPCX__OPT_ENUM:
+		for (int i = 0; d->names[i]; i++)
+			if (!strcmp(v, d->names[i]))
+				return *out = i, 0;
+		return -1;
+	case IPCX__OPT_CUSTOM: return d->parse(v, out);
+	case IPCX__OPT_INT: {
 		bool neg = v[0] == '-';
-		if (parse_ull(v + neg, 10, LLONG_MAX, &n, &end) == 0 && !*end) {
-			v2 = neg ? -(long long)n : (long long)n;
-			*(long long *)field = v2;
-			return 0;
-		}
-		return ipcx__fail(EINVAL,
-				  "option '%s' wants an integer, not '%s', "
-				  "in '%s'",
-				  d->name, v, text);
+		if (parse_ull(v + neg, 10, LLONG_MAX, &n, &end) < 0 || *end)
+			return -1;
+		*out = neg ? -(long long)n : (long long)n;
+		return 0;
 	}
-	case K_SIZE: {
+	case IPCX__OPT_SIZE: {
 		/* Bytes, with K, M, G (powers of 1024) as util-linux takes. */
 		static const char units[] = "KMGT";
-		if (parse_ull(v, 10, LLONG_MAX, &n, &end) == 0) {
-			const char *u =
-				*end ? strchr(units, toupper(*end)) : NULL;
-			int shift = u ? 10 * (int)(u - units + 1) : 0;
-			if (u && (end[1] == '\0' ||
-				  (!strcmp(end + 2, "B") && end[1] == 'i')))
-				end = "";
-			if (!*end && (n << shift >> shift) == n &&
-			    (n << shift) <= (unsigned long long)LLONG_MAX) {
-				*(long long *)field = (long long)(n << shift);
-				return 0;
-			}
-		}
-		return ipcx__fail(EINVAL,
-				  "option '%s' wants bytes (with K, M, G), "
-				  "not '%s', in '%s'",
-				  d->name, v, text);
+		if (parse_ull(v, 10, LLONG_MAX, &n, &end) < 0)
+			return -1;
+		const char *u = *end ? strchr(units, toupper(*end)) : NULL;
+		int shift = u ? 10 * (int)(u - units + 1) : 0;
+		if (u && (end[1] == '\0' ||
+			  (!strcmp(end + 2, "B") && end[1] == 'i')))
+			end = "";
+		if (*end || (n << shift >> shift) != n ||
+		    (n << shift) > (unsigned long long)LLONG_MAX)
+			return -1;
+		*out = (long long)(n << shift);
+		return 0;
 	}
-	case K_UID:
-		if (parse_ull(v, 10, (uid_t)-2, &n, &end) == 0 && !*end) {
-			*(long long *)field = (long long)n;
-			return 0;
-		}
-		if (*v) {
-			struct passwd pw, *res = NULL;
-			char buf[1024];
-			if (getpwnam_r(v, &pw, buf, sizeof(buf), &res) == 0 &&
-			    res) {
-				*(long long *)field = res->pw_uid;
-				return 0;
-			}
-		}
-		return ipcx__fail(EINVAL,
-				  "option 'allow-uid' wants a uid or a user "
-				  "name, and '%s' is neither, in '%s'",
-				  v, text);
 	}
-	return -EINVAL;
+	return -1;
 }
 
-static int parse_option(const struct ipcx_facility_ops *ops, const char *s,
-			size_t len, struct ipcx__opts *o, const char *text)
+/* Option I of A's scheme: the common ones first, then the facility's. */
+static const struct ipcx__opt *opt_at(const struct ipcx__facility *ops,
+				      size_t i)
 {
+	if (i < IPCX__ARRAY_SIZE(common_opts))
+		return &common_opts[i];
+	return ops->opts ? ops->opts[i - IPCX__ARRAY_SIZE(common_opts)] : NULL;
+}
+
+/* Parses "name[=value]" (S[0..LEN)) into A. */
+static int parse_option(struct ipcx__addr *a, const char *s, size_t len,
+			bool defaults)
+{
+	const struct ipcx__facility *ops = a->ops;
 	const char *eq = memchr(s, '=', len);
-	size_t nlen = eq ? (size_t)(eq - s) : len;
-	const struct opt_desc *d = NULL;
+	size_t nlen = eq ? (size_t)(eq - s) : len, i;
+	const struct ipcx__opt *d = NULL;
+	const char *text = a->text;
 	char *val = NULL;
+	long long v;
 	int r;
 
 	if (nlen == 0)
 		return ipcx__fail(EINVAL, "empty option name in '%s'", text);
-	for (size_t i = 0; i < IPCX__ARRAY_SIZE(opt_table); i++)
-		if (strlen(opt_table[i].name) == nlen &&
-		    !memcmp(opt_table[i].name, s, nlen))
-			d = &opt_table[i];
-	if (!d)
+	for (i = 0; (d = opt_at(ops, i)); i++)
+		if (strlen(d->pub.name) == nlen &&
+		    !memcmp(d->pub.name, s, nlen))
+			break;
+	bool common = i < IPCX__ARRAY_SIZE(common_opts);
+	if (!d || (common && !(ops->common & (1u << i)))) {
+		/* Known elsewhere, or not at all. */
+		for (size_t k = 0; !d && k < IPCX__ARRAY_SIZE(common_opts); k++)
+			if (strlen(common_opts[k].pub.name) == nlen &&
+			    !memcmp(common_opts[k].pub.name, s, nlen))
+				d = &common_opts[k];
+		for (size_t f = 0; !d && ipcx__facility_nth(f); f++) {
+			const struct ipcx__facility *o = ipcx__facility_nth(f);
+			for (size_t k = 0; !d && k < nopts(o); k++)
+				if (strlen(o->opts[k]->pub.name) == nlen &&
+				    !memcmp(o->opts[k]->pub.name, s, nlen))
+					d = o->opts[k];
+		}
+		if (d)
+			return ipcx__fail(EINVAL,
+					  "option '%.*s' does not apply to "
+					  "%s: in '%s' ('ipcx info %s' "
+					  "lists its options)",
+					  (int)nlen, s, ops->info.scheme, text,
+					  ops->info.scheme);
 		return ipcx__fail(EINVAL, "unknown option '%.*s' in '%s'",
 				  (int)nlen, s, text);
-	if (!(ops->options & d->bit))
-		return ipcx__fail(EINVAL,
-				  "option '%s' does not apply to %s: in '%s'",
-				  d->name, ops->info.scheme, text);
-	if (o->given & d->bit)
+	}
+	size_t k = common ? i : i - IPCX__ARRAY_SIZE(common_opts);
+	unsigned *given = common ? &a->common_given : &a->given;
+	if (*given & (1u << k)) {
+		if (defaults)
+			return 0; /* the address said it: it wins */
 		return ipcx__fail(EINVAL, "option '%s' given twice in '%s'",
-				  d->name, text);
-	o->given |= d->bit;
+				  d->pub.name, text);
+	}
 	if (!eq) {
-		if (d->kind != K_BOOL)
+		if (d->kind != IPCX__OPT_BOOL)
 			return ipcx__fail(EINVAL,
 					  "option '%s' needs a value in '%s'",
-					  d->name, text);
-		*(int *)((char *)o + d->off) = 1;
-		return 0;
+					  d->pub.name, text);
+		v = 1;
+	} else {
+		r = decode(text, eq + 1, len - nlen - 1, &val);
+		if (r < 0)
+			return r;
+		if (!*val)
+			r = ipcx__fail(EINVAL,
+				       "option '%s' has an empty value in '%s'",
+				       d->pub.name, text);
+		else if (parse_value(d, val, &v) < 0 ||
+			 ((d->kind == IPCX__OPT_INT ||
+			   d->kind == IPCX__OPT_SIZE) &&
+			  d->min < d->max && (v < d->min || v > d->max)))
+			r = ipcx__fail(EINVAL,
+				       "option '%s' wants %s, not '%s', in "
+				       "'%s'",
+				       d->pub.name, d->pub.value, val, text);
+		free(val);
+		if (r < 0)
+			return r;
 	}
-	r = decode(text, eq + 1, len - nlen - 1, &val);
-	if (r < 0)
-		return r;
-	if (!*val)
-		r = ipcx__fail(EINVAL, "option '%s' has an empty value in '%s'",
-			       d->name, text);
+	*given |= 1u << k;
+	if (common)
+		*common_field(a, k) = (int)v;
 	else
-		r = parse_value(d, val, o, text);
-	free(val);
-	return r;
+		a->val[k] = v;
+	return 0;
 }
 
-static void opts_init(struct ipcx__opts *o)
-{
-	*o = (struct ipcx__opts){
-		.create = IPCX__UNSET,
-		.excl = IPCX__UNSET,
-		.nonblock = IPCX__UNSET,
-		.listen = IPCX__UNSET,
-		.connect = IPCX__UNSET,
-		.framing = IPCX__UNSET,
-		.mode = IPCX__UNSET,
-		.timeout = IPCX__UNSET,
-		.wait = IPCX__UNSET,
-		.allow_uid = IPCX__UNSET_LL,
-		.type = IPCX__UNSET_LL,
-		.prio = IPCX__UNSET_LL,
-		.proj = IPCX__UNSET_LL,
-		.maxmsg = IPCX__UNSET_LL,
-		.size = IPCX__UNSET_LL,
-		.msgsize = IPCX__UNSET_LL,
-		.nsems = IPCX__UNSET_LL,
-		.index = IPCX__UNSET_LL,
-		.undo = IPCX__UNSET,
-		.start = IPCX__UNSET_LL,
-		.len = IPCX__UNSET_LL,
-		.ofd = IPCX__UNSET,
-		.sig = IPCX__UNSET,
-	};
-}
-
-/* Parses "a=1&b=2" (S, up to its end) into O. */
-static int parse_options(const struct ipcx_facility_ops *ops, const char *s,
-			 struct ipcx__opts *o, const char *text)
+/* Parses "a=1&b=2" (S, up to its end) into A; DEFAULTS: only where the
+ * address gave no value of its own. */
+static int parse_options(struct ipcx__addr *a, const char *s, bool defaults)
 {
 	for (;;) {
 		const char *amp = strchr(s, '&');
 		size_t len = amp ? (size_t)(amp - s) : strlen(s);
-		int r = parse_option(ops, s, len, o, text);
+		int r = parse_option(a, s, len, defaults);
 		if (r < 0)
 			return r;
 		if (!amp)
 			return 0;
 		s = amp + 1;
 	}
-}
-
-/* Fills what the address left unset from the defaults. */
-static void opts_merge(struct ipcx__opts *o, const struct ipcx__opts *d)
-{
-	for (size_t i = 0; i < IPCX__ARRAY_SIZE(opt_table); i++) {
-		const struct opt_desc *od = &opt_table[i];
-		if (!(d->given & od->bit) || (o->given & od->bit))
-			continue;
-		if (od->kind == K_UID || od->kind == K_LONG ||
-		    od->kind == K_SIZE)
-			*(long long *)((char *)o + od->off) =
-				*(const long long *)((const char *)d + od->off);
-		else
-			*(int *)((char *)o + od->off) =
-				*(const int *)((const char *)d + od->off);
-		o->given |= od->bit;
-	}
-}
-
-static int check_opts(const struct ipcx__opts *o, const char *text)
-{
-	if (o->excl == 1 && o->create == 0)
-		return ipcx__fail(EINVAL,
-				  "excl=1 needs create, not create=0, in '%s'",
-				  text);
-	if (o->listen == 1 && o->connect == 1)
-		return ipcx__fail(EINVAL,
-				  "listen=1 and connect=1 contradict each "
-				  "other in '%s'",
-				  text);
-	return 0;
 }
 
 int ipcx__addr_parse(const char *text, const char *defaults, bool pair,
@@ -391,7 +315,7 @@ int ipcx__addr_parse(const char *text, const char *defaults, bool pair,
 
 	memset(a, 0, sizeof(*a));
 	a->text = text;
-	opts_init(&a->opt);
+	a->create = a->excl = a->nonblock = a->mode = a->timeout = IPCX__UNSET;
 	if (!text)
 		return ipcx__fail(EINVAL, "no address given");
 	colon = strchr(text, ':');
@@ -403,7 +327,7 @@ int ipcx__addr_parse(const char *text, const char *defaults, bool pair,
 	slen = colon ? (size_t)(colon - text) : strlen(text);
 	if (slen == 0)
 		return ipcx__fail(EINVAL, "empty scheme in '%s'", text);
-	a->ops = ipcx__facility_ops(text, slen);
+	a->ops = ipcx__facility_lookup(text, slen);
 	if (!a->ops)
 		return ipcx__fail(EINVAL,
 				  "unknown scheme '%.*s' in '%s' "
@@ -427,20 +351,18 @@ int ipcx__addr_parse(const char *text, const char *defaults, bool pair,
 				       text);
 			goto fail;
 		}
-		if (q && (r = parse_options(a->ops, q + 1, &a->opt, text)) < 0)
+		if (q && (r = parse_options(a, q + 1, false)) < 0)
 			goto fail;
 	}
-	if (defaults && *defaults) {
-		struct ipcx__opts d;
-		opts_init(&d);
-		r = parse_options(a->ops, defaults, &d, text);
-		if (r < 0)
-			goto fail;
-		opts_merge(&a->opt, &d);
-	}
-	r = check_opts(&a->opt, text);
-	if (r < 0)
+	if (defaults && *defaults && (r = parse_options(a, defaults, true)) < 0)
 		goto fail;
+	if (a->excl == 1 && a->create == 0) {
+		r = ipcx__fail(EINVAL,
+			       "excl=1 needs create, not create=0, in "
+			       "'%s'",
+			       text);
+		goto fail;
+	}
 	if (a->ops->parse && !pair) {
 		r = a->ops->parse(a);
 		if (r < 0)
@@ -458,31 +380,90 @@ void ipcx__addr_release(struct ipcx__addr *a)
 	a->target = NULL;
 }
 
+/* The index of O in A's facility's table, or -1. */
+static int opt_index(const struct ipcx__addr *a, const struct ipcx__opt *o)
+{
+	for (size_t i = 0; i < nopts(a->ops); i++)
+		if (a->ops->opts[i] == o)
+			return (int)i;
+	return -1;
+}
+
+bool ipcx__opt_given(const struct ipcx__addr *a, const struct ipcx__opt *o)
+{
+	int i = opt_index(a, o);
+
+	return i >= 0 && (a->given & (1u << i));
+}
+
+long long ipcx__opt(const struct ipcx__addr *a, const struct ipcx__opt *o)
+{
+	int i = opt_index(a, o);
+
+	return i >= 0 && (a->given & (1u << i)) ? a->val[i] : o->def;
+}
+
+unsigned ipcx__addr_mode(const struct ipcx__addr *a)
+{
+	return a->mode == IPCX__UNSET ? 0600u : (unsigned)a->mode;
+}
+
+int ipcx__addr_role(const struct ipcx__addr *a, unsigned role, const char *what)
+{
+	for (size_t i = 0; i < IPCX__ARRAY_SIZE(common_opts); i++)
+		if ((a->common_given & (1u << i)) &&
+		    !(common_opts[i].roles & role))
+			return ipcx__fail(
+				EINVAL, "%s: %s= does not apply to %s", a->text,
+				common_opts[i].pub.name, what);
+	for (size_t i = 0; i < nopts(a->ops); i++)
+		if ((a->given & (1u << i)) && !(a->ops->opts[i]->roles & role))
+			return ipcx__fail(
+				EINVAL, "%s: %s= does not apply to %s", a->text,
+				a->ops->opts[i]->pub.name, what);
+	return 0;
+}
+
 unsigned ipcx__addr_flags(const struct ipcx__addr *a, unsigned flags)
 {
-	const struct ipcx__opts *o = &a->opt;
-
-#define APPLY(v, bit)                    \
-	do {                             \
-		if ((v) == 1)            \
-			flags |= (bit);  \
-		else if ((v) == 0)       \
-			flags &= ~(bit); \
-	} while (0)
-	APPLY(o->create, IPCX_CREATE);
-	APPLY(o->excl, IPCX_EXCL);
-	APPLY(o->nonblock, IPCX_NONBLOCK);
-	APPLY(o->listen, IPCX_LISTEN);
-	APPLY(o->connect, IPCX_CONNECT);
-#undef APPLY
-	/* An explicit side wins over the caller's default. */
-	if (o->listen == 1)
-		flags &= ~IPCX_CONNECT;
-	if (o->connect == 1)
-		flags &= ~IPCX_LISTEN;
+	/* The facility's flag options first (listen=, connect=), so that an
+	 * explicit side wins over the caller's default. */
+	for (size_t i = 0; i < nopts(a->ops); i++) {
+		const struct ipcx__opt *o = a->ops->opts[i];
+		if (!o->flag || !(a->given & (1u << i)))
+			continue;
+		if (a->val[i])
+			flags = (flags | o->flag) & ~o->clears;
+		else
+			flags &= ~o->flag;
+	}
+	for (size_t i = 0; i < IPCX__ARRAY_SIZE(common_opts); i++) {
+		unsigned bit = common_opts[i].flag;
+		int v = common_value(a, i);
+		if (!bit || v == IPCX__UNSET)
+			continue;
+		flags = v ? flags | bit : flags & ~bit;
+	}
 	if (flags & IPCX_EXCL)
 		flags |= IPCX_CREATE;
 	return flags;
+}
+
+const struct ipcx_option *ipcx_facility_option(const struct ipcx_facility *fac,
+					       size_t i)
+{
+	/* The public row is the first member of the facility. */
+	const struct ipcx__facility *ops = (const struct ipcx__facility *)fac;
+
+	if (!fac)
+		return NULL;
+	for (size_t k = 0; k < IPCX__ARRAY_SIZE(common_opts); k++) {
+		if (!(ops->common & (1u << k)))
+			continue;
+		if (i-- == 0)
+			return &common_opts[k].pub;
+	}
+	return i < nopts(ops) ? &ops->opts[i]->pub : NULL;
 }
 
 int ipcx__check_path(struct ipcx__addr *a)
@@ -504,47 +485,38 @@ int ipcx_addr_check(const char *addr, const char *defaults)
 	return r;
 }
 
-int ipcx__check_posix_name(const struct ipcx__addr *a, const char *what)
-{
-	const char *t = a->target;
-	size_t len = strlen(t);
-
-	if (t[0] != '/' || len < 2)
-		return ipcx__fail(EINVAL,
-				  "'%s': a POSIX %s is named /name (one "
-				  "leading slash)",
-				  a->text, what);
-	if (strchr(t + 1, '/'))
-		return ipcx__fail(EINVAL,
-				  "'%s': no slash may follow the leading one",
-				  a->text);
-	if (len - 1 > NAME_MAX)
-		return ipcx__fail(EINVAL,
-				  "'%s': the name is %zu bytes, more than "
-				  "NAME_MAX (%d)",
-				  a->text, len - 1, NAME_MAX);
-	return 0;
-}
-
 int ipcx__addr_format(char *buf, size_t n, const char *scheme,
 		      const char *target)
 {
-	size_t j = (size_t)snprintf(buf, n, "%s:", scheme);
+	size_t j = 0, end = 0; /* needed so far; written (a whole prefix) */
+	char piece[4];
 
+	for (const char *s = scheme; *s; s++)
+		j++;
+	j++; /* ':' */
+	if (j < n) {
+		memcpy(buf, scheme, j - 1);
+		buf[j - 1] = ':';
+		end = j;
+	}
 	for (const unsigned char *c = (const unsigned char *)target; *c; c++) {
+		size_t k;
 		/* What decode() would read otherwise: %, the options'
 		 * '?', and bytes a shell or a terminal would mangle. */
-		if (*c == '%' || *c == '?' || *c <= ' ' || *c >= 0x7f) {
-			if (j + 3 < n)
-				snprintf(buf + j, n - j, "%%%02X", *c);
-			j += 3;
-		} else {
-			if (j + 1 < n)
-				buf[j] = (char)*c;
-			j++;
+		if (*c == '%' || *c == '?' || *c <= ' ' || *c >= 0x7f)
+			k = (size_t)snprintf(piece, sizeof(piece), "%%%02X",
+					     *c);
+		else
+			piece[0] = (char)*c, k = 1;
+		/* Only whole pieces, in order: a cut address is a prefix,
+		 * never a torn escape or a gap. */
+		if (end == j && j + k < n) {
+			memcpy(buf + j, piece, k);
+			end = j + k;
 		}
+		j += k;
 	}
 	if (n)
-		buf[j < n ? j : n - 1] = '\0';
+		buf[end < n ? end : n - 1] = '\0';
 	return (int)j;
 }

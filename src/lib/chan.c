@@ -1,88 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The channel core: dispatch to the facility table, framing, and checks. */
+/* The channel API: dispatch to the facility's channel role, framing. */
 #include "internal.h"
 
 #include <errno.h>
-#include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-void *ipcx__chan_new_named(size_t size, const struct ipcx_facility_ops *ops,
-			   const char *name, unsigned flags)
-{
-	struct ipcx_chan *c = calloc(1, size);
-
-	if (!c)
-		return NULL;
-	c->ops = ops;
-	c->rfd = c->wfd = -1;
-	c->flags = flags;
-	c->timeout_ms = -1;
-	snprintf(c->name, sizeof(c->name), "%s", name);
-	return c;
-}
-
-void *ipcx__chan_new(size_t size, const struct ipcx_facility_ops *ops,
-		     const struct ipcx__addr *a, unsigned flags)
-{
-	struct ipcx_chan *c = ipcx__chan_new_named(size, ops, a->text, flags);
-
-	if (!c)
-		return NULL;
-	if (a->opt.timeout != IPCX__UNSET)
-		c->timeout_ms = a->opt.timeout;
-	c->framed = a->opt.framing == 1;
-	return c;
-}
-
-void ipcx__chan_free(struct ipcx_chan *c)
-{
-	if (!c)
-		return;
-	free(c->rx.body);
-	free(c);
-}
-
-int ipcx__chan_ready(struct ipcx_chan *c)
-{
-	struct sigaction sa;
-
-	if (((c->flags & IPCX_NONBLOCK) || c->timeout_ms >= 0) &&
-	    !c->keep_fd_flags) {
-		int fds[2] = {c->rfd, c->wfd};
-		for (int i = 0; i < 2; i++) {
-			if (fds[i] < 0 || (i == 1 && fds[1] == fds[0]))
-				continue;
-			int r = ipcx__set_nonblock(fds[i], true);
-			if (r < 0)
-				return ipcx__fail(-r,
-						  "%s: cannot make it "
-						  "non-blocking: %s",
-						  c->name, ipcx_strerror(r));
-		}
-		c->own_nonblock = true;
-	}
-	/*
-	 * Writing to a pipe whose reader is gone raises SIGPIPE, which kills
-	 * a process that left it at SIG_DFL.  When the caller ignores or
-	 * handles it, a plain write() is safe and costs one syscall; else
-	 * each write blocks SIGPIPE around itself (see fdio.c).
-	 */
-	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
-		c->sigpipe_safe = true;
-	/* A blocking descriptor channel that adds nothing to read(2) and
-	 * write(2) (the generic descriptor operations, no framing, no
-	 * timeout, SIGPIPE safe): ipcx_send()/ipcx_recv() try the system
-	 * call first and only fall back to the operations when it does not
-	 * simply succeed. */
-	c->plain_io = c->ops->send == ipcx__fd_send &&
-		      c->ops->recv == ipcx__fd_recv && c->sigpipe_safe &&
-		      !c->own_nonblock && !(c->flags & IPCX_NONBLOCK) &&
-		      c->timeout_ms < 0 && !c->framed;
-	return 0;
-}
 
 int ipcx_open_with(const char *addr, const char *defaults, unsigned flags,
 		   struct ipcx_chan **out)
@@ -96,13 +18,18 @@ int ipcx_open_with(const char *addr, const char *defaults, unsigned flags,
 	r = ipcx__addr_parse(addr, defaults, false, &a);
 	if (r < 0)
 		return r;
-	if (!a.ops->open)
+	if (!a.ops->chan)
+		r = ipcx__fail(EOPNOTSUPP,
+			       "%s: %s is not a channel ('ipcx info' says "
+			       "what it is)",
+			       addr, a.ops->info.scheme);
+	else if (!a.ops->chan->open)
 		r = ipcx__fail(EOPNOTSUPP,
 			       "%s: this facility has no name to open: use "
 			       "ipcx_pair()",
 			       addr);
-	else
-		r = a.ops->open(&a, ipcx__addr_flags(&a, flags), &c);
+	else if ((r = ipcx__addr_role(&a, IPCX__ROLE_CHAN, "a channel")) == 0)
+		r = a.ops->chan->open(&a, ipcx__addr_flags(&a, flags), &c);
 	ipcx__addr_release(&a);
 	if (r < 0)
 		return r;
@@ -117,10 +44,10 @@ int ipcx_open(const char *addr, unsigned flags, struct ipcx_chan **out)
 
 static int pair_apply(struct ipcx_chan *c, const struct ipcx__addr *a)
 {
-	if (a->opt.timeout != IPCX__UNSET)
-		c->timeout_ms = a->opt.timeout;
-	c->framed = a->opt.framing == 1;
-	if (a->opt.nonblock == 1)
+	if (a->timeout != IPCX__UNSET)
+		c->timeout_ms = a->timeout;
+	c->framed = ipcx__opt(a, &ipcx__opt_framing) == 1;
+	if (a->nonblock == 1)
 		c->flags |= IPCX_NONBLOCK;
 	return ipcx__chan_ready(c);
 }
@@ -136,17 +63,17 @@ int ipcx_pair(const char *scheme, struct ipcx_chan **a, struct ipcx_chan **b)
 	r = ipcx__addr_parse(scheme, NULL, true, &ad);
 	if (r < 0)
 		return r;
-	if (!ad.ops->pair) {
+	if (!ad.ops->chan || !ad.ops->chan->pair) {
 		r = ipcx__fail(EOPNOTSUPP, "%s: no pairs: open it by address",
 			       scheme);
 		goto out;
 	}
-	r = ad.ops->pair(&x, &y);
+	r = ad.ops->chan->pair(&x, &y);
 	if (r < 0)
 		goto out;
 	if ((r = pair_apply(x, &ad)) < 0 || (r = pair_apply(y, &ad)) < 0) {
-		x->ops->close(x);
-		y->ops->close(y);
+		x->io->close(x);
+		y->io->close(y);
 		goto out;
 	}
 	*a = x;
@@ -160,10 +87,10 @@ int ipcx_accept(struct ipcx_chan *l, struct ipcx_chan **out)
 {
 	if (!l || !out)
 		return ipcx__fail(EINVAL, "ipcx_accept: NULL argument");
-	if (!l->listening || !l->ops->accept)
+	if (!l->listening || !l->io->accept)
 		return ipcx__fail(EINVAL, "%s: not a listening channel",
 				  l->name);
-	return l->ops->accept(l, out);
+	return l->io->accept(l, out);
 }
 
 static int unsupported(const struct ipcx_chan *c, const char *what)
@@ -172,46 +99,14 @@ static int unsupported(const struct ipcx_chan *c, const char *what)
 			  c->ops->info.scheme, what);
 }
 
-ssize_t ipcx_send(struct ipcx_chan *c, const void *buf, size_t len,
-		  const struct ipcx_meta *meta)
+/* framing=length: a 4-byte little-endian length, then the payload. */
+static ssize_t framed_send(struct ipcx_chan *c, const void *buf, size_t len,
+			   const struct ipcx_meta *meta)
 {
-	struct iovec iov[2];
 	uint8_t hdr[4];
+	struct iovec iov[2] = {{hdr, sizeof(hdr)}, {(void *)buf, len}};
 	ssize_t r;
 
-	/* plain_io: not listening, not framed, a descriptor to write(). */
-	if (__builtin_expect(c && c->plain_io && buf && len, 1)) {
-		ssize_t w = write(c->wfd, buf, len);
-		if (w == (ssize_t)len)
-			return w;
-		if (w > 0) {
-			iov[1].iov_base = (char *)buf + w;
-			iov[1].iov_len = len - (size_t)w;
-			ssize_t r = c->ops->send(c, &iov[1], 1, meta);
-			return r < 0 ? w : w + r;
-		}
-		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
-			return ipcx__fail(EPIPE, "%s: peer closed the channel",
-					  c->name);
-		if (w < 0 && errno != EINTR)
-			return ipcx__fail(errno, "%s: write: %s", c->name,
-					  ipcx_strerror(errno));
-		/* Interrupted: the operation writes again. */
-		return c->ops->send(c, &(struct iovec){(void *)buf, len}, 1,
-				    meta);
-	}
-	if (!c || (!buf && len))
-		return ipcx__fail(EINVAL, "ipcx_send: NULL argument");
-	if (c->listening)
-		return ipcx__fail(EINVAL,
-				  "%s: listening: accept a connection first",
-				  c->name);
-	if (!c->ops->send)
-		return unsupported(c, "send");
-	iov[1].iov_base = (void *)buf;
-	iov[1].iov_len = len;
-	if (!c->framed)
-		return c->ops->send(c, &iov[1], 1, meta);
 	if (c->broken)
 		return ipcx__fail(EPIPE,
 				  "%s: an earlier send stopped in the middle "
@@ -229,9 +124,7 @@ ssize_t ipcx_send(struct ipcx_chan *c, const void *buf, size_t len,
 				  c->name, len);
 	for (int i = 0; i < 4; i++)
 		hdr[i] = (uint8_t)(len >> (8 * i));
-	iov[0].iov_base = hdr;
-	iov[0].iov_len = sizeof(hdr);
-	r = c->ops->send(c, iov, 2, meta);
+	r = c->io->send(c, iov, 2, meta);
 	if (r < 0)
 		return r;
 	if ((size_t)r != len + sizeof(hdr)) {
@@ -246,6 +139,36 @@ ssize_t ipcx_send(struct ipcx_chan *c, const void *buf, size_t len,
 	return (ssize_t)len;
 }
 
+static int not_ready(const struct ipcx_chan *c, const void *buf, size_t len,
+		     const char *what, bool can)
+{
+	if (!c || (!buf && len))
+		return ipcx__fail(EINVAL, "%s: NULL argument", what);
+	if (c->listening)
+		return ipcx__fail(EINVAL,
+				  "%s: listening: accept a connection first",
+				  c->name);
+	if (!can)
+		return unsupported(c, what + 5);
+	return 0;
+}
+
+ssize_t ipcx_send(struct ipcx_chan *c, const void *buf, size_t len,
+		  const struct ipcx_meta *meta)
+{
+	int r;
+
+	if (__builtin_expect(!c || (!buf && len) || c->listening ||
+				     !c->io->send || c->framed,
+			     0)) {
+		if ((r = not_ready(c, buf, len, "ipcx_send",
+				   c && c->io->send)) < 0)
+			return r;
+		return framed_send(c, buf, len, meta);
+	}
+	return c->io->send(c, &(struct iovec){(void *)buf, len}, 1, meta);
+}
+
 /* framing=length: a 4-byte little-endian length, then the payload. */
 static ssize_t framed_recv(struct ipcx_chan *c, uint8_t *buf, size_t len,
 			   struct ipcx_meta *meta)
@@ -253,9 +176,14 @@ static ssize_t framed_recv(struct ipcx_chan *c, uint8_t *buf, size_t len,
 	struct ipcx__frame *f = &c->rx;
 	ssize_t r;
 
+	if (c->rx_broken)
+		return ipcx__fail(EPROTO,
+				  "%s: an earlier receive lost part of a "
+				  "message; the stream is out of step",
+				  c->name);
 	while (f->hdr_got < sizeof(f->hdr)) {
-		r = c->ops->recv(c, f->hdr + f->hdr_got,
-				 sizeof(f->hdr) - f->hdr_got, NULL);
+		r = c->io->recv(c, f->hdr + f->hdr_got,
+				sizeof(f->hdr) - f->hdr_got, NULL);
 		if (r < 0)
 			return r;
 		if (r == 0) {
@@ -283,8 +211,8 @@ static ssize_t framed_recv(struct ipcx_chan *c, uint8_t *buf, size_t len,
 	if (f->body_got)
 		memcpy(buf, f->body, f->body_got);
 	while (f->body_got < f->body_len) {
-		r = c->ops->recv(c, buf + f->body_got,
-				 f->body_len - f->body_got, NULL);
+		r = c->io->recv(c, buf + f->body_got, f->body_len - f->body_got,
+				NULL);
 		if (r == 0)
 			r = ipcx__fail(EPROTO,
 				       "%s: stream ended inside a message of "
@@ -292,12 +220,19 @@ static ssize_t framed_recv(struct ipcx_chan *c, uint8_t *buf, size_t len,
 				       c->name, f->body_len, f->body_got);
 		if (r < 0) {
 			/* Keep what arrived so that the next call resumes. */
-			if (!f->body) {
-				f->body = malloc(f->body_len);
-				if (!f->body)
-					return -ENOMEM;
+			if (!f->body && f->body_got &&
+			    !(f->body = malloc(f->body_len))) {
+				/* What arrived is lost: say so from now on
+				 * rather than misread the stream. */
+				c->rx_broken = true;
+				return ipcx__fail(ENOMEM,
+						  "%s: out of memory keeping "
+						  "%u bytes of a message; the "
+						  "stream is now broken",
+						  c->name, f->body_got);
 			}
-			memcpy(f->body, buf, f->body_got);
+			if (f->body_got)
+				memcpy(f->body, buf, f->body_got);
 			return r;
 		}
 		f->body_got += (uint32_t)r;
@@ -311,84 +246,74 @@ static ssize_t framed_recv(struct ipcx_chan *c, uint8_t *buf, size_t len,
 ssize_t ipcx_recv(struct ipcx_chan *c, void *buf, size_t len,
 		  struct ipcx_meta *meta)
 {
-	if (__builtin_expect(c && c->plain_io && buf && len && !meta, 1)) {
-		ssize_t r = read(c->rfd, buf, len);
-		if (r > 0)
-			return r;
-		/* End of stream, or an error: the operation reads again
-		 * and says it in its words. */
-		return c->ops->recv(c, buf, len, meta);
-	}
-	if (!c || (!buf && len))
-		return ipcx__fail(EINVAL, "ipcx_recv: NULL argument");
-	if (c->listening)
-		return ipcx__fail(EINVAL,
-				  "%s: listening: accept a connection first",
-				  c->name);
-	if (!c->ops->recv)
-		return unsupported(c, "receive");
+	int r;
+
+	if (__builtin_expect(
+		    !c || (!buf && len) || c->listening || !c->io->recv, 0) &&
+	    (r = not_ready(c, buf, len, "ipcx_recv", c && c->io->recv)) < 0)
+		return r;
 	if (meta) {
 		meta->valid = 0;
 		meta->peer[0] = '\0';
 	}
 	if (c->framed)
 		return framed_recv(c, buf, len, meta);
-	return c->ops->recv(c, buf, len, meta);
+	return c->io->recv(c, buf, len, meta);
 }
 
 int ipcx_shutdown(struct ipcx_chan *c)
 {
 	if (!c)
 		return ipcx__fail(EINVAL, "ipcx_shutdown: NULL channel");
-	if (!c->ops->shutdown)
+	if (!c->io->shutdown)
 		return unsupported(c, "half-close");
-	return c->ops->shutdown(c);
+	return c->io->shutdown(c);
 }
 
 int ipcx_reserve(struct ipcx_chan *c, size_t len, void **ptr)
 {
 	if (!c || !ptr)
 		return ipcx__fail(EINVAL, "ipcx_reserve: NULL argument");
-	if (!c->ops->reserve)
+	if (!c->io->reserve)
 		return unsupported(c, "reserve (zero-copy is for rings)");
-	return c->ops->reserve(c, len, ptr);
+	return c->io->reserve(c, len, ptr);
 }
 
 int ipcx_commit(struct ipcx_chan *c, size_t len)
 {
 	if (!c)
 		return ipcx__fail(EINVAL, "ipcx_commit: NULL channel");
-	if (!c->ops->commit)
+	if (!c->io->commit)
 		return unsupported(c, "commit (zero-copy is for rings)");
-	return c->ops->commit(c, len);
+	return c->io->commit(c, len);
 }
 
 int ipcx_peek(struct ipcx_chan *c, const void **ptr, size_t *len)
 {
 	if (!c || !ptr || !len)
 		return ipcx__fail(EINVAL, "ipcx_peek: NULL argument");
-	if (!c->ops->peek)
+	if (!c->io->peek)
 		return unsupported(c, "peek (zero-copy is for rings)");
-	return c->ops->peek(c, ptr, len);
+	return c->io->peek(c, ptr, len);
 }
 
 int ipcx_release(struct ipcx_chan *c)
 {
 	if (!c)
 		return ipcx__fail(EINVAL, "ipcx_release: NULL channel");
-	if (!c->ops->release)
+	if (!c->io->release)
 		return unsupported(c, "release (zero-copy is for rings)");
-	return c->ops->release(c);
+	return c->io->release(c);
 }
 
 int ipcx_fd(const struct ipcx_chan *c)
 {
 	if (!c)
 		return -1;
-	if (c->ops->fd) {
+	if (c->io->fd) {
 		/* Made on first use (a ring's notification socket): the
 		 * channel is ours, only the pointer is const. */
-		int fd = c->ops->fd((struct ipcx_chan *)c);
+		int fd = c->io->fd((struct ipcx_chan *)c);
 		return fd < 0 ? -1 : fd;
 	}
 	return c->rfd >= 0 ? c->rfd : c->wfd;
@@ -413,8 +338,8 @@ int ipcx_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *out)
 	i.framed = c->framed;
 	i.semantics = c->framed ? IPCX_MESSAGE : c->ops->info.semantics;
 	i.eof_is_zero = c->framed || !(c->ops->info.caps & IPCX_CAP_CONNLESS);
-	if (c->ops->get) {
-		int r = c->ops->get(c, &i);
+	if (c->io->get) {
+		int r = c->io->get(c, &i);
 		if (r < 0)
 			return r;
 	}
@@ -426,7 +351,7 @@ int ipcx_close(struct ipcx_chan *c)
 {
 	if (!c)
 		return 0;
-	return c->ops->close(c);
+	return c->io->close(c);
 }
 
 int ipcx_unlink(const char *addr)
@@ -447,7 +372,7 @@ int ipcx_unlink(const char *addr)
 
 int ipcx_chan_unlink(const struct ipcx_chan *c)
 {
-	if (!c || !c->ops->unlink_self)
+	if (!c || !c->io->unlink_self)
 		return 0;
-	return c->ops->unlink_self(c);
+	return c->io->unlink_self(c);
 }

@@ -1,5 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Byte-stream I/O on descriptors: waiting, deadlines, EINTR and SIGPIPE. */
+/*
+ * The channel object and descriptor I/O: what every channel facility
+ * builds on (allocation, nonblock/timeout, framing= and SIGPIPE), and the
+ * read(2)/write(2) operations of the descriptor facilities, with the one
+ * fast path for a blocking, unframed descriptor.
+ */
 #include "internal.h"
 
 #include <errno.h>
@@ -13,12 +18,87 @@
 #include <time.h>
 #include <unistd.h>
 
-int64_t ipcx__now_ms(void)
-{
-	struct timespec ts;
+static const char *const framing_names[] = {"none", "length", NULL};
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+const struct ipcx__opt ipcx__opt_framing = {
+	.pub = {"framing", "none or length", "none",
+		"length: each message is a 4-byte little-endian length and "
+		"its bytes, so boundaries hold on a byte stream"},
+	.kind = IPCX__OPT_ENUM,
+	.roles = IPCX__ROLE_CHAN,
+	.names = framing_names,
+};
+
+void *ipcx__chan_new_named(size_t size, const struct ipcx__facility *ops,
+			   const char *name, unsigned flags)
+{
+	struct ipcx_chan *c = calloc(1, size);
+
+	if (!c)
+		return NULL;
+	c->ops = ops;
+	c->io = ops->chan;
+	c->rfd = c->wfd = -1;
+	c->flags = flags;
+	c->timeout_ms = -1;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	return c;
+}
+
+void *ipcx__chan_new(size_t size, const struct ipcx__facility *ops,
+		     const struct ipcx__addr *a, unsigned flags)
+{
+	struct ipcx_chan *c = ipcx__chan_new_named(size, ops, a->text, flags);
+
+	if (!c)
+		return NULL;
+	if (a->timeout != IPCX__UNSET)
+		c->timeout_ms = a->timeout;
+	c->framed = ipcx__opt(a, &ipcx__opt_framing) == 1;
+	return c;
+}
+
+void ipcx__chan_free(struct ipcx_chan *c)
+{
+	if (!c)
+		return;
+	free(c->rx.body);
+	free(c);
+}
+
+int ipcx__chan_ready(struct ipcx_chan *c)
+{
+	struct sigaction sa;
+
+	if (((c->flags & IPCX_NONBLOCK) || c->timeout_ms >= 0) &&
+	    !c->keep_fd_flags) {
+		int fds[2] = {c->rfd, c->wfd};
+		for (int i = 0; i < 2; i++) {
+			if (fds[i] < 0 || (i == 1 && fds[1] == fds[0]))
+				continue;
+			int r = ipcx__set_nonblock(fds[i], true);
+			if (r < 0)
+				return ipcx__fail(-r,
+						  "%s: cannot make it "
+						  "non-blocking: %s",
+						  c->name, ipcx_strerror(r));
+		}
+		c->own_nonblock = true;
+	}
+	/*
+	 * Writing to a pipe whose reader is gone raises SIGPIPE, which kills
+	 * a process that left it at SIG_DFL.  When the caller ignores or
+	 * handles it, a plain write() is safe and costs one syscall; else
+	 * each write blocks SIGPIPE around itself (guarded_writev()).
+	 */
+	c->sigpipe_safe =
+		sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL;
+	/* Blocking, unframed, SIGPIPE-safe: the descriptor operations try
+	 * the plain system call first. */
+	c->plain_io = c->sigpipe_safe && !c->own_nonblock &&
+		      !(c->flags & IPCX_NONBLOCK) && c->timeout_ms < 0 &&
+		      !c->framed;
+	return 0;
 }
 
 int64_t ipcx__deadline(const struct ipcx_chan *c)
@@ -26,18 +106,16 @@ int64_t ipcx__deadline(const struct ipcx_chan *c)
 	return c->timeout_ms < 0 ? -1 : ipcx__now_ms() + c->timeout_ms;
 }
 
-struct timespec ipcx__deadline_ts(clockid_t clock, int ms)
+int ipcx__io_fail(const struct ipcx_chan *c, int err, bool write,
+		  const char *op)
 {
-	struct timespec ts;
-
-	clock_gettime(clock, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
+	if (write && (err == EPIPE || err == ECONNRESET))
+		return ipcx__fail(EPIPE, "%s: peer closed the channel",
+				  c->name);
+	if (err == ECONNRESET)
+		return ipcx__fail(ECONNRESET, "%s: connection reset by peer",
+				  c->name);
+	return ipcx__fail(err, "%s: %s: %s", c->name, op, ipcx_strerror(err));
 }
 
 int ipcx__wait_fd(const struct ipcx_chan *c, int fd, short events,
@@ -86,43 +164,6 @@ int ipcx__backoff(const struct ipcx_chan *c, int64_t deadline, int *step)
 	*step = *step >= 5 ? 10 : (*step ? *step * 2 : 2);
 	poll(NULL, 0, ms);
 	return 0;
-}
-
-int ipcx__set_nonblock(int fd, bool on)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl < 0)
-		return -errno;
-	if (!!(fl & O_NONBLOCK) == on)
-		return 0;
-	if (fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) < 0)
-		return -errno;
-	return 0;
-}
-
-long long ipcx__read_proc(const char *path, int field)
-{
-	char buf[256];
-	FILE *f = fopen(path, "re");
-	long long v = -1;
-
-	if (!f)
-		return -1;
-	if (fgets(buf, sizeof(buf), f)) {
-		char *p = buf, *end;
-		for (int i = 0; i <= field; i++) {
-			long long n = strtoll(p, &end, 10);
-			if (end == p) {
-				v = -1;
-				break;
-			}
-			v = n;
-			p = end;
-		}
-	}
-	fclose(f);
-	return v;
 }
 
 /*
@@ -185,9 +226,7 @@ ssize_t ipcx__write_stream(struct ipcx_chan *c, const struct iovec *iov, int n,
 				  c->name);
 	/* The common case in one call: one buffer, a blocking descriptor,
 	 * written whole. */
-	if (n == 1 && !sock && c->sigpipe_safe && !c->own_nonblock &&
-	    !(c->flags & IPCX_NONBLOCK) && c->timeout_ms < 0 &&
-	    iov[0].iov_len) {
+	if (n == 1 && c->plain_io && iov[0].iov_len) {
 		ssize_t w = write(c->wfd, iov[0].iov_base, iov[0].iov_len);
 		if (w == (ssize_t)iov[0].iov_len)
 			return w;
@@ -198,11 +237,8 @@ ssize_t ipcx__write_stream(struct ipcx_chan *c, const struct iovec *iov, int n,
 			ssize_t r = ipcx__write_stream(c, &rest, 1, sock);
 			return r < 0 ? w : w + r;
 		}
-		if (errno == EPIPE || errno == ECONNRESET)
-			return ipcx__fail(EPIPE, "%s: peer closed the channel",
-					  c->name);
 		if (errno != EINTR && errno != EAGAIN)
-			return ipcx__fail(errno, "%s: write: %m", c->name);
+			return ipcx__io_fail(c, errno, true, "write");
 		/* Interrupted or full: the general path waits. */
 	}
 	if (n > (int)IPCX__ARRAY_SIZE(cur))
@@ -260,15 +296,9 @@ ssize_t ipcx__write_stream(struct ipcx_chan *c, const struct iovec *iov, int n,
 				goto timeout;
 			continue;
 		}
-		if (errno == EPIPE || errno == ECONNRESET) {
-			if (done)
-				return (ssize_t)done;
-			return ipcx__fail(EPIPE, "%s: peer closed the channel",
-					  c->name);
-		}
 		if (done)
 			return (ssize_t)done;
-		return ipcx__fail(errno, "%s: write: %m", c->name);
+		return ipcx__io_fail(c, errno, true, sock ? "send" : "write");
 	}
 	return (ssize_t)done;
 timeout:
@@ -291,6 +321,19 @@ ssize_t ipcx__fd_recv(struct ipcx_chan *c, void *buf, size_t len,
 	int64_t deadline = -2;
 
 	(void)m;
+	if (__builtin_expect(c->plain_io, 1)) {
+		/* Blocking: the read waits; only what it says needs more. */
+		ssize_t r = read(c->rfd, buf, len);
+		if (r >= 0)
+			return r;
+		if (errno != EINTR && errno != EAGAIN)
+			return c->rfd < 0
+				       ? ipcx__fail(EBADF,
+						    "%s: opened for "
+						    "sending only",
+						    c->name)
+				       : ipcx__io_fail(c, errno, false, "read");
+	}
 	if (c->rfd < 0)
 		return ipcx__fail(EBADF, "%s: opened for sending only",
 				  c->name);
@@ -316,7 +359,7 @@ ssize_t ipcx__fd_recv(struct ipcx_chan *c, void *buf, size_t len,
 				return w;
 			continue;
 		}
-		return ipcx__fail(errno, "%s: read: %m", c->name);
+		return ipcx__io_fail(c, errno, false, "read");
 	}
 }
 

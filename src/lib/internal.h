@@ -27,89 +27,99 @@ int ipcx__fail(int err, const char *fmt, ...)
 int ipcx__fail_open(const char *addr, int err, const char *kind,
 		    const char *what);
 
-/* ---- addresses (addr.c) ------------------------------------------------ */
+/* ---- options (addr.c) -------------------------------------------------
+ *
+ * The core parses the address syntax and the options common to every
+ * scheme (create, excl, mode, timeout, nonblock).  Every other option is
+ * declared by the file that uses it: a struct ipcx__opt, listed in its
+ * facility's NULL-terminated table.  An option shared by several
+ * facilities (framing=, size=, wait=, proj=, listen=, connect=) is one
+ * struct defined where it is implemented and listed in each table.
+ */
 
-/* Options; a facility lists the ones it accepts as a mask of these bits. */
-enum {
-	IPCX__OPT_CREATE = 1u << 0,
-	IPCX__OPT_EXCL = 1u << 1,
-	IPCX__OPT_MODE = 1u << 2,
-	IPCX__OPT_TIMEOUT = 1u << 3,
-	IPCX__OPT_NONBLOCK = 1u << 4,
-	IPCX__OPT_FRAMING = 1u << 5,
-	IPCX__OPT_LISTEN = 1u << 6,
-	IPCX__OPT_CONNECT = 1u << 7,
-	IPCX__OPT_ALLOW_UID = 1u << 8,
-	IPCX__OPT_TYPE = 1u << 9,
-	IPCX__OPT_PRIO = 1u << 10,
-	IPCX__OPT_PROJ = 1u << 11,
-	IPCX__OPT_MAXMSG = 1u << 12,
-	IPCX__OPT_MSGSIZE = 1u << 13,
-	IPCX__OPT_SIZE = 1u << 14,
-	IPCX__OPT_WAIT = 1u << 15,
-	IPCX__OPT_NSEMS = 1u << 16,
-	IPCX__OPT_INDEX = 1u << 17,
-	IPCX__OPT_UNDO = 1u << 18,
-	IPCX__OPT_START = 1u << 19,
-	IPCX__OPT_LEN = 1u << 20,
-	IPCX__OPT_OFD = 1u << 21,
-	IPCX__OPT_SIG = 1u << 22,
+enum ipcx__opt_kind {
+	IPCX__OPT_BOOL,	  /* 1/0, yes/no, true/false, on/off; bare "name" */
+	IPCX__OPT_INT,	  /* a decimal integer in [min, max] */
+	IPCX__OPT_SIZE,	  /* bytes with K, M, G, T (powers of 1024) */
+	IPCX__OPT_MS,	  /* milliseconds, or Ns, Nms */
+	IPCX__OPT_MODE,	  /* octal permission bits, 0 to 0777 */
+	IPCX__OPT_ENUM,	  /* one of names[]: its index */
+	IPCX__OPT_CUSTOM, /* parse() decides */
 };
-/* What a ring channel over a region accepts besides the region's own. */
-#define IPCX__OPT_RING (IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK | IPCX__OPT_WAIT)
 
-/* Accepted by every scheme that takes options at all. */
-#define IPCX__OPT_COMMON                                      \
-	(IPCX__OPT_CREATE | IPCX__OPT_EXCL | IPCX__OPT_MODE | \
-	 IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK)
+/* Roles an option applies to (struct ipcx__opt.roles). */
+#define IPCX__ROLE_CHAN 0x1u
+#define IPCX__ROLE_REGION 0x2u
+#define IPCX__ROLE_SEM 0x4u
+#define IPCX__ROLE_LOCK 0x8u
+#define IPCX__ROLE_ALL 0xfu
 
-/* Sentinels meaning "this option was not given" (int and long long
- * fields; -1 is a valid type= or prio= to mean). */
+struct ipcx__opt {
+	struct ipcx_option pub; /* first: what ipcx info shows */
+	enum ipcx__opt_kind kind;
+	unsigned roles;		  /* IPCX__ROLE_* it applies to */
+	long long min, max;	  /* INT and SIZE: the range */
+	long long def;		  /* the value where none is given */
+	const char *const *names; /* ENUM: NULL-terminated */
+	/* CUSTOM: 0 and *OUT, or -1 (the core names the option, the value
+	 * and what it wants: pub.value). */
+	int (*parse)(const char *v, long long *out);
+	/* BOOL: the open flag it sets (=1) or clears (=0), and the flags
+	 * that setting it clears (listen=1 clears IPCX_CONNECT). */
+	unsigned flag, clears;
+};
+
+/* The options common to all schemes, a bit each in a facility's
+ * "common" mask: which of them it accepts. */
+#define IPCX__COMMON_CREATE 0x01u
+#define IPCX__COMMON_EXCL 0x02u
+#define IPCX__COMMON_MODE 0x04u
+#define IPCX__COMMON_TIMEOUT 0x08u
+#define IPCX__COMMON_NONBLOCK 0x10u
+#define IPCX__COMMON_ALL 0x1fu
+#define IPCX__COMMON_WAITS (IPCX__COMMON_TIMEOUT | IPCX__COMMON_NONBLOCK)
+
+/* Most options a facility declares. */
+#define IPCX__OPTS_MAX 12
+
+/* Sentinel of a common option that was not given. */
 #define IPCX__UNSET (-1)
-#define IPCX__UNSET_LL LLONG_MIN
 
-struct ipcx__opts {
-	int create, excl, nonblock, listen, connect; /* 0/1 or UNSET */
-	int framing;	      /* 0 none, 1 length, or UNSET */
-	int mode;	      /* permission bits, or UNSET */
-	int timeout;	      /* milliseconds, or UNSET */
-	int wait;	      /* rings: 0 adaptive, 1 spin, 2 futex, or UNSET */
-	long long allow_uid;  /* or UNSET_LL */
-	long long type, prio; /* message queues, or UNSET_LL */
-	long long proj; /* ftok() project of a System V key, or UNSET_LL */
-	long long maxmsg, msgsize; /* POSIX queue attributes, or UNSET_LL */
-	long long size;		   /* regions: bytes, or UNSET_LL */
-	long long nsems, index;	   /* sysvsem, or UNSET_LL */
-	int undo;		   /* sysvsem SEM_UNDO: 0/1 or UNSET */
-	long long start, len;	   /* fcntl lock range, or UNSET_LL */
-	int ofd;		   /* fcntl: open file description locks */
-	int sig;		   /* signal: the signal number, or UNSET */
-	unsigned given;		   /* IPCX__OPT_* bits that appeared */
-};
+/* Bytes a facility may keep of what its parse() made of TARGET. */
+#define IPCX__ADDR_PRIV 160
 
 struct ipcx__addr {
-	const struct ipcx_facility_ops *ops;
+	const struct ipcx__facility *ops;
 	const char *text; /* the address as given (for messages) */
 	char *target;	  /* decoded TARGET, owned */
-	struct ipcx__opts opt;
-	/* Facility-specific result of parsing TARGET (ops->parse). */
+	/* Common options: 0/1, or IPCX__UNSET. */
+	int create, excl, nonblock;
+	int mode;	       /* permission bits, or IPCX__UNSET */
+	int timeout;	       /* milliseconds, or IPCX__UNSET */
+	unsigned common_given; /* IPCX__COMMON_* that appeared */
+	/* The facility's options, by their index in its table. */
+	long long val[IPCX__OPTS_MAX];
+	unsigned given; /* bit I: option I of the table appeared */
+	/* The facility's parsed TARGET (see ipcx__addr_priv()). */
 	union {
-		struct {
-			struct sockaddr_storage ss;
-			socklen_t len;
-		} sock;
-		struct {
-			char *host; /* NULL or "" means any (listen) */
-			char *port;
-		} inet;
-		struct {
-			int key;      /* key_t; valid unless is_path */
-			bool is_path; /* ftok(target, proj) at open */
-			bool by_id;   /* "id:N": the object of that id */
-			int id;
-		} sysv;
-	} u;
+		long long align_ll;
+		void *align_p;
+		unsigned char bytes[IPCX__ADDR_PRIV];
+	} priv;
 };
+
+/* The facility's private view of A's parsed target: TYPE must fit. */
+#define ipcx__addr_priv(a, type)                                       \
+	((void)sizeof(char[sizeof(type) <= IPCX__ADDR_PRIV ? 1 : -1]), \
+	 (type *)(void *)(a)->priv.bytes)
+
+/* The value of option O in A: what the address (or its defaults) gave,
+ * else O's default.  O must be in A's facility's table, else its default. */
+long long ipcx__opt(const struct ipcx__addr *a, const struct ipcx__opt *o);
+/* Whether the address (or its defaults) gave O. */
+bool ipcx__opt_given(const struct ipcx__addr *a, const struct ipcx__opt *o);
+/* Permission bits to create with: mode=, else 0600. */
+unsigned ipcx__addr_mode(const struct ipcx__addr *a);
 
 /*
  * Parses TEXT into A.  DEFAULTS ("timeout=5&create=1", may be NULL) are
@@ -120,15 +130,37 @@ int ipcx__addr_parse(const char *text, const char *defaults, bool pair,
 		     struct ipcx__addr *a);
 void ipcx__addr_release(struct ipcx__addr *a);
 
+/* -EINVAL when A gives an option that does not apply to ROLE (an
+ * IPCX__ROLE_*, named WHAT in the detail: "a mapped region"). */
+int ipcx__addr_role(const struct ipcx__addr *a, unsigned role,
+		    const char *what);
+
 /* Writes SCHEME:TARGET into BUF, TARGET escaped (%XX) where the parser
- * would read it otherwise; returns the length it needs (>= N: cut). */
+ * would read it otherwise; returns the length it needs (>= N: cut, and
+ * BUF holds no partial escape). */
 int ipcx__addr_format(char *buf, size_t n, const char *scheme,
 		      const char *target);
 
 /* Applies the flags to what the address did not say explicitly. */
 unsigned ipcx__addr_flags(const struct ipcx__addr *a, unsigned flags);
 
-/* ---- channels (chan.c, fdio.c) ----------------------------------------- */
+/* Validates a filesystem path target (not empty, not too long). */
+int ipcx__check_path(struct ipcx__addr *a);
+
+/* ---- time, descriptors, /proc (base.c) --------------------------------- */
+
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t ipcx__now_ms(void);
+/* The time MS milliseconds from now on CLOCK, for the C library's
+ * absolute timeouts. */
+struct timespec ipcx__deadline_ts(clockid_t clock, int ms);
+/* Sets or clears O_NONBLOCK. */
+int ipcx__set_nonblock(int fd, bool on);
+/* Reads one integer (the FIELD-th, from 0) from a /proc file; -1 when
+ * it cannot. */
+long long ipcx__read_proc(const char *path, int field);
+
+/* ---- channels (fdio.c: the channel object and descriptor I/O) --------- */
 
 /* Receive state of framing=length, kept across partial reads. */
 struct ipcx__frame {
@@ -140,29 +172,36 @@ struct ipcx__frame {
 };
 
 struct ipcx_chan {
-	const struct ipcx_facility_ops *ops;
-	int rfd, wfd;	/* -1 when the direction is absent */
-	unsigned flags; /* IPCX_* after address options */
-	int timeout_ms; /* -1: wait forever */
-	bool framed;	/* framing=length on a byte stream */
+	const struct ipcx__facility *ops;
+	const struct ipcx__chan_ops *io; /* ops->chan, one load away */
+	int rfd, wfd;			 /* -1 when the direction is absent */
+	unsigned flags;			 /* IPCX_* after address options */
+	int timeout_ms;			 /* -1: wait forever */
+	bool framed;			 /* framing=length on a byte stream */
 	bool listening;
 	bool own_nonblock;  /* we set O_NONBLOCK on rfd/wfd ourselves */
 	bool sigpipe_safe;  /* SIGPIPE ignored or handled: plain write() */
-	bool plain_io;	    /* descriptor I/O with nothing to add: see chan.c */
+	bool plain_io;	    /* blocking, unframed, SIGPIPE-safe descriptors */
 	bool broken;	    /* a framed write stopped mid-message */
+	bool rx_broken;	    /* a framed read lost part of a message */
 	bool keep_fd_flags; /* never set O_NONBLOCK: the fds are shared
 			     * (stdio), or the facility waits by itself */
 	struct ipcx__frame rx;
 	char name[IPCX_ADDR_MAX + 96]; /* the address, for messages */
 };
 
+/* framing=length (byte streams): declared once, listed by each byte
+ * stream facility; ipcx__chan_new() applies it. */
+extern const struct ipcx__opt ipcx__opt_framing;
+
 /*
  * Allocates SIZE bytes (a facility struct whose first member is struct
- * ipcx_chan) and initialises the core part from A and FLAGS.
+ * ipcx_chan) and initialises the core part from A (timeout=, framing=)
+ * and FLAGS.  ipcx__chan_new_named: for a channel without an address.
  */
-void *ipcx__chan_new(size_t size, const struct ipcx_facility_ops *ops,
+void *ipcx__chan_new(size_t size, const struct ipcx__facility *ops,
 		     const struct ipcx__addr *a, unsigned flags);
-void *ipcx__chan_new_named(size_t size, const struct ipcx_facility_ops *ops,
+void *ipcx__chan_new_named(size_t size, const struct ipcx__facility *ops,
 			   const char *name, unsigned flags);
 
 /* Frees a channel whose facility state is already released. */
@@ -174,11 +213,8 @@ void ipcx__chan_free(struct ipcx_chan *c);
  */
 int ipcx__chan_ready(struct ipcx_chan *c);
 
-/* Absolute deadline helpers (CLOCK_MONOTONIC, milliseconds). */
-int64_t ipcx__now_ms(void);
-/* The time MS milliseconds from now on CLOCK, for the C library's
- * absolute timeouts. */
-struct timespec ipcx__deadline_ts(clockid_t clock, int ms);
+/* C's deadline for one operation (CLOCK_MONOTONIC ms), -1 for none. */
+int64_t ipcx__deadline(const struct ipcx_chan *c);
 
 /*
  * Waits until FD has EVENTS, or C's deadline passes.  DEADLINE is -1 for
@@ -186,22 +222,6 @@ struct timespec ipcx__deadline_ts(clockid_t clock, int ms);
  */
 int ipcx__wait_fd(const struct ipcx_chan *c, int fd, short events,
 		  int64_t deadline);
-int64_t ipcx__deadline(const struct ipcx_chan *c);
-
-/* Generic byte-stream I/O on rfd/wfd: read(2)/write(2) with the rules of
- * DESIGN.md section 2 (EINTR, timeouts, SIGPIPE, partial writes). */
-/* Writes all of IOV (at most 4 entries) to wfd, as ipcx_send() says. */
-ssize_t ipcx__write_stream(struct ipcx_chan *c, const struct iovec *iov, int n,
-			   bool sock);
-ssize_t ipcx__fd_send(struct ipcx_chan *c, const struct iovec *iov, int n,
-		      const struct ipcx_meta *m);
-ssize_t ipcx__fd_recv(struct ipcx_chan *c, void *buf, size_t len,
-		      struct ipcx_meta *m);
-int ipcx__fd_shutdown(struct ipcx_chan *c);
-int ipcx__fd_close(struct ipcx_chan *c);
-
-/* Sets or clears O_NONBLOCK / FD_CLOEXEC. */
-int ipcx__set_nonblock(int fd, bool on);
 
 /*
  * For facilities with no descriptor to poll (System V): sleeps a step of
@@ -211,100 +231,63 @@ int ipcx__set_nonblock(int fd, bool on);
 int ipcx__backoff(const struct ipcx_chan *c, int64_t deadline, int *step);
 
 /*
- * System V keys (sysv.c): TARGET is 0x1f, 31, a PATH (ftok with proj=,
- * default 1), or "private".  ipcx__sysv_parse fills a->u.sysv;
- * ipcx__sysv_key gives the key at open (ftok needs the path to exist).
+ * The one place that says what a failed read or write means: ERR is the
+ * errno of OP ("read", "write", "send", "recv") on C.  A write to a
+ * closed peer (EPIPE, ECONNRESET) is -EPIPE; a read whose peer reset the
+ * connection is -ECONNRESET (never end of stream); else -ERR, each with
+ * its detail.
  */
-int ipcx__sysv_parse(struct ipcx__addr *a);
-int ipcx__sysv_key(const struct ipcx__addr *a, int *key);
-/* The id of A's existing object: "id:N" when STAT_ID says it is one of
- * this kind (WHAT: "queue"), else GET of its key.  -ENOENT, ... */
-int ipcx__sysv_lookup(const struct ipcx__addr *a, int (*get)(int key),
-		      int (*stat_id)(int id), const char *what, int *id);
-/* The key the object of A (not "id:N") has, to look it up in a listing:
- * -EINVAL for a private one, which has none. */
-int ipcx__sysv_only_key(const struct ipcx__addr *a, const char *what, int *key);
-struct ipcx__lister;
-/* Lists the objects of /proc/sysvipc/FILE: ROW parses a LINE into O (the
- * key into *KEY) and returns 1, or 0 for a line that is no object, or a
- * negative errno; this does the rest (the address, ipcx__emit(), or the
- * one object L->only names, WHAT: "queue"). */
-int ipcx__sysv_list(struct ipcx__lister *l, const struct ipcx_facility_ops *ops,
-		    const char *file, const char *what,
-		    int (*row)(struct ipcx__lister *l, const char *line,
-			       struct ipcx_object *o, int *key));
-/* The address of a System V object: SCHEME:0xKEY, or SCHEME:id:ID when it
- * is private. */
-void ipcx__sysv_address(char *buf, size_t n, const char *scheme, int key,
-			int id);
+int ipcx__io_fail(const struct ipcx_chan *c, int err, bool write,
+		  const char *op);
 
-/* POSIX IPC names (posixmq, posixshm): one leading slash, no other,
- * at most NAME_MAX bytes after it.  -EINVAL with a detail. */
-int ipcx__check_posix_name(const struct ipcx__addr *a, const char *what);
+/* Byte-stream I/O on rfd/wfd: read(2)/write(2) with EINTR, timeouts,
+ * SIGPIPE and partial writes handled.  Writes all of IOV (at most 4
+ * entries) to wfd, as ipcx_send() says. */
+ssize_t ipcx__write_stream(struct ipcx_chan *c, const struct iovec *iov, int n,
+			   bool sock);
+ssize_t ipcx__fd_send(struct ipcx_chan *c, const struct iovec *iov, int n,
+		      const struct ipcx_meta *m);
+ssize_t ipcx__fd_recv(struct ipcx_chan *c, void *buf, size_t len,
+		      struct ipcx_meta *m);
+int ipcx__fd_shutdown(struct ipcx_chan *c);
+int ipcx__fd_close(struct ipcx_chan *c);
 
-/* Reads one integer from a /proc file; -1 when it cannot. */
-long long ipcx__read_proc(const char *path, int field);
+/* ---- live limits (limits.c) ------------------------------------------ */
 
-/* Validates a filesystem path target (not empty, not too long). */
-int ipcx__check_path(struct ipcx__addr *a);
+size_t ipcx__limits_fd(struct ipcx_limit *out, size_t max);
+/* Appends ROWS to OUT[N..MAX); returns the new count. */
+size_t ipcx__limits_add(struct ipcx_limit *out, size_t n, size_t max,
+			const struct ipcx_limit *rows, size_t nrows);
+size_t ipcx__limits_pipe(struct ipcx_limit *out, size_t max);
+size_t ipcx__limits_sockbuf(struct ipcx_limit *out, size_t max);
 
-/* ---- sockets (sock.c) -------------------------------------------------- */
+/* ---- child processes (spawn.c) ----------------------------------------- */
 
-ssize_t ipcx__sock_send(struct ipcx_chan *c, const struct iovec *iov, int n,
-			const struct ipcx_meta *m);
-ssize_t ipcx__sock_recv(struct ipcx_chan *c, void *buf, size_t len,
-			struct ipcx_meta *m);
-int ipcx__sock_shutdown(struct ipcx_chan *c);
-
-/* Socket-facility state embedded after struct ipcx_chan. */
-struct ipcx__sock {
-	struct ipcx_chan c;
-	int type;	 /* SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET */
-	bool is_message; /* datagram or seqpacket */
-	bool bound_path; /* we bound a filesystem path: remove it at close */
-	dev_t path_dev;
-	ino_t path_ino;
-	long long allow_uid; /* -1: anyone */
-	size_t peek_below;   /* buffers smaller than this peek first */
-	struct sockaddr_storage local, last;
-	socklen_t last_len; /* last: who sent to us last */
-	bool connected;	    /* has a default destination */
-	bool passcred;	    /* SO_PASSCRED is on: datagrams carry creds */
-	pid_t peer_pid;	    /* SO_PEERCRED of a connection, or -1 */
-	uid_t peer_uid;
-	/* Formats SA into OUT as an address of this facility. */
-	void (*format)(const char *scheme, const struct sockaddr *sa,
-		       socklen_t len, char *out, size_t n);
-	/* Resolves an address string of this facility (ipcx_meta.peer). */
-	int (*resolve)(struct ipcx_chan *c, const char *addr,
-		       struct sockaddr_storage *ss, socklen_t *len);
-};
-
-/* Creates a socket-channel struct around FD. */
-struct ipcx__sock *ipcx__sock_wrap(const struct ipcx_facility_ops *ops,
-				   const char *name, unsigned flags, int fd,
-				   int type);
-int ipcx__sock_accept(struct ipcx_chan *l, struct ipcx_chan **out);
-int ipcx__sock_close(struct ipcx_chan *c);
-int ipcx__sock_unlink_self(const struct ipcx_chan *c);
-int ipcx__sock_get(const struct ipcx_chan *c, struct ipcx_chan_info *i);
-/* Connects FD to SA honouring C's timeout. */
-int ipcx__sock_connect(struct ipcx_chan *c, int fd, const struct sockaddr *sa,
-		       socklen_t len);
+/* Spawns "/bin/sh -c CMD" with stdin/stdout on IN/OUT (-1: inherit). */
+int ipcx__spawn_shell(const char *cmd, int in, int out, pid_t *pid);
+int ipcx__reap(pid_t pid);
 
 /* ---- regions (region.c) ------------------------------------------------ */
 
 struct ipcx_region {
-	const struct ipcx_facility_ops *ops;
+	const struct ipcx__facility *ops;
 	void *base;
 	size_t size;
-	int fd;	 /* the backing descriptor (posixshm, mmap), or -1 */
-	long id; /* shmid (sysvshm), or -1 */
+	int fd;	      /* the backing descriptor (posixshm, mmap), or -1 */
+	long id;      /* shmid (sysvshm), or -1 */
+	bool created; /* this open created the object */
 	/* Set by the caller of region_open: SIZE is only for creating; an
 	 * object that exists is mapped whole (rings). */
 	bool size_if_new;
+	/* What ipcx_region_unlink() removes: the object's name, kept by the
+	 * facility when it created it (async-signal-safe to use). */
+	char object[IPCX_ADDR_MAX];
 	char name[IPCX_ADDR_MAX + 96];
 };
+
+/* size= of regions and rings: declared once, listed by each region
+ * facility. */
+extern const struct ipcx__opt ipcx__opt_size;
 
 /* Maps SIZE bytes of FD (shared, read and write) into R. */
 int ipcx__region_map(struct ipcx_region *r, int fd, size_t size);
@@ -336,27 +319,40 @@ int ipcx__region_fd_open(const struct ipcx__addr *a, unsigned flags,
 int ipcx__region_fd_check(const struct ipcx_region *r);
 void ipcx__region_fd_close(struct ipcx_region *r);
 
-/* ---- the facility table (registry.c) ----------------------------------- */
+/* Checks that [OFFSET, OFFSET + SIZE) lies in R and OFFSET is aligned to
+ * 8; WHAT names the object for the detail.  Returns the address, or NULL
+ * (with the detail set). */
+void *ipcx__region_place(struct ipcx_region *r, size_t offset, size_t size,
+			 const char *what);
 
-/*
- * One facility.  Operations and their contracts:
- *  parse    checks and decodes a->target; no system calls.  -EINVAL.
- *  open     opens a channel; may block up to the address's timeout.
- *           On failure nothing is left behind (no fd, no created path).
- *  pair     two connected ends, for fork.
- *  accept   one connection from a listener (may block up to its timeout).
- *  send     as ipcx_send(), after the core has handled framing and checks.
- *  recv     as ipcx_recv(), for the facility's own unit (bytes or message).
- *  shutdown half-close of the sending direction.
- *  close    releases everything, including the struct; never fails to free.
- *  unlink   removes the named object.
- *  limits   fills live limits, returns the count.
- *  get      fills the facility-specific part of struct ipcx_chan_info.
- *  unlink_self removes the name the channel created; async-signal-safe.
- * A NULL operation means "not supported": the core returns -EOPNOTSUPP.
- */
-/* ---- live objects (objects.c) ---------------------------------------------
- */
+/* ---- semaphores and locks (sync.c) -------------------------------------- */
+
+/* The core of every semaphore; a facility's own state follows it. */
+struct ipcx_sem {
+	const struct ipcx__facility *ops;
+	unsigned flags; /* IPCX_NONBLOCK after the address's options */
+	int timeout_ms; /* -1: forever */
+	char name[IPCX_ADDR_MAX + 96];
+};
+
+/* The core of every lock; the facility's state follows it. */
+struct ipcx_lock {
+	const struct ipcx__facility *ops;
+	unsigned flags;
+	int timeout_ms;
+	int fd;	  /* the open file */
+	int held; /* 0, IPCX_LOCK_SHARED, IPCX_LOCK_EXCLUSIVE */
+	char name[IPCX_ADDR_MAX + 96];
+};
+
+/* Allocates SIZE bytes (a facility's struct, core first) for address A
+ * (or, ipcx__sem_new_named, for a semaphore without one). */
+void *ipcx__sem_new(size_t size, const struct ipcx__addr *a, unsigned flags);
+void *ipcx__sem_new_named(size_t size, const struct ipcx__facility *ops,
+			  const char *name);
+void *ipcx__lock_new(size_t size, const struct ipcx__addr *a, unsigned flags);
+
+/* ---- live objects (objects.c) ------------------------------------------ */
 
 struct stat;
 struct ipcx__procs; /* a snapshot of every process's descriptors and maps */
@@ -368,12 +364,14 @@ struct ipcx__lister {
 	struct ipcx__procs *procs; /* made on first use */
 	struct ipcx_holder *hbuf;  /* holders of the object being emitted */
 	size_t hcap;
-	int found; /* objects emitted */
+	unsigned flags;	 /* IPCX_LIST_* */
+	int found;	 /* objects emitted */
+	char *warn;	 /* what could not be listed, a line each */
+	size_t warn_len; /* room at warn */
 };
 
 /* Fills the common fields of O (figures -1, FACILITY from OPS). */
-void ipcx__object_init(struct ipcx_object *o,
-		       const struct ipcx_facility_ops *ops);
+void ipcx__object_init(struct ipcx_object *o, const struct ipcx__facility *ops);
 /* Fills O's id (inode), owner, mode, size and time of change from ST. */
 void ipcx__object_stat(struct ipcx_object *o, const struct stat *st);
 /* Sets O's holders: processes with (DEV, INO) open or mapped (DEV
@@ -384,6 +382,8 @@ int ipcx__holders(struct ipcx__lister *l, dev_t dev, ino_t ino,
 /* Adds the holders of (DEV, INO) to O's (after ipcx__holders()). */
 int ipcx__holders_add(struct ipcx__lister *l, dev_t dev, ino_t ino,
 		      struct ipcx_object *o);
+/* Makes PID O's one holder (it need not have the object open). */
+int ipcx__holder_pid(struct ipcx__lister *l, pid_t pid, struct ipcx_object *o);
 /* Hands O to the caller's function; its non-zero return stops all. */
 int ipcx__emit(struct ipcx__lister *l, struct ipcx_object *o);
 /* Whether PID is a live process (0 and -1 are not). */
@@ -396,24 +396,32 @@ int ipcx__held_fifos(struct ipcx__lister *l,
  * BUF; false when no process shows one. */
 bool ipcx__path_of(struct ipcx__lister *l, dev_t dev, ino_t ino, char *buf,
 		   size_t n);
-/* Notes a facility that could not be listed (ipcx_list_warning()). */
-void ipcx__list_warn(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-/* Lists the entries of the directory DIR whose names start with PREFIX
- * (NULL: all but those starting with SKIP) as SCHEME:/NAME (the prefix
- * removed). */
-int ipcx__list_shm_dir(struct ipcx__lister *l,
-		       const struct ipcx_facility_ops *ops, const char *dir,
-		       const char *prefix, const char *skip);
-/* /proc/locks rows of KIND ("FLOCK", "POSIX" and "OFDLCK") as objects. */
-int ipcx__list_locks(struct ipcx__lister *l,
-		     const struct ipcx_facility_ops *ops, bool flock);
+/* Notes what could not be listed, for the caller of ipcx_list(). */
+void ipcx__list_warn(struct ipcx__lister *l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
-struct ipcx_facility_ops {
-	struct ipcx_facility info; /* first: the public row */
-	unsigned options;	   /* IPCX__OPT_* accepted */
-	bool no_options;	   /* everything after "scheme:" is TARGET */
-	int (*parse)(struct ipcx__addr *a);
+/* ---- the facility table (registry.c) ----------------------------------- */
+
+/*
+ * A facility is one table of operations per role it has; a NULL role, or
+ * a NULL operation in a role, means "not supported" and the core says so
+ * (-EOPNOTSUPP) in one place.  Each facility file exports its one struct
+ * ipcx__facility and keeps everything else static.
+ *
+ * Channels.  open: may block up to the address's timeout; on failure
+ * nothing is left behind (no fd, no created path).  pair: two connected
+ * ends, for fork.  accept: one connection from a listener (may block up
+ * to its timeout).  send: as ipcx_send(), after the core has handled
+ * framing and checks (IOV has 1 or 2 entries).  recv: as ipcx_recv(), for
+ * the facility's own unit.  shutdown: half-close of the sending
+ * direction.  close: releases everything, the struct included; never
+ * fails to free.  get: fills the facility's part of ipcx_chan_info.
+ * unlink_self: removes what the channel created; async-signal-safe.
+ * fd: a pollable descriptor made on demand (NULL: rfd, else wfd).
+ * reserve/commit, peek/release: zero-copy (rings); between the two calls
+ * the side's lock is held.
+ */
+struct ipcx__chan_ops {
 	int (*open)(const struct ipcx__addr *a, unsigned flags,
 		    struct ipcx_chan **out);
 	int (*pair)(struct ipcx_chan **a, struct ipcx_chan **b);
@@ -424,151 +432,109 @@ struct ipcx_facility_ops {
 			struct ipcx_meta *m);
 	int (*shutdown)(struct ipcx_chan *c);
 	int (*close)(struct ipcx_chan *c);
-	int (*unlink)(const struct ipcx__addr *a);
-	int (*limits)(struct ipcx_limit *out, size_t max);
 	int (*get)(const struct ipcx_chan *c, struct ipcx_chan_info *i);
-	int (*unlink_self)(const struct ipcx_chan *c); /* signal-safe */
-	/* Regions: map SIZE bytes (0: all of an existing object) into a
-	 * struct ipcx_region the core allocated; on failure nothing is left
-	 * (no mapping, no fd, no object this call created). */
-	int (*region_open)(const struct ipcx__addr *a, unsigned flags,
-			   size_t size, struct ipcx_region *r);
-	/* Checks that the backing object still covers the mapping. */
-	int (*region_check)(const struct ipcx_region *r);
-	void (*region_close)(struct ipcx_region *r);
-	/* Zero-copy (rings): reserve LEN bytes to write in place, commit
-	 * what was written; peek at the next message, release it.  Between
-	 * the two calls the side's lock is held. */
+	int (*unlink_self)(const struct ipcx_chan *c);
+	int (*fd)(struct ipcx_chan *c);
 	int (*reserve)(struct ipcx_chan *c, size_t len, void **ptr);
 	int (*commit)(struct ipcx_chan *c, size_t len);
 	int (*peek)(struct ipcx_chan *c, const void **ptr, size_t *len);
 	int (*release)(struct ipcx_chan *c);
-	/* A pollable descriptor made on demand (rings); NULL: rfd/wfd. */
-	int (*fd)(struct ipcx_chan *c);
-	/* Semaphores: open (creating with INITIAL), post, wait (TIMEOUT_MS
-	 * -1: forever, 0: not at all), value, remove, close. */
-	int (*sem_open)(const struct ipcx__addr *a, unsigned flags,
-			unsigned initial, struct ipcx_sem **out);
-	int (*sem_post)(struct ipcx_sem *s);
-	int (*sem_wait)(struct ipcx_sem *s, int timeout_ms);
-	int (*sem_value)(const struct ipcx_sem *s);
-	int (*sem_unlink)(struct ipcx_sem *s);
-	int (*sem_close)(struct ipcx_sem *s);
-	/* File locks: open; take HOW, waiting in the kernel when WAIT (a
-	 * signal interrupts it: -EINTR); release; the pid of a holder that
-	 * conflicts with HOW (0: none). */
-	int (*lock_open)(const struct ipcx__addr *a, unsigned flags,
-			 struct ipcx_lock **out);
-	int (*lock_take)(struct ipcx_lock *l, int how, bool wait);
-	int (*lock_release)(struct ipcx_lock *l);
-	int (*lock_holder)(struct ipcx_lock *l, int how, pid_t *pid);
-	/* Live objects (objects.c): ipcx__emit() each one, or only the one
-	 * L->only names (then -ENOENT, or -EINVAL for another kind). */
+};
+
+/*
+ * Regions.  open: maps SIZE bytes (0: all of an existing object) into a
+ * struct ipcx_region the core allocated; on failure nothing is left (no
+ * mapping, no fd, no object this call created).  check: the backing
+ * object still covers the mapping (-EFAULT).  close: unmaps.
+ * unlink_self: removes the object the region created (r->object).
+ */
+struct ipcx__region_ops {
+	int (*open)(const struct ipcx__addr *a, unsigned flags, size_t size,
+		    struct ipcx_region *r);
+	int (*check)(const struct ipcx_region *r);
+	void (*close)(struct ipcx_region *r);
+	int (*unlink_self)(const struct ipcx_region *r);
+};
+
+/*
+ * Semaphores.  open: by address (creating with INITIAL).  place: one in
+ * a region's memory (INIT: initialise it with INITIAL).  wait: TIMEOUT_MS
+ * -1 forever, 0 not at all.  unlink_self: removes the name the handle
+ * created.  close: frees the handle.
+ */
+struct ipcx__sem_ops {
+	int (*open)(const struct ipcx__addr *a, unsigned flags,
+		    unsigned initial, struct ipcx_sem **out);
+	int (*place)(struct ipcx_region *r, size_t offset, bool init,
+		     unsigned initial, struct ipcx_sem **out);
+	int (*post)(struct ipcx_sem *s);
+	int (*wait)(struct ipcx_sem *s, int timeout_ms);
+	int (*value)(const struct ipcx_sem *s);
+	int (*unlink_self)(struct ipcx_sem *s);
+	int (*close)(struct ipcx_sem *s);
+};
+
+/*
+ * File locks.  open: the file, nothing held.  take: HOW, waiting in the
+ * kernel when WAIT (a signal interrupts it: -EINTR).  release.  holder:
+ * the pid of a holder that conflicts with HOW (0: none).
+ */
+struct ipcx__lock_ops {
+	int (*open)(const struct ipcx__addr *a, unsigned flags,
+		    struct ipcx_lock **out);
+	int (*take)(struct ipcx_lock *l, int how, bool wait);
+	int (*release)(struct ipcx_lock *l);
+	int (*holder)(struct ipcx_lock *l, int how, pid_t *pid);
+};
+
+struct ipcx__facility {
+	struct ipcx_facility info; /* first: the public row */
+	unsigned common;	   /* IPCX__COMMON_* accepted */
+	/* The facility's own options, NULL-terminated (NULL: none). */
+	const struct ipcx__opt *const *opts;
+	bool no_options; /* everything after "scheme:" is TARGET */
+	/* Checks and decodes a->target into a->priv; no system calls.
+	 * -EINVAL. */
+	int (*parse)(struct ipcx__addr *a);
+	/* Removes the named object. */
+	int (*unlink)(const struct ipcx__addr *a);
+	/* Fills live limits, returns the count. */
+	int (*limits)(struct ipcx_limit *out, size_t max);
+	/* Live objects: ipcx__emit() each one, or only the one L->only
+	 * names (then -ENOENT, or -EINVAL for another kind). */
 	int (*list)(struct ipcx__lister *l);
+	const struct ipcx__chan_ops *chan;
+	const struct ipcx__region_ops *region;
+	const struct ipcx__sem_ops *sem;
+	const struct ipcx__lock_ops *lock;
 };
 
-/* ---- semaphores and locks (sync.c) -------------------------------------- */
-
-/* The core of every semaphore; a facility's own state follows it. */
-struct ipcx_sem {
-	const struct ipcx_facility_ops *ops;
-	unsigned flags; /* IPCX_NONBLOCK after the address's options */
-	int timeout_ms; /* -1: forever */
-	char name[IPCX_ADDR_MAX + 96];
-};
-
-/* The core of every lock; the facility's state follows it. */
-struct ipcx_lock {
-	const struct ipcx_facility_ops *ops;
-	unsigned flags;
-	int timeout_ms;
-	int fd;	  /* the open file */
-	int held; /* 0, IPCX_LOCK_SHARED, IPCX_LOCK_EXCLUSIVE */
-	char name[IPCX_ADDR_MAX + 96];
-};
-
-/* Allocates SIZE bytes (a facility's struct, core first) for address A. */
-void *ipcx__sem_new(size_t size, const struct ipcx__addr *a, unsigned flags);
-void *ipcx__lock_new(size_t size, const struct ipcx__addr *a, unsigned flags);
-
-/* Opens the file of a lock address: O_RDWR, else O_RDONLY; creates it
- * 0600 (O_EXCL | O_NOFOLLOW) with IPCX_CREATE; a regular file only. */
-int ipcx__lock_file(const struct ipcx__addr *a, unsigned flags, int *fd);
-
-/* A holder in /proc/locks of a lock of KIND ("FLOCK", "POSIX", "OFDLCK")
- * on FD's file that conflicts with a lock (WANT_WRITE or read) of
- * [START, START + LEN) (LEN 0: to the end), other than pid SKIP: 1 and
- * *PID (-1 for an open file description's), or 0. */
-int ipcx__proc_locks(int fd, const char *kind, bool want_write, long long start,
-		     long long len, pid_t skip, pid_t *pid);
-
-/* Unnamed POSIX semaphores in a region (posixsem.c). */
-int ipcx__posixsem_place(struct ipcx_region *r, size_t offset, bool init,
-			 unsigned initial, struct ipcx_sem **out);
-
-/* Checks that [OFFSET, OFFSET + SIZE) lies in R and OFFSET is aligned to
- * 8; WHAT names the object for the detail.  Returns the address. */
-void *ipcx__region_place(struct ipcx_region *r, size_t offset, size_t size,
-			 const char *what);
-
-/* The ring channel (ring/ring.c), for every region facility's table. */
-int ipcx__ring_open(const struct ipcx__addr *a, unsigned flags,
-		    struct ipcx_chan **out);
-ssize_t ipcx__ring_send(struct ipcx_chan *c, const struct iovec *iov, int n,
-			const struct ipcx_meta *m);
-ssize_t ipcx__ring_recv(struct ipcx_chan *c, void *buf, size_t len,
-			struct ipcx_meta *m);
-int ipcx__ring_close(struct ipcx_chan *c);
-int ipcx__ring_get(const struct ipcx_chan *c, struct ipcx_chan_info *i);
-int ipcx__ring_reserve(struct ipcx_chan *c, size_t len, void **ptr);
-int ipcx__ring_commit(struct ipcx_chan *c, size_t len);
-int ipcx__ring_peek(struct ipcx_chan *c, const void **ptr, size_t *len);
-int ipcx__ring_release(struct ipcx_chan *c);
-int ipcx__ring_fd(struct ipcx_chan *c);
-
-/* The ring operations, as every region facility lists them. */
-#define IPCX__RING_OPS                                        \
-	.open = ipcx__ring_open, .send = ipcx__ring_send,     \
-	.recv = ipcx__ring_recv, .close = ipcx__ring_close,   \
-	.get = ipcx__ring_get, .reserve = ipcx__ring_reserve, \
-	.commit = ipcx__ring_commit, .peek = ipcx__ring_peek, \
-	.release = ipcx__ring_release, .fd = ipcx__ring_fd
-
-const struct ipcx_facility_ops *ipcx__facility_ops(const char *scheme,
+/* The facility of SCHEME[0..LEN), or NULL. */
+const struct ipcx__facility *ipcx__facility_lookup(const char *scheme,
 						   size_t len);
+/* The I-th registered facility, or NULL past the last. */
+const struct ipcx__facility *ipcx__facility_nth(size_t i);
 
-extern const struct ipcx_facility_ops ipcx__pipe_ops;
-extern const struct ipcx_facility_ops ipcx__fifo_ops;
-extern const struct ipcx_facility_ops ipcx__unix_ops;
-extern const struct ipcx_facility_ops ipcx__unix_dgram_ops;
-extern const struct ipcx_facility_ops ipcx__unix_seqpacket_ops;
-extern const struct ipcx_facility_ops ipcx__tcp_ops;
-extern const struct ipcx_facility_ops ipcx__udp_ops;
-extern const struct ipcx_facility_ops ipcx__pty_ops;
-extern const struct ipcx_facility_ops ipcx__exec_ops;
-extern const struct ipcx_facility_ops ipcx__stdio_ops;
-extern const struct ipcx_facility_ops ipcx__sysvmq_ops;
-extern const struct ipcx_facility_ops ipcx__sysvsem_ops;
-extern const struct ipcx_facility_ops ipcx__posixsem_ops;
-extern const struct ipcx_facility_ops ipcx__flock_ops;
-extern const struct ipcx_facility_ops ipcx__fcntl_ops;
-extern const struct ipcx_facility_ops ipcx__signal_ops;
-extern const struct ipcx_facility_ops ipcx__posixmq_ops;
-extern const struct ipcx_facility_ops ipcx__posixshm_ops;
-extern const struct ipcx_facility_ops ipcx__sysvshm_ops;
-extern const struct ipcx_facility_ops ipcx__anon_ops;
-extern const struct ipcx_facility_ops ipcx__mmap_ops;
-
-/* Limits shared by several facilities (limits.c). */
-size_t ipcx__limits_fd(struct ipcx_limit *out, size_t max);
-/* Appends ROWS to OUT[N..MAX); returns the new count. */
-size_t ipcx__limits_add(struct ipcx_limit *out, size_t n, size_t max,
-			const struct ipcx_limit *rows, size_t nrows);
-size_t ipcx__limits_pipe(struct ipcx_limit *out, size_t max);
-size_t ipcx__limits_sockbuf(struct ipcx_limit *out, size_t max);
-
-/* Spawns "/bin/sh -c CMD" with stdin/stdout on IN/OUT (-1: inherit). */
-int ipcx__spawn_shell(const char *cmd, int in, int out, pid_t *pid);
-int ipcx__reap(pid_t pid);
+extern const struct ipcx__facility ipcx__pipe_ops;
+extern const struct ipcx__facility ipcx__fifo_ops;
+extern const struct ipcx__facility ipcx__unix_ops;
+extern const struct ipcx__facility ipcx__unix_dgram_ops;
+extern const struct ipcx__facility ipcx__unix_seqpacket_ops;
+extern const struct ipcx__facility ipcx__tcp_ops;
+extern const struct ipcx__facility ipcx__udp_ops;
+extern const struct ipcx__facility ipcx__pty_ops;
+extern const struct ipcx__facility ipcx__exec_ops;
+extern const struct ipcx__facility ipcx__stdio_ops;
+extern const struct ipcx__facility ipcx__sysvmq_ops;
+extern const struct ipcx__facility ipcx__sysvsem_ops;
+extern const struct ipcx__facility ipcx__posixsem_ops;
+extern const struct ipcx__facility ipcx__flock_ops;
+extern const struct ipcx__facility ipcx__fcntl_ops;
+extern const struct ipcx__facility ipcx__signal_ops;
+extern const struct ipcx__facility ipcx__posixmq_ops;
+extern const struct ipcx__facility ipcx__posixshm_ops;
+extern const struct ipcx__facility ipcx__sysvshm_ops;
+extern const struct ipcx__facility ipcx__anon_ops;
+extern const struct ipcx__facility ipcx__mmap_ops;
 
 #endif

@@ -38,23 +38,19 @@ struct ipcx__procs {
 	size_t nrefs, rcap;
 };
 
-static char warnings[512];
-
-void ipcx__list_warn(const char *fmt, ...)
+void ipcx__list_warn(struct ipcx__lister *l, const char *fmt, ...)
 {
-	size_t len = strlen(warnings);
+	size_t len;
 	va_list ap;
 
-	if (len && len < sizeof(warnings) - 1)
-		warnings[len++] = '\n';
+	if (!l->warn || !l->warn_len)
+		return;
+	len = strlen(l->warn);
+	if (len && len < l->warn_len - 1)
+		l->warn[len++] = '\n';
 	va_start(ap, fmt);
-	vsnprintf(warnings + len, sizeof(warnings) - len, fmt, ap);
+	vsnprintf(l->warn + len, l->warn_len - len, fmt, ap);
 	va_end(ap);
-}
-
-const char *ipcx_list_warning(void)
-{
-	return warnings;
 }
 
 bool ipcx__alive(pid_t pid)
@@ -62,8 +58,7 @@ bool ipcx__alive(pid_t pid)
 	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
-void ipcx__object_init(struct ipcx_object *o,
-		       const struct ipcx_facility_ops *ops)
+void ipcx__object_init(struct ipcx_object *o, const struct ipcx__facility *ops)
 {
 	memset(o, 0, sizeof(*o));
 	o->facility = &ops->info;
@@ -227,6 +222,7 @@ static int snapshot(struct ipcx__lister *l)
 	/* As lsof says it: what cannot be looked into is not shown. */
 	if (unseen)
 		ipcx__list_warn(
+			l,
 			"%zu process%s could not be inspected (%s%s): "
 			"objects only %s hold%s show no holder%s",
 			unseen, unseen > 1 ? "es" : "", first,
@@ -344,82 +340,7 @@ int ipcx__held_fifos(struct ipcx__lister *l,
 	return 0;
 }
 
-int ipcx__emit(struct ipcx__lister *l, struct ipcx_object *o)
-{
-	l->found++;
-	return l->fn(o, l->arg);
-}
-
-/* ---- shared pieces of facilities ------------------------------------------
- */
-
-int ipcx__list_shm_dir(struct ipcx__lister *l,
-		       const struct ipcx_facility_ops *ops, const char *dir,
-		       const char *prefix, const char *skip)
-{
-	size_t plen = prefix ? strlen(prefix) : 0;
-	struct dirent *d;
-	DIR *dp;
-	int e = 0;
-
-	if (l->only) {
-		/* One name: the object of the address, if it is one. */
-		const char *name = l->only->target + 1;
-		char path[PATH_MAX];
-		struct stat st;
-		snprintf(path, sizeof(path), "%s/%s%s", dir,
-			 prefix ? prefix : "", name);
-		if (lstat(path, &st) < 0)
-			return ipcx__fail(errno, "%s: %m", l->only->text);
-		if (!S_ISREG(st.st_mode))
-			return ipcx__fail(EINVAL,
-					  "%s: %s is not a regular file of "
-					  "shared memory",
-					  l->only->text, path);
-	}
-	if (!(dp = opendir(dir))) {
-		ipcx__list_warn("%s: %s: %s", ops->info.scheme, dir,
-				strerror(errno));
-		return 0;
-	}
-	int dfd = dirfd(dp);
-	while (e == 0 && (d = readdir(dp))) {
-		const char *n = d->d_name;
-		struct stat st;
-		struct ipcx_object o;
-		if (n[0] == '.' || (prefix && strncmp(n, prefix, plen)) ||
-		    (skip && !strncmp(n, skip, strlen(skip))))
-			continue;
-		if (l->only && strcmp(n + plen, l->only->target + 1))
-			continue;
-		if (fstatat(dfd, n, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		ipcx__object_init(&o, ops);
-		char target[NAME_MAX + 2];
-		snprintf(target, sizeof(target), "/%s", n + plen);
-		if (ipcx__addr_format(o.address, sizeof(o.address),
-				      ops->info.scheme,
-				      target) >= (int)sizeof(o.address)) {
-			ipcx__list_warn("%s: %s/%s: a name too long for an "
-					"address",
-					ops->info.scheme, dir, n);
-			continue;
-		}
-		ipcx__object_stat(&o, &st);
-		if ((e = ipcx__holders(l, st.st_dev, st.st_ino, &o)) < 0)
-			break;
-		/* No creator is recorded: a leftover is what no process
-		 * (that could be inspected) maps or has open. */
-		o.stale = o.nholders == 0;
-		e = ipcx__emit(l, &o);
-	}
-	closedir(dp);
-	return e;
-}
-
-/* Makes PID O's one holder. */
-static int holder_pid(struct ipcx__lister *l, pid_t pid, struct ipcx_object *o)
+int ipcx__holder_pid(struct ipcx__lister *l, pid_t pid, struct ipcx_object *o)
 {
 	int e = snapshot(l);
 
@@ -441,75 +362,10 @@ static int holder_pid(struct ipcx__lister *l, pid_t pid, struct ipcx_object *o)
 	return 0;
 }
 
-int ipcx__list_locks(struct ipcx__lister *l,
-		     const struct ipcx_facility_ops *ops, bool flock)
+int ipcx__emit(struct ipcx__lister *l, struct ipcx_object *o)
 {
-	char line[256];
-	FILE *f = fopen("/proc/locks", "re");
-	int e = 0;
-
-	if (!f) {
-		ipcx__list_warn("%s: /proc/locks: %s", ops->info.scheme,
-				strerror(errno));
-		return 0;
-	}
-	while (e == 0 && fgets(line, sizeof(line), f)) {
-		char type[16], adv[16], rw[16], s_end[32], path[PATH_MAX];
-		unsigned maj, min;
-		unsigned long long ino;
-		long long start;
-		int pid;
-		struct ipcx_object o;
-		struct stat st;
-		/* "->" marks a waiter, not a holder. */
-		if (strstr(line, "->") ||
-		    sscanf(line, "%*d: %15s %15s %15s %d %x:%x:%llu %lld %31s",
-			   type, adv, rw, &pid, &maj, &min, &ino, &start,
-			   s_end) < 9)
-			continue;
-		if (flock != !strcmp(type, "FLOCK"))
-			continue;
-		bool ofd = !strcmp(type, "OFDLCK");
-		dev_t dev = makedev(maj, min);
-		ipcx__object_init(&o, ops);
-		if (!ipcx__path_of(l, dev, (ino_t)ino, path, sizeof(path)))
-			snprintf(path, sizeof(path), "(inode %llu on %u:%u)",
-				 ino, maj, min);
-		long long end =
-			strcmp(s_end, "EOF") ? strtoll(s_end, NULL, 10) : -1;
-		int w = ipcx__addr_format(o.address, sizeof(o.address),
-					  ops->info.scheme, path);
-		if (!flock && w < (int)sizeof(o.address))
-			w += snprintf(o.address + w,
-				      sizeof(o.address) - (size_t)w,
-				      "?start=%lld&len=%lld%s", start,
-				      end < 0 ? 0 : end - start + 1,
-				      ofd ? "&ofd=1" : "");
-		if (w >= (int)sizeof(o.address))
-			continue; /* a path too long for an address */
-		if (l->only && strcmp(o.address, l->only->text) &&
-		    strncmp(o.address, l->only->text, strlen(l->only->text)))
-			continue;
-		if (stat(path, &st) == 0 && st.st_ino == (ino_t)ino)
-			ipcx__object_stat(&o, &st);
-		o.id = (long long)ino;
-		o.changed = -1; /* the file's, not the lock's */
-		snprintf(o.detail, sizeof(o.detail), "%s %s lock", rw,
-			 !strcmp(adv, "MANDATORY") ? "mandatory" : "advisory");
-		if (pid > 0) {
-			/* The holder /proc/locks names. */
-			o.last = pid;
-			e = holder_pid(l, pid, &o);
-		} else {
-			/* An OFD lock has no pid: whoever has the file
-			 * open may hold it. */
-			e = ipcx__holders(l, dev, (ino_t)ino, &o);
-		}
-		if (e == 0)
-			e = ipcx__emit(l, &o);
-	}
-	fclose(f);
-	return e;
+	l->found++;
+	return l->fn(o, l->arg);
 }
 
 /* ---- the API --------------------------------------------------------------
@@ -525,17 +381,23 @@ static void lister_free(struct ipcx__lister *l)
 	free(l->hbuf);
 }
 
-int ipcx_list(const char *scheme, ipcx_list_fn fn, void *arg)
+int ipcx_list(const char *scheme, unsigned flags, ipcx_list_fn fn, void *arg,
+	      char *warnings, size_t warnings_len)
 {
-	struct ipcx__lister l = {.fn = fn, .arg = arg};
-	const struct ipcx_facility_ops *only = NULL;
+	struct ipcx__lister l = {.fn = fn,
+				 .arg = arg,
+				 .flags = flags,
+				 .warn = warnings,
+				 .warn_len = warnings_len};
+	const struct ipcx__facility *only = NULL;
 	int e = 0;
 
-	warnings[0] = '\0';
+	if (warnings && warnings_len)
+		warnings[0] = '\0';
 	if (!fn)
 		return ipcx__fail(EINVAL, "ipcx_list: no function");
 	if (scheme) {
-		only = ipcx__facility_ops(scheme, strlen(scheme));
+		only = ipcx__facility_lookup(scheme, strlen(scheme));
 		if (!only)
 			return ipcx__fail(EINVAL, "unknown scheme '%s'",
 					  scheme);
@@ -545,18 +407,14 @@ int ipcx_list(const char *scheme, ipcx_list_fn fn, void *arg)
 					  "have no names on the system)",
 					  scheme);
 	}
-	for (size_t i = 0; e == 0; i++) {
-		/* The public row is the first member of the operations. */
-		const struct ipcx_facility_ops *ops =
-			(const struct ipcx_facility_ops *)ipcx_facility_at(i);
-		if (!ops)
-			break;
+	for (size_t i = 0; e == 0 && ipcx__facility_nth(i); i++) {
+		const struct ipcx__facility *ops = ipcx__facility_nth(i);
 		if ((only && ops != only) || !ops->list)
 			continue;
 		e = ops->list(&l);
 		if (e < 0 && e != -ENOMEM) {
 			/* One source missing: the others still list. */
-			ipcx__list_warn("%s", ipcx_error_detail());
+			ipcx__list_warn(&l, "%s", ipcx_error_detail());
 			e = 0;
 		}
 	}
@@ -564,10 +422,12 @@ int ipcx_list(const char *scheme, ipcx_list_fn fn, void *arg)
 	return e;
 }
 
-int ipcx_object_find(const char *addr, ipcx_list_fn fn, void *arg)
+int ipcx_object_find(const char *addr, unsigned flags, ipcx_list_fn fn,
+		     void *arg)
 {
 	struct ipcx__addr a;
-	struct ipcx__lister l = {.fn = fn, .arg = arg, .only = &a};
+	struct ipcx__lister l = {
+		.fn = fn, .arg = arg, .only = &a, .flags = flags};
 	int e;
 
 	if (!fn || !addr)

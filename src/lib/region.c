@@ -4,12 +4,24 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+const struct ipcx__opt ipcx__opt_size = {
+	.pub = {"size", "bytes (with K, M, G)",
+		"a region: all of an object that exists (a new one needs it); "
+		"a ring: 1M when it creates",
+		"how much to create or map"},
+	.kind = IPCX__OPT_SIZE,
+	.roles = IPCX__ROLE_CHAN | IPCX__ROLE_REGION,
+	.min = 0,
+	.max = LLONG_MAX,
+};
 
 int ipcx__region_map(struct ipcx_region *r, int fd, size_t size)
 {
@@ -27,8 +39,8 @@ int ipcx__region_map(struct ipcx_region *r, int fd, size_t size)
 int ipcx__region_size(const struct ipcx__addr *a, const struct ipcx_region *r,
 		      size_t size, bool exists, size_t cur, size_t *out)
 {
-	if (a->opt.size != IPCX__UNSET_LL)
-		size = (size_t)a->opt.size;
+	if (ipcx__opt_given(a, &ipcx__opt_size))
+		size = (size_t)ipcx__opt(a, &ipcx__opt_size);
 	else if (exists && r->size_if_new)
 		size = 0;
 	if (exists) {
@@ -88,7 +100,7 @@ int ipcx__region_fd_open(const struct ipcx__addr *a, unsigned flags,
 			 size_t size, struct ipcx_region *r,
 			 const struct ipcx__fd_object *o)
 {
-	int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
+	mode_t mode = ipcx__addr_mode(a);
 	/* Never through a symlink planted where we may create. */
 	int nofollow = flags & IPCX_CREATE ? O_NOFOLLOW : 0;
 	bool created = false;
@@ -128,8 +140,12 @@ int ipcx__region_fd_open(const struct ipcx__addr *a, unsigned flags,
 	}
 	e = region_fd_setup(a, r, fd, created, size);
 	fd = -1; /* closed by region_fd_setup on failure, kept on success */
-	if (e == 0)
+	if (e == 0) {
+		r->created = created;
+		if (created)
+			snprintf(r->object, sizeof(r->object), "%s", a->target);
 		return 0;
+	}
 fail:
 	if (fd >= 0)
 		close(fd);
@@ -171,20 +187,17 @@ int ipcx_region_open(const char *addr, unsigned flags, size_t size,
 	e = ipcx__addr_parse(addr, NULL, false, &a);
 	if (e < 0)
 		return e;
-	if (a.opt.given & IPCX__OPT_RING) {
-		e = ipcx__fail(EINVAL,
-			       "%s: timeout=, nonblock= and wait= apply to a "
-			       "ring (ipcx_open), not to a mapped region",
-			       addr);
-		goto out;
-	}
-	if (!a.ops->region_open) {
+	if (!a.ops->region) {
 		e = ipcx__fail(EOPNOTSUPP,
 			       "%s: %s is not shared memory (regions are "
 			       "posixshm, sysvshm, mmap, anon)",
 			       addr, a.ops->info.scheme);
 		goto out;
 	}
+	e = ipcx__addr_role(&a, IPCX__ROLE_REGION,
+			    "a mapped region (only to a ring: ipcx_open)");
+	if (e < 0)
+		goto out;
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		e = -ENOMEM;
@@ -194,7 +207,7 @@ int ipcx_region_open(const char *addr, unsigned flags, size_t size,
 	r->fd = -1;
 	r->id = -1;
 	snprintf(r->name, sizeof(r->name), "%s", addr);
-	e = a.ops->region_open(&a, ipcx__addr_flags(&a, flags), size, r);
+	e = a.ops->region->open(&a, ipcx__addr_flags(&a, flags), size, r);
 	if (e < 0)
 		free(r);
 	else
@@ -223,7 +236,7 @@ static int region_bounds(const struct ipcx_region *r, size_t off, size_t len)
 				  "%s: %zu bytes at offset %zu go past the "
 				  "region's %zu",
 				  r->name, len, off, r->size);
-	return r->ops->region_check ? r->ops->region_check(r) : 0;
+	return r->ops->region->check ? r->ops->region->check(r) : 0;
 }
 
 ssize_t ipcx_region_read(const struct ipcx_region *r, size_t off, void *buf,
@@ -252,7 +265,24 @@ int ipcx_region_close(struct ipcx_region *r)
 {
 	if (!r)
 		return 0;
-	r->ops->region_close(r);
+	r->ops->region->close(r);
 	free(r);
 	return 0;
+}
+
+void *ipcx__region_place(struct ipcx_region *r, size_t offset, size_t size,
+			 const char *what)
+{
+	if (!r)
+		return ipcx__fail(EINVAL, "%s: no region", what), NULL;
+	if (offset % 8 || offset > r->size || r->size - offset < size) {
+		ipcx__fail(EINVAL,
+			   "%s: a %s of %zu bytes at offset %zu does not fit "
+			   "a region of %zu bytes aligned to 8",
+			   r->name, what, size, offset, r->size);
+		return NULL;
+	}
+	if (r->ops->region->check && r->ops->region->check(r) < 0)
+		return NULL;
+	return (char *)r->base + offset;
 }

@@ -7,7 +7,7 @@
 
 /* In DESIGN.md's order: the order of ipcx info. */
 /* clang-format off */
-static const struct ipcx_facility_ops *const registry[] = {
+static const struct ipcx__facility *const registry[] = {
 	&ipcx__pipe_ops,
 	&ipcx__fifo_ops,
 	&ipcx__unix_ops,
@@ -32,7 +32,7 @@ static const struct ipcx_facility_ops *const registry[] = {
 };
 /* clang-format on */
 
-const struct ipcx_facility_ops *ipcx__facility_ops(const char *scheme,
+const struct ipcx__facility *ipcx__facility_lookup(const char *scheme,
 						   size_t len)
 {
 	for (size_t i = 0; i < IPCX__ARRAY_SIZE(registry); i++) {
@@ -43,10 +43,15 @@ const struct ipcx_facility_ops *ipcx__facility_ops(const char *scheme,
 	return NULL;
 }
 
+const struct ipcx__facility *ipcx__facility_nth(size_t i)
+{
+	return i < IPCX__ARRAY_SIZE(registry) ? registry[i] : NULL;
+}
+
 const struct ipcx_facility *ipcx_facility_find(const char *scheme)
 {
-	const struct ipcx_facility_ops *ops =
-		scheme ? ipcx__facility_ops(scheme, strlen(scheme)) : NULL;
+	const struct ipcx__facility *ops =
+		scheme ? ipcx__facility_lookup(scheme, strlen(scheme)) : NULL;
 
 	return ops ? &ops->info : NULL;
 }

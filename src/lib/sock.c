@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Socket I/O shared by the UNIX and Internet facilities. */
-#include "internal.h"
+#include "sock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,36 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-struct ipcx__sock *ipcx__sock_wrap(const struct ipcx_facility_ops *ops,
+const struct ipcx__opt ipcx__opt_listen = {
+	.pub = {"listen", "0 or 1", "the command's side (recv listens)",
+		"bind and listen on the address (the server side)"},
+	.kind = IPCX__OPT_BOOL,
+	.roles = IPCX__ROLE_CHAN,
+	.flag = IPCX_LISTEN,
+	.clears = IPCX_CONNECT,
+};
+
+const struct ipcx__opt ipcx__opt_connect = {
+	.pub = {"connect", "0 or 1", "the command's side (send connects)",
+		"connect to the address (the client side)"},
+	.kind = IPCX__OPT_BOOL,
+	.roles = IPCX__ROLE_CHAN,
+	.flag = IPCX_CONNECT,
+	.clears = IPCX_LISTEN,
+};
+
+int ipcx__sock_check_side(const struct ipcx__addr *a)
+{
+	if (ipcx__opt(a, &ipcx__opt_listen) == 1 &&
+	    ipcx__opt(a, &ipcx__opt_connect) == 1)
+		return ipcx__fail(EINVAL,
+				  "listen=1 and connect=1 contradict each "
+				  "other in '%s'",
+				  a->text);
+	return 0;
+}
+
+struct ipcx__sock *ipcx__sock_wrap(const struct ipcx__facility *ops,
 				   const char *name, unsigned flags, int fd,
 				   int type)
 {
@@ -212,9 +241,7 @@ ssize_t ipcx__sock_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 				"than this socket carries",
 				c->name, total);
 		case EPIPE:
-		case ECONNRESET:
-			return ipcx__fail(EPIPE, "%s: peer closed the channel",
-					  c->name);
+		case ECONNRESET: return ipcx__io_fail(c, errno, true, "send");
 		case ECONNREFUSED:
 		case ENOENT:
 			return ipcx__fail(ECONNREFUSED,
@@ -249,11 +276,7 @@ static ssize_t sock_recv_stream(struct ipcx_chan *c, void *buf, size_t len,
 				return w;
 			continue;
 		}
-		if (errno == ECONNRESET)
-			return ipcx__fail(ECONNRESET,
-					  "%s: connection reset by peer",
-					  c->name);
-		return ipcx__fail(errno, "%s: recv: %m", c->name);
+		return ipcx__io_fail(c, errno, false, "recv");
 	}
 }
 
@@ -378,11 +401,7 @@ ssize_t ipcx__sock_recv(struct ipcx_chan *c, void *buf, size_t len,
 					  "%s: the peer is not receiving "
 					  "(connection refused)",
 					  c->name);
-		if (errno == ECONNRESET)
-			return ipcx__fail(ECONNRESET,
-					  "%s: connection reset by peer",
-					  c->name);
-		return ipcx__fail(errno, "%s: recv: %m", c->name);
+		return ipcx__io_fail(c, errno, false, "recv");
 	}
 }
 
@@ -399,9 +418,12 @@ int ipcx__sock_unlink_self(const struct ipcx_chan *c)
 	const struct sockaddr_un *un = (const struct sockaddr_un *)&s->local;
 	struct stat st;
 
-	/* lstat() and unlink() only: this runs in signal handlers.  Only
-	 * the inode we bound goes; a newer socket on the path stays. */
-	if (s->bound_path && un->sun_family == AF_UNIX && un->sun_path[0] &&
+	/* getpid(), lstat() and unlink() only: this runs in signal
+	 * handlers.  Only the process that bound it removes the path (a
+	 * child that inherited the socket leaves it to its parent), and
+	 * only the inode we bound goes; a newer socket on the path stays. */
+	if (s->bound_by > 0 && s->bound_by == getpid() &&
+	    un->sun_family == AF_UNIX && un->sun_path[0] &&
 	    lstat(un->sun_path, &st) == 0 && st.st_dev == s->path_dev &&
 	    st.st_ino == s->path_ino && unlink(un->sun_path) < 0)
 		return -errno;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* System V IPC keys, shared by the System V facilities. */
-#include "internal.h"
+#include "sysv.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -10,11 +10,33 @@
 #include <string.h>
 #include <sys/ipc.h>
 
-/* The project id ftok() uses when the address does not say proj=. */
-#define DEFAULT_PROJ 1
+const struct ipcx__opt ipcx__opt_proj = {
+	.pub = {"proj", "an integer from 1 to 255", "1",
+		"the project id ftok() makes a key from a path with"},
+	.kind = IPCX__OPT_INT,
+	.roles = IPCX__ROLE_ALL,
+	.min = 1,
+	.max = 255,
+	.def = 1,
+};
+
+/* What ipcx__sysv_parse() makes of TARGET. */
+struct sysv_target {
+	int key;      /* key_t; valid unless is_path */
+	bool is_path; /* ftok(target, proj) at open */
+	bool by_id;   /* "id:N": the object of that id */
+	int id;
+};
+
+bool ipcx__sysv_by_id(const struct ipcx__addr *a)
+{
+	return ipcx__addr_priv(a, struct sysv_target)->by_id;
+}
 
 int ipcx__sysv_parse(struct ipcx__addr *a)
 {
+	struct sysv_target *st = ipcx__addr_priv(a, struct sysv_target);
+	bool proj = ipcx__opt_given(a, &ipcx__opt_proj);
 	const char *t = a->target;
 	char *end;
 
@@ -31,31 +53,24 @@ int ipcx__sysv_parse(struct ipcx__addr *a)
 		    !isdigit((unsigned char)t[3]))
 			return ipcx__fail(EINVAL, "bad id '%s' in '%s'", t + 3,
 					  a->text);
-		if (a->opt.proj != IPCX__UNSET_LL)
+		if (proj)
 			return ipcx__fail(EINVAL,
 					  "proj= applies to a key made from a "
 					  "path, in '%s'",
 					  a->text);
-		a->u.sysv.by_id = true;
-		a->u.sysv.id = (int)id;
+		st->by_id = true;
+		st->id = (int)id;
 		return 0;
 	}
 	if (!strcmp(t, "private")) {
-		a->u.sysv.key = IPC_PRIVATE;
+		st->key = IPC_PRIVATE;
 		return 0;
 	}
 	if (t[0] == '/' || t[0] == '.') {
-		a->u.sysv.is_path = true;
-		if (a->opt.proj != IPCX__UNSET_LL &&
-		    (a->opt.proj < 1 || a->opt.proj > 255))
-			return ipcx__fail(EINVAL,
-					  "proj=%lld is out of range (1-255: "
-					  "ftok uses its low 8 bits, and 0 is "
-					  "unreliable) in '%s'",
-					  a->opt.proj, a->text);
+		st->is_path = true;
 		return 0;
 	}
-	if (a->opt.proj != IPCX__UNSET_LL)
+	if (proj)
 		return ipcx__fail(EINVAL,
 				  "proj= applies to a key made from a path, "
 				  "in '%s'",
@@ -72,23 +87,24 @@ int ipcx__sysv_parse(struct ipcx__addr *a)
 				  "key 0 is IPC_PRIVATE: write 'private' in "
 				  "'%s'",
 				  a->text);
-	a->u.sysv.key = (int)(unsigned)k;
+	st->key = (int)(unsigned)k;
 	return 0;
 }
 
 int ipcx__sysv_key(const struct ipcx__addr *a, int *key)
 {
-	if (a->u.sysv.by_id)
+	const struct sysv_target *st = ipcx__addr_priv(a, struct sysv_target);
+
+	if (st->by_id)
 		return ipcx__fail(EINVAL,
 				  "%s: an id names an object that exists: it "
 				  "has no key to create or look up",
 				  a->text);
-	if (!a->u.sysv.is_path) {
-		*key = a->u.sysv.key;
+	if (!st->is_path) {
+		*key = st->key;
 		return 0;
 	}
-	int proj =
-		a->opt.proj == IPCX__UNSET_LL ? DEFAULT_PROJ : (int)a->opt.proj;
+	int proj = (int)ipcx__opt(a, &ipcx__opt_proj);
 	key_t k = ftok(a->target, proj);
 	if (k == (key_t)-1)
 		return ipcx__fail(errno,
@@ -101,19 +117,20 @@ int ipcx__sysv_key(const struct ipcx__addr *a, int *key)
 int ipcx__sysv_lookup(const struct ipcx__addr *a, int (*get)(int key),
 		      int (*stat_id)(int id), const char *what, int *id)
 {
+	const struct sysv_target *st = ipcx__addr_priv(a, struct sysv_target);
 	int key, r;
 
-	if (a->u.sysv.by_id) {
-		if (stat_id(a->u.sysv.id) == 0) {
-			*id = a->u.sysv.id;
+	if (st->by_id) {
+		if (stat_id(st->id) == 0) {
+			*id = st->id;
 			return 0;
 		}
 		/* EINVAL and EIDRM: no such object (of this kind). */
 		if (errno == EINVAL || errno == EIDRM)
 			return ipcx__fail(ENOENT, "%s: no %s with id %d",
-					  a->text, what, a->u.sysv.id);
+					  a->text, what, st->id);
 		return ipcx__fail(errno, "%s: %s %d: %m", a->text, what,
-				  a->u.sysv.id);
+				  st->id);
 	}
 	if ((r = ipcx__sysv_key(a, &key)) < 0)
 		return r;
@@ -138,7 +155,9 @@ void ipcx__sysv_address(char *buf, size_t n, const char *scheme, int key,
 
 int ipcx__sysv_only_key(const struct ipcx__addr *a, const char *what, int *key)
 {
-	if (!a->u.sysv.is_path && a->u.sysv.key == 0)
+	const struct sysv_target *st = ipcx__addr_priv(a, struct sysv_target);
+
+	if (!st->is_path && st->key == 0)
 		return ipcx__fail(EINVAL,
 				  "%s: a private %s has no key: name it by "
 				  "its id (id:N, as ipcx ls shows it)",
@@ -146,21 +165,23 @@ int ipcx__sysv_only_key(const struct ipcx__addr *a, const char *what, int *key)
 	return ipcx__sysv_key(a, key);
 }
 
-int ipcx__sysv_list(struct ipcx__lister *l, const struct ipcx_facility_ops *ops,
+int ipcx__sysv_list(struct ipcx__lister *l, const struct ipcx__facility *ops,
 		    const char *file, const char *what,
 		    int (*row)(struct ipcx__lister *l, const char *line,
 			       struct ipcx_object *o, int *key))
 {
+	const struct sysv_target *st =
+		l->only ? ipcx__addr_priv(l->only, struct sysv_target) : NULL;
 	char line[512], path[64];
 	int e = 0, want = 0;
 	FILE *f;
 
-	if (l->only && !l->only->u.sysv.by_id &&
+	if (st && !st->by_id &&
 	    (e = ipcx__sysv_only_key(l->only, what, &want)) < 0)
 		return e;
 	snprintf(path, sizeof(path), "/proc/sysvipc/%s", file);
 	if (!(f = fopen(path, "re"))) {
-		ipcx__list_warn("%s: %s: %s", ops->info.scheme, path,
+		ipcx__list_warn(l, "%s: %s: %s", ops->info.scheme, path,
 				strerror(errno));
 		return 0;
 	}
@@ -173,9 +194,7 @@ int ipcx__sysv_list(struct ipcx__lister *l, const struct ipcx_facility_ops *ops,
 			continue;
 		}
 		e = 0;
-		if (l->only &&
-		    (l->only->u.sysv.by_id ? o.id != l->only->u.sysv.id
-					   : key != want))
+		if (st && (st->by_id ? o.id != st->id : key != want))
 			continue;
 		ipcx__sysv_address(o.address, sizeof(o.address),
 				   ops->info.scheme, key, (int)o.id);

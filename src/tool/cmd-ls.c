@@ -399,14 +399,14 @@ static bool schemes_ok(const struct command *cmd, int argc, char **argv)
 /* Lists SCHEMES (all when none) into FN; warnings on stderr. */
 static int list_all(int n, char **schemes, ipcx_list_fn fn, void *arg)
 {
-	char last[512] = "";
+	char last[1024] = "", w[1024];
 	int st = EXIT_OK;
 
 	for (int i = 0; i < (n ? n : 1); i++) {
-		int e = ipcx_list(n ? schemes[i] : NULL, fn, arg);
-		const char *w = ipcx_list_warning();
+		int e = ipcx_list(n ? schemes[i] : NULL, IPCX_LIST_MOUNT, fn,
+				  arg, w, sizeof(w));
 		/* Each call may say the same of the processes: once. */
-		if (w && *w && strcmp(w, last)) {
+		if (*w && strcmp(w, last)) {
 			fprintf(stderr, "ipcx: %s\n", w);
 			snprintf(last, sizeof(last), "%s", w);
 		}
@@ -548,7 +548,7 @@ static int collect_stale(const struct ipcx_object *o, void *arg)
 
 static void remove_one(struct rm *r, const char *addr)
 {
-	int e = ipcx_object_find(addr, judge, r);
+	int e = ipcx_object_find(addr, IPCX_LIST_MOUNT, judge, r);
 
 	if (e < 0) {
 		tool_fail(e, addr);

@@ -11,6 +11,16 @@
 
 #include <cmocka.h>
 
+/* The value of A's facility option NAME (its default when not given). */
+static long long opt(const struct ipcx__addr *a, const char *name)
+{
+	for (size_t i = 0; a->ops->opts && a->ops->opts[i]; i++)
+		if (!strcmp(a->ops->opts[i]->pub.name, name))
+			return ipcx__opt(a, a->ops->opts[i]);
+	fail_msg("%s takes no option '%s'", a->ops->info.scheme, name);
+	return 0;
+}
+
 static void parse_ok(const char *text, struct ipcx__addr *a)
 {
 	int r = ipcx__addr_parse(text, NULL, false, a);
@@ -40,38 +50,22 @@ static void t_schemes_and_targets(void **state)
 	parse_ok("fifo:/tmp/x", &a);
 	assert_string_equal(a.ops->info.scheme, "fifo");
 	assert_string_equal(a.target, "/tmp/x");
-	assert_int_equal(a.opt.create, IPCX__UNSET);
+	assert_int_equal(a.create, IPCX__UNSET);
 	ipcx__addr_release(&a);
 
+	/* What a facility makes of its target is its own (the
+	 * conformance tests open them); here: they parse. */
 	parse_ok("unix:@abstract", &a);
-	struct sockaddr_un *un = (struct sockaddr_un *)&a.u.sock.ss;
-	assert_int_equal(un->sun_path[0], '\0');
-	assert_memory_equal(un->sun_path + 1, "abstract", 8);
-	assert_int_equal(a.u.sock.len,
-			 offsetof(struct sockaddr_un, sun_path) + 9);
 	ipcx__addr_release(&a);
-
 	parse_ok("unix-seqpacket:/run/x.sock", &a);
-	un = (struct sockaddr_un *)&a.u.sock.ss;
-	assert_string_equal(un->sun_path, "/run/x.sock");
 	ipcx__addr_release(&a);
-
 	parse_ok("tcp:[::1]:8080", &a);
-	assert_string_equal(a.u.inet.host, "::1");
-	assert_string_equal(a.u.inet.port, "8080");
 	ipcx__addr_release(&a);
-
 	parse_ok("udp:localhost:domain", &a);
-	assert_string_equal(a.u.inet.host, "localhost");
-	assert_string_equal(a.u.inet.port, "domain");
 	ipcx__addr_release(&a);
-
 	parse_ok("tcp::9000", &a);
-	assert_string_equal(a.u.inet.host, "");
 	ipcx__addr_release(&a);
-
 	parse_ok("tcp:*:9000", &a);
-	assert_string_equal(a.u.inet.host, "");
 	ipcx__addr_release(&a);
 
 	/* exec: keeps everything, options syntax included. */
@@ -87,39 +81,36 @@ static void t_schemes_and_targets(void **state)
 	ipcx__addr_release(&a);
 
 	parse_ok("sysvmq:0x1f", &a);
-	assert_int_equal(a.u.sysv.key, 0x1f);
+	assert_int_equal(opt(&a, "type"), 0);
+	assert_int_equal(opt(&a, "proj"), 1);
 	ipcx__addr_release(&a);
 	parse_ok("sysvmq:31?type=-5", &a);
-	assert_int_equal(a.u.sysv.key, 31);
-	assert_int_equal(a.opt.type, -5);
+	assert_int_equal(opt(&a, "type"), -5);
 	ipcx__addr_release(&a);
 	parse_ok("sysvmq:0xffffffff", &a);
-	assert_int_equal(a.u.sysv.key, -1);
 	ipcx__addr_release(&a);
 	parse_ok("sysvmq:/etc/hostname?proj=7", &a);
-	assert_true(a.u.sysv.is_path);
-	assert_int_equal(a.opt.proj, 7);
+	assert_int_equal(opt(&a, "proj"), 7);
 	ipcx__addr_release(&a);
 	parse_ok("sysvmq:private", &a);
-	assert_int_equal(a.u.sysv.key, 0);
 	ipcx__addr_release(&a);
 	parse_ok("posixshm:/board?size=4K", &a);
-	assert_int_equal(a.opt.size, 4096);
+	assert_int_equal(opt(&a, "size"), 4096);
 	ipcx__addr_release(&a);
 	parse_ok("anon:?size=2MiB", &a);
-	assert_int_equal(a.opt.size, 2 << 20);
+	assert_int_equal(opt(&a, "size"), 2 << 20);
 	ipcx__addr_release(&a);
 	parse_ok("sysvshm:0x1f?size=1G", &a);
-	assert_int_equal(a.opt.size, 1LL << 30);
+	assert_int_equal(opt(&a, "size"), 1LL << 30);
 	ipcx__addr_release(&a);
 	parse_ok("mmap:/tmp/f?size=100", &a);
-	assert_int_equal(a.opt.size, 100);
+	assert_int_equal(opt(&a, "size"), 100);
 	ipcx__addr_release(&a);
 	parse_ok("posixmq:/jobs?maxmsg=5&msgsize=128&prio=3", &a);
 	assert_string_equal(a.target, "/jobs");
-	assert_int_equal(a.opt.maxmsg, 5);
-	assert_int_equal(a.opt.msgsize, 128);
-	assert_int_equal(a.opt.prio, 3);
+	assert_int_equal(opt(&a, "maxmsg"), 5);
+	assert_int_equal(opt(&a, "msgsize"), 128);
+	assert_int_equal(opt(&a, "prio"), 3);
 	ipcx__addr_release(&a);
 }
 
@@ -131,28 +122,28 @@ static void t_options(void **state)
 	parse_ok("fifo:/tmp/x?create=1&excl=yes&mode=0640&timeout=2s&"
 		 "nonblock=false&framing=length",
 		 &a);
-	assert_int_equal(a.opt.create, 1);
-	assert_int_equal(a.opt.excl, 1);
-	assert_int_equal(a.opt.mode, 0640);
-	assert_int_equal(a.opt.timeout, 2000);
-	assert_int_equal(a.opt.nonblock, 0);
-	assert_int_equal(a.opt.framing, 1);
+	assert_int_equal(a.create, 1);
+	assert_int_equal(a.excl, 1);
+	assert_int_equal(a.mode, 0640);
+	assert_int_equal(a.timeout, 2000);
+	assert_int_equal(a.nonblock, 0);
+	assert_int_equal(opt(&a, "framing"), 1);
 	assert_int_equal(ipcx__addr_flags(&a, IPCX_NONBLOCK) &
 				 (IPCX_CREATE | IPCX_EXCL | IPCX_NONBLOCK),
 			 IPCX_CREATE | IPCX_EXCL);
 	ipcx__addr_release(&a);
 
 	parse_ok("unix:/x?allow-uid=root&listen", &a);
-	assert_int_equal(a.opt.allow_uid, 0);
-	assert_int_equal(a.opt.listen, 1);
+	assert_int_equal(opt(&a, "allow-uid"), 0);
+	assert_int_equal(opt(&a, "listen"), 1);
 	assert_int_equal(ipcx__addr_flags(&a, IPCX_CONNECT) &
 				 (IPCX_LISTEN | IPCX_CONNECT),
 			 IPCX_LISTEN);
 	ipcx__addr_release(&a);
 
 	parse_ok("unix:/x?allow-uid=1000&timeout=250ms", &a);
-	assert_int_equal(a.opt.allow_uid, 1000);
-	assert_int_equal(a.opt.timeout, 250);
+	assert_int_equal(opt(&a, "allow-uid"), 1000);
+	assert_int_equal(a.timeout, 250);
 	ipcx__addr_release(&a);
 
 	/* Percent escapes in targets and values. */
@@ -172,13 +163,13 @@ static void t_defaults(void **state)
 					  "create=1",
 					  false, &a),
 			 0);
-	assert_int_equal(a.opt.timeout, 5);
-	assert_int_equal(a.opt.create, 1);
+	assert_int_equal(a.timeout, 5);
+	assert_int_equal(a.create, 1);
 	ipcx__addr_release(&a);
 	/* ...and reach schemes that take no options in the address. */
 	assert_int_equal(ipcx__addr_parse("exec:cat", "timeout=7", false, &a),
 			 0);
-	assert_int_equal(a.opt.timeout, 7);
+	assert_int_equal(a.timeout, 7);
 	ipcx__addr_release(&a);
 	assert_int_equal(ipcx__addr_parse("exec:cat", "mode=0600", false, &a),
 			 -EINVAL);
@@ -195,7 +186,7 @@ static void t_pair_specs(void **state)
 	ipcx__addr_release(&a);
 	assert_int_equal(
 		ipcx__addr_parse("unix:?framing=length", NULL, true, &a), 0);
-	assert_int_equal(a.opt.framing, 1);
+	assert_int_equal(opt(&a, "framing"), 1);
 	ipcx__addr_release(&a);
 	assert_int_equal(ipcx__addr_parse("unix:/x", NULL, true, &a), -EINVAL);
 }
@@ -224,7 +215,7 @@ static void t_bad(void **state)
 	parse_bad("fifo:/x?timeout=-1", "milliseconds");
 	parse_bad("fifo:/x?timeout=10m", "milliseconds");
 	parse_bad("fifo:/x?timeout=99999999999", "milliseconds");
-	parse_bad("fifo:/x?framing=lines", "'none' or 'length'");
+	parse_bad("fifo:/x?framing=lines", "wants none or length");
 	parse_bad("fifo:/x?create=0&excl=1", "excl=1 needs create");
 	parse_bad("fifo:/x?&", "empty option name");
 	parse_bad("fifo:", "names no path");
@@ -255,7 +246,7 @@ static void t_bad(void **state)
 	parse_bad("sysvmq:jobs", "bad key");
 	parse_bad("sysvmq:0x1f?proj=2",
 		  "proj= applies to a key made from a path");
-	parse_bad("sysvmq:/x?proj=0", "out of range");
+	parse_bad("sysvmq:/x?proj=0", "wants an integer from 1 to 255");
 	parse_bad("sysvmq:0x1f?type=x", "wants an integer");
 	parse_bad("sysvmq:0x1f?prio=1", "does not apply to sysvmq");
 	parse_bad("posixmq:jobs", "/name");

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Anonymous shared mappings: memory a process shares with its children. */
-#include "../internal.h"
+#include "../ring/ring.h"
 
 #include <errno.h>
 #include <sys/mman.h>
@@ -29,7 +29,18 @@ static void anon_region_close(struct ipcx_region *r)
 	munmap(r->base, r->size);
 }
 
-const struct ipcx_facility_ops ipcx__anon_ops = {
+static const struct ipcx__opt *const anon_opts[] = {
+	&ipcx__opt_size,
+	&ipcx__opt_wait,
+	NULL,
+};
+
+static const struct ipcx__region_ops anon_region = {
+	.open = anon_region_open,
+	.close = anon_region_close,
+};
+
+const struct ipcx__facility ipcx__anon_ops = {
 	.info = {.scheme = "anon",
 		 .title = "anonymous shared mapping",
 		 .name = "none (fork)",
@@ -37,9 +48,10 @@ const struct ipcx_facility_ops ipcx__anon_ops = {
 		 .standard = "POSIX (MAP_ANONYMOUS: Linux, BSD)",
 		 .semantics = IPCX_SHARED_MEMORY,
 		 .caps = 0},
-	.options = IPCX__OPT_CREATE | IPCX__OPT_SIZE | IPCX__OPT_RING,
+	.common = IPCX__COMMON_CREATE | IPCX__COMMON_TIMEOUT |
+		  IPCX__COMMON_NONBLOCK,
+	.opts = anon_opts,
 	.parse = anon_parse,
-	IPCX__RING_OPS,
-	.region_open = anon_region_open,
-	.region_close = anon_region_close,
+	.chan = &ipcx__ring_chan,
+	.region = &anon_region,
 };

@@ -97,7 +97,21 @@ static int exec_limits(struct ipcx_limit *out, size_t max)
 	return (int)ipcx__limits_pipe(out, max);
 }
 
-const struct ipcx_facility_ops ipcx__exec_ops = {
+static const struct ipcx__opt *const exec_opts[] = {
+	&ipcx__opt_framing,
+	NULL,
+};
+
+static const struct ipcx__chan_ops exec_chan = {
+	.open = exec_open,
+	.send = ipcx__fd_send,
+	.recv = ipcx__fd_recv,
+	.shutdown = ipcx__fd_shutdown,
+	.close = exec_close,
+	.get = exec_get,
+};
+
+const struct ipcx__facility ipcx__exec_ops = {
 	.info = {.scheme = "exec",
 		 .title = "a child's stdin/stdout over pipes",
 		 .name = "command line",
@@ -105,14 +119,10 @@ const struct ipcx_facility_ops ipcx__exec_ops = {
 		 .standard = "POSIX",
 		 .semantics = IPCX_BYTE_STREAM,
 		 .caps = IPCX_CAP_POLL},
-	.options = IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK | IPCX__OPT_FRAMING,
+	.common = IPCX__COMMON_WAITS,
+	.opts = exec_opts,
 	.no_options = true,
 	.parse = exec_parse,
-	.open = exec_open,
-	.send = ipcx__fd_send,
-	.recv = ipcx__fd_recv,
-	.shutdown = ipcx__fd_shutdown,
-	.close = exec_close,
 	.limits = exec_limits,
-	.get = exec_get,
+	.chan = &exec_chan,
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* fcntl() record locks: byte ranges, read (shared) or write (exclusive). */
-#include "../internal.h"
+#include "lockfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -36,13 +36,34 @@ struct fcntl_lock {
 	pid_t owner; /* classic: the process that took it */
 };
 
+static const struct ipcx__opt opt_start = {
+	.pub = {"start", "bytes (with K, M, G)", "0",
+		"first byte of the locked range"},
+	.kind = IPCX__OPT_SIZE,
+	.roles = IPCX__ROLE_LOCK,
+	.min = 0,
+	.max = LLONG_MAX,
+};
+
+static const struct ipcx__opt opt_len = {
+	.pub = {"len", "bytes (with K, M, G)", "0: to the end of the file",
+		"length of the locked range"},
+	.kind = IPCX__OPT_SIZE,
+	.roles = IPCX__ROLE_LOCK,
+	.min = 0,
+	.max = LLONG_MAX,
+};
+
+static const struct ipcx__opt opt_ofd = {
+	.pub = {"ofd", "0 or 1", "0: the process's locks",
+		"open file description locks (F_OFD_SETLK): per open, not "
+		"per process"},
+	.kind = IPCX__OPT_BOOL,
+	.roles = IPCX__ROLE_LOCK,
+};
+
 static int fcntl_parse(struct ipcx__addr *a)
 {
-	if ((a->opt.start != IPCX__UNSET_LL && a->opt.start < 0) ||
-	    (a->opt.len != IPCX__UNSET_LL && a->opt.len < 0))
-		return ipcx__fail(EINVAL,
-				  "start= and len= are not negative in '%s'",
-				  a->text);
 	return ipcx__check_path(a);
 }
 
@@ -78,7 +99,7 @@ static int fcntl_open(const struct ipcx__addr *a, unsigned flags,
 
 	/* Checked before opening: once this process has the file open
 	 * twice, closing either descriptor drops its classic locks. */
-	if (a->opt.ofd != 1 && stat(a->target, &st) == 0 &&
+	if (ipcx__opt(a, &opt_ofd) != 1 && stat(a->target, &st) == 0 &&
 	    (other = open_elsewhere(&st)) >= 0)
 		return ipcx__fail(EBUSY,
 				  "%s: this process already has the file open "
@@ -95,9 +116,9 @@ static int fcntl_open(const struct ipcx__addr *a, unsigned flags,
 		return -ENOMEM;
 	}
 	f->l.fd = fd;
-	f->start = a->opt.start != IPCX__UNSET_LL ? a->opt.start : 0;
-	f->len = a->opt.len != IPCX__UNSET_LL ? a->opt.len : 0;
-	f->ofd = a->opt.ofd == 1;
+	f->start = ipcx__opt(a, &opt_start);
+	f->len = ipcx__opt(a, &opt_len);
+	f->ofd = ipcx__opt(a, &opt_ofd) == 1;
 	*out = &f->l;
 	return 0;
 }
@@ -212,12 +233,41 @@ static int fcntl_limits(struct ipcx_limit *out, size_t max)
 
 /* The locks held now (/proc/locks); a lock is never stale: it goes
  * with its holder's descriptor. */
-static int fcntl_list(struct ipcx__lister *l)
+/* A lock of [START, END] is the one an address looks up when it is the
+ * address's range, or within it where the address names none. */
+static bool fcntl_match(const struct ipcx__addr *only, long long start,
+			long long end)
 {
-	return ipcx__list_locks(l, &ipcx__fcntl_ops, false);
+	long long s = ipcx__opt(only, &opt_start),
+		  len = ipcx__opt(only, &opt_len);
+	long long e = len ? s + len - 1 : LLONG_MAX;
+
+	if (!ipcx__opt_given(only, &opt_start) &&
+	    !ipcx__opt_given(only, &opt_len))
+		return true;
+	return start <= e && end >= s;
 }
 
-const struct ipcx_facility_ops ipcx__fcntl_ops = {
+static int fcntl_list(struct ipcx__lister *l)
+{
+	return ipcx__list_locks(l, &ipcx__fcntl_ops, false, fcntl_match);
+}
+
+static const struct ipcx__opt *const fcntl_opts[] = {
+	&opt_start,
+	&opt_len,
+	&opt_ofd,
+	NULL,
+};
+
+static const struct ipcx__lock_ops fcntl_lock = {
+	.open = fcntl_open,
+	.take = fcntl_take,
+	.release = fcntl_release,
+	.holder = fcntl_holder,
+};
+
+const struct ipcx__facility ipcx__fcntl_ops = {
 	.info = {.scheme = "fcntl",
 		 .title = "fcntl() record lock",
 		 .name = "pathname (?start=&len=, ?ofd=1)",
@@ -225,13 +275,10 @@ const struct ipcx_facility_ops ipcx__fcntl_ops = {
 		 .standard = "POSIX",
 		 .semantics = IPCX_SYNCHRONIZATION,
 		 .caps = IPCX_CAP_NAMED},
-	.options = IPCX__OPT_COMMON | IPCX__OPT_START | IPCX__OPT_LEN |
-		   IPCX__OPT_OFD,
+	.common = IPCX__COMMON_ALL,
+	.opts = fcntl_opts,
 	.parse = fcntl_parse,
 	.limits = fcntl_limits,
 	.list = fcntl_list,
-	.lock_open = fcntl_open,
-	.lock_take = fcntl_take,
-	.lock_release = fcntl_release,
-	.lock_holder = fcntl_holder,
+	.lock = &fcntl_lock,
 };

@@ -84,7 +84,7 @@ static int fifo_open(const struct ipcx__addr *a, unsigned flags,
 				  "for sending or for receiving",
 				  a->text);
 	if (flags & IPCX_CREATE) {
-		int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
+		mode_t mode = ipcx__addr_mode(a);
 		/* mkfifo() never follows a symlink: it fails with EEXIST. */
 		if (mkfifo(path, (mode_t)mode) == 0) {
 			created = true;
@@ -213,7 +213,20 @@ static int fifo_list(struct ipcx__lister *l)
 	return fifo_emit(l, l->only->target, st.st_dev, st.st_ino);
 }
 
-const struct ipcx_facility_ops ipcx__fifo_ops = {
+static const struct ipcx__opt *const fifo_opts[] = {
+	&ipcx__opt_framing,
+	NULL,
+};
+
+static const struct ipcx__chan_ops fifo_chan = {
+	.open = fifo_open,
+	.send = ipcx__fd_send,
+	.recv = ipcx__fd_recv,
+	.shutdown = ipcx__fd_shutdown,
+	.close = ipcx__fd_close,
+};
+
+const struct ipcx__facility ipcx__fifo_ops = {
 	.info = {.scheme = "fifo",
 		 .title = "FIFO",
 		 .name = "pathname",
@@ -221,14 +234,11 @@ const struct ipcx_facility_ops ipcx__fifo_ops = {
 		 .standard = "POSIX",
 		 .semantics = IPCX_BYTE_STREAM,
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_ONEWAY | IPCX_CAP_NAMED},
-	.options = IPCX__OPT_COMMON | IPCX__OPT_FRAMING,
+	.common = IPCX__COMMON_ALL,
+	.opts = fifo_opts,
 	.parse = fifo_parse,
-	.open = fifo_open,
-	.send = ipcx__fd_send,
-	.recv = ipcx__fd_recv,
-	.shutdown = ipcx__fd_shutdown,
-	.close = ipcx__fd_close,
 	.unlink = fifo_unlink,
-	.list = fifo_list,
 	.limits = fifo_limits,
+	.list = fifo_list,
+	.chan = &fifo_chan,
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* flock() locks: the whole file, shared or exclusive. */
-#include "../internal.h"
+#include "lockfile.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -91,10 +91,17 @@ static int flock_limits(struct ipcx_limit *out, size_t max)
  * with its holder's descriptor. */
 static int flock_list(struct ipcx__lister *l)
 {
-	return ipcx__list_locks(l, &ipcx__flock_ops, true);
+	return ipcx__list_locks(l, &ipcx__flock_ops, true, NULL);
 }
 
-const struct ipcx_facility_ops ipcx__flock_ops = {
+static const struct ipcx__lock_ops flock_lock = {
+	.open = flock_open,
+	.take = flock_take,
+	.release = flock_release,
+	.holder = flock_holder,
+};
+
+const struct ipcx__facility ipcx__flock_ops = {
 	.info = {.scheme = "flock",
 		 .title = "flock() lock",
 		 .name = "pathname",
@@ -102,12 +109,9 @@ const struct ipcx_facility_ops ipcx__flock_ops = {
 		 .standard = "BSD",
 		 .semantics = IPCX_SYNCHRONIZATION,
 		 .caps = IPCX_CAP_NAMED},
-	.options = IPCX__OPT_COMMON,
+	.common = IPCX__COMMON_ALL,
 	.parse = flock_parse,
 	.limits = flock_limits,
 	.list = flock_list,
-	.lock_open = flock_open,
-	.lock_take = flock_take,
-	.lock_release = flock_release,
-	.lock_holder = flock_holder,
+	.lock = &flock_lock,
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Internet sockets: TCP (byte stream) and UDP (messages), IPv4 and IPv6. */
-#include "../internal.h"
+#include "../sock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,7 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
-static int inet_type(const struct ipcx_facility_ops *ops)
+/* What inet_parse() makes of TARGET: pointers into a->target. */
+struct inet_target {
+	const char *host; /* "" means any (listen) */
+	const char *port;
+};
+
+static int inet_type(const struct ipcx__facility *ops)
 {
 	return ops == &ipcx__udp_ops ? SOCK_DGRAM : SOCK_STREAM;
 }
@@ -70,9 +76,9 @@ static int inet_parse(struct ipcx__addr *a)
 	}
 	if (!strcmp(host, "*"))
 		host = "";
-	a->u.inet.host = host;
-	a->u.inet.port = port;
-	return 0;
+	ipcx__addr_priv(a, struct inet_target)->host = host;
+	ipcx__addr_priv(a, struct inet_target)->port = port;
+	return ipcx__sock_check_side(a);
 }
 
 static void inet_format(const char *scheme, const struct sockaddr *sa,
@@ -122,8 +128,10 @@ static int inet_resolve(struct ipcx_chan *c, const char *addr,
 		r = ipcx__fail(EINVAL, "%s: cannot send to '%s'", c->name,
 			       addr);
 	else
-		r = inet_resolve_text(addr, a.u.inet.host, a.u.inet.port,
-				      inet_type(c->ops), false, &res);
+		r = inet_resolve_text(
+			addr, ipcx__addr_priv(&a, struct inet_target)->host,
+			ipcx__addr_priv(&a, struct inet_target)->port,
+			inet_type(c->ops), false, &res);
 	if (r == 0) {
 		memcpy(ss, res->ai_addr, res->ai_addrlen);
 		*len = res->ai_addrlen;
@@ -174,17 +182,17 @@ static int inet_open(const struct ipcx__addr *a, unsigned flags,
 		     struct ipcx_chan **out)
 {
 	bool listening = flags & IPCX_LISTEN;
+	const struct inet_target *t = ipcx__addr_priv(a, struct inet_target);
 	int type = inet_type(a->ops), r, err = 0;
 	struct addrinfo *res, *ai;
 	struct ipcx__sock *s;
 
-	if (!listening && !*a->u.inet.host)
+	if (!listening && !*t->host)
 		return ipcx__fail(EINVAL,
 				  "%s: connecting needs a host "
 				  "(e.g. 127.0.0.1:%s)",
-				  a->text, a->u.inet.port);
-	r = inet_resolve_text(a->text, a->u.inet.host, a->u.inet.port, type,
-			      listening, &res);
+				  a->text, t->port);
+	r = inet_resolve_text(a->text, t->host, t->port, type, listening, &res);
 	if (r < 0)
 		return r;
 	s = ipcx__sock_wrap(a->ops, a->text, flags, -1, type);
@@ -192,9 +200,9 @@ static int inet_open(const struct ipcx__addr *a, unsigned flags,
 		freeaddrinfo(res);
 		return -ENOMEM;
 	}
-	if (a->opt.timeout != IPCX__UNSET)
-		s->c.timeout_ms = a->opt.timeout;
-	s->c.framed = a->opt.framing == 1;
+	if (a->timeout != IPCX__UNSET)
+		s->c.timeout_ms = a->timeout;
+	s->c.framed = ipcx__opt(a, &ipcx__opt_framing) == 1;
 	s->format = inet_format;
 	s->resolve = inet_resolve;
 	/* The largest UDP payload is 65507 (IPv4) or 65527 bytes (IPv6). */
@@ -269,11 +277,24 @@ static int udp_limits(struct ipcx_limit *out, size_t max)
 	return (int)(n + ipcx__limits_fd(out + n, max - n));
 }
 
-#define INET_OPTS                                                    \
-	(IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK | IPCX__OPT_LISTEN | \
-	 IPCX__OPT_CONNECT)
+static const struct ipcx__opt *const tcp_opts[] = {
+	&ipcx__opt_framing,
+	&ipcx__opt_listen,
+	&ipcx__opt_connect,
+	NULL,
+};
 
-const struct ipcx_facility_ops ipcx__tcp_ops = {
+static const struct ipcx__chan_ops tcp_chan = {
+	.open = inet_open,
+	.accept = ipcx__sock_accept,
+	.send = ipcx__sock_send,
+	.recv = ipcx__sock_recv,
+	.shutdown = ipcx__sock_shutdown,
+	.close = ipcx__sock_close,
+	.get = ipcx__sock_get,
+};
+
+const struct ipcx__facility ipcx__tcp_ops = {
 	.info = {.scheme = "tcp",
 		 .title = "Internet stream socket (TCP)",
 		 .name = "HOST:PORT or [IPv6]:PORT",
@@ -281,19 +302,28 @@ const struct ipcx_facility_ops ipcx__tcp_ops = {
 		 .standard = "BSD sockets (POSIX)",
 		 .semantics = IPCX_BYTE_STREAM,
 		 .caps = IPCX_CAP_NETWORK | IPCX_CAP_POLL | IPCX_CAP_LISTEN},
-	.options = INET_OPTS | IPCX__OPT_FRAMING,
+	.common = IPCX__COMMON_WAITS,
+	.opts = tcp_opts,
 	.parse = inet_parse,
+	.limits = tcp_limits,
+	.chan = &tcp_chan,
+};
+
+static const struct ipcx__opt *const udp_opts[] = {
+	&ipcx__opt_listen,
+	&ipcx__opt_connect,
+	NULL,
+};
+
+static const struct ipcx__chan_ops udp_chan = {
 	.open = inet_open,
-	.accept = ipcx__sock_accept,
 	.send = ipcx__sock_send,
 	.recv = ipcx__sock_recv,
-	.shutdown = ipcx__sock_shutdown,
 	.close = ipcx__sock_close,
-	.limits = tcp_limits,
 	.get = ipcx__sock_get,
 };
 
-const struct ipcx_facility_ops ipcx__udp_ops = {
+const struct ipcx__facility ipcx__udp_ops = {
 	.info = {.scheme = "udp",
 		 .title = "Internet datagram socket (UDP)",
 		 .name = "HOST:PORT or [IPv6]:PORT",
@@ -301,12 +331,9 @@ const struct ipcx_facility_ops ipcx__udp_ops = {
 		 .standard = "BSD sockets (POSIX)",
 		 .semantics = IPCX_MESSAGE,
 		 .caps = IPCX_CAP_NETWORK | IPCX_CAP_POLL | IPCX_CAP_CONNLESS},
-	.options = INET_OPTS,
+	.common = IPCX__COMMON_WAITS,
+	.opts = udp_opts,
 	.parse = inet_parse,
-	.open = inet_open,
-	.send = ipcx__sock_send,
-	.recv = ipcx__sock_recv,
-	.close = ipcx__sock_close,
 	.limits = udp_limits,
-	.get = ipcx__sock_get,
+	.chan = &udp_chan,
 };

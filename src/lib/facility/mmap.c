@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Memory-mapped files: a regular file shared with MAP_SHARED. */
-#include "../internal.h"
+#include "../ring/ring.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +30,17 @@ static int mmap_region_open(const struct ipcx__addr *a, unsigned flags,
 	return ipcx__region_fd_open(a, flags, size, r, &mmap_object);
 }
 
+/* Only the file this region created: not one put there since. */
+static int mmap_unlink_self(const struct ipcx_region *r)
+{
+	struct stat st, mine;
+
+	if (fstat(r->fd, &mine) < 0 || lstat(r->object, &st) < 0 ||
+	    st.st_dev != mine.st_dev || st.st_ino != mine.st_ino)
+		return 0;
+	return unlink(r->object) < 0 && errno != ENOENT ? -errno : 0;
+}
+
 static int mmap_unlink(const struct ipcx__addr *a)
 {
 	struct stat st;
@@ -45,7 +56,20 @@ static int mmap_unlink(const struct ipcx__addr *a)
 	return 0;
 }
 
-const struct ipcx_facility_ops ipcx__mmap_ops = {
+static const struct ipcx__opt *const mmap_opts[] = {
+	&ipcx__opt_size,
+	&ipcx__opt_wait,
+	NULL,
+};
+
+static const struct ipcx__region_ops mmap_region = {
+	.open = mmap_region_open,
+	.check = ipcx__region_fd_check,
+	.close = ipcx__region_fd_close,
+	.unlink_self = mmap_unlink_self,
+};
+
+const struct ipcx__facility ipcx__mmap_ops = {
 	.info = {.scheme = "mmap",
 		 .title = "memory-mapped file",
 		 .name = "pathname",
@@ -53,12 +77,10 @@ const struct ipcx_facility_ops ipcx__mmap_ops = {
 		 .standard = "POSIX",
 		 .semantics = IPCX_SHARED_MEMORY,
 		 .caps = IPCX_CAP_NAMED},
-	.options = IPCX__OPT_CREATE | IPCX__OPT_EXCL | IPCX__OPT_MODE |
-		   IPCX__OPT_SIZE | IPCX__OPT_RING,
+	.common = IPCX__COMMON_ALL,
+	.opts = mmap_opts,
 	.parse = mmap_parse,
 	.unlink = mmap_unlink,
-	IPCX__RING_OPS,
-	.region_open = mmap_region_open,
-	.region_check = ipcx__region_fd_check,
-	.region_close = ipcx__region_fd_close,
+	.chan = &ipcx__ring_chan,
+	.region = &mmap_region,
 };

@@ -45,7 +45,20 @@ static int pipe_limits(struct ipcx_limit *out, size_t max)
 	return (int)ipcx__limits_pipe(out, max);
 }
 
-const struct ipcx_facility_ops ipcx__pipe_ops = {
+static const struct ipcx__opt *const pipe_opts[] = {
+	&ipcx__opt_framing,
+	NULL,
+};
+
+static const struct ipcx__chan_ops pipe_chan = {
+	.pair = pipe_pair,
+	.send = ipcx__fd_send,
+	.recv = ipcx__fd_recv,
+	.shutdown = ipcx__fd_shutdown,
+	.close = ipcx__fd_close,
+};
+
+const struct ipcx__facility ipcx__pipe_ops = {
 	.info = {.scheme = "pipe",
 		 .title = "pipe",
 		 .name = "none (related processes)",
@@ -53,11 +66,8 @@ const struct ipcx_facility_ops ipcx__pipe_ops = {
 		 .standard = "POSIX",
 		 .semantics = IPCX_BYTE_STREAM,
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR},
-	.options = IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK | IPCX__OPT_FRAMING,
-	.pair = pipe_pair,
-	.send = ipcx__fd_send,
-	.recv = ipcx__fd_recv,
-	.shutdown = ipcx__fd_shutdown,
-	.close = ipcx__fd_close,
+	.common = IPCX__COMMON_WAITS,
+	.opts = pipe_opts,
 	.limits = pipe_limits,
+	.chan = &pipe_chan,
 };

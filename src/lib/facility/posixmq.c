@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* POSIX message queues: prioritised messages under a /name. */
-#include "../internal.h"
+#include "posixname.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -30,24 +30,46 @@ struct posixmq {
 	unsigned prio; /* prio= for sending */
 };
 
+static const struct ipcx__opt opt_prio = {
+	.pub = {"prio", "an integer from 0 to MQ_PRIO_MAX - 1 (32767)", "0",
+		"priority of the messages sent (higher ones are received "
+		"first)"},
+	.kind = IPCX__OPT_INT,
+	.roles = IPCX__ROLE_CHAN,
+};
+
+static const struct ipcx__opt opt_maxmsg = {
+	.pub = {"maxmsg", "an integer of at least 1",
+		"/proc/sys/fs/mqueue/msg_default",
+		"messages a queue created now holds (with create)"},
+	.kind = IPCX__OPT_INT,
+	.roles = IPCX__ROLE_CHAN,
+	.min = 1,
+	.max = LLONG_MAX,
+};
+
+static const struct ipcx__opt opt_msgsize = {
+	.pub = {"msgsize", "an integer of at least 1",
+		"/proc/sys/fs/mqueue/msgsize_default",
+		"largest message of a queue created now (with create)"},
+	.kind = IPCX__OPT_INT,
+	.roles = IPCX__ROLE_CHAN,
+	.min = 1,
+	.max = LLONG_MAX,
+};
+
 static int posixmq_parse(struct ipcx__addr *a)
 {
 	int r = ipcx__check_posix_name(a, "queue");
+	long long prio = ipcx__opt(a, &opt_prio);
 
 	if (r < 0)
 		return r;
-	if (a->opt.prio != IPCX__UNSET_LL &&
-	    (a->opt.prio < 0 || a->opt.prio >= sysconf(_SC_MQ_PRIO_MAX)))
+	if (prio < 0 || prio >= sysconf(_SC_MQ_PRIO_MAX))
 		return ipcx__fail(EINVAL,
 				  "prio=%lld is out of range (0 to %ld) in "
 				  "'%s'",
-				  a->opt.prio, sysconf(_SC_MQ_PRIO_MAX) - 1,
-				  a->text);
-	if ((a->opt.maxmsg != IPCX__UNSET_LL && a->opt.maxmsg < 1) ||
-	    (a->opt.msgsize != IPCX__UNSET_LL && a->opt.msgsize < 1))
-		return ipcx__fail(EINVAL,
-				  "maxmsg= and msgsize= are at least 1 in '%s'",
-				  a->text);
+				  prio, sysconf(_SC_MQ_PRIO_MAX) - 1, a->text);
 	return 0;
 }
 
@@ -60,12 +82,14 @@ static void posixmq_attr(const struct ipcx__addr *a, struct mq_attr *attr)
 	long long def_size =
 		ipcx__read_proc("/proc/sys/fs/mqueue/msgsize_default", 0);
 
-	attr->mq_maxmsg = a->opt.maxmsg != IPCX__UNSET_LL ? a->opt.maxmsg
-			  : def_msg > 0			  ? def_msg
-							  : 10;
-	attr->mq_msgsize = a->opt.msgsize != IPCX__UNSET_LL ? a->opt.msgsize
-			   : def_size > 0		    ? def_size
-							    : 8192;
+	attr->mq_maxmsg = ipcx__opt_given(a, &opt_maxmsg)
+				  ? ipcx__opt(a, &opt_maxmsg)
+			  : def_msg > 0 ? def_msg
+					: 10;
+	attr->mq_msgsize = ipcx__opt_given(a, &opt_msgsize)
+				   ? ipcx__opt(a, &opt_msgsize)
+			   : def_size > 0 ? def_size
+					  : 8192;
 }
 
 /* mq_open() said EINVAL for ATTR: name the limit it ran into and the
@@ -98,12 +122,12 @@ static int posixmq_open(const struct ipcx__addr *a, unsigned flags,
 			struct ipcx_chan **out)
 {
 	unsigned dir = flags & (IPCX_SEND | IPCX_RECV);
-	int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
+	mode_t mode = ipcx__addr_mode(a);
 	int of = O_CLOEXEC | (dir == IPCX_SEND	 ? O_WRONLY
 			      : dir == IPCX_RECV ? O_RDONLY
 						 : O_RDWR);
-	bool sized = a->opt.maxmsg != IPCX__UNSET_LL ||
-		     a->opt.msgsize != IPCX__UNSET_LL;
+	bool sized = ipcx__opt_given(a, &opt_maxmsg) ||
+		     ipcx__opt_given(a, &opt_msgsize);
 	struct mq_attr attr, now;
 	struct posixmq *q;
 	mqd_t mq;
@@ -161,7 +185,7 @@ static int posixmq_open(const struct ipcx__addr *a, unsigned flags,
 	q->c.rfd = q->c.wfd = (int)mq;
 	q->msgsize = now.mq_msgsize;
 	q->maxmsg = now.mq_maxmsg;
-	q->prio = a->opt.prio != IPCX__UNSET_LL ? (unsigned)a->opt.prio : 0;
+	q->prio = (unsigned)ipcx__opt(a, &opt_prio);
 	/* The timed calls wait by themselves: O_NONBLOCK would defeat them. */
 	q->c.keep_fd_flags = true;
 	*out = &q->c;
@@ -333,7 +357,7 @@ static int posixmq_limits(struct ipcx_limit *out, size_t max)
  * could be inspected) has it open.
  */
 
-static bool mqueue_mount(char *dir, size_t n, bool *mounted)
+static bool mqueue_mount(char *dir, size_t n, bool may_mount, bool *mounted)
 {
 	char line[PATH_MAX + 64];
 	FILE *f = fopen("/proc/self/mounts", "re");
@@ -355,7 +379,7 @@ static bool mqueue_mount(char *dir, size_t n, bool *mounted)
 	if (f)
 		fclose(f);
 	snprintf(dir, n, "/tmp/ipcx-mqueue-XXXXXX");
-	if (geteuid() != 0 || !mkdtemp(dir))
+	if (!may_mount || geteuid() != 0 || !mkdtemp(dir))
 		return false;
 	if (mount("mqueue", dir, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) < 0) {
@@ -374,21 +398,29 @@ static int posixmq_list(struct ipcx__lister *l)
 	DIR *dp;
 	int e;
 
-	if (!mqueue_mount(dir, sizeof(dir), &mounted)) {
+	if (!mqueue_mount(dir, sizeof(dir), l->flags & IPCX_LIST_MOUNT,
+			  &mounted)) {
 		if (l->only)
 			return ipcx__fail(EOPNOTSUPP,
 					  "%s: no mqueue filesystem is mounted "
 					  "to look it up (mount -t mqueue none "
 					  "/dev/mqueue)",
 					  l->only->text);
-		ipcx__list_warn("posixmq: no mqueue filesystem is mounted, and "
-				"only root may mount one: mount -t mqueue none "
-				"/dev/mqueue to list queues");
+		if (l->flags & IPCX_LIST_MOUNT)
+			ipcx__list_warn(l, "posixmq: no mqueue filesystem is "
+					   "mounted, and only root may mount "
+					   "one: mount -t mqueue none "
+					   "/dev/mqueue to list queues");
+		else
+			ipcx__list_warn(l, "posixmq: no mqueue filesystem is "
+					   "mounted (mount -t mqueue none "
+					   "/dev/mqueue, or IPCX_LIST_MOUNT "
+					   "as root) to list queues");
 		return 0;
 	}
 	e = 0;
 	if (!(dp = opendir(dir))) {
-		ipcx__list_warn("posixmq: %s: %s", dir, strerror(errno));
+		ipcx__list_warn(l, "posixmq: %s: %s", dir, strerror(errno));
 		goto out;
 	}
 	int dfd = dirfd(dp);
@@ -430,7 +462,22 @@ out:
 	return e;
 }
 
-const struct ipcx_facility_ops ipcx__posixmq_ops = {
+static const struct ipcx__opt *const posixmq_opts[] = {
+	&opt_prio,
+	&opt_maxmsg,
+	&opt_msgsize,
+	NULL,
+};
+
+static const struct ipcx__chan_ops posixmq_chan = {
+	.open = posixmq_open,
+	.send = posixmq_send,
+	.recv = posixmq_recv,
+	.close = posixmq_close,
+	.get = posixmq_get,
+};
+
+const struct ipcx__facility ipcx__posixmq_ops = {
 	.info = {.scheme = "posixmq",
 		 .title = "POSIX message queue",
 		 .name = "/name",
@@ -438,15 +485,11 @@ const struct ipcx_facility_ops ipcx__posixmq_ops = {
 		 .standard = "POSIX",
 		 .semantics = IPCX_MESSAGE,
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_NAMED | IPCX_CAP_CONNLESS},
-	.options = IPCX__OPT_COMMON | IPCX__OPT_PRIO | IPCX__OPT_MAXMSG |
-		   IPCX__OPT_MSGSIZE,
+	.common = IPCX__COMMON_ALL,
+	.opts = posixmq_opts,
 	.parse = posixmq_parse,
-	.open = posixmq_open,
-	.send = posixmq_send,
-	.recv = posixmq_recv,
-	.close = posixmq_close,
 	.unlink = posixmq_unlink,
-	.list = posixmq_list,
 	.limits = posixmq_limits,
-	.get = posixmq_get,
+	.list = posixmq_list,
+	.chan = &posixmq_chan,
 };

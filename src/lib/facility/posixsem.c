@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* POSIX semaphores: named (/name) and unnamed (in a region). */
-#include "../internal.h"
+#include "posixname.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,7 +55,7 @@ static void exact_mode(const char *name, mode_t mode)
 static int posixsem_open(const struct ipcx__addr *a, unsigned flags,
 			 unsigned initial, struct ipcx_sem **out)
 {
-	mode_t mode = a->opt.mode != IPCX__UNSET ? (mode_t)a->opt.mode : 0600;
+	mode_t mode = ipcx__addr_mode(a);
 	struct posixsem *p;
 	sem_t *sem = SEM_FAILED;
 	bool created = false;
@@ -196,44 +196,27 @@ static int posixsem_list(struct ipcx__lister *l)
 				  NULL);
 }
 
-const struct ipcx_facility_ops ipcx__posixsem_ops = {
-	.info = {.scheme = "posixsem",
-		 .title = "POSIX named semaphore",
-		 .name = "/name",
-		 .handle = "sem_t *",
-		 .standard = "POSIX",
-		 .semantics = IPCX_SYNCHRONIZATION,
-		 .caps = IPCX_CAP_NAMED},
-	.options = IPCX__OPT_COMMON,
-	.parse = posixsem_parse,
-	.unlink = posixsem_unlink,
-	.list = posixsem_list,
-	.limits = posixsem_limits,
-	.sem_open = posixsem_open,
-	.sem_post = posixsem_post,
-	.sem_wait = posixsem_wait,
-	.sem_value = posixsem_value,
-	.sem_unlink = posixsem_unlink_open,
-	.sem_close = posixsem_close,
-};
-
 /* Unnamed semaphores: the same operations on a sem_t in a region; no
  * scheme of their own, no name to remove. */
-static const struct ipcx_facility_ops unnamed_ops = {
+static const struct ipcx__sem_ops unnamed_sem = {
+	.post = posixsem_post,
+	.wait = posixsem_wait,
+	.value = posixsem_value,
+	.close = posixsem_close,
+};
+
+static const struct ipcx__facility unnamed_ops = {
 	.info = {.scheme = "posixsem",
 		 .title = "POSIX unnamed semaphore",
 		 .name = "none: lives in shared memory",
 		 .handle = "sem_t *",
 		 .standard = "POSIX",
 		 .semantics = IPCX_SYNCHRONIZATION},
-	.sem_post = posixsem_post,
-	.sem_wait = posixsem_wait,
-	.sem_value = posixsem_value,
-	.sem_close = posixsem_close,
+	.sem = &unnamed_sem,
 };
 
-int ipcx__posixsem_place(struct ipcx_region *r, size_t offset, bool init,
-			 unsigned initial, struct ipcx_sem **out)
+static int posixsem_place(struct ipcx_region *r, size_t offset, bool init,
+			  unsigned initial, struct ipcx_sem **out)
 {
 	sem_t *sem = ipcx__region_place(r, offset, sizeof(sem_t), "semaphore");
 	struct posixsem *p;
@@ -248,13 +231,38 @@ int ipcx__posixsem_place(struct ipcx_region *r, size_t offset, bool init,
 	if (init && sem_init(sem, 1, initial) < 0)
 		return ipcx__fail(errno, "%s: sem_init: %s", r->name,
 				  ipcx_strerror(errno));
-	p = calloc(1, sizeof(*p));
+	char name[IPCX_ADDR_MAX + 96];
+	snprintf(name, sizeof(name), "%.200s@%zu", r->name, offset);
+	p = ipcx__sem_new_named(sizeof(*p), &unnamed_ops, name);
 	if (!p)
 		return -ENOMEM;
-	p->s.ops = &unnamed_ops;
-	p->s.timeout_ms = -1;
-	snprintf(p->s.name, sizeof(p->s.name), "%.200s@%zu", r->name, offset);
 	p->sem = sem;
 	*out = &p->s;
 	return 0;
 }
+
+static const struct ipcx__sem_ops posixsem_sem = {
+	.open = posixsem_open,
+	.post = posixsem_post,
+	.wait = posixsem_wait,
+	.value = posixsem_value,
+	.unlink_self = posixsem_unlink_open,
+	.close = posixsem_close,
+	.place = posixsem_place,
+};
+
+const struct ipcx__facility ipcx__posixsem_ops = {
+	.info = {.scheme = "posixsem",
+		 .title = "POSIX named semaphore",
+		 .name = "/name",
+		 .handle = "sem_t *",
+		 .standard = "POSIX",
+		 .semantics = IPCX_SYNCHRONIZATION,
+		 .caps = IPCX_CAP_NAMED},
+	.common = IPCX__COMMON_ALL,
+	.parse = posixsem_parse,
+	.unlink = posixsem_unlink,
+	.limits = posixsem_limits,
+	.list = posixsem_list,
+	.sem = &posixsem_sem,
+};

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* POSIX shared memory: a /name in /dev/shm, mapped as a region. */
-#include "../internal.h"
+#include "../ring/ring.h"
+#include "posixname.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,11 @@ static int posixshm_region_open(const struct ipcx__addr *a, unsigned flags,
 				size_t size, struct ipcx_region *r)
 {
 	return ipcx__region_fd_open(a, flags, size, r, &posixshm_object);
+}
+
+static int posixshm_unlink_self(const struct ipcx_region *r)
+{
+	return shm_unlink(r->object) < 0 && errno != ENOENT ? -errno : 0;
 }
 
 static int posixshm_unlink(const struct ipcx__addr *a)
@@ -60,7 +66,20 @@ static int posixshm_list(struct ipcx__lister *l)
 				  "sem.");
 }
 
-const struct ipcx_facility_ops ipcx__posixshm_ops = {
+static const struct ipcx__opt *const posixshm_opts[] = {
+	&ipcx__opt_size,
+	&ipcx__opt_wait,
+	NULL,
+};
+
+static const struct ipcx__region_ops posixshm_region = {
+	.open = posixshm_region_open,
+	.check = ipcx__region_fd_check,
+	.close = ipcx__region_fd_close,
+	.unlink_self = posixshm_unlink_self,
+};
+
+const struct ipcx__facility ipcx__posixshm_ops = {
 	.info = {.scheme = "posixshm",
 		 .title = "POSIX shared memory",
 		 .name = "/name",
@@ -68,14 +87,12 @@ const struct ipcx_facility_ops ipcx__posixshm_ops = {
 		 .standard = "POSIX",
 		 .semantics = IPCX_SHARED_MEMORY,
 		 .caps = IPCX_CAP_NAMED},
-	.options = IPCX__OPT_CREATE | IPCX__OPT_EXCL | IPCX__OPT_MODE |
-		   IPCX__OPT_SIZE | IPCX__OPT_RING,
+	.common = IPCX__COMMON_ALL,
+	.opts = posixshm_opts,
 	.parse = posixshm_parse,
 	.unlink = posixshm_unlink,
-	.list = posixshm_list,
 	.limits = posixshm_limits,
-	IPCX__RING_OPS,
-	.region_open = posixshm_region_open,
-	.region_check = ipcx__region_fd_check,
-	.region_close = ipcx__region_fd_close,
+	.list = posixshm_list,
+	.chan = &ipcx__ring_chan,
+	.region = &posixshm_region,
 };

@@ -88,9 +88,9 @@ static int pty_open(const struct ipcx__addr *a, unsigned flags,
 		close(m);
 		return -ENOMEM;
 	}
-	if (a->opt.timeout != IPCX__UNSET)
-		p->c.timeout_ms = a->opt.timeout;
-	p->c.framed = a->opt.framing == 1;
+	if (a->timeout != IPCX__UNSET)
+		p->c.timeout_ms = a->timeout;
+	p->c.framed = ipcx__opt(a, &ipcx__opt_framing) == 1;
 	if (a->target[0]) {
 		char *argv[] = {"sh", "-c", a->target, NULL};
 		p->pid = fork();
@@ -229,7 +229,21 @@ static int pty_limits(struct ipcx_limit *out, size_t max)
 	return (int)(n + ipcx__limits_fd(out + n, max - n));
 }
 
-const struct ipcx_facility_ops ipcx__pty_ops = {
+static const struct ipcx__opt *const pty_opts[] = {
+	&ipcx__opt_framing,
+	NULL,
+};
+
+static const struct ipcx__chan_ops pty_chan = {
+	.open = pty_open,
+	.pair = pty_pair,
+	.send = pty_send,
+	.recv = pty_recv,
+	.close = pty_close,
+	.get = pty_get,
+};
+
+const struct ipcx__facility ipcx__pty_ops = {
 	.info = {.scheme = "pty",
 		 .title = "pseudoterminal",
 		 .name = "none, or a command to run on it",
@@ -237,13 +251,9 @@ const struct ipcx_facility_ops ipcx__pty_ops = {
 		 .standard = "POSIX (Unix 98 ptys)",
 		 .semantics = IPCX_BYTE_STREAM,
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR},
-	.options = IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK | IPCX__OPT_FRAMING,
+	.common = IPCX__COMMON_WAITS,
+	.opts = pty_opts,
 	.no_options = true,
-	.open = pty_open,
-	.pair = pty_pair,
-	.send = pty_send,
-	.recv = pty_recv,
-	.close = pty_close,
 	.limits = pty_limits,
-	.get = pty_get,
+	.chan = &pty_chan,
 };

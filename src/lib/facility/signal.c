@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
@@ -32,6 +33,24 @@
  */
 
 #define VALUE_TEXT 12 /* "-2147483648" and a NUL */
+
+static int parse_sig(const char *v, long long *out)
+{
+	int sig = ipcx_signal_parse(v);
+
+	if (sig <= 0)
+		return -1;
+	*out = sig;
+	return 0;
+}
+
+static const struct ipcx__opt opt_sig = {
+	.pub = {"sig", "a signal name or number (USR1, SIGRTMIN+3, 35)",
+		"SIGRTMIN", "the signal that carries each message"},
+	.kind = IPCX__OPT_CUSTOM,
+	.roles = IPCX__ROLE_CHAN,
+	.parse = parse_sig,
+};
 
 struct sigchan {
 	struct ipcx_chan c;
@@ -58,7 +77,8 @@ static int signal_parse(struct ipcx__addr *a)
 static int signal_open(const struct ipcx__addr *a, unsigned flags,
 		       struct ipcx_chan **out)
 {
-	int sig = a->opt.sig != IPCX__UNSET ? a->opt.sig : SIGRTMIN;
+	int sig = ipcx__opt_given(a, &opt_sig) ? (int)ipcx__opt(a, &opt_sig)
+					       : SIGRTMIN;
 	pid_t pid =
 		strcmp(a->target, "self") ? (pid_t)atol(a->target) : getpid();
 	bool recv = flags & IPCX_RECV;
@@ -234,7 +254,20 @@ static int signal_limits(struct ipcx_limit *out, size_t max)
 	return (int)ipcx__limits_add(out, 0, max, rows, IPCX__ARRAY_SIZE(rows));
 }
 
-const struct ipcx_facility_ops ipcx__signal_ops = {
+static const struct ipcx__opt *const signal_opts[] = {
+	&opt_sig,
+	NULL,
+};
+
+static const struct ipcx__chan_ops signal_chan = {
+	.open = signal_open,
+	.send = signal_send,
+	.recv = signal_recv,
+	.close = signal_close,
+	.get = signal_get,
+};
+
+const struct ipcx__facility ipcx__signal_ops = {
 	.info = {.scheme = "signal",
 		 .title = "signal (realtime signals carry an int)",
 		 .name = "PID (?sig=RTMIN+1), or self",
@@ -242,12 +275,61 @@ const struct ipcx_facility_ops ipcx__signal_ops = {
 		 .standard = "POSIX",
 		 .semantics = IPCX_NOTIFICATION,
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_ONEWAY | IPCX_CAP_CONNLESS},
-	.options = IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK | IPCX__OPT_SIG,
+	.common = IPCX__COMMON_WAITS,
+	.opts = signal_opts,
 	.parse = signal_parse,
-	.open = signal_open,
-	.send = signal_send,
-	.recv = signal_recv,
-	.close = signal_close,
-	.get = signal_get,
 	.limits = signal_limits,
+	.chan = &signal_chan,
 };
+
+/* ---- signal names ----------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	int sig;
+} signames[] = {
+	{"HUP", SIGHUP},       {"INT", SIGINT},	  {"QUIT", SIGQUIT},
+	{"ILL", SIGILL},       {"TRAP", SIGTRAP}, {"ABRT", SIGABRT},
+	{"BUS", SIGBUS},       {"FPE", SIGFPE},	  {"KILL", SIGKILL},
+	{"USR1", SIGUSR1},     {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},
+	{"PIPE", SIGPIPE},     {"ALRM", SIGALRM}, {"TERM", SIGTERM},
+	{"CHLD", SIGCHLD},     {"CONT", SIGCONT}, {"STOP", SIGSTOP},
+	{"TSTP", SIGTSTP},     {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},
+	{"URG", SIGURG},       {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
+	{"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH},
+	{"IO", SIGIO},	       {"SYS", SIGSYS},
+};
+
+int ipcx_signal_parse(const char *name)
+{
+	char *end;
+	long n;
+
+	if (!name || !*name)
+		return -EINVAL;
+	if (name[0] >= '0' && name[0] <= '9') {
+		n = strtol(name, &end, 10);
+		return !*end && n > 0 && n <= SIGRTMAX ? (int)n : -EINVAL;
+	}
+	if (!strncasecmp(name, "SIG", 3))
+		name += 3;
+	for (size_t i = 0; i < IPCX__ARRAY_SIZE(signames); i++)
+		if (!strcasecmp(name, signames[i].name))
+			return signames[i].sig;
+	bool min = !strncasecmp(name, "RTMIN", 5),
+	     max = !strncasecmp(name, "RTMAX", 5);
+	if (!min && !max)
+		return -EINVAL;
+	name += 5;
+	n = 0;
+	if (*name) {
+		if ((*name != '+' && *name != '-') || name[1] < '0' ||
+		    name[1] > '9')
+			return -EINVAL;
+		n = strtol(name, &end, 10);
+		if (*end)
+			return -EINVAL;
+	}
+	n += min ? SIGRTMIN : SIGRTMAX;
+	return n >= SIGRTMIN && n <= SIGRTMAX ? (int)n : -EINVAL;
+}

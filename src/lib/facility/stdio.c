@@ -64,7 +64,20 @@ static int stdio_close(struct ipcx_chan *c)
 	return 0;
 }
 
-const struct ipcx_facility_ops ipcx__stdio_ops = {
+static const struct ipcx__opt *const stdio_opts[] = {
+	&ipcx__opt_framing,
+	NULL,
+};
+
+static const struct ipcx__chan_ops stdio_chan = {
+	.open = stdio_open,
+	.send = ipcx__fd_send,
+	.recv = ipcx__fd_recv,
+	.shutdown = stdio_shutdown,
+	.close = stdio_close,
+};
+
+const struct ipcx__facility ipcx__stdio_ops = {
 	.info = {.scheme = "stdio",
 		 .title = "standard input and output",
 		 .name = "none",
@@ -72,12 +85,8 @@ const struct ipcx_facility_ops ipcx__stdio_ops = {
 		 .standard = "POSIX",
 		 .semantics = IPCX_BYTE_STREAM,
 		 .caps = IPCX_CAP_POLL},
-	.options = IPCX__OPT_TIMEOUT | IPCX__OPT_NONBLOCK | IPCX__OPT_FRAMING,
+	.common = IPCX__COMMON_WAITS,
+	.opts = stdio_opts,
 	.parse = stdio_parse,
-	.open = stdio_open,
-	.send = ipcx__fd_send,
-	.recv = ipcx__fd_recv,
-	.shutdown = stdio_shutdown,
-	.close = stdio_close,
-	.limits = NULL,
+	.chan = &stdio_chan,
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* System V message queues: typed messages under a numeric key. */
-#include "../internal.h"
+#include "../sysv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -31,12 +31,19 @@ struct sysvmq {
 	size_t rcap;	 /* mtext bytes of rbuf */
 };
 
+static const struct ipcx__opt opt_type = {
+	.pub = {"type", "an integer from -2147483647 to 2147483647",
+		"0: receive any, send type 1",
+		"message type: sent with it (> 0); received: that type (> 0), "
+		"the lowest up to -N (< 0), any (0)"},
+	.kind = IPCX__OPT_INT,
+	.roles = IPCX__ROLE_CHAN,
+	.min = -0x7fffffffLL,
+	.max = 0x7fffffffLL,
+};
+
 static int sysvmq_parse(struct ipcx__addr *a)
 {
-	if (a->opt.type != IPCX__UNSET_LL &&
-	    (a->opt.type > 0x7fffffffL || a->opt.type < -0x7fffffffL))
-		return ipcx__fail(EINVAL, "type=%lld is out of range in '%s'",
-				  a->opt.type, a->text);
 	return ipcx__sysv_parse(a);
 }
 
@@ -80,11 +87,11 @@ static int q_stat(int id)
 static int sysvmq_open(const struct ipcx__addr *a, unsigned flags,
 		       struct ipcx_chan **out)
 {
-	int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
+	int mode = (int)ipcx__addr_mode(a);
 	int key, id, flg = 0, r;
 	struct sysvmq *q;
 
-	if (a->u.sysv.by_id) {
+	if (ipcx__sysv_by_id(a)) {
 		/* An existing queue: create= has nothing to do. */
 		if ((r = ipcx__sysv_lookup(a, q_get, q_stat, "queue", &id)) < 0)
 			return r;
@@ -132,8 +139,8 @@ have_id:
 	if (!q)
 		return -ENOMEM;
 	q->id = id;
-	q->send_type = a->opt.type > 0 ? (long)a->opt.type : 1;
-	q->select = a->opt.type != IPCX__UNSET_LL ? (long)a->opt.type : 0;
+	q->select = (long)ipcx__opt(a, &opt_type);
+	q->send_type = q->select > 0 ? q->select : 1;
 	q->msgmax = sysvmq_msgmax();
 	*out = &q->c;
 	return 0;
@@ -356,7 +363,21 @@ static int sysvmq_limits(struct ipcx_limit *out, size_t max)
 	return (int)n;
 }
 
-const struct ipcx_facility_ops ipcx__sysvmq_ops = {
+static const struct ipcx__opt *const sysvmq_opts[] = {
+	&ipcx__opt_proj,
+	&opt_type,
+	NULL,
+};
+
+static const struct ipcx__chan_ops sysvmq_chan = {
+	.open = sysvmq_open,
+	.send = sysvmq_send,
+	.recv = sysvmq_recv,
+	.close = sysvmq_close,
+	.get = sysvmq_get,
+};
+
+const struct ipcx__facility ipcx__sysvmq_ops = {
 	.info = {.scheme = "sysvmq",
 		 .title = "System V message queue",
 		 .name = "key: 0x1f, 31, PATH (ftok), private",
@@ -364,14 +385,11 @@ const struct ipcx_facility_ops ipcx__sysvmq_ops = {
 		 .standard = "System V (XSI)",
 		 .semantics = IPCX_MESSAGE,
 		 .caps = IPCX_CAP_NAMED | IPCX_CAP_CONNLESS},
-	.options = IPCX__OPT_COMMON | IPCX__OPT_TYPE | IPCX__OPT_PROJ,
+	.common = IPCX__COMMON_ALL,
+	.opts = sysvmq_opts,
 	.parse = sysvmq_parse,
-	.open = sysvmq_open,
-	.send = sysvmq_send,
-	.recv = sysvmq_recv,
-	.close = sysvmq_close,
 	.unlink = sysvmq_unlink,
-	.list = sysvmq_list,
 	.limits = sysvmq_limits,
-	.get = sysvmq_get,
+	.list = sysvmq_list,
+	.chan = &sysvmq_chan,
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* System V semaphores: one semaphore of a set under a numeric key. */
-#include "../internal.h"
+#include "../sysv.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -43,16 +43,34 @@ union semun {
 
 #define SEMVMX 32767 /* the kernel's largest semaphore value */
 
+static const struct ipcx__opt opt_nsems = {
+	.pub = {"nsems", "an integer from 1 to 65535", "1",
+		"semaphores in a set created now (with create)"},
+	.kind = IPCX__OPT_INT,
+	.roles = IPCX__ROLE_SEM,
+	.min = 1,
+	.max = 65535,
+	.def = 1,
+};
+
+static const struct ipcx__opt opt_index = {
+	.pub = {"index", "an integer from 0 to 65534", "0",
+		"which semaphore of the set"},
+	.kind = IPCX__OPT_INT,
+	.roles = IPCX__ROLE_SEM,
+	.min = 0,
+	.max = 65534,
+};
+
+static const struct ipcx__opt opt_undo = {
+	.pub = {"undo", "0 or 1", "0",
+		"SEM_UNDO: the kernel reverts what a process that exits did"},
+	.kind = IPCX__OPT_BOOL,
+	.roles = IPCX__ROLE_SEM,
+};
+
 static int sysvsem_parse(struct ipcx__addr *a)
 {
-	if (a->opt.nsems != IPCX__UNSET_LL &&
-	    (a->opt.nsems < 1 || a->opt.nsems > 65535))
-		return ipcx__fail(EINVAL, "nsems=%lld is out of range in '%s'",
-				  a->opt.nsems, a->text);
-	if (a->opt.index != IPCX__UNSET_LL &&
-	    (a->opt.index < 0 || a->opt.index > 65534))
-		return ipcx__fail(EINVAL, "index=%lld is out of range in '%s'",
-				  a->opt.index, a->text);
 	return ipcx__sysv_parse(a);
 }
 
@@ -117,15 +135,15 @@ static int s_stat(int id)
 static int sysvsem_open(const struct ipcx__addr *a, unsigned flags,
 			unsigned initial, struct ipcx_sem **out)
 {
-	int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
-	long nsems = a->opt.nsems != IPCX__UNSET_LL ? (long)a->opt.nsems : 1;
-	long index = a->opt.index != IPCX__UNSET_LL ? (long)a->opt.index : 0;
+	mode_t mode = ipcx__addr_mode(a);
+	long nsems = (long)ipcx__opt(a, &opt_nsems);
+	long index = (long)ipcx__opt(a, &opt_index);
 	unsigned long have = 0;
 	int key = 0, id = -1, r;
 	bool created = false;
 	struct sysvsem *p;
 
-	if (a->u.sysv.by_id)
+	if (ipcx__sysv_by_id(a))
 		flags &= ~(unsigned)IPCX_CREATE; /* an existing set */
 	else if ((r = ipcx__sysv_key(a, &key)) < 0)
 		return r;
@@ -134,7 +152,7 @@ static int sysvsem_open(const struct ipcx__addr *a, unsigned flags,
 				  "%s: initial value %u exceeds the maximum "
 				  "(SEMVMX %d)",
 				  a->text, initial, SEMVMX);
-	if (index >= nsems && a->opt.nsems != IPCX__UNSET_LL)
+	if (index >= nsems && ipcx__opt_given(a, &opt_nsems))
 		return ipcx__fail(EINVAL,
 				  "%s: index=%ld is not below nsems=%ld",
 				  a->text, index, nsems);
@@ -210,7 +228,7 @@ static int sysvsem_open(const struct ipcx__addr *a, unsigned flags,
 	}
 	p->id = id;
 	p->index = (unsigned short)index;
-	p->undo = a->opt.undo == 1 ? SEM_UNDO : 0;
+	p->undo = ipcx__opt(a, &opt_undo) == 1 ? SEM_UNDO : 0;
 	*out = &p->s;
 	return 0;
 }
@@ -354,7 +372,20 @@ static int sysvsem_limits(struct ipcx_limit *out, size_t max)
 	return (int)ipcx__limits_add(out, 0, max, rows, IPCX__ARRAY_SIZE(rows));
 }
 
-const struct ipcx_facility_ops ipcx__sysvsem_ops = {
+static const struct ipcx__opt *const sysvsem_opts[] = {
+	&ipcx__opt_proj, &opt_nsems, &opt_index, &opt_undo, NULL,
+};
+
+static const struct ipcx__sem_ops sysvsem_sem = {
+	.open = sysvsem_open,
+	.post = sysvsem_post,
+	.wait = sysvsem_wait,
+	.value = sysvsem_value,
+	.unlink_self = sysvsem_unlink_open,
+	.close = sysvsem_close,
+};
+
+const struct ipcx__facility ipcx__sysvsem_ops = {
 	.info = {.scheme = "sysvsem",
 		 .title = "System V semaphore set",
 		 .name = "key (?nsems=, ?index=)",
@@ -362,16 +393,11 @@ const struct ipcx_facility_ops ipcx__sysvsem_ops = {
 		 .standard = "System V",
 		 .semantics = IPCX_SYNCHRONIZATION,
 		 .caps = IPCX_CAP_NAMED},
-	.options = IPCX__OPT_COMMON | IPCX__OPT_PROJ | IPCX__OPT_NSEMS |
-		   IPCX__OPT_INDEX | IPCX__OPT_UNDO,
+	.common = IPCX__COMMON_ALL,
+	.opts = sysvsem_opts,
 	.parse = sysvsem_parse,
 	.unlink = sysvsem_unlink,
-	.list = sysvsem_list,
 	.limits = sysvsem_limits,
-	.sem_open = sysvsem_open,
-	.sem_post = sysvsem_post,
-	.sem_wait = sysvsem_wait,
-	.sem_value = sysvsem_value,
-	.sem_unlink = sysvsem_unlink_open,
-	.sem_close = sysvsem_close,
+	.list = sysvsem_list,
+	.sem = &sysvsem_sem,
 };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* System V shared memory: a segment under a key, attached as a region. */
-#include "../internal.h"
+#include "../ring/ring.h"
+#include "../sysv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,14 +25,14 @@ static int m_stat(int id)
 static int sysvshm_region_open(const struct ipcx__addr *a, unsigned flags,
 			       size_t size, struct ipcx_region *r)
 {
-	int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
+	int mode = (int)ipcx__addr_mode(a);
 	/* The mode bits are a new segment's mode, or the access checked on
 	 * one that exists (as for sysvmq: read and write). */
 	int key, id = -1, e;
 	bool created = false;
 	struct shmid_ds ds;
 
-	if (a->u.sysv.by_id) {
+	if (ipcx__sysv_by_id(a)) {
 		/* An existing segment: create= has nothing to do. */
 		if ((e = ipcx__sysv_lookup(a, m_get, m_stat, "segment", &id)) <
 		    0)
@@ -75,6 +76,7 @@ static int sysvshm_region_open(const struct ipcx__addr *a, unsigned flags,
 	r->base = p;
 	r->size = size;
 	r->id = id;
+	r->created = created;
 	return 0;
 fail:
 	if (created)
@@ -116,6 +118,14 @@ static int sysvshm_list(struct ipcx__lister *l)
 			       sysvshm_row);
 }
 
+static int sysvshm_unlink_self(const struct ipcx_region *r)
+{
+	return shmctl((int)r->id, IPC_RMID, NULL) < 0 && errno != EINVAL &&
+			       errno != EIDRM
+		       ? -errno
+		       : 0;
+}
+
 static void sysvshm_region_close(struct ipcx_region *r)
 {
 	shmdt(r->base);
@@ -152,7 +162,20 @@ static int sysvshm_limits(struct ipcx_limit *out, size_t max)
 	return (int)n;
 }
 
-const struct ipcx_facility_ops ipcx__sysvshm_ops = {
+static const struct ipcx__opt *const sysvshm_opts[] = {
+	&ipcx__opt_size,
+	&ipcx__opt_wait,
+	&ipcx__opt_proj,
+	NULL,
+};
+
+static const struct ipcx__region_ops sysvshm_region = {
+	.open = sysvshm_region_open,
+	.close = sysvshm_region_close,
+	.unlink_self = sysvshm_unlink_self,
+};
+
+const struct ipcx__facility ipcx__sysvshm_ops = {
 	.info = {.scheme = "sysvshm",
 		 .title = "System V shared memory",
 		 .name = "key: 0x1f, 31, PATH (ftok), private",
@@ -160,13 +183,12 @@ const struct ipcx_facility_ops ipcx__sysvshm_ops = {
 		 .standard = "System V (XSI)",
 		 .semantics = IPCX_SHARED_MEMORY,
 		 .caps = IPCX_CAP_NAMED},
-	.options = IPCX__OPT_CREATE | IPCX__OPT_EXCL | IPCX__OPT_MODE |
-		   IPCX__OPT_SIZE | IPCX__OPT_PROJ | IPCX__OPT_RING,
+	.common = IPCX__COMMON_ALL,
+	.opts = sysvshm_opts,
 	.parse = ipcx__sysv_parse,
 	.unlink = sysvshm_unlink,
-	.list = sysvshm_list,
 	.limits = sysvshm_limits,
-	IPCX__RING_OPS,
-	.region_open = sysvshm_region_open,
-	.region_close = sysvshm_region_close,
+	.list = sysvshm_list,
+	.chan = &ipcx__ring_chan,
+	.region = &sysvshm_region,
 };

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* UNIX domain sockets: stream, datagram and seqpacket, by path or @name. */
-#include "../internal.h"
+#include "../sock.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,43 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static int unix_type(const struct ipcx_facility_ops *ops)
+/* What unix_parse() makes of TARGET. */
+struct unix_target {
+	struct sockaddr_un un;
+	socklen_t len;
+};
+
+/* allow-uid=: a uid, or a user name looked up when the address is read. */
+static int parse_uid(const char *v, long long *out)
+{
+	unsigned long long n;
+	char *end;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (v[0] >= '0' && v[0] <= '9' && !*end && !errno && n <= (uid_t)-2) {
+		*out = (long long)n;
+		return 0;
+	}
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+	if (getpwnam_r(v, &pw, buf, sizeof(buf), &res) == 0 && res) {
+		*out = res->pw_uid;
+		return 0;
+	}
+	return -1;
+}
+
+static const struct ipcx__opt opt_allow_uid = {
+	.pub = {"allow-uid", "a uid or a user name", "anyone",
+		"refuse peers of any other uid (SO_PEERCRED, SCM_CREDENTIALS)"},
+	.kind = IPCX__OPT_CUSTOM,
+	.roles = IPCX__ROLE_CHAN,
+	.def = -1,
+	.parse = parse_uid,
+};
+
+static int unix_type(const struct ipcx__facility *ops)
 {
 	if (ops == &ipcx__unix_dgram_ops)
 		return SOCK_DGRAM;
@@ -22,7 +59,8 @@ static int unix_type(const struct ipcx_facility_ops *ops)
 
 static int unix_parse(struct ipcx__addr *a)
 {
-	struct sockaddr_un *un = (struct sockaddr_un *)&a->u.sock.ss;
+	struct unix_target *ut = ipcx__addr_priv(a, struct unix_target);
+	struct sockaddr_un *un = &ut->un;
 	const char *t = a->target;
 	bool abstract = t[0] == '@';
 	size_t len = strlen(t);
@@ -42,9 +80,9 @@ static int unix_parse(struct ipcx__addr *a)
 	memcpy(un->sun_path, t, len);
 	if (abstract)
 		un->sun_path[0] = '\0';
-	a->u.sock.len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-				    len + !abstract);
-	return 0;
+	ut->len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len +
+			      !abstract);
+	return ipcx__sock_check_side(a);
 }
 
 static void unix_format(const char *scheme, const struct sockaddr *sa,
@@ -52,17 +90,21 @@ static void unix_format(const char *scheme, const struct sockaddr *sa,
 {
 	const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
 	size_t plen = len - offsetof(struct sockaddr_un, sun_path);
+	char target[sizeof(un->sun_path) + 2];
 
 	if (plen == 0 || sa->sa_family != AF_UNIX) {
 		snprintf(out, n, "%s:", scheme);
 		return;
 	}
+	/* Escaped as the parser reads it: the address parses back to
+	 * this socket (replies go there). */
 	if (un->sun_path[0] == '\0')
-		snprintf(out, n, "%s:@%.*s", scheme, (int)plen - 1,
+		snprintf(target, sizeof(target), "@%.*s", (int)plen - 1,
 			 un->sun_path + 1);
 	else
-		snprintf(out, n, "%s:%.*s", scheme,
+		snprintf(target, sizeof(target), "%.*s",
 			 (int)strnlen(un->sun_path, plen), un->sun_path);
+	ipcx__addr_format(out, n, scheme, target);
 }
 
 static int unix_resolve(struct ipcx_chan *c, const char *addr,
@@ -78,8 +120,10 @@ static int unix_resolve(struct ipcx_chan *c, const char *addr,
 		return ipcx__fail(EINVAL, "%s: cannot send to '%s'", c->name,
 				  addr);
 	}
-	*ss = a.u.sock.ss;
-	*len = a.u.sock.len;
+	const struct unix_target *ut = ipcx__addr_priv(&a, struct unix_target);
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, &ut->un, ut->len);
+	*len = ut->len;
 	ipcx__addr_release(&a);
 	return 0;
 }
@@ -108,7 +152,8 @@ static void unix_setup(struct ipcx__sock *s)
 /* The path is in use: remove it only when it is a socket nobody serves. */
 static int unix_clear_stale(const struct ipcx__addr *a, int type)
 {
-	const struct sockaddr_un *un = (const void *)&a->u.sock.ss;
+	const struct unix_target *ut = ipcx__addr_priv(a, struct unix_target);
+	const struct sockaddr_un *un = &ut->un;
 	struct stat st;
 	int fd, r;
 
@@ -125,7 +170,7 @@ static int unix_clear_stale(const struct ipcx__addr *a, int type)
 	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return ipcx__fail(errno, "%s: socket: %m", a->text);
-	r = connect(fd, (const struct sockaddr *)un, a->u.sock.len);
+	r = connect(fd, (const struct sockaddr *)un, ut->len);
 	int e = errno;
 	close(fd);
 	if (r == 0 || e != ECONNREFUSED)
@@ -141,12 +186,13 @@ static int unix_clear_stale(const struct ipcx__addr *a, int type)
 static int unix_listen(struct ipcx__sock *s, const struct ipcx__addr *a,
 		       unsigned flags)
 {
-	const struct sockaddr_un *un = (const void *)&a->u.sock.ss;
+	const struct unix_target *ut = ipcx__addr_priv(a, struct unix_target);
+	const struct sockaddr_un *un = &ut->un;
 	const struct sockaddr *sa = (const struct sockaddr *)un;
 	int fd = s->c.rfd;
 	struct stat st;
 
-	if (bind(fd, sa, a->u.sock.len) < 0) {
+	if (bind(fd, sa, ut->len) < 0) {
 		int r;
 		if (errno != EADDRINUSE)
 			return ipcx__fail(errno, "%s: bind: %m", a->text);
@@ -156,24 +202,23 @@ static int unix_listen(struct ipcx__sock *s, const struct ipcx__addr *a,
 		r = unix_clear_stale(a, s->type);
 		if (r < 0)
 			return r;
-		if (bind(fd, sa, a->u.sock.len) < 0)
+		if (bind(fd, sa, ut->len) < 0)
 			return ipcx__fail(errno, "%s: bind: %m", a->text);
 	}
 	if (un->sun_path[0]) {
 		/* bind() honoured the umask; set the mode before listen() so
 		 * that no connection arrives while it is wider. */
-		int mode = a->opt.mode == IPCX__UNSET ? 0600 : a->opt.mode;
 		if (lstat(un->sun_path, &st) < 0 ||
-		    chmod(un->sun_path, (mode_t)mode) < 0) {
+		    chmod(un->sun_path, ipcx__addr_mode(a)) < 0) {
 			int r = ipcx__fail(errno, "%s: chmod: %m", a->text);
 			unlink(un->sun_path);
 			return r;
 		}
-		s->bound_path = true;
+		s->bound_by = getpid();
 		s->path_dev = st.st_dev;
 		s->path_ino = st.st_ino;
 	}
-	memcpy(&s->local, un, a->u.sock.len);
+	memcpy(&s->local, un, ut->len);
 	if (s->type != SOCK_DGRAM) {
 		if (listen(fd, SOMAXCONN) < 0)
 			return ipcx__fail(errno, "%s: listen: %m", a->text);
@@ -184,9 +229,9 @@ static int unix_listen(struct ipcx__sock *s, const struct ipcx__addr *a,
 
 static int unix_connect(struct ipcx__sock *s, const struct ipcx__addr *a)
 {
+	const struct unix_target *ut = ipcx__addr_priv(a, struct unix_target);
 	int r = ipcx__sock_connect(&s->c, s->c.rfd,
-				   (const struct sockaddr *)&a->u.sock.ss,
-				   a->u.sock.len);
+				   (const struct sockaddr *)&ut->un, ut->len);
 
 	switch (-r) {
 	case 0: break;
@@ -244,11 +289,10 @@ static int unix_open(const struct ipcx__addr *a, unsigned flags,
 		close(fd);
 		return -ENOMEM;
 	}
-	if (a->opt.timeout != IPCX__UNSET)
-		s->c.timeout_ms = a->opt.timeout;
-	s->c.framed = a->opt.framing == 1;
-	if (a->opt.allow_uid != IPCX__UNSET_LL)
-		s->allow_uid = a->opt.allow_uid;
+	if (a->timeout != IPCX__UNSET)
+		s->c.timeout_ms = a->timeout;
+	s->c.framed = ipcx__opt(a, &ipcx__opt_framing) == 1;
+	s->allow_uid = ipcx__opt(a, &opt_allow_uid);
 	unix_setup(s);
 	r = ipcx__chan_ready(&s->c);
 	if (r == 0)
@@ -262,8 +306,8 @@ static int unix_open(const struct ipcx__addr *a, unsigned flags,
 	return 0;
 }
 
-static int unix_pair_of(const struct ipcx_facility_ops *ops,
-			struct ipcx_chan **a, struct ipcx_chan **b)
+static int unix_pair_of(const struct ipcx__facility *ops, struct ipcx_chan **a,
+			struct ipcx_chan **b)
 {
 	int type = unix_type(ops), sv[2];
 	struct ipcx__sock *x, *y;
@@ -311,7 +355,8 @@ static int unix_seqpacket_pair(struct ipcx_chan **a, struct ipcx_chan **b)
 
 static int unix_unlink(const struct ipcx__addr *a)
 {
-	const struct sockaddr_un *un = (const void *)&a->u.sock.ss;
+	const struct sockaddr_un *un =
+		&ipcx__addr_priv(a, struct unix_target)->un;
 	struct stat st;
 
 	if (un->sun_path[0] == '\0')
@@ -382,10 +427,6 @@ static int unix_dgram_limits(struct ipcx_limit *out, size_t max)
 	return (int)(n + ipcx__limits_fd(out + n, max - n));
 }
 
-#define UNIX_OPTS                                                  \
-	(IPCX__OPT_COMMON | IPCX__OPT_LISTEN | IPCX__OPT_CONNECT | \
-	 IPCX__OPT_ALLOW_UID)
-
 /* ---- listing -------------------------------------------------------------
  *
  * /proc/net/unix: every socket of this network namespace, with its inode
@@ -425,7 +466,7 @@ static void only_name(const struct ipcx__addr *a, char *buf, size_t n)
 
 /* A socket file without a socket: a leftover (looked up by address). */
 static int unix_leftover(struct ipcx__lister *l,
-			 const struct ipcx_facility_ops *ops)
+			 const struct ipcx__facility *ops)
 {
 	struct stat st;
 	struct ipcx_object o;
@@ -448,7 +489,7 @@ static int unix_leftover(struct ipcx__lister *l,
 }
 
 static int unix_list_of(struct ipcx__lister *l,
-			const struct ipcx_facility_ops *ops)
+			const struct ipcx__facility *ops)
 {
 	static const int types[] = {0, SOCK_STREAM, SOCK_DGRAM,
 				    0, 0,	    SOCK_SEQPACKET};
@@ -463,7 +504,7 @@ static int unix_list_of(struct ipcx__lister *l,
 	FILE *f = fopen("/proc/net/unix", "re");
 
 	if (!f) {
-		ipcx__list_warn("%s: /proc/net/unix: %s", ops->info.scheme,
+		ipcx__list_warn(l, "%s: /proc/net/unix: %s", ops->info.scheme,
 				strerror(errno));
 		return 0;
 	}
@@ -577,7 +618,27 @@ static int unix_seqpacket_list(struct ipcx__lister *l)
 	return unix_list_of(l, &ipcx__unix_seqpacket_ops);
 }
 
-const struct ipcx_facility_ops ipcx__unix_ops = {
+static const struct ipcx__opt *const unix_opts[] = {
+	&ipcx__opt_framing,
+	&ipcx__opt_listen,
+	&ipcx__opt_connect,
+	&opt_allow_uid,
+	NULL,
+};
+
+static const struct ipcx__chan_ops unix_chan = {
+	.open = unix_open,
+	.pair = unix_stream_pair,
+	.accept = ipcx__sock_accept,
+	.send = ipcx__sock_send,
+	.recv = ipcx__sock_recv,
+	.shutdown = ipcx__sock_shutdown,
+	.close = ipcx__sock_close,
+	.get = ipcx__sock_get,
+	.unlink_self = ipcx__sock_unlink_self,
+};
+
+const struct ipcx__facility ipcx__unix_ops = {
 	.info = {.scheme = "unix",
 		 .title = "UNIX stream socket",
 		 .name = "pathname or @name",
@@ -586,23 +647,33 @@ const struct ipcx_facility_ops ipcx__unix_ops = {
 		 .semantics = IPCX_BYTE_STREAM,
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_LISTEN |
 			 IPCX_CAP_NAMED},
-	.options = UNIX_OPTS | IPCX__OPT_FRAMING,
+	.common = IPCX__COMMON_ALL,
+	.opts = unix_opts,
 	.parse = unix_parse,
+	.unlink = unix_unlink,
+	.limits = unix_limits,
+	.list = unix_list,
+	.chan = &unix_chan,
+};
+
+static const struct ipcx__opt *const unix_dgram_opts[] = {
+	&ipcx__opt_listen,
+	&ipcx__opt_connect,
+	&opt_allow_uid,
+	NULL,
+};
+
+static const struct ipcx__chan_ops unix_dgram_chan = {
 	.open = unix_open,
-	.pair = unix_stream_pair,
-	.accept = ipcx__sock_accept,
+	.pair = unix_dgram_pair,
 	.send = ipcx__sock_send,
 	.recv = ipcx__sock_recv,
-	.shutdown = ipcx__sock_shutdown,
 	.close = ipcx__sock_close,
-	.unlink = unix_unlink,
-	.list = unix_list,
-	.limits = unix_limits,
 	.get = ipcx__sock_get,
 	.unlink_self = ipcx__sock_unlink_self,
 };
 
-const struct ipcx_facility_ops ipcx__unix_dgram_ops = {
+const struct ipcx__facility ipcx__unix_dgram_ops = {
 	.info = {.scheme = "unix-dgram",
 		 .title = "UNIX datagram socket",
 		 .name = "pathname or @name",
@@ -611,21 +682,35 @@ const struct ipcx_facility_ops ipcx__unix_dgram_ops = {
 		 .semantics = IPCX_MESSAGE,
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_NAMED |
 			 IPCX_CAP_CONNLESS},
-	.options = UNIX_OPTS,
+	.common = IPCX__COMMON_ALL,
+	.opts = unix_dgram_opts,
 	.parse = unix_parse,
+	.unlink = unix_unlink,
+	.limits = unix_dgram_limits,
+	.list = unix_dgram_list,
+	.chan = &unix_dgram_chan,
+};
+
+static const struct ipcx__opt *const unix_seqpacket_opts[] = {
+	&ipcx__opt_listen,
+	&ipcx__opt_connect,
+	&opt_allow_uid,
+	NULL,
+};
+
+static const struct ipcx__chan_ops unix_seqpacket_chan = {
 	.open = unix_open,
-	.pair = unix_dgram_pair,
+	.pair = unix_seqpacket_pair,
+	.accept = ipcx__sock_accept,
 	.send = ipcx__sock_send,
 	.recv = ipcx__sock_recv,
+	.shutdown = ipcx__sock_shutdown,
 	.close = ipcx__sock_close,
-	.unlink = unix_unlink,
-	.list = unix_dgram_list,
-	.limits = unix_dgram_limits,
 	.get = ipcx__sock_get,
 	.unlink_self = ipcx__sock_unlink_self,
 };
 
-const struct ipcx_facility_ops ipcx__unix_seqpacket_ops = {
+const struct ipcx__facility ipcx__unix_seqpacket_ops = {
 	.info = {.scheme = "unix-seqpacket",
 		 .title = "UNIX seqpacket socket",
 		 .name = "pathname or @name",
@@ -634,18 +719,11 @@ const struct ipcx_facility_ops ipcx__unix_seqpacket_ops = {
 		 .semantics = IPCX_MESSAGE,
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_LISTEN |
 			 IPCX_CAP_NAMED},
-	.options = UNIX_OPTS,
+	.common = IPCX__COMMON_ALL,
+	.opts = unix_seqpacket_opts,
 	.parse = unix_parse,
-	.open = unix_open,
-	.pair = unix_seqpacket_pair,
-	.accept = ipcx__sock_accept,
-	.send = ipcx__sock_send,
-	.recv = ipcx__sock_recv,
-	.shutdown = ipcx__sock_shutdown,
-	.close = ipcx__sock_close,
 	.unlink = unix_unlink,
-	.list = unix_seqpacket_list,
 	.limits = unix_limits,
-	.get = ipcx__sock_get,
-	.unlink_self = ipcx__sock_unlink_self,
+	.list = unix_seqpacket_list,
+	.chan = &unix_seqpacket_chan,
 };

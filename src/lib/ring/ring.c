@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The ring channel: variable-size messages in any shared-memory region. */
-#include "../internal.h"
+#include "ring.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -163,6 +163,17 @@ struct ring_hdr {
 };
 
 enum wait_mode { WAIT_ADAPTIVE, WAIT_SPIN, WAIT_FUTEX };
+
+static const char *const wait_names[] = {"adaptive", "spin", "futex", NULL};
+
+const struct ipcx__opt ipcx__opt_wait = {
+	.pub = {"wait", "spin, futex or adaptive", "adaptive",
+		"how a ring waits: spin (lowest latency, a CPU busy), futex "
+		"(asleep in the kernel), adaptive (spin briefly, then sleep)"},
+	.kind = IPCX__OPT_ENUM,
+	.roles = IPCX__ROLE_CHAN,
+	.names = wait_names,
+};
 
 struct ring {
 	struct ipcx_chan c;
@@ -881,8 +892,8 @@ HOT void publish(struct ring *r, uint64_t len)
 	}
 }
 
-ssize_t ipcx__ring_send(struct ipcx_chan *c, const struct iovec *iov, int n,
-			const struct ipcx_meta *m)
+static ssize_t ring_chan_send(struct ipcx_chan *c, const struct iovec *iov,
+			      int n, const struct ipcx_meta *m)
 {
 	struct ring *r = (struct ring *)c;
 	uint64_t len = 0;
@@ -907,7 +918,7 @@ ssize_t ipcx__ring_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 	return e < 0 ? e : (ssize_t)len;
 }
 
-int ipcx__ring_reserve(struct ipcx_chan *c, size_t len, void **ptr)
+static int ring_chan_reserve(struct ipcx_chan *c, size_t len, void **ptr)
 {
 	struct ring *r = (struct ring *)c;
 	int e;
@@ -925,7 +936,7 @@ int ipcx__ring_reserve(struct ipcx_chan *c, size_t len, void **ptr)
 	return 0;
 }
 
-int ipcx__ring_commit(struct ipcx_chan *c, size_t len)
+static int ring_chan_commit(struct ipcx_chan *c, size_t len)
 {
 	struct ring *r = (struct ring *)c;
 
@@ -999,8 +1010,8 @@ HOT int begin_read(struct ring *r, uint64_t *pos, uint64_t *len)
 	return e;
 }
 
-ssize_t ipcx__ring_recv(struct ipcx_chan *c, void *buf, size_t len,
-			struct ipcx_meta *m)
+static ssize_t ring_chan_recv(struct ipcx_chan *c, void *buf, size_t len,
+			      struct ipcx_meta *m)
 {
 	struct ring *r = (struct ring *)c;
 	uint64_t pos = 0, mlen = 0;
@@ -1025,7 +1036,7 @@ ssize_t ipcx__ring_recv(struct ipcx_chan *c, void *buf, size_t len,
 	return e < 0 ? e : (ssize_t)mlen;
 }
 
-int ipcx__ring_peek(struct ipcx_chan *c, const void **ptr, size_t *len)
+static int ring_chan_peek(struct ipcx_chan *c, const void **ptr, size_t *len)
 {
 	struct ring *r = (struct ring *)c;
 	uint64_t pos = 0, mlen = 0;
@@ -1042,7 +1053,7 @@ int ipcx__ring_peek(struct ipcx_chan *c, const void **ptr, size_t *len)
 	return 0;
 }
 
-int ipcx__ring_release(struct ipcx_chan *c)
+static int ring_chan_release(struct ipcx_chan *c)
 {
 	struct ring *r = (struct ring *)c;
 
@@ -1116,8 +1127,8 @@ static int attach(struct ring *r, size_t size)
 /* Default size of a ring region that is created without size=. */
 #define DEFAULT_RING_SIZE (1u << 20)
 
-int ipcx__ring_open(const struct ipcx__addr *a, unsigned flags,
-		    struct ipcx_chan **out)
+static int ring_chan_open(const struct ipcx__addr *a, unsigned flags,
+			  struct ipcx_chan **out)
 {
 	struct ring *r = ipcx__chan_new(sizeof(*r), a->ops, a, flags);
 	int e;
@@ -1131,8 +1142,7 @@ int ipcx__ring_open(const struct ipcx__addr *a, unsigned flags,
 	}
 	r->prod_slot = r->cons_slot = -1;
 	r->poll_fd = r->notify_fd = -1;
-	r->wait = a->opt.wait == IPCX__UNSET ? WAIT_ADAPTIVE
-					     : (enum wait_mode)a->opt.wait;
+	r->wait = (enum wait_mode)ipcx__opt(a, &ipcx__opt_wait);
 	r->region = calloc(1, sizeof(*r->region));
 	if (!r->region) {
 		ipcx__chan_free(&r->c);
@@ -1145,7 +1155,7 @@ int ipcx__ring_open(const struct ipcx__addr *a, unsigned flags,
 	snprintf(r->region->name, sizeof(r->region->name), "%s", a->text);
 	/* A new ring is the address's size=, else 1 MiB; one that exists is
 	 * mapped whole. */
-	e = a->ops->region_open(a, flags, DEFAULT_RING_SIZE, r->region);
+	e = a->ops->region->open(a, flags, DEFAULT_RING_SIZE, r->region);
 	if (e < 0) {
 		free(r->region);
 		ipcx__chan_free(&r->c);
@@ -1162,7 +1172,7 @@ int ipcx__ring_open(const struct ipcx__addr *a, unsigned flags,
 	return 0;
 }
 
-int ipcx__ring_close(struct ipcx_chan *c)
+static int ring_chan_close(struct ipcx_chan *c)
 {
 	struct ring *r = (struct ring *)c;
 
@@ -1199,12 +1209,12 @@ int ipcx__ring_close(struct ipcx_chan *c)
 	return 0;
 }
 
-int ipcx__ring_fd(struct ipcx_chan *c)
+static int ring_chan_fd(struct ipcx_chan *c)
 {
 	return ring_fd(c);
 }
 
-int ipcx__ring_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
+static int ring_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 {
 	const struct ring *r = (const struct ring *)c;
 	uint64_t head = atomic_load(&r->h->prod.pos),
@@ -1222,3 +1232,28 @@ int ipcx__ring_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 							  : -1;
 	return 0;
 }
+
+/* A ring removes the region object its open created (async-signal-safe:
+ * the region's own unlink is one system call). */
+static int ring_chan_unlink_self(const struct ipcx_chan *c)
+{
+	const struct ring *r = (const struct ring *)c;
+
+	if (!r->region->created || !r->region->ops->region->unlink_self)
+		return 0;
+	return r->region->ops->region->unlink_self(r->region);
+}
+
+const struct ipcx__chan_ops ipcx__ring_chan = {
+	.open = ring_chan_open,
+	.send = ring_chan_send,
+	.recv = ring_chan_recv,
+	.close = ring_chan_close,
+	.get = ring_chan_get,
+	.unlink_self = ring_chan_unlink_self,
+	.fd = ring_chan_fd,
+	.reserve = ring_chan_reserve,
+	.commit = ring_chan_commit,
+	.peek = ring_chan_peek,
+	.release = ring_chan_release,
+};

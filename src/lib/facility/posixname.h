@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* POSIX IPC names and /dev/shm, shared by posixmq, posixshm and posixsem
+ * (posixname.c). */
+#ifndef IPCX_POSIXNAME_H
+#define IPCX_POSIXNAME_H
+
+#include "../internal.h"
+
+/* POSIX IPC names: one leading slash, no other, at most NAME_MAX bytes
+ * after it.  WHAT: "queue".  -EINVAL with a detail. */
+int ipcx__check_posix_name(const struct ipcx__addr *a, const char *what);
+
+/* Lists the regular files of the directory DIR whose names start with
+ * PREFIX (NULL: all but those starting with SKIP) as SCHEME:/NAME (the
+ * prefix removed), held by whoever has them open or mapped, stale when
+ * nobody does. */
+int ipcx__list_shm_dir(struct ipcx__lister *l, const struct ipcx__facility *ops,
+		       const char *dir, const char *prefix, const char *skip);
+
+#endif

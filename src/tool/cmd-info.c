@@ -14,8 +14,12 @@ static const char usage[] =
 	"carries, what names it, its handle, whether it crosses machines,\n"
 	"its standard, and this system's live limits for it.\n"
 	"\n"
+	"With SCHEMEs named, the options their addresses take follow the\n"
+	"facilities (SCHEME:TARGET?OPTION=VALUE&...).\n"
+	"\n"
 	"Options:\n"
 	"  -l, --limits        show the limits table only\n"
+	"  -O, --options       show the address options table only\n"
 	"  -J, --json          JSON output\n"
 	"  -o, --output COLS   columns to show, comma-separated (of the\n"
 	"                      facility table, or of the limits with -l)\n"
@@ -35,10 +39,14 @@ static const char usage[] =
 	"  STANDARD   where it comes from\n"
 	"\n"
 	"Limit columns (-l):\n"
-	"  SCHEME, LIMIT, VALUE, UNIT, SOURCE (where it is read or changed)\n";
+	"  SCHEME, LIMIT, VALUE, UNIT, SOURCE (where it is read or changed)\n"
+	"\n"
+	"Option columns (-O):\n"
+	"  SCHEME, OPTION, VALUES (what it takes), DEFAULT, DESCRIPTION\n";
 
 static const struct option longopts[] = {
 	{"limits", no_argument, NULL, 'l'},
+	{"options", no_argument, NULL, 'O'},
 	{"json", no_argument, NULL, 'J'},
 	{"output", required_argument, NULL, 'o'},
 	{"noheadings", no_argument, NULL, 'n'},
@@ -61,6 +69,10 @@ enum field {
 	F_VALUE,
 	F_UNIT,
 	F_SOURCE,
+	F_OPTION,
+	F_VALUES,
+	F_DEFAULT,
+	F_HELP,
 };
 
 static const struct tool_col fac_cols[] = {
@@ -81,6 +93,14 @@ static const struct tool_col lim_cols[] = {
 	{"VALUE", F_VALUE, 0.1, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER},
 	{"UNIT", F_UNIT, 0.05, 0, SCOLS_JSON_STRING},
 	{"SOURCE", F_SOURCE, 0.3, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
+};
+
+static const struct tool_col opt_cols[] = {
+	{"SCHEME", F_SCHEME, 0.1, 0, SCOLS_JSON_STRING},
+	{"OPTION", F_OPTION, 0.1, 0, SCOLS_JSON_STRING},
+	{"VALUES", F_VALUES, 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
+	{"DEFAULT", F_DEFAULT, 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
+	{"DESCRIPTION", F_HELP, 0.4, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
 };
 
 struct opts {
@@ -146,6 +166,25 @@ static void fill_limit(struct libscols_line *ln, const int *sel, int n,
 	}
 }
 
+static void fill_option(struct libscols_line *ln, const int *sel, int n,
+			const struct ipcx_facility *f,
+			const struct ipcx_option *op)
+{
+	for (int i = 0; i < n; i++) {
+		const char *v = NULL;
+		switch (sel[i]) {
+		case F_SCHEME: v = f->scheme; break;
+		case F_OPTION: v = op->name; break;
+		case F_VALUES: v = op->value; break;
+		case F_DEFAULT: v = op->def; break;
+		case F_HELP: v = op->help; break;
+		default: break;
+		}
+		if (v)
+			scols_line_set_data(ln, (size_t)i, v);
+	}
+}
+
 /* Prints TB; in JSON mode collects the body for one combined object. */
 static int emit(struct libscols_table *tb, const struct opts *o, bool *first,
 		bool last)
@@ -178,15 +217,16 @@ static int run(int argc, char **argv)
 {
 	const struct ipcx_facility *sel_fac[64];
 	struct opts o = {0};
-	bool limits_only = false, first = true;
-	int fsel[16], lsel[16];
+	bool limits_only = false, options_only = false, first = true;
+	int fsel[16], lsel[16], osel[16];
 	size_t nfac = 0;
-	int opt, nf = 0, nl = 0, st = EXIT_FAIL;
+	int opt, nf = 0, nl = 0, no = 0, st = EXIT_FAIL;
 
-	while ((opt = getopt_long(argc, argv, "lJo:nrh", longopts, NULL)) !=
+	while ((opt = getopt_long(argc, argv, "lOJo:nrh", longopts, NULL)) !=
 	       -1) {
 		switch (opt) {
 		case 'l': limits_only = true; break;
+		case 'O': options_only = true; break;
 		case 'J': o.json = true; break;
 		case 'o': o.output = optarg; break;
 		case 'n': o.noheadings = true; break;
@@ -210,7 +250,33 @@ static int run(int argc, char **argv)
 			sel_fac[nfac++] = ipcx_facility_at(i);
 	}
 
-	struct libscols_table *ft = NULL, *lt = NULL;
+	if (limits_only && options_only)
+		return tool_usage(&cmd_info, "-l and -O each show one table");
+	struct libscols_table *ft = NULL, *lt = NULL, *ot = NULL;
+	/* The options of the schemes named (or, with -O, of all). */
+	if (options_only || (optind < argc && !limits_only && !o.output)) {
+		ot = new_table(&o, "options");
+		no = ot ? tool_columns(ot, opt_cols, 5,
+				       options_only ? o.output : NULL, osel,
+				       &cmd_info)
+			: -1;
+		if (no < 0) {
+			st = EXIT_USAGE;
+			goto out;
+		}
+		for (size_t i = 0; i < nfac; i++) {
+			const struct ipcx_option *op;
+			for (size_t k = 0;
+			     (op = ipcx_facility_option(sel_fac[i], k)); k++)
+				fill_option(scols_table_new_line(ot, NULL),
+					    osel, no, sel_fac[i], op);
+		}
+		if (options_only) {
+			st = emit(ot, &o, &first, true) < 0 ? EXIT_FAIL
+							    : EXIT_OK;
+			goto out;
+		}
+	}
 	if (!limits_only) {
 		ft = new_table(&o, "facilities");
 		nf = ft ? tool_columns(ft, fac_cols, 9, o.output, fsel,
@@ -246,11 +312,14 @@ static int run(int argc, char **argv)
 	}
 	if (ft && emit(ft, &o, &first, false) < 0)
 		goto out;
+	if (ot && emit(ot, &o, &first, false) < 0)
+		goto out;
 	if (emit(lt, &o, &first, true) < 0)
 		goto out;
 	st = EXIT_OK;
 out:
 	scols_unref_table(ft);
+	scols_unref_table(ot);
 	scols_unref_table(lt);
 	return st;
 }

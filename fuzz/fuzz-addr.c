@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = malloc(size + 1), *defaults;
-	struct ipcx__addr a;
+	struct ipcx_addr a;
 
 	if (!text)
 		return 0;

@@ -53,6 +53,11 @@ enum ipcx_semantics {
 #define IPCX_CAP_ONEWAY 0x10u	/* one channel carries one direction */
 #define IPCX_CAP_NAMED 0x20u	/* TARGET names a kernel object */
 #define IPCX_CAP_CONNLESS 0x40u /* no end of stream: 0 is an empty message */
+/* What the facility's addresses open (one or more of these): */
+#define IPCX_CAP_CHANNEL 0x80u /* a channel: ipcx_open() or ipcx_pair() */
+#define IPCX_CAP_REGION 0x100u /* a region: ipcx_region_open() */
+#define IPCX_CAP_SEM 0x200u    /* a semaphore: ipcx_sem_open() */
+#define IPCX_CAP_LOCK 0x400u   /* a file lock: ipcx_lock_open() */
 
 /* One row of DESIGN.md's comparison table.  Static storage; never freed. */
 struct ipcx_facility {
@@ -105,6 +110,39 @@ const struct ipcx_option *ipcx_facility_option(const struct ipcx_facility *fac,
 					       size_t i);
 
 /* ---- addresses --------------------------------------------------------- */
+
+/*
+ * A parsed address.  Every function that takes an address string parses
+ * it once; a program that needs to look at an address before using it
+ * (which facility, which options it gives) parses it with
+ * ipcx_addr_parse() and passes the result to the _addr variants, so that
+ * what it checked is what is opened.
+ */
+struct ipcx_addr;
+
+/*
+ * Parses TEXT with DEFAULTS as ipcx_open_with() takes them (may be NULL).
+ * -EINVAL with a detail that quotes the bad part ("unknown option 'sise'
+ * in 'fifo:/x?sise=1'"); -ENOMEM.  Free the result with ipcx_addr_free().
+ */
+int ipcx_addr_parse(const char *text, const char *defaults,
+		    struct ipcx_addr **out);
+void ipcx_addr_free(struct ipcx_addr *a); /* accepts NULL */
+
+/* Its facility, its decoded TARGET ("/tmp/a b" for fifo:/tmp/a%20b), and
+ * the text it was parsed from.  Valid until ipcx_addr_free(). */
+const struct ipcx_facility *ipcx_addr_facility(const struct ipcx_addr *a);
+const char *ipcx_addr_target(const struct ipcx_addr *a);
+const char *ipcx_addr_text(const struct ipcx_addr *a);
+
+/*
+ * Option NAME of A, as the address or its defaults gave it: 1 and *VALUE
+ * (may be NULL; booleans are 0/1, sizes in bytes, timeouts in ms, a
+ * choice its index in the option's VALUES), 0 when it was not given,
+ * -EINVAL when A's facility takes no option NAME.
+ */
+int ipcx_addr_option(const struct ipcx_addr *a, const char *name,
+		     long long *value);
 
 /*
  * Checks that ADDR is well formed (scheme, target, options and their
@@ -172,6 +210,9 @@ int ipcx_open(const char *addr, unsigned flags, struct ipcx_chan **out);
  * reach schemes whose TARGET takes the whole rest (exec:, pty:).
  */
 int ipcx_open_with(const char *addr, const char *defaults, unsigned flags,
+		   struct ipcx_chan **out);
+/* As ipcx_open(), for an address ipcx_addr_parse() made. */
+int ipcx_open_addr(const struct ipcx_addr *a, unsigned flags,
 		   struct ipcx_chan **out);
 
 /*
@@ -274,6 +315,7 @@ int ipcx_close(struct ipcx_chan *c);
 /* Removes the named object of ADDR (a FIFO, a socket path, a queue, a
  * shared-memory object or mapped file). */
 int ipcx_unlink(const char *addr);
+int ipcx_unlink_addr(const struct ipcx_addr *a);
 
 /*
  * Removes the name that C itself created (the path a listening UNIX socket
@@ -298,6 +340,8 @@ struct ipcx_region;
  */
 int ipcx_region_open(const char *addr, unsigned flags, size_t size,
 		     struct ipcx_region **out);
+int ipcx_region_open_addr(const struct ipcx_addr *a, unsigned flags,
+			  size_t size, struct ipcx_region **out);
 
 /* The mapping: what one process writes there, every process mapping the
  * same object sees. */
@@ -332,6 +376,8 @@ struct ipcx_sem;
  */
 int ipcx_sem_open(const char *addr, unsigned flags, unsigned initial,
 		  struct ipcx_sem **out);
+int ipcx_sem_open_addr(const struct ipcx_addr *a, unsigned flags,
+		       unsigned initial, struct ipcx_sem **out);
 
 /*
  * An unnamed POSIX semaphore (process-shared) at OFFSET in region R,
@@ -386,6 +432,8 @@ struct ipcx_lock;
  * lock: flock(1), lockf(3), Python's fcntl.
  */
 int ipcx_lock_open(const char *addr, unsigned flags, struct ipcx_lock **out);
+int ipcx_lock_open_addr(const struct ipcx_addr *a, unsigned flags,
+			struct ipcx_lock **out);
 
 /*
  * Takes the lock (HOW: IPCX_LOCK_SHARED or IPCX_LOCK_EXCLUSIVE), or
@@ -523,6 +571,8 @@ int ipcx_list(const char *scheme, unsigned flags, ipcx_list_fn fn, void *arg,
  */
 int ipcx_object_find(const char *addr, unsigned flags, ipcx_list_fn fn,
 		     void *arg);
+int ipcx_object_find_addr(const struct ipcx_addr *a, unsigned flags,
+			  ipcx_list_fn fn, void *arg);
 
 /* ---- signals ----------------------------------------------------------- */
 

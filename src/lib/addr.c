@@ -43,13 +43,13 @@ static const struct ipcx__opt common_opts[] = {
 };
 
 /* Where a common option's value lives in an address. */
-static int *common_field(struct ipcx__addr *a, size_t i)
+static int *common_field(struct ipcx_addr *a, size_t i)
 {
 	int *f[] = {&a->create, &a->excl, &a->mode, &a->timeout, &a->nonblock};
 	return f[i];
 }
 
-static int common_value(const struct ipcx__addr *a, size_t i)
+static int common_value(const struct ipcx_addr *a, size_t i)
 {
 	const int f[] = {a->create, a->excl, a->mode, a->timeout, a->nonblock};
 	return f[i];
@@ -206,7 +206,7 @@ static const struct ipcx__opt *opt_at(const struct ipcx__facility *ops,
 }
 
 /* Parses "name[=value]" (S[0..LEN)) into A. */
-static int parse_option(struct ipcx__addr *a, const char *s, size_t len,
+static int parse_option(struct ipcx_addr *a, const char *s, size_t len,
 			bool defaults)
 {
 	const struct ipcx__facility *ops = a->ops;
@@ -292,7 +292,7 @@ static int parse_option(struct ipcx__addr *a, const char *s, size_t len,
 
 /* Parses "a=1&b=2" (S, up to its end) into A; DEFAULTS: only where the
  * address gave no value of its own. */
-static int parse_options(struct ipcx__addr *a, const char *s, bool defaults)
+static int parse_options(struct ipcx_addr *a, const char *s, bool defaults)
 {
 	for (;;) {
 		const char *amp = strchr(s, '&');
@@ -307,7 +307,7 @@ static int parse_options(struct ipcx__addr *a, const char *s, bool defaults)
 }
 
 int ipcx__addr_parse(const char *text, const char *defaults, bool pair,
-		     struct ipcx__addr *a)
+		     struct ipcx_addr *a)
 {
 	const char *colon, *q = NULL, *p;
 	size_t slen;
@@ -374,14 +374,98 @@ fail:
 	return r;
 }
 
-void ipcx__addr_release(struct ipcx__addr *a)
+void ipcx__addr_release(struct ipcx_addr *a)
 {
 	free(a->target);
 	a->target = NULL;
 }
 
+int ipcx_addr_parse(const char *text, const char *defaults,
+		    struct ipcx_addr **out)
+{
+	struct ipcx_addr *a;
+	char *copy;
+	int r;
+
+	if (!out)
+		return ipcx__fail(EINVAL, "ipcx_addr_parse: no place for the "
+					  "result");
+	if (!text)
+		return ipcx__fail(EINVAL, "no address given");
+	a = malloc(sizeof(*a));
+	copy = strdup(text);
+	if (!a || !copy) {
+		free(a);
+		free(copy);
+		return -ENOMEM;
+	}
+	r = ipcx__addr_parse(copy, defaults, false, a);
+	if (r < 0) {
+		/* The detail quotes the text: keep it readable. */
+		free(a);
+		free(copy);
+		return r;
+	}
+	a->own_text = copy;
+	*out = a;
+	return 0;
+}
+
+void ipcx_addr_free(struct ipcx_addr *a)
+{
+	if (!a)
+		return;
+	ipcx__addr_release(a);
+	free(a->own_text);
+	free(a);
+}
+
+const struct ipcx_facility *ipcx_addr_facility(const struct ipcx_addr *a)
+{
+	return a ? &a->ops->info : NULL;
+}
+
+const char *ipcx_addr_target(const struct ipcx_addr *a)
+{
+	return a ? a->target : NULL;
+}
+
+const char *ipcx_addr_text(const struct ipcx_addr *a)
+{
+	return a ? a->text : NULL;
+}
+
+int ipcx_addr_option(const struct ipcx_addr *a, const char *name,
+		     long long *value)
+{
+	if (!a || !name)
+		return ipcx__fail(EINVAL, "ipcx_addr_option: NULL argument");
+	for (size_t i = 0; i < IPCX__ARRAY_SIZE(common_opts); i++) {
+		if (strcmp(common_opts[i].pub.name, name) ||
+		    !(a->ops->common & (1u << i)))
+			continue;
+		int v = common_value(a, i);
+		if (v == IPCX__UNSET)
+			return 0;
+		if (value)
+			*value = v;
+		return 1;
+	}
+	for (size_t i = 0; i < nopts(a->ops); i++) {
+		if (strcmp(a->ops->opts[i]->pub.name, name))
+			continue;
+		if (!(a->given & (1u << i)))
+			return 0;
+		if (value)
+			*value = a->val[i];
+		return 1;
+	}
+	return ipcx__fail(EINVAL, "%s: %s takes no option '%s'", a->text,
+			  a->ops->info.scheme, name);
+}
+
 /* The index of O in A's facility's table, or -1. */
-static int opt_index(const struct ipcx__addr *a, const struct ipcx__opt *o)
+static int opt_index(const struct ipcx_addr *a, const struct ipcx__opt *o)
 {
 	for (size_t i = 0; i < nopts(a->ops); i++)
 		if (a->ops->opts[i] == o)
@@ -389,26 +473,26 @@ static int opt_index(const struct ipcx__addr *a, const struct ipcx__opt *o)
 	return -1;
 }
 
-bool ipcx__opt_given(const struct ipcx__addr *a, const struct ipcx__opt *o)
+bool ipcx__opt_given(const struct ipcx_addr *a, const struct ipcx__opt *o)
 {
 	int i = opt_index(a, o);
 
 	return i >= 0 && (a->given & (1u << i));
 }
 
-long long ipcx__opt(const struct ipcx__addr *a, const struct ipcx__opt *o)
+long long ipcx__opt(const struct ipcx_addr *a, const struct ipcx__opt *o)
 {
 	int i = opt_index(a, o);
 
 	return i >= 0 && (a->given & (1u << i)) ? a->val[i] : o->def;
 }
 
-unsigned ipcx__addr_mode(const struct ipcx__addr *a)
+unsigned ipcx__addr_mode(const struct ipcx_addr *a)
 {
 	return a->mode == IPCX__UNSET ? 0600u : (unsigned)a->mode;
 }
 
-int ipcx__addr_role(const struct ipcx__addr *a, unsigned role, const char *what)
+int ipcx__addr_role(const struct ipcx_addr *a, unsigned role, const char *what)
 {
 	for (size_t i = 0; i < IPCX__ARRAY_SIZE(common_opts); i++)
 		if ((a->common_given & (1u << i)) &&
@@ -424,7 +508,7 @@ int ipcx__addr_role(const struct ipcx__addr *a, unsigned role, const char *what)
 	return 0;
 }
 
-unsigned ipcx__addr_flags(const struct ipcx__addr *a, unsigned flags)
+unsigned ipcx__addr_flags(const struct ipcx_addr *a, unsigned flags)
 {
 	/* The facility's flag options first (listen=, connect=), so that an
 	 * explicit side wins over the caller's default. */
@@ -466,23 +550,13 @@ const struct ipcx_option *ipcx_facility_option(const struct ipcx_facility *fac,
 	return i < nopts(ops) ? &ops->opts[i]->pub : NULL;
 }
 
-int ipcx__check_path(struct ipcx__addr *a)
+int ipcx__check_path(struct ipcx_addr *a)
 {
 	if (!a->target[0])
 		return ipcx__fail(EINVAL, "'%s' names no path", a->text);
 	if (strlen(a->target) >= PATH_MAX)
 		return ipcx__fail(EINVAL, "path too long in '%s'", a->text);
 	return 0;
-}
-
-int ipcx_addr_check(const char *addr, const char *defaults)
-{
-	struct ipcx__addr a;
-	int r = ipcx__addr_parse(addr, defaults, false, &a);
-
-	if (r == 0)
-		ipcx__addr_release(&a);
-	return r;
 }
 
 int ipcx__addr_format(char *buf, size_t n, const char *scheme,
@@ -519,4 +593,14 @@ int ipcx__addr_format(char *buf, size_t n, const char *scheme,
 	if (n)
 		buf[end < n ? end : n - 1] = '\0';
 	return (int)j;
+}
+
+int ipcx_addr_check(const char *addr, const char *defaults)
+{
+	struct ipcx_addr a;
+	int r = ipcx__addr_parse(addr, defaults, false, &a);
+
+	if (r == 0)
+		ipcx__addr_release(&a);
+	return r;
 }

@@ -6,35 +6,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-int ipcx_open_with(const char *addr, const char *defaults, unsigned flags,
+int ipcx_open_addr(const struct ipcx_addr *a, unsigned flags,
 		   struct ipcx_chan **out)
 {
-	struct ipcx__addr a;
 	struct ipcx_chan *c = NULL;
 	int r;
 
-	if (!out)
-		return ipcx__fail(EINVAL, "ipcx_open: no place for the result");
-	r = ipcx__addr_parse(addr, defaults, false, &a);
-	if (r < 0)
-		return r;
-	if (!a.ops->chan)
-		r = ipcx__fail(EOPNOTSUPP,
-			       "%s: %s is not a channel ('ipcx info' says "
-			       "what it is)",
-			       addr, a.ops->info.scheme);
-	else if (!a.ops->chan->open)
-		r = ipcx__fail(EOPNOTSUPP,
-			       "%s: this facility has no name to open: use "
-			       "ipcx_pair()",
-			       addr);
-	else if ((r = ipcx__addr_role(&a, IPCX__ROLE_CHAN, "a channel")) == 0)
-		r = a.ops->chan->open(&a, ipcx__addr_flags(&a, flags), &c);
-	ipcx__addr_release(&a);
-	if (r < 0)
+	if (!a || !out)
+		return ipcx__fail(EINVAL, "ipcx_open: NULL argument");
+	if (!a->ops->chan)
+		return ipcx__fail(EOPNOTSUPP,
+				  "%s: %s is not a channel ('ipcx info' says "
+				  "what it is)",
+				  a->text, a->ops->info.scheme);
+	if (!a->ops->chan->open)
+		return ipcx__fail(EOPNOTSUPP,
+				  "%s: this facility has no name to open: use "
+				  "ipcx_pair()",
+				  a->text);
+	if ((r = ipcx__addr_role(a, IPCX__ROLE_CHAN, "a channel")) < 0 ||
+	    (r = a->ops->chan->open(a, ipcx__addr_flags(a, flags), &c)) < 0)
 		return r;
 	*out = c;
 	return 0;
+}
+
+int ipcx_open_with(const char *addr, const char *defaults, unsigned flags,
+		   struct ipcx_chan **out)
+{
+	struct ipcx_addr a;
+	int r = ipcx__addr_parse(addr, defaults, false, &a);
+
+	if (r < 0)
+		return r;
+	r = ipcx_open_addr(&a, flags, out);
+	ipcx__addr_release(&a);
+	return r;
 }
 
 int ipcx_open(const char *addr, unsigned flags, struct ipcx_chan **out)
@@ -42,7 +49,7 @@ int ipcx_open(const char *addr, unsigned flags, struct ipcx_chan **out)
 	return ipcx_open_with(addr, NULL, flags, out);
 }
 
-static int pair_apply(struct ipcx_chan *c, const struct ipcx__addr *a)
+static int pair_apply(struct ipcx_chan *c, const struct ipcx_addr *a)
 {
 	if (a->timeout != IPCX__UNSET)
 		c->timeout_ms = a->timeout;
@@ -55,7 +62,7 @@ static int pair_apply(struct ipcx_chan *c, const struct ipcx__addr *a)
 int ipcx_pair(const char *scheme, struct ipcx_chan **a, struct ipcx_chan **b)
 {
 	struct ipcx_chan *x, *y;
-	struct ipcx__addr ad;
+	struct ipcx_addr ad;
 	int r;
 
 	if (!a || !b)
@@ -354,18 +361,24 @@ int ipcx_close(struct ipcx_chan *c)
 	return c->io->close(c);
 }
 
+int ipcx_unlink_addr(const struct ipcx_addr *a)
+{
+	if (!a)
+		return ipcx__fail(EINVAL, "ipcx_unlink: NULL address");
+	if (!a->ops->unlink)
+		return ipcx__fail(EOPNOTSUPP, "%s: %s has nothing to remove",
+				  a->text, a->ops->info.scheme);
+	return a->ops->unlink(a);
+}
+
 int ipcx_unlink(const char *addr)
 {
-	struct ipcx__addr a;
+	struct ipcx_addr a;
 	int r = ipcx__addr_parse(addr, NULL, false, &a);
 
 	if (r < 0)
 		return r;
-	if (!a.ops->unlink)
-		r = ipcx__fail(EOPNOTSUPP, "%s: %s has nothing to remove", addr,
-			       a.ops->info.scheme);
-	else
-		r = a.ops->unlink(&a);
+	r = ipcx_unlink_addr(&a);
 	ipcx__addr_release(&a);
 	return r;
 }

@@ -46,7 +46,7 @@ void *ipcx__chan_new_named(size_t size, const struct ipcx__facility *ops,
 }
 
 void *ipcx__chan_new(size_t size, const struct ipcx__facility *ops,
-		     const struct ipcx__addr *a, unsigned flags)
+		     const struct ipcx_addr *a, unsigned flags)
 {
 	struct ipcx_chan *c = ipcx__chan_new_named(size, ops, a->text, flags);
 

@@ -88,10 +88,13 @@ struct ipcx__opt {
 /* Bytes a facility may keep of what its parse() made of TARGET. */
 #define IPCX__ADDR_PRIV 160
 
-struct ipcx__addr {
+/* A parsed address: in the caller's storage inside the library, on the
+ * heap (with its own copy of the text) from ipcx_addr_parse(). */
+struct ipcx_addr {
 	const struct ipcx__facility *ops;
 	const char *text; /* the address as given (for messages) */
 	char *target;	  /* decoded TARGET, owned */
+	char *own_text;	  /* ipcx_addr_parse()'s copy of the text */
 	/* Common options: 0/1, or IPCX__UNSET. */
 	int create, excl, nonblock;
 	int mode;	       /* permission bits, or IPCX__UNSET */
@@ -115,11 +118,11 @@ struct ipcx__addr {
 
 /* The value of option O in A: what the address (or its defaults) gave,
  * else O's default.  O must be in A's facility's table, else its default. */
-long long ipcx__opt(const struct ipcx__addr *a, const struct ipcx__opt *o);
+long long ipcx__opt(const struct ipcx_addr *a, const struct ipcx__opt *o);
 /* Whether the address (or its defaults) gave O. */
-bool ipcx__opt_given(const struct ipcx__addr *a, const struct ipcx__opt *o);
+bool ipcx__opt_given(const struct ipcx_addr *a, const struct ipcx__opt *o);
 /* Permission bits to create with: mode=, else 0600. */
-unsigned ipcx__addr_mode(const struct ipcx__addr *a);
+unsigned ipcx__addr_mode(const struct ipcx_addr *a);
 
 /*
  * Parses TEXT into A.  DEFAULTS ("timeout=5&create=1", may be NULL) are
@@ -127,13 +130,12 @@ unsigned ipcx__addr_mode(const struct ipcx__addr *a);
  * "SCHEME[:?OPTS]" for ipcx_pair(), with no target.  -EINVAL with a detail.
  */
 int ipcx__addr_parse(const char *text, const char *defaults, bool pair,
-		     struct ipcx__addr *a);
-void ipcx__addr_release(struct ipcx__addr *a);
+		     struct ipcx_addr *a);
+void ipcx__addr_release(struct ipcx_addr *a);
 
 /* -EINVAL when A gives an option that does not apply to ROLE (an
  * IPCX__ROLE_*, named WHAT in the detail: "a mapped region"). */
-int ipcx__addr_role(const struct ipcx__addr *a, unsigned role,
-		    const char *what);
+int ipcx__addr_role(const struct ipcx_addr *a, unsigned role, const char *what);
 
 /* Writes SCHEME:TARGET into BUF, TARGET escaped (%XX) where the parser
  * would read it otherwise; returns the length it needs (>= N: cut, and
@@ -142,10 +144,10 @@ int ipcx__addr_format(char *buf, size_t n, const char *scheme,
 		      const char *target);
 
 /* Applies the flags to what the address did not say explicitly. */
-unsigned ipcx__addr_flags(const struct ipcx__addr *a, unsigned flags);
+unsigned ipcx__addr_flags(const struct ipcx_addr *a, unsigned flags);
 
 /* Validates a filesystem path target (not empty, not too long). */
-int ipcx__check_path(struct ipcx__addr *a);
+int ipcx__check_path(struct ipcx_addr *a);
 
 /* ---- time, descriptors, /proc (base.c) --------------------------------- */
 
@@ -200,7 +202,7 @@ extern const struct ipcx__opt ipcx__opt_framing;
  * and FLAGS.  ipcx__chan_new_named: for a channel without an address.
  */
 void *ipcx__chan_new(size_t size, const struct ipcx__facility *ops,
-		     const struct ipcx__addr *a, unsigned flags);
+		     const struct ipcx_addr *a, unsigned flags);
 void *ipcx__chan_new_named(size_t size, const struct ipcx__facility *ops,
 			   const char *name, unsigned flags);
 
@@ -295,7 +297,7 @@ int ipcx__region_map(struct ipcx_region *r, int fd, size_t size);
 /* The size to map: the address's size=, else SIZE; when the object
  * exists with CUR bytes, 0 means all of it and more than CUR is refused
  * (touching pages past the end of the object raises SIGBUS). */
-int ipcx__region_size(const struct ipcx__addr *a, const struct ipcx_region *r,
+int ipcx__region_size(const struct ipcx_addr *a, const struct ipcx_region *r,
 		      size_t size, bool exists, size_t cur, size_t *out);
 
 /* How a facility opens and removes the object behind a descriptor. */
@@ -313,8 +315,8 @@ struct ipcx__fd_object {
  * created), maps it and keeps the fd in R.  On failure nothing is left:
  * what this call created is removed with O->remove.
  */
-int ipcx__region_fd_open(const struct ipcx__addr *a, unsigned flags,
-			 size_t size, struct ipcx_region *r,
+int ipcx__region_fd_open(const struct ipcx_addr *a, unsigned flags, size_t size,
+			 struct ipcx_region *r,
 			 const struct ipcx__fd_object *o);
 int ipcx__region_fd_check(const struct ipcx_region *r);
 void ipcx__region_fd_close(struct ipcx_region *r);
@@ -347,10 +349,10 @@ struct ipcx_lock {
 
 /* Allocates SIZE bytes (a facility's struct, core first) for address A
  * (or, ipcx__sem_new_named, for a semaphore without one). */
-void *ipcx__sem_new(size_t size, const struct ipcx__addr *a, unsigned flags);
+void *ipcx__sem_new(size_t size, const struct ipcx_addr *a, unsigned flags);
 void *ipcx__sem_new_named(size_t size, const struct ipcx__facility *ops,
 			  const char *name);
-void *ipcx__lock_new(size_t size, const struct ipcx__addr *a, unsigned flags);
+void *ipcx__lock_new(size_t size, const struct ipcx_addr *a, unsigned flags);
 
 /* ---- live objects (objects.c) ------------------------------------------ */
 
@@ -358,7 +360,7 @@ struct stat;
 struct ipcx__procs; /* a snapshot of every process's descriptors and maps */
 
 struct ipcx__lister {
-	const struct ipcx__addr *only; /* one object (ipcx_object_find) */
+	const struct ipcx_addr *only; /* one object (ipcx_object_find) */
 	ipcx_list_fn fn;
 	void *arg;
 	struct ipcx__procs *procs; /* made on first use */
@@ -422,7 +424,7 @@ void ipcx__list_warn(struct ipcx__lister *l, const char *fmt, ...)
  * the side's lock is held.
  */
 struct ipcx__chan_ops {
-	int (*open)(const struct ipcx__addr *a, unsigned flags,
+	int (*open)(const struct ipcx_addr *a, unsigned flags,
 		    struct ipcx_chan **out);
 	int (*pair)(struct ipcx_chan **a, struct ipcx_chan **b);
 	int (*accept)(struct ipcx_chan *l, struct ipcx_chan **out);
@@ -449,7 +451,7 @@ struct ipcx__chan_ops {
  * unlink_self: removes the object the region created (r->object).
  */
 struct ipcx__region_ops {
-	int (*open)(const struct ipcx__addr *a, unsigned flags, size_t size,
+	int (*open)(const struct ipcx_addr *a, unsigned flags, size_t size,
 		    struct ipcx_region *r);
 	int (*check)(const struct ipcx_region *r);
 	void (*close)(struct ipcx_region *r);
@@ -463,8 +465,8 @@ struct ipcx__region_ops {
  * created.  close: frees the handle.
  */
 struct ipcx__sem_ops {
-	int (*open)(const struct ipcx__addr *a, unsigned flags,
-		    unsigned initial, struct ipcx_sem **out);
+	int (*open)(const struct ipcx_addr *a, unsigned flags, unsigned initial,
+		    struct ipcx_sem **out);
 	int (*place)(struct ipcx_region *r, size_t offset, bool init,
 		     unsigned initial, struct ipcx_sem **out);
 	int (*post)(struct ipcx_sem *s);
@@ -480,7 +482,7 @@ struct ipcx__sem_ops {
  * the pid of a holder that conflicts with HOW (0: none).
  */
 struct ipcx__lock_ops {
-	int (*open)(const struct ipcx__addr *a, unsigned flags,
+	int (*open)(const struct ipcx_addr *a, unsigned flags,
 		    struct ipcx_lock **out);
 	int (*take)(struct ipcx_lock *l, int how, bool wait);
 	int (*release)(struct ipcx_lock *l);
@@ -495,9 +497,9 @@ struct ipcx__facility {
 	bool no_options; /* everything after "scheme:" is TARGET */
 	/* Checks and decodes a->target into a->priv; no system calls.
 	 * -EINVAL. */
-	int (*parse)(struct ipcx__addr *a);
+	int (*parse)(struct ipcx_addr *a);
 	/* Removes the named object. */
-	int (*unlink)(const struct ipcx__addr *a);
+	int (*unlink)(const struct ipcx_addr *a);
 	/* Fills live limits, returns the count. */
 	int (*limits)(struct ipcx_limit *out, size_t max);
 	/* Live objects: ipcx__emit() each one, or only the one L->only

@@ -422,28 +422,36 @@ int ipcx_list(const char *scheme, unsigned flags, ipcx_list_fn fn, void *arg,
 	return e;
 }
 
+int ipcx_object_find_addr(const struct ipcx_addr *a, unsigned flags,
+			  ipcx_list_fn fn, void *arg)
+{
+	struct ipcx__lister l = {
+		.fn = fn, .arg = arg, .only = a, .flags = flags};
+	int e;
+
+	if (!fn || !a)
+		return ipcx__fail(EINVAL, "ipcx_object_find: NULL argument");
+	if (!a->ops->list)
+		return ipcx__fail(EOPNOTSUPP,
+				  "%s: %s objects have no name on the system "
+				  "to look up",
+				  a->text, a->ops->info.scheme);
+	e = a->ops->list(&l);
+	if (e == 0 && !l.found)
+		e = ipcx__fail(ENOENT, "%s: no such object", a->text);
+	lister_free(&l);
+	return e;
+}
+
 int ipcx_object_find(const char *addr, unsigned flags, ipcx_list_fn fn,
 		     void *arg)
 {
-	struct ipcx__addr a;
-	struct ipcx__lister l = {
-		.fn = fn, .arg = arg, .only = &a, .flags = flags};
-	int e;
+	struct ipcx_addr a;
+	int e = ipcx__addr_parse(addr, NULL, false, &a);
 
-	if (!fn || !addr)
-		return ipcx__fail(EINVAL, "ipcx_object_find: NULL argument");
-	if ((e = ipcx__addr_parse(addr, NULL, false, &a)) < 0)
+	if (e < 0)
 		return e;
-	if (!a.ops->list)
-		e = ipcx__fail(EOPNOTSUPP,
-			       "%s: %s objects have no name on the system to "
-			       "look up",
-			       addr, a.ops->info.scheme);
-	else
-		e = a.ops->list(&l);
-	if (e == 0 && !l.found)
-		e = ipcx__fail(ENOENT, "%s: no such object", addr);
-	lister_free(&l);
+	e = ipcx_object_find_addr(&a, flags, fn, arg);
 	ipcx__addr_release(&a);
 	return e;
 }

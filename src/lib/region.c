@@ -36,7 +36,7 @@ int ipcx__region_map(struct ipcx_region *r, int fd, size_t size)
 	return 0;
 }
 
-int ipcx__region_size(const struct ipcx__addr *a, const struct ipcx_region *r,
+int ipcx__region_size(const struct ipcx_addr *a, const struct ipcx_region *r,
 		      size_t size, bool exists, size_t cur, size_t *out)
 {
 	if (ipcx__opt_given(a, &ipcx__opt_size))
@@ -67,7 +67,7 @@ int ipcx__region_size(const struct ipcx__addr *a, const struct ipcx_region *r,
 	return 0;
 }
 
-static int region_fd_setup(const struct ipcx__addr *a, struct ipcx_region *r,
+static int region_fd_setup(const struct ipcx_addr *a, struct ipcx_region *r,
 			   int fd, bool created, size_t size)
 {
 	struct stat st;
@@ -96,9 +96,8 @@ fail:
 	return e;
 }
 
-int ipcx__region_fd_open(const struct ipcx__addr *a, unsigned flags,
-			 size_t size, struct ipcx_region *r,
-			 const struct ipcx__fd_object *o)
+int ipcx__region_fd_open(const struct ipcx_addr *a, unsigned flags, size_t size,
+			 struct ipcx_region *r, const struct ipcx__fd_object *o)
 {
 	mode_t mode = ipcx__addr_mode(a);
 	/* Never through a symlink planted where we may create. */
@@ -174,45 +173,48 @@ void ipcx__region_fd_close(struct ipcx_region *r)
 	close(r->fd);
 }
 
-int ipcx_region_open(const char *addr, unsigned flags, size_t size,
-		     struct ipcx_region **out)
+int ipcx_region_open_addr(const struct ipcx_addr *a, unsigned flags,
+			  size_t size, struct ipcx_region **out)
 {
-	struct ipcx__addr a;
 	struct ipcx_region *r;
 	int e;
 
-	if (!out)
-		return ipcx__fail(EINVAL, "ipcx_region_open: no place for the "
-					  "result");
-	e = ipcx__addr_parse(addr, NULL, false, &a);
-	if (e < 0)
-		return e;
-	if (!a.ops->region) {
-		e = ipcx__fail(EOPNOTSUPP,
-			       "%s: %s is not shared memory (regions are "
-			       "posixshm, sysvshm, mmap, anon)",
-			       addr, a.ops->info.scheme);
-		goto out;
-	}
-	e = ipcx__addr_role(&a, IPCX__ROLE_REGION,
+	if (!a || !out)
+		return ipcx__fail(EINVAL, "ipcx_region_open: NULL argument");
+	if (!a->ops->region)
+		return ipcx__fail(EOPNOTSUPP,
+				  "%s: %s is not shared memory (regions are "
+				  "posixshm, sysvshm, mmap, anon)",
+				  a->text, a->ops->info.scheme);
+	e = ipcx__addr_role(a, IPCX__ROLE_REGION,
 			    "a mapped region (only to a ring: ipcx_open)");
 	if (e < 0)
-		goto out;
+		return e;
 	r = calloc(1, sizeof(*r));
-	if (!r) {
-		e = -ENOMEM;
-		goto out;
-	}
-	r->ops = a.ops;
+	if (!r)
+		return -ENOMEM;
+	r->ops = a->ops;
 	r->fd = -1;
 	r->id = -1;
-	snprintf(r->name, sizeof(r->name), "%s", addr);
-	e = a.ops->region->open(&a, ipcx__addr_flags(&a, flags), size, r);
-	if (e < 0)
+	snprintf(r->name, sizeof(r->name), "%s", a->text);
+	e = a->ops->region->open(a, ipcx__addr_flags(a, flags), size, r);
+	if (e < 0) {
 		free(r);
-	else
-		*out = r;
-out:
+		return e;
+	}
+	*out = r;
+	return 0;
+}
+
+int ipcx_region_open(const char *addr, unsigned flags, size_t size,
+		     struct ipcx_region **out)
+{
+	struct ipcx_addr a;
+	int e = ipcx__addr_parse(addr, NULL, false, &a);
+
+	if (e < 0)
+		return e;
+	e = ipcx_region_open_addr(&a, flags, size, out);
 	ipcx__addr_release(&a);
 	return e;
 }

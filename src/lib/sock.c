@@ -30,7 +30,7 @@ const struct ipcx__opt ipcx__opt_connect = {
 	.clears = IPCX_LISTEN,
 };
 
-int ipcx__sock_check_side(const struct ipcx__addr *a)
+int ipcx__sock_check_side(const struct ipcx_addr *a)
 {
 	if (ipcx__opt(a, &ipcx__opt_listen) == 1 &&
 	    ipcx__opt(a, &ipcx__opt_connect) == 1)

@@ -51,6 +51,6 @@ int ipcx__sock_get(const struct ipcx_chan *c, struct ipcx_chan_info *i);
 int ipcx__sock_connect(struct ipcx_chan *c, int fd, const struct sockaddr *sa,
 		       socklen_t len);
 /* -EINVAL when A says both listen=1 and connect=1. */
-int ipcx__sock_check_side(const struct ipcx__addr *a);
+int ipcx__sock_check_side(const struct ipcx_addr *a);
 
 #endif

@@ -29,7 +29,7 @@
 
 /* ---- semaphores ---------------------------------------------------------- */
 
-void *ipcx__sem_new(size_t size, const struct ipcx__addr *a, unsigned flags)
+void *ipcx__sem_new(size_t size, const struct ipcx_addr *a, unsigned flags)
 {
 	struct ipcx_sem *s = calloc(1, size);
 
@@ -55,31 +55,39 @@ void *ipcx__sem_new_named(size_t size, const struct ipcx__facility *ops,
 	return s;
 }
 
-int ipcx_sem_open(const char *addr, unsigned flags, unsigned initial,
-		  struct ipcx_sem **out)
+int ipcx_sem_open_addr(const struct ipcx_addr *a, unsigned flags,
+		       unsigned initial, struct ipcx_sem **out)
 {
-	struct ipcx__addr a;
 	struct ipcx_sem *s = NULL;
 	int r;
 
-	if (!out)
-		return ipcx__fail(EINVAL, "ipcx_sem_open: no place for the "
-					  "result");
-	if ((r = ipcx__addr_parse(addr, NULL, false, &a)) < 0)
-		return r;
-	if (!a.ops->sem || !a.ops->sem->open)
-		r = ipcx__fail(EOPNOTSUPP,
-			       "%s: not a semaphore (sysvsem:KEY or "
-			       "posixsem:/name; unnamed ones live in a region)",
-			       addr);
-	else if ((r = ipcx__addr_role(&a, IPCX__ROLE_SEM, "a semaphore")) == 0)
-		r = a.ops->sem->open(&a, ipcx__addr_flags(&a, flags), initial,
-				     &s);
-	ipcx__addr_release(&a);
-	if (r < 0)
+	if (!a || !out)
+		return ipcx__fail(EINVAL, "ipcx_sem_open: NULL argument");
+	if (!a->ops->sem || !a->ops->sem->open)
+		return ipcx__fail(EOPNOTSUPP,
+				  "%s: not a semaphore (sysvsem:KEY or "
+				  "posixsem:/name; unnamed ones live in a "
+				  "region)",
+				  a->text);
+	if ((r = ipcx__addr_role(a, IPCX__ROLE_SEM, "a semaphore")) < 0 ||
+	    (r = a->ops->sem->open(a, ipcx__addr_flags(a, flags), initial,
+				   &s)) < 0)
 		return r;
 	*out = s;
 	return 0;
+}
+
+int ipcx_sem_open(const char *addr, unsigned flags, unsigned initial,
+		  struct ipcx_sem **out)
+{
+	struct ipcx_addr a;
+	int r = ipcx__addr_parse(addr, NULL, false, &a);
+
+	if (r < 0)
+		return r;
+	r = ipcx_sem_open_addr(&a, flags, initial, out);
+	ipcx__addr_release(&a);
+	return r;
 }
 
 /* A semaphore in a region's memory: the registered facility that can
@@ -169,7 +177,7 @@ int ipcx_sem_close(struct ipcx_sem *s)
 
 /* ---- file locks ---------------------------------------------------------- */
 
-void *ipcx__lock_new(size_t size, const struct ipcx__addr *a, unsigned flags)
+void *ipcx__lock_new(size_t size, const struct ipcx_addr *a, unsigned flags)
 {
 	struct ipcx_lock *l = calloc(1, size);
 
@@ -183,28 +191,35 @@ void *ipcx__lock_new(size_t size, const struct ipcx__addr *a, unsigned flags)
 	return l;
 }
 
-int ipcx_lock_open(const char *addr, unsigned flags, struct ipcx_lock **out)
+int ipcx_lock_open_addr(const struct ipcx_addr *a, unsigned flags,
+			struct ipcx_lock **out)
 {
-	struct ipcx__addr a;
 	struct ipcx_lock *l = NULL;
 	int r;
 
-	if (!out)
-		return ipcx__fail(EINVAL, "ipcx_lock_open: no place for the "
-					  "result");
-	if ((r = ipcx__addr_parse(addr, NULL, false, &a)) < 0)
-		return r;
-	if (!a.ops->lock)
-		r = ipcx__fail(EOPNOTSUPP,
-			       "%s: not a lock (flock:PATH or fcntl:PATH)",
-			       addr);
-	else if ((r = ipcx__addr_role(&a, IPCX__ROLE_LOCK, "a lock")) == 0)
-		r = a.ops->lock->open(&a, ipcx__addr_flags(&a, flags), &l);
-	ipcx__addr_release(&a);
-	if (r < 0)
+	if (!a || !out)
+		return ipcx__fail(EINVAL, "ipcx_lock_open: NULL argument");
+	if (!a->ops->lock)
+		return ipcx__fail(EOPNOTSUPP,
+				  "%s: not a lock (flock:PATH or fcntl:PATH)",
+				  a->text);
+	if ((r = ipcx__addr_role(a, IPCX__ROLE_LOCK, "a lock")) < 0 ||
+	    (r = a->ops->lock->open(a, ipcx__addr_flags(a, flags), &l)) < 0)
 		return r;
 	*out = l;
 	return 0;
+}
+
+int ipcx_lock_open(const char *addr, unsigned flags, struct ipcx_lock **out)
+{
+	struct ipcx_addr a;
+	int r = ipcx__addr_parse(addr, NULL, false, &a);
+
+	if (r < 0)
+		return r;
+	r = ipcx_lock_open_addr(&a, flags, out);
+	ipcx__addr_release(&a);
+	return r;
 }
 
 /*

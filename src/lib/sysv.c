@@ -28,12 +28,12 @@ struct sysv_target {
 	int id;
 };
 
-bool ipcx__sysv_by_id(const struct ipcx__addr *a)
+bool ipcx__sysv_by_id(const struct ipcx_addr *a)
 {
 	return ipcx__addr_priv(a, struct sysv_target)->by_id;
 }
 
-int ipcx__sysv_parse(struct ipcx__addr *a)
+int ipcx__sysv_parse(struct ipcx_addr *a)
 {
 	struct sysv_target *st = ipcx__addr_priv(a, struct sysv_target);
 	bool proj = ipcx__opt_given(a, &ipcx__opt_proj);
@@ -91,7 +91,7 @@ int ipcx__sysv_parse(struct ipcx__addr *a)
 	return 0;
 }
 
-int ipcx__sysv_key(const struct ipcx__addr *a, int *key)
+int ipcx__sysv_key(const struct ipcx_addr *a, int *key)
 {
 	const struct sysv_target *st = ipcx__addr_priv(a, struct sysv_target);
 
@@ -114,7 +114,7 @@ int ipcx__sysv_key(const struct ipcx__addr *a, int *key)
 	return 0;
 }
 
-int ipcx__sysv_lookup(const struct ipcx__addr *a, int (*get)(int key),
+int ipcx__sysv_lookup(const struct ipcx_addr *a, int (*get)(int key),
 		      int (*stat_id)(int id), const char *what, int *id)
 {
 	const struct sysv_target *st = ipcx__addr_priv(a, struct sysv_target);
@@ -153,7 +153,7 @@ void ipcx__sysv_address(char *buf, size_t n, const char *scheme, int key,
 		snprintf(buf, n, "%s:id:%d", scheme, id);
 }
 
-int ipcx__sysv_only_key(const struct ipcx__addr *a, const char *what, int *key)
+int ipcx__sysv_only_key(const struct ipcx_addr *a, const char *what, int *key)
 {
 	const struct sysv_target *st = ipcx__addr_priv(a, struct sysv_target);
 

@@ -13,17 +13,17 @@ extern const struct ipcx__opt ipcx__opt_proj;
  * object by its id), or "private".  ipcx__sysv_parse keeps the result in
  * a->priv; ipcx__sysv_key gives the key at open (ftok needs the path to exist).
  */
-int ipcx__sysv_parse(struct ipcx__addr *a);
+int ipcx__sysv_parse(struct ipcx_addr *a);
 /* Whether A names an object by its id ("id:N"). */
-bool ipcx__sysv_by_id(const struct ipcx__addr *a);
-int ipcx__sysv_key(const struct ipcx__addr *a, int *key);
+bool ipcx__sysv_by_id(const struct ipcx_addr *a);
+int ipcx__sysv_key(const struct ipcx_addr *a, int *key);
 /* The id of A's existing object: "id:N" when STAT_ID says it is one of
  * this kind (WHAT: "queue"), else GET of its key.  -ENOENT, ... */
-int ipcx__sysv_lookup(const struct ipcx__addr *a, int (*get)(int key),
+int ipcx__sysv_lookup(const struct ipcx_addr *a, int (*get)(int key),
 		      int (*stat_id)(int id), const char *what, int *id);
 /* The key the object of A (not "id:N") has, to look it up in a listing:
  * -EINVAL for a private one, which has none. */
-int ipcx__sysv_only_key(const struct ipcx__addr *a, const char *what, int *key);
+int ipcx__sysv_only_key(const struct ipcx_addr *a, const char *what, int *key);
 struct ipcx__lister;
 /* Lists the objects of /proc/sysvipc/FILE: ROW parses a LINE into O (the
  * key into *KEY) and returns 1, or 0 for a line that is no object, or a

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libsmartcols.h>
+#include <limits.h>
 #include <math.h>
 #include <sched.h>
 #include <signal.h>
@@ -514,6 +515,26 @@ static void print_csv(void)
 /* ---- the plot
  * ---------------------------------------------------------------- */
 
+/* S as a gnuplot single-quoted string (a quote is written twice) into
+ * OUT; false for what a line-based script cannot carry (control bytes). */
+static bool gp_quote(char *out, size_t n, const char *s)
+{
+	size_t j = 0;
+
+	if (j + 1 < n)
+		out[j++] = '\'';
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || j + 4 >= n)
+			return false;
+		if (*s == '\'')
+			out[j++] = '\'';
+		out[j++] = *s;
+	}
+	out[j++] = '\'';
+	out[j] = '\0';
+	return true;
+}
+
 static int plot(const char *file, const struct env *e)
 {
 	char data[] = "/tmp/ipcx-bench-plot-XXXXXX";
@@ -562,6 +583,15 @@ static int plot(const char *file, const struct env *e)
 	}
 	fclose(d);
 	int h = 420 + 14 * (nlat > ntp ? nlat : ntp);
+	char qfile[2 * PATH_MAX + 3], title[600], qtitle[1300];
+	snprintf(title, sizeof(title),
+		 "ipcx bench: %s, %s, %ld CPUs; floor %.0f ns", e->cpu,
+		 e->kernel, e->ncpu, e->floor_ns);
+	/* The name was checked before the run; a title that cannot be said
+	 * is left out. */
+	gp_quote(qfile, sizeof(qfile), file);
+	if (!gp_quote(qtitle, sizeof(qtitle), title))
+		snprintf(qtitle, sizeof(qtitle), "'ipcx bench'");
 	FILE *g = popen("gnuplot", "w");
 	if (!g) {
 		unlink(data);
@@ -570,9 +600,8 @@ static int plot(const char *file, const struct env *e)
 	}
 	fprintf(g,
 		"set terminal %s size 1500,%d font 'sans,10' noenhanced %s\n"
-		"set output '%s'\n"
-		"set multiplot layout 1,2 title \"ipcx bench: %s, %s, %ld "
-		"CPUs; floor %.0f ns\"\n"
+		"set output %s\n"
+		"set multiplot layout 1,2 title %s\n"
 		"set style data histograms\n"
 		"set style histogram clustered gap 1\n"
 		"set style fill solid 0.8 border -1\n"
@@ -601,8 +630,8 @@ static int plot(const char *file, const struct env *e)
 		"'' index 1 using ($3>0?$3:1/0):0 with points pt 6 ps 0.8 "
 		"lc rgb 'black' title 'raw syscalls / minimal ring'\n"
 		"unset multiplot\n",
-		png ? "pngcairo" : "svg", h, png ? "" : "dynamic", file, e->cpu,
-		e->kernel, e->ncpu, e->floor_ns, nlat, data, ntp, data);
+		png ? "pngcairo" : "svg", h, png ? "" : "dynamic", qfile,
+		qtitle, nlat, data, ntp, data);
 	int st = pclose(g);
 	unlink(data);
 	if (st != 0) {
@@ -713,10 +742,16 @@ static int run(int argc, char **argv)
 					  o.only[i]);
 	if (plot_file) {
 		const char *dot = strrchr(plot_file, '.');
+		char q[2 * PATH_MAX + 3];
 		if (!dot || (strcmp(dot, ".svg") && strcmp(dot, ".png")))
 			return tool_usage(&cmd_bench,
 					  "the plot is .svg or .png, not '%s'",
 					  plot_file);
+		if (!gp_quote(q, sizeof(q), plot_file))
+			return tool_usage(&cmd_bench,
+					  "a plot file name with control "
+					  "characters cannot be handed to "
+					  "gnuplot");
 	}
 	o.progress = isatty(2) && !json && !csv;
 	snprintf(o.prefix, sizeof(o.prefix), "ipcx-bench-%d", (int)getpid());

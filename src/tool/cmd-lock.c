@@ -97,6 +97,7 @@ static int run(int argc, char **argv)
 	double wait_s = -1;
 	const char *line = NULL, *addr;
 	struct ipcx_lock *l;
+	struct ipcx_addr *a;
 	char *end;
 
 	/* "+": options end at ADDRESS; the command's own follow. */
@@ -150,10 +151,12 @@ static int run(int argc, char **argv)
 		return tool_usage(&cmd_lock, "no command to run");
 	if (line && optind < argc)
 		return tool_usage(&cmd_lock, "-c takes the whole command line");
-	if ((r = tool_kind_check(&cmd_lock, addr, IPCX_SYNCHRONIZATION, "lock",
-				 "a file lock (flock:PATH, fcntl:PATH)")))
+	if ((r = tool_parse(&cmd_lock, addr, NULL, IPCX_CAP_LOCK,
+			    "a file lock (flock:PATH, fcntl:PATH)", &a)))
 		return r;
-	if ((r = ipcx_lock_open(addr, IPCX_CREATE, &l)) < 0)
+	r = ipcx_lock_open_addr(a, IPCX_CREATE, &l);
+	ipcx_addr_free(a);
+	if (r < 0)
 		return tool_fail(r, addr);
 	if (nonblock)
 		r = ipcx_lock_try(l, how);

@@ -546,9 +546,10 @@ static int collect_stale(const struct ipcx_object *o, void *arg)
 	return 0;
 }
 
-static void remove_one(struct rm *r, const char *addr)
+static void remove_one(struct rm *r, const struct ipcx_addr *a)
 {
-	int e = ipcx_object_find(addr, IPCX_LIST_MOUNT, judge, r);
+	const char *addr = ipcx_addr_text(a);
+	int e = ipcx_object_find_addr(a, IPCX_LIST_MOUNT, judge, r);
 
 	if (e < 0) {
 		tool_fail(e, addr);
@@ -564,7 +565,7 @@ static void remove_one(struct rm *r, const char *addr)
 		printf("would remove %s\n", addr);
 		return;
 	}
-	if ((e = ipcx_unlink(addr)) < 0) {
+	if ((e = ipcx_unlink_addr(a)) < 0) {
 		tool_fail(e, addr);
 		r->failed++;
 		return;
@@ -604,15 +605,18 @@ static int run_rm(int argc, char **argv)
 			return tool_usage(&cmd_rm,
 					  "name the objects to remove, or "
 					  "--stale");
-		for (int i = 0; i < n; i++)
-			if (ipcx_addr_check(args[i], NULL) < 0) {
-				fprintf(stderr, "ipcx rm: %s\n",
-					ipcx_error_detail());
-				return EXIT_USAGE;
-			}
-		for (int i = 0; i < n; i++)
-			remove_one(&r, args[i]);
-		return r.failed ? EXIT_FAIL : EXIT_OK;
+		/* Every address is checked before anything is removed. */
+		struct ipcx_addr **as = calloc((size_t)n, sizeof(*as));
+		int st = as ? EXIT_OK : EXIT_FAIL;
+		for (int i = 0; st == EXIT_OK && i < n; i++)
+			st = tool_parse(&cmd_rm, args[i], NULL, 0, NULL,
+					&as[i]);
+		for (int i = 0; st == EXIT_OK && i < n; i++)
+			remove_one(&r, as[i]);
+		for (int i = 0; as && i < n; i++)
+			ipcx_addr_free(as[i]);
+		free(as);
+		return st != EXIT_OK ? st : r.failed ? EXIT_FAIL : EXIT_OK;
 	}
 	if (r.force)
 		return tool_usage(&cmd_rm, "--stale removes only what nobody "
@@ -622,8 +626,15 @@ static int run_rm(int argc, char **argv)
 	int st = list_all(n, args, collect_stale, &r);
 	/* Each is looked at again as it goes: it may have been taken up
 	 * since the listing. */
-	for (size_t i = 0; st == EXIT_OK && i < r.n; i++)
-		remove_one(&r, r.addrs[i]);
+	for (size_t i = 0; st == EXIT_OK && i < r.n; i++) {
+		struct ipcx_addr *a;
+		if (tool_parse(&cmd_rm, r.addrs[i], NULL, 0, NULL, &a)) {
+			r.failed++;
+			continue;
+		}
+		remove_one(&r, a);
+		ipcx_addr_free(a);
+	}
 	free(r.addrs);
 	return st != EXIT_OK ? st : r.failed ? EXIT_FAIL : EXIT_OK;
 }

@@ -64,6 +64,7 @@ static int run(int argc, char **argv)
 	const char *mode = NULL, *addr, *verb;
 	long value = 0, timeout = -1;
 	struct ipcx_sem *s;
+	struct ipcx_addr *a;
 	char spec[512];
 	int opt, st;
 
@@ -88,11 +89,6 @@ static int run(int argc, char **argv)
 		return EXIT_USAGE;
 	addr = argv[optind];
 	verb = argv[optind + 1];
-	/* Only semaphores: rm must not remove anything else. */
-	if ((st = tool_kind_check(&cmd_sem, addr, IPCX_SYNCHRONIZATION,
-				  "semaphore",
-				  "a semaphore (sysvsem:KEY, posixsem:/name)")))
-		return st;
 	static const char *const verbs[] = {"create",  "post", "wait",
 					    "trywait", "get",  "rm"};
 	size_t v = 0;
@@ -103,23 +99,29 @@ static int run(int argc, char **argv)
 				  "unknown action '%s' (create, post, wait, "
 				  "trywait, get, rm)",
 				  verb);
-	if (!strcmp(verb, "rm")) {
-		st = ipcx_unlink(addr);
-		return st < 0 ? tool_fail(st, addr) : EXIT_OK;
-	}
+	/* Only semaphores: rm must not remove anything else.  --mode
+	 * travels as the address option it mirrors (the address's own
+	 * mode= wins). */
+	if (mode)
+		snprintf(spec, sizeof(spec), "mode=%s", mode);
+	if ((st = tool_parse(&cmd_sem, addr, mode ? spec : NULL, IPCX_CAP_SEM,
+			     "a semaphore (sysvsem:KEY, posixsem:/name)", &a)))
+		return st;
+	if (!strcmp(verb, "rm"))
+		st = ipcx_unlink_addr(a);
+	else
+		st = ipcx_sem_open_addr(
+			a, strcmp(verb, "create") ? 0 : IPCX_CREATE | IPCX_EXCL,
+			(unsigned)value, &s);
+	ipcx_addr_free(a);
+	if (st < 0)
+		return tool_fail(st, addr);
+	if (!strcmp(verb, "rm"))
+		return EXIT_OK;
 	if (!strcmp(verb, "create")) {
-		snprintf(spec, sizeof(spec), "%s%s%s%s", addr,
-			 mode ? (strchr(addr, '?') ? "&" : "?") : "",
-			 mode ? "mode=" : "", mode ? mode : "");
-		st = ipcx_sem_open(spec, IPCX_CREATE | IPCX_EXCL,
-				   (unsigned)value, &s);
-		if (st < 0)
-			return tool_fail(st, addr);
 		ipcx_sem_close(s);
 		return EXIT_OK;
 	}
-	if ((st = ipcx_sem_open(addr, 0, 0, &s)) < 0)
-		return tool_fail(st, addr);
 	if (!strcmp(verb, "post"))
 		st = ipcx_sem_post(s);
 	else if (!strcmp(verb, "trywait"))

@@ -175,6 +175,7 @@ static int run(int argc, char **argv)
 	bool have_size = false, have_len = false, hex = false;
 	const char *mode = NULL, *addr, *verb;
 	struct ipcx_region *r;
+	struct ipcx_addr *a;
 	char spec[512];
 	int opt, st;
 
@@ -208,35 +209,53 @@ static int run(int argc, char **argv)
 		return EXIT_USAGE;
 	addr = argv[optind];
 	verb = argv[optind + 1];
+	if (strcmp(verb, "create") && strcmp(verb, "read") &&
+	    strcmp(verb, "write") && strcmp(verb, "rm"))
+		return tool_usage(&cmd_shm,
+				  "unknown action '%s' (create, read, write, "
+				  "rm)",
+				  verb);
 	/* Only shared memory: rm must not remove a queue or a socket that
-	 * an address of another kind names. */
-	if ((st = tool_kind_check(&cmd_shm, addr, IPCX_SHARED_MEMORY, NULL,
-				  "shared memory (posixshm, sysvshm, mmap, "
-				  "anon)")))
+	 * an address of another kind names.  --mode travels as the address
+	 * option it mirrors (the address's own mode= wins). */
+	if (mode)
+		snprintf(spec, sizeof(spec), "mode=%s", mode);
+	if ((st = tool_parse(
+		     &cmd_shm, addr, mode ? spec : NULL, IPCX_CAP_REGION,
+		     "shared memory (posixshm, sysvshm, mmap, anon)", &a)))
 		return st;
 	if (!strcmp(verb, "rm")) {
-		int e = ipcx_unlink(addr);
-		return e < 0 ? tool_fail(e, addr) : EXIT_OK;
+		st = ipcx_unlink_addr(a);
+		ipcx_addr_free(a);
+		return st < 0 ? tool_fail(st, addr) : EXIT_OK;
 	}
 	if (!strcmp(verb, "create")) {
-		if (!have_size)
-			return tool_usage(&cmd_shm, "create needs --size");
-		/* --mode travels as the address option it mirrors. */
-		snprintf(spec, sizeof(spec), "%s%s%s%s", addr,
-			 mode ? (strchr(addr, '?') ? "&" : "?") : "",
-			 mode ? "mode=" : "", mode ? mode : "");
-		st = ipcx_region_open(spec, IPCX_CREATE | IPCX_EXCL, size, &r);
+		/* The size is --size or the address's size= (not both); a
+		 * region that exists is refused unless the address says
+		 * excl=0. */
+		long long asize;
+		int given = ipcx_addr_option(a, "size", &asize);
+		if (given == 1 && have_size && (size_t)asize != size) {
+			ipcx_addr_free(a);
+			return tool_usage(&cmd_shm,
+					  "the size is given twice (--size "
+					  "and size=)");
+		}
+		if (given != 1 && !have_size) {
+			ipcx_addr_free(a);
+			return tool_usage(&cmd_shm, "create needs --size (or "
+						    "size= in the address)");
+		}
+		st = ipcx_region_open_addr(a, IPCX_CREATE | IPCX_EXCL, size,
+					   &r);
+		ipcx_addr_free(a);
 		if (st < 0)
 			return tool_fail(st, addr);
 		ipcx_region_close(r);
 		return EXIT_OK;
 	}
-	if (strcmp(verb, "read") && strcmp(verb, "write"))
-		return tool_usage(&cmd_shm,
-				  "unknown action '%s' (create, read, write, "
-				  "rm)",
-				  verb);
-	st = ipcx_region_open(addr, 0, 0, &r);
+	st = ipcx_region_open_addr(a, 0, 0, &r);
+	ipcx_addr_free(a);
 	if (st < 0)
 		return tool_fail(st, addr);
 	st = verb[0] == 'r' ? do_read(r, addr, off, len, have_len, hex)

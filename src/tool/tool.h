@@ -35,14 +35,15 @@ int tool_usage(const struct command *cmd, const char *fmt, ...)
 int tool_fail(int err, const char *addr);
 
 /*
- * Checks that ADDR is well formed and of the facilities with SEMANTICS
- * (and TITLE in their title, when not NULL), so that a command never
- * acts on (or removes) another kind of object: EXIT_OK, or EXIT_USAGE
- * after saying "not KINDS".
+ * Parses ADDR once (with DEFAULTS, may be NULL) into *OUT, for the _addr
+ * functions of the library: a malformed address is EXIT_USAGE, and so is
+ * one whose facility has none of the IPCX_CAP_* bits of CAPS (0: any), so
+ * that a command never acts on (or removes) another kind of object
+ * ("not KINDS").  EXIT_OK, and *OUT to ipcx_addr_free().
  */
-int tool_kind_check(const struct command *cmd, const char *addr,
-		    enum ipcx_semantics semantics, const char *title,
-		    const char *kinds);
+int tool_parse(const struct command *cmd, const char *addr,
+	       const char *defaults, unsigned caps, const char *kinds,
+	       struct ipcx_addr **out);
 
 /* A column of a table: its heading, the caller's field number, width
  * hint, SCOLS_FL_* flags and SCOLS_JSON_* type. */

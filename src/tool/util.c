@@ -137,16 +137,15 @@ int tool_open(const struct command *cmd, const char *addr, const char *defaults,
 	      struct ipcx_chan **listener)
 {
 	struct ipcx_chan_info info;
+	struct ipcx_addr *a;
 	struct ipcx_chan *c;
 	int r;
 
-	r = ipcx_addr_check(addr, defaults);
-	if (r < 0) {
-		fprintf(stderr, "ipcx %s: %s\n", cmd->name,
-			ipcx_error_detail());
-		return EXIT_USAGE;
-	}
-	r = ipcx_open_with(addr, defaults, flags, &c);
+	if ((r = tool_parse(cmd, addr, defaults, IPCX_CAP_CHANNEL, "a channel",
+			    &a)))
+		return r;
+	r = ipcx_open_addr(a, flags, &c);
+	ipcx_addr_free(a);
 	if (r < 0)
 		return tool_fail(r, addr);
 	tool_track(c);
@@ -320,26 +319,27 @@ bool tool_is_raw_stream(const struct ipcx_chan *c)
 	return i.semantics == IPCX_BYTE_STREAM;
 }
 
-int tool_kind_check(const struct command *cmd, const char *addr,
-		    enum ipcx_semantics semantics, const char *title,
-		    const char *kinds)
+int tool_parse(const struct command *cmd, const char *addr,
+	       const char *defaults, unsigned caps, const char *kinds,
+	       struct ipcx_addr **out)
 {
-	char scheme[32];
-	const struct ipcx_facility *f;
+	struct ipcx_addr *a;
+	int r = ipcx_addr_parse(addr, defaults, &a);
 
-	if (ipcx_addr_check(addr, NULL) < 0) {
+	if (r == -ENOMEM)
+		return tool_fail(r, addr);
+	if (r < 0) {
 		fprintf(stderr, "ipcx %s: %s\n", cmd->name,
 			ipcx_error_detail());
 		return EXIT_USAGE;
 	}
-	snprintf(scheme, sizeof(scheme), "%.*s", (int)strcspn(addr, ":"), addr);
-	f = ipcx_facility_find(scheme);
-	if (!f || f->semantics != semantics ||
-	    (title && !strstr(f->title, title))) {
+	if (caps && !(ipcx_addr_facility(a)->caps & caps)) {
 		fprintf(stderr, "ipcx %s: %s: not %s\n", cmd->name, addr,
 			kinds);
+		ipcx_addr_free(a);
 		return EXIT_USAGE;
 	}
+	*out = a;
 	return EXIT_OK;
 }
 

@@ -333,6 +333,54 @@ static void t_timed_with_own_sigrtmax(void **state)
 	close(p[1]);
 }
 
+static int count_objects(const struct ipcx_object *o, void *arg)
+{
+	int *n = arg;
+
+	/* The holder /proc/locks names: this process. */
+	if (o->nholders != 1 || o->holders[0].pid != getpid())
+		return -EPROTO;
+	(*n)++;
+	return 0;
+}
+
+/* Found by the file itself: a lock of PATH + "b" is not the lock of
+ * PATH, whose name is a prefix of it. */
+static void t_find_by_file(void **state)
+{
+	char other[160], addr[200];
+	struct ipcx_lock *l, *r;
+	int n = 0;
+
+	(void)state;
+	snprintf(other, sizeof(other), "%sb", path);
+	close(open(path, O_CREAT | O_WRONLY, 0600));
+	snprintf(addr, sizeof(addr), "flock:%s", other);
+	assert_int_equal(ipcx_lock_open(addr, IPCX_CREATE, &l), 0);
+	assert_int_equal(ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE), 0);
+	snprintf(addr, sizeof(addr), "flock:%s", path);
+	assert_int_equal(ipcx_object_find(addr, 0, count_objects, &n), -ENOENT);
+	snprintf(addr, sizeof(addr), "flock:%s", other);
+	assert_int_equal(ipcx_object_find(addr, 0, count_objects, &n), 0);
+	assert_int_equal(n, 1);
+
+	/* fcntl: the lock whose range overlaps the address's. */
+	snprintf(addr, sizeof(addr), "fcntl:%s?start=0&len=10&ofd=1", other);
+	assert_int_equal(ipcx_lock_open(addr, 0, &r), 0);
+	assert_int_equal(ipcx_lock_acquire(r, IPCX_LOCK_EXCLUSIVE), 0);
+	snprintf(addr, sizeof(addr), "fcntl:%s?start=100&len=10", other);
+	assert_int_equal(ipcx_object_find(addr, 0, count_objects, &n), -ENOENT);
+	snprintf(addr, sizeof(addr), "fcntl:%s?start=5&len=1", other);
+	n = 0;
+	assert_int_equal(ipcx_object_find(addr, 0, count_objects, &n), 0);
+	assert_int_equal(n, 1);
+	snprintf(addr, sizeof(addr), "fcntl:%s", path);
+	assert_int_equal(ipcx_object_find(addr, 0, count_objects, &n), -ENOENT);
+	ipcx_lock_close(r);
+	ipcx_lock_close(l);
+	unlink(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +396,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(t_fcntl_traps, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_waits, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_find_by_file, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("lock", tests, NULL, NULL);

@@ -65,6 +65,41 @@ static void t_sender_metadata(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 }
 
+/* A sender whose path the parser would misread ('?', '%', a space):
+ * the address the receiver is given parses back to it, and a reply to
+ * it arrives. */
+static void t_peer_address_escaped(void **state)
+{
+	struct ipcx_chan *r, *s;
+	char rpath[128], spath[160], raddr[IPCX_ADDR_MAX - 8], saddr[300];
+	char want[300];
+	char buf[16];
+	struct ipcx_meta m = {0}, to = {0};
+
+	(void)state;
+	conf_scratch(rpath, sizeof(rpath), ".dgram");
+	snprintf(spath, sizeof(spath), "%s-s?x %%y", rpath);
+	snprintf(raddr, sizeof(raddr), "unix-dgram:%s", rpath);
+	snprintf(saddr, sizeof(saddr), "unix-dgram:%s-s%%3Fx%%20%%25y", rpath);
+	assert_int_equal(ipcx_open(raddr, IPCX_LISTEN, &r), 0);
+	assert_int_equal(ipcx_open(saddr, IPCX_LISTEN, &s), 0);
+	assert_int_equal(access(spath, F_OK), 0);
+	snprintf(to.peer, sizeof(to.peer), "%s", raddr);
+	assert_int_equal(ipcx_send(s, "ping", 4, &to), 4);
+	assert_int_equal(ipcx_recv(r, buf, sizeof(buf), &m), 4);
+	assert_true(m.valid & IPCX_META_PEER);
+	snprintf(want, sizeof(want), "%s", saddr);
+	assert_string_equal(m.peer, want);
+	assert_int_equal(ipcx_addr_check(m.peer, NULL), 0);
+	/* Replying to what the library printed reaches the sender. */
+	assert_int_equal(ipcx_send(r, "pong", 4, &m), 4);
+	assert_int_equal(ipcx_recv(s, buf, sizeof(buf), NULL), 4);
+	assert_memory_equal(buf, "pong", 4);
+	ipcx_close(s);
+	ipcx_close(r);
+	assert_int_equal(access(spath, F_OK), -1);
+}
+
 static void t_too_big(void **state)
 {
 	struct ipcx_chan *a, *b;
@@ -113,6 +148,7 @@ int main(void)
 {
 	const struct CMUnitTest quirks[] = {
 		cmocka_unit_test(t_sender_metadata),
+		cmocka_unit_test(t_peer_address_escaped),
 		cmocka_unit_test(t_too_big),
 		cmocka_unit_test(t_refused),
 		cmocka_unit_test(t_competing_readers),

@@ -183,6 +183,35 @@ static void t_errors(void **state)
 	assert_non_null(strstr(ipcx_error_detail(), "too long"));
 }
 
+/* Only the process that bound a path removes it: a forked child that
+ * closes the inherited listener (or asks it to unlink) leaves the
+ * parent's socket in place. */
+static void t_child_leaves_parent_path(void **state)
+{
+	char path[128], addr[160];
+	struct ipcx_chan *l, *c, *a;
+
+	(void)state;
+	conf_scratch(path, sizeof(path), ".sock");
+	snprintf(addr, sizeof(addr), "unix:%s", path);
+	assert_int_equal(ipcx_open(addr, IPCX_LISTEN, &l), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		CHILD_CHECK(ipcx_chan_unlink(l) == 0);
+		CHILD_CHECK(ipcx_close(l) == 0);
+		CHILD_CHECK(access(path, F_OK) == 0);
+		_exit(0);
+	}
+	assert_int_equal(conf_wait(pid), 0);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(ipcx_open(addr, IPCX_CONNECT, &c), 0);
+	assert_int_equal(ipcx_accept(l, &a), 0);
+	ipcx_close(a);
+	ipcx_close(c);
+	ipcx_close(l);
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest quirks[] = {
@@ -192,6 +221,7 @@ int main(void)
 		cmocka_unit_test(t_allow_uid),
 		cmocka_unit_test(t_pair),
 		cmocka_unit_test(t_errors),
+		cmocka_unit_test(t_child_leaves_parent_path),
 	};
 
 	return conf_run(&fix, quirks, sizeof(quirks) / sizeof(*quirks));

@@ -68,4 +68,20 @@ mkfifo "$T/keep"
 status "rm refuses what is not shared memory" 2 "$IPCX" shm "fifo:$T/keep" rm
 [ -p "$T/keep" ] && ok "...and leaves it" || bad "...and leaves it"
 status "a bad size" 2 "$IPCX" shm "$PS" create --size 12Q
+
+# create honours the address's own options, as every command does.
+A="posixshm:/ipcx-tool-opts-$$"
+trap '"$IPCX" shm "$PS" rm 2>/dev/null; "$IPCX" shm "$SV" rm 2>/dev/null; "$IPCX" shm "$R" rm 2>/dev/null; "$IPCX" shm "$A" rm 2>/dev/null; cleanup' EXIT
+status "create takes the address's size=" 0 "$IPCX" shm "$A?size=8K&mode=0640" create
+expect "...that size" "$(stat -c %s "/dev/shm/ipcx-tool-opts-$$")" "8192"
+expect "...and its mode=" "$(stat -c %a "/dev/shm/ipcx-tool-opts-$$")" "640"
+status "...and fails when it exists" 1 "$IPCX" shm "$A?size=8K" create
+printf 'kept' | "$IPCX" shm "$A" write
+status "excl=0 takes the one that exists" 0 "$IPCX" shm "$A?size=8K&excl=0" create
+expect "...keeping what it holds" "$("$IPCX" shm "$A" read --length 4)" "kept"
+status "two sizes that differ are a usage error" 2 "$IPCX" shm "$A?size=8K" create --size 4K
+status "--mode as the address's mode= (the address wins)" 0 "$IPCX" shm "$A?excl=0&mode=0600" create --mode 0644 --size 8K
+"$IPCX" shm "$A" rm
+status "--mode alone" 0 "$IPCX" shm "$A" create --size 4K --mode 0604
+expect "...gives that mode" "$(stat -c %a "/dev/shm/ipcx-tool-opts-$$")" "604"
 finish

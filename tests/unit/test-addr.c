@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 /* The value of A's facility option NAME (its default when not given). */
-static long long opt(const struct ipcx__addr *a, const char *name)
+static long long opt(const struct ipcx_addr *a, const char *name)
 {
 	for (size_t i = 0; a->ops->opts && a->ops->opts[i]; i++)
 		if (!strcmp(a->ops->opts[i]->pub.name, name))
@@ -21,7 +21,7 @@ static long long opt(const struct ipcx__addr *a, const char *name)
 	return 0;
 }
 
-static void parse_ok(const char *text, struct ipcx__addr *a)
+static void parse_ok(const char *text, struct ipcx_addr *a)
 {
 	int r = ipcx__addr_parse(text, NULL, false, a);
 
@@ -32,7 +32,7 @@ static void parse_ok(const char *text, struct ipcx__addr *a)
 /* TEXT fails with -EINVAL and a detail containing WANT. */
 static void parse_bad(const char *text, const char *want)
 {
-	struct ipcx__addr a;
+	struct ipcx_addr a;
 	int r = ipcx__addr_parse(text, NULL, false, &a);
 
 	if (r != -EINVAL)
@@ -44,7 +44,7 @@ static void parse_bad(const char *text, const char *want)
 
 static void t_schemes_and_targets(void **state)
 {
-	struct ipcx__addr a;
+	struct ipcx_addr a;
 
 	(void)state;
 	parse_ok("fifo:/tmp/x", &a);
@@ -116,7 +116,7 @@ static void t_schemes_and_targets(void **state)
 
 static void t_options(void **state)
 {
-	struct ipcx__addr a;
+	struct ipcx_addr a;
 
 	(void)state;
 	parse_ok("fifo:/tmp/x?create=1&excl=yes&mode=0640&timeout=2s&"
@@ -154,7 +154,7 @@ static void t_options(void **state)
 
 static void t_defaults(void **state)
 {
-	struct ipcx__addr a;
+	struct ipcx_addr a;
 
 	(void)state;
 	/* Defaults fill in; the address wins where it speaks. */
@@ -177,9 +177,65 @@ static void t_defaults(void **state)
 	assert_int_equal(ipcx_addr_check("tcp:h:1", "type=2"), -EINVAL);
 }
 
+/* Formatting escapes what the parser would misread, parses back, and a
+ * cut one is a whole prefix: no torn escape, no unwritten byte. */
+static void t_format(void **state)
+{
+	char full[64], buf[64];
+	struct ipcx_addr a;
+	int need;
+
+	(void)state;
+	need = ipcx__addr_format(full, sizeof(full), "fifo", "/a?b c%d");
+	assert_string_equal(full, "fifo:/a%3Fb%20c%25d");
+	assert_int_equal(need, (int)strlen(full));
+	parse_ok(full, &a);
+	assert_string_equal(a.target, "/a?b c%d");
+	ipcx__addr_release(&a);
+	for (size_t n = 1; n <= strlen(full) + 1; n++) {
+		memset(buf, 0xAA, sizeof(buf));
+		assert_int_equal(ipcx__addr_format(buf, n, "fifo", "/a?b c%d"),
+				 need);
+		size_t len = strnlen(buf, n);
+		assert_true(len < n); /* terminated inside the buffer */
+		assert_memory_equal(buf, full, len); /* a prefix */
+		/* ...that ends between pieces, never inside "%3F". */
+		bool whole = len == 0 || len == 5;
+		for (size_t i = 5; i < strlen(full) && !whole;) {
+			i += full[i] == '%' ? 3 : 1;
+			whole = i == len;
+		}
+		assert_true(whole);
+		for (size_t i = len + 1; i < sizeof(buf); i++)
+			assert_int_equal((unsigned char)buf[i], 0xAA);
+	}
+}
+
+/* The capability bits a program reads say which roles a facility has,
+ * and every option a facility declares is listed once. */
+static void t_roles_and_caps(void **state)
+{
+	(void)state;
+	for (size_t i = 0; ipcx__facility_nth(i); i++) {
+		const struct ipcx__facility *f = ipcx__facility_nth(i);
+		unsigned caps = f->info.caps;
+		assert_true(!!(caps & IPCX_CAP_CHANNEL) == !!f->chan);
+		assert_true(!!(caps & IPCX_CAP_REGION) == !!f->region);
+		assert_true(!!(caps & IPCX_CAP_SEM) == !!f->sem);
+		assert_true(!!(caps & IPCX_CAP_LOCK) == !!f->lock);
+		assert_ptr_equal(ipcx_facility_find(f->info.scheme), &f->info);
+		for (size_t k = 0; ipcx_facility_option(&f->info, k); k++)
+			for (size_t j = 0; j < k; j++)
+				assert_string_not_equal(
+					ipcx_facility_option(&f->info, k)->name,
+					ipcx_facility_option(&f->info, j)
+						->name);
+	}
+}
+
 static void t_pair_specs(void **state)
 {
-	struct ipcx__addr a;
+	struct ipcx_addr a;
 
 	(void)state;
 	assert_int_equal(ipcx__addr_parse("unix", NULL, true, &a), 0);
@@ -269,6 +325,8 @@ int main(void)
 		cmocka_unit_test(t_options),
 		cmocka_unit_test(t_defaults),
 		cmocka_unit_test(t_pair_specs),
+		cmocka_unit_test(t_format),
+		cmocka_unit_test(t_roles_and_caps),
 		cmocka_unit_test(t_bad),
 	};
 

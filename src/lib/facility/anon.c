@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-static int anon_parse(struct ipcx__addr *a)
+static int anon_parse(struct ipcx_addr *a)
 {
 	if (a->target[0])
 		return ipcx__fail(EINVAL,
@@ -15,7 +15,7 @@ static int anon_parse(struct ipcx__addr *a)
 	return 0;
 }
 
-static int anon_region_open(const struct ipcx__addr *a, unsigned flags,
+static int anon_region_open(const struct ipcx_addr *a, unsigned flags,
 			    size_t size, struct ipcx_region *r)
 {
 	(void)flags;
@@ -47,7 +47,7 @@ const struct ipcx__facility ipcx__anon_ops = {
 		 .handle = "none",
 		 .standard = "POSIX (MAP_ANONYMOUS: Linux, BSD)",
 		 .semantics = IPCX_SHARED_MEMORY,
-		 .caps = 0},
+		 .caps = IPCX_CAP_CHANNEL | IPCX_CAP_REGION},
 	.common = IPCX__COMMON_CREATE | IPCX__COMMON_TIMEOUT |
 		  IPCX__COMMON_NONBLOCK,
 	.opts = anon_opts,

@@ -11,14 +11,14 @@ struct exec {
 	pid_t pid;
 };
 
-static int exec_parse(struct ipcx__addr *a)
+static int exec_parse(struct ipcx_addr *a)
 {
 	if (!a->target[0])
 		return ipcx__fail(EINVAL, "'%s' names no command", a->text);
 	return 0;
 }
 
-static int exec_open(const struct ipcx__addr *a, unsigned flags,
+static int exec_open(const struct ipcx_addr *a, unsigned flags,
 		     struct ipcx_chan **out)
 {
 	unsigned dir = flags & (IPCX_SEND | IPCX_RECV);
@@ -118,7 +118,7 @@ const struct ipcx__facility ipcx__exec_ops = {
 		 .handle = "fd",
 		 .standard = "POSIX",
 		 .semantics = IPCX_BYTE_STREAM,
-		 .caps = IPCX_CAP_POLL},
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_WAITS,
 	.opts = exec_opts,
 	.no_options = true,

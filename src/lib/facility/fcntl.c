@@ -62,7 +62,7 @@ static const struct ipcx__opt opt_ofd = {
 	.roles = IPCX__ROLE_LOCK,
 };
 
-static int fcntl_parse(struct ipcx__addr *a)
+static int fcntl_parse(struct ipcx_addr *a)
 {
 	return ipcx__check_path(a);
 }
@@ -90,7 +90,7 @@ static int open_elsewhere(const struct stat *st)
 	return found;
 }
 
-static int fcntl_open(const struct ipcx__addr *a, unsigned flags,
+static int fcntl_open(const struct ipcx_addr *a, unsigned flags,
 		      struct ipcx_lock **out)
 {
 	struct fcntl_lock *f;
@@ -235,7 +235,7 @@ static int fcntl_limits(struct ipcx_limit *out, size_t max)
  * with its holder's descriptor. */
 /* A lock of [START, END] is the one an address looks up when it is the
  * address's range, or within it where the address names none. */
-static bool fcntl_match(const struct ipcx__addr *only, long long start,
+static bool fcntl_match(const struct ipcx_addr *only, long long start,
 			long long end)
 {
 	long long s = ipcx__opt(only, &opt_start),
@@ -274,7 +274,7 @@ const struct ipcx__facility ipcx__fcntl_ops = {
 		 .handle = "fd",
 		 .standard = "POSIX",
 		 .semantics = IPCX_SYNCHRONIZATION,
-		 .caps = IPCX_CAP_NAMED},
+		 .caps = IPCX_CAP_NAMED | IPCX_CAP_LOCK},
 	.common = IPCX__COMMON_ALL,
 	.opts = fcntl_opts,
 	.parse = fcntl_parse,

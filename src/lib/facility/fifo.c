@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int fifo_parse(struct ipcx__addr *a)
+static int fifo_parse(struct ipcx_addr *a)
 {
 	return ipcx__check_path(a);
 }
@@ -68,7 +68,7 @@ static int fifo_open_fd(struct ipcx_chan *c, const char *path, bool reader,
 	return fd;
 }
 
-static int fifo_open(const struct ipcx__addr *a, unsigned flags,
+static int fifo_open(const struct ipcx_addr *a, unsigned flags,
 		     struct ipcx_chan **out)
 {
 	unsigned dir = flags & (IPCX_SEND | IPCX_RECV);
@@ -148,7 +148,7 @@ fail:
 	return r;
 }
 
-static int fifo_unlink(const struct ipcx__addr *a)
+static int fifo_unlink(const struct ipcx_addr *a)
 {
 	struct stat st;
 
@@ -233,7 +233,8 @@ const struct ipcx__facility ipcx__fifo_ops = {
 		 .handle = "fd",
 		 .standard = "POSIX",
 		 .semantics = IPCX_BYTE_STREAM,
-		 .caps = IPCX_CAP_POLL | IPCX_CAP_ONEWAY | IPCX_CAP_NAMED},
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_ONEWAY | IPCX_CAP_NAMED |
+			 IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_ALL,
 	.opts = fifo_opts,
 	.parse = fifo_parse,

@@ -17,12 +17,12 @@
  * fcntl.flock take the same lock.
  */
 
-static int flock_parse(struct ipcx__addr *a)
+static int flock_parse(struct ipcx_addr *a)
 {
 	return ipcx__check_path(a);
 }
 
-static int flock_open(const struct ipcx__addr *a, unsigned flags,
+static int flock_open(const struct ipcx_addr *a, unsigned flags,
 		      struct ipcx_lock **out)
 {
 	struct ipcx_lock *l;
@@ -108,7 +108,7 @@ const struct ipcx__facility ipcx__flock_ops = {
 		 .handle = "fd",
 		 .standard = "BSD",
 		 .semantics = IPCX_SYNCHRONIZATION,
-		 .caps = IPCX_CAP_NAMED},
+		 .caps = IPCX_CAP_NAMED | IPCX_CAP_LOCK},
 	.common = IPCX__COMMON_ALL,
 	.parse = flock_parse,
 	.limits = flock_limits,

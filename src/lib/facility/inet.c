@@ -24,7 +24,7 @@ static int inet_type(const struct ipcx__facility *ops)
 }
 
 /* HOST:PORT, [V6]:PORT, :PORT or *:PORT (any address, for listening). */
-static int inet_parse(struct ipcx__addr *a)
+static int inet_parse(struct ipcx_addr *a)
 {
 	char *t = a->target, *host, *port;
 
@@ -118,7 +118,7 @@ static int inet_resolve_text(const char *text, const char *host,
 static int inet_resolve(struct ipcx_chan *c, const char *addr,
 			struct sockaddr_storage *ss, socklen_t *len)
 {
-	struct ipcx__addr a;
+	struct ipcx_addr a;
 	struct addrinfo *res;
 	int r = ipcx__addr_parse(addr, NULL, false, &a);
 
@@ -141,7 +141,7 @@ static int inet_resolve(struct ipcx_chan *c, const char *addr,
 	return r;
 }
 
-static int inet_try(struct ipcx__sock *s, const struct ipcx__addr *a,
+static int inet_try(struct ipcx__sock *s, const struct ipcx_addr *a,
 		    const struct addrinfo *ai, bool listening)
 {
 	int one = 1, fd, r;
@@ -178,7 +178,7 @@ fail:
 	return r;
 }
 
-static int inet_open(const struct ipcx__addr *a, unsigned flags,
+static int inet_open(const struct ipcx_addr *a, unsigned flags,
 		     struct ipcx_chan **out)
 {
 	bool listening = flags & IPCX_LISTEN;
@@ -301,7 +301,8 @@ const struct ipcx__facility ipcx__tcp_ops = {
 		 .handle = "fd",
 		 .standard = "BSD sockets (POSIX)",
 		 .semantics = IPCX_BYTE_STREAM,
-		 .caps = IPCX_CAP_NETWORK | IPCX_CAP_POLL | IPCX_CAP_LISTEN},
+		 .caps = IPCX_CAP_NETWORK | IPCX_CAP_POLL | IPCX_CAP_LISTEN |
+			 IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_WAITS,
 	.opts = tcp_opts,
 	.parse = inet_parse,
@@ -330,7 +331,8 @@ const struct ipcx__facility ipcx__udp_ops = {
 		 .handle = "fd",
 		 .standard = "BSD sockets (POSIX)",
 		 .semantics = IPCX_MESSAGE,
-		 .caps = IPCX_CAP_NETWORK | IPCX_CAP_POLL | IPCX_CAP_CONNLESS},
+		 .caps = IPCX_CAP_NETWORK | IPCX_CAP_POLL | IPCX_CAP_CONNLESS |
+			 IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_WAITS,
 	.opts = udp_opts,
 	.parse = inet_parse,

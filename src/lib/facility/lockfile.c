@@ -12,7 +12,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-int ipcx__lock_file(const struct ipcx__addr *a, unsigned flags, int *out)
+int ipcx__lock_file(const struct ipcx_addr *a, unsigned flags, int *out)
 {
 	const char *path = a->target;
 	struct stat st;
@@ -100,7 +100,7 @@ int ipcx__proc_locks(int fd, const char *kind, bool want_write, long long start,
 
 int ipcx__list_locks(struct ipcx__lister *l, const struct ipcx__facility *ops,
 		     bool flock,
-		     bool (*match)(const struct ipcx__addr *only,
+		     bool (*match)(const struct ipcx_addr *only,
 				   long long start, long long end))
 {
 	char line[256];

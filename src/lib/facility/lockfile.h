@@ -7,7 +7,7 @@
 
 /* Opens the file of a lock address: O_RDWR, else O_RDONLY; creates it
  * 0600 (O_EXCL | O_NOFOLLOW) with IPCX_CREATE; a regular file only. */
-int ipcx__lock_file(const struct ipcx__addr *a, unsigned flags, int *fd);
+int ipcx__lock_file(const struct ipcx_addr *a, unsigned flags, int *fd);
 
 /* A holder in /proc/locks of a lock of KIND ("FLOCK", "POSIX", "OFDLCK")
  * on FD's file that conflicts with a lock (WANT_WRITE or read) of
@@ -22,7 +22,7 @@ int ipcx__proc_locks(int fd, const char *kind, bool want_write, long long start,
  * any) accepts its byte range [START, END]. */
 int ipcx__list_locks(struct ipcx__lister *l, const struct ipcx__facility *ops,
 		     bool flock,
-		     bool (*match)(const struct ipcx__addr *only,
+		     bool (*match)(const struct ipcx_addr *only,
 				   long long start, long long end));
 
 #endif

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int mmap_parse(struct ipcx__addr *a)
+static int mmap_parse(struct ipcx_addr *a)
 {
 	return ipcx__check_path(a);
 }
@@ -24,7 +24,7 @@ static const struct ipcx__fd_object mmap_object = {
 	.remove = unlink,
 };
 
-static int mmap_region_open(const struct ipcx__addr *a, unsigned flags,
+static int mmap_region_open(const struct ipcx_addr *a, unsigned flags,
 			    size_t size, struct ipcx_region *r)
 {
 	return ipcx__region_fd_open(a, flags, size, r, &mmap_object);
@@ -41,7 +41,7 @@ static int mmap_unlink_self(const struct ipcx_region *r)
 	return unlink(r->object) < 0 && errno != ENOENT ? -errno : 0;
 }
 
-static int mmap_unlink(const struct ipcx__addr *a)
+static int mmap_unlink(const struct ipcx_addr *a)
 {
 	struct stat st;
 
@@ -76,7 +76,7 @@ const struct ipcx__facility ipcx__mmap_ops = {
 		 .handle = "fd",
 		 .standard = "POSIX",
 		 .semantics = IPCX_SHARED_MEMORY,
-		 .caps = IPCX_CAP_NAMED},
+		 .caps = IPCX_CAP_NAMED | IPCX_CAP_CHANNEL | IPCX_CAP_REGION},
 	.common = IPCX__COMMON_ALL,
 	.opts = mmap_opts,
 	.parse = mmap_parse,

@@ -58,7 +58,7 @@ static const struct ipcx__opt opt_msgsize = {
 	.max = LLONG_MAX,
 };
 
-static int posixmq_parse(struct ipcx__addr *a)
+static int posixmq_parse(struct ipcx_addr *a)
 {
 	int r = ipcx__check_posix_name(a, "queue");
 	long long prio = ipcx__opt(a, &opt_prio);
@@ -75,7 +75,7 @@ static int posixmq_parse(struct ipcx__addr *a)
 
 /* Fills creation attributes: what the address says, else the system's
  * defaults. */
-static void posixmq_attr(const struct ipcx__addr *a, struct mq_attr *attr)
+static void posixmq_attr(const struct ipcx_addr *a, struct mq_attr *attr)
 {
 	long long def_msg =
 		ipcx__read_proc("/proc/sys/fs/mqueue/msg_default", 0);
@@ -95,7 +95,7 @@ static void posixmq_attr(const struct ipcx__addr *a, struct mq_attr *attr)
 /* mq_open() said EINVAL for ATTR: name the limit it ran into and the
  * file that raises it (CAP_SYS_RESOURCE may pass them, up to the hard
  * limits of 65536 messages and 16 MiB). */
-static int posixmq_attr_error(const struct ipcx__addr *a,
+static int posixmq_attr_error(const struct ipcx_addr *a,
 			      const struct mq_attr *attr)
 {
 	long long max_msg = ipcx__read_proc("/proc/sys/fs/mqueue/msg_max", 0);
@@ -118,7 +118,7 @@ static int posixmq_attr_error(const struct ipcx__addr *a,
 			  a->text, attr->mq_maxmsg, attr->mq_msgsize);
 }
 
-static int posixmq_open(const struct ipcx__addr *a, unsigned flags,
+static int posixmq_open(const struct ipcx_addr *a, unsigned flags,
 			struct ipcx_chan **out)
 {
 	unsigned dir = flags & (IPCX_SEND | IPCX_RECV);
@@ -308,7 +308,7 @@ static int posixmq_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 	return 0;
 }
 
-static int posixmq_unlink(const struct ipcx__addr *a)
+static int posixmq_unlink(const struct ipcx_addr *a)
 {
 	if (mq_unlink(a->target) < 0)
 		return ipcx__fail_open(a->text, errno, "queue", "mq_unlink");
@@ -484,7 +484,8 @@ const struct ipcx__facility ipcx__posixmq_ops = {
 		 .handle = "mqd_t",
 		 .standard = "POSIX",
 		 .semantics = IPCX_MESSAGE,
-		 .caps = IPCX_CAP_POLL | IPCX_CAP_NAMED | IPCX_CAP_CONNLESS},
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_NAMED | IPCX_CAP_CONNLESS |
+			 IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_ALL,
 	.opts = posixmq_opts,
 	.parse = posixmq_parse,

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int ipcx__check_posix_name(const struct ipcx__addr *a, const char *what)
+int ipcx__check_posix_name(const struct ipcx_addr *a, const char *what)
 {
 	const char *t = a->target;
 	size_t len = strlen(t);

@@ -8,7 +8,7 @@
 
 /* POSIX IPC names: one leading slash, no other, at most NAME_MAX bytes
  * after it.  WHAT: "queue".  -EINVAL with a detail. */
-int ipcx__check_posix_name(const struct ipcx__addr *a, const char *what);
+int ipcx__check_posix_name(const struct ipcx_addr *a, const char *what);
 
 /* Lists the regular files of the directory DIR whose names start with
  * PREFIX (NULL: all but those starting with SKIP) as SCHEME:/NAME (the

@@ -31,7 +31,7 @@ struct posixsem {
 	char path[NAME_MAX + 1]; /* the name, for sem_unlink */
 };
 
-static int posixsem_parse(struct ipcx__addr *a)
+static int posixsem_parse(struct ipcx_addr *a)
 {
 	return ipcx__check_posix_name(a, "semaphore");
 }
@@ -52,7 +52,7 @@ static void exact_mode(const char *name, mode_t mode)
 	}
 }
 
-static int posixsem_open(const struct ipcx__addr *a, unsigned flags,
+static int posixsem_open(const struct ipcx_addr *a, unsigned flags,
 			 unsigned initial, struct ipcx_sem **out)
 {
 	mode_t mode = ipcx__addr_mode(a);
@@ -161,7 +161,7 @@ static int posixsem_unlink_open(struct ipcx_sem *s)
 	return posixsem_remove(p->path, s->name);
 }
 
-static int posixsem_unlink(const struct ipcx__addr *a)
+static int posixsem_unlink(const struct ipcx_addr *a)
 {
 	return posixsem_remove(a->target, a->text);
 }
@@ -211,7 +211,8 @@ static const struct ipcx__facility unnamed_ops = {
 		 .name = "none: lives in shared memory",
 		 .handle = "sem_t *",
 		 .standard = "POSIX",
-		 .semantics = IPCX_SYNCHRONIZATION},
+		 .semantics = IPCX_SYNCHRONIZATION,
+		 .caps = IPCX_CAP_SEM},
 	.sem = &unnamed_sem,
 };
 
@@ -258,7 +259,7 @@ const struct ipcx__facility ipcx__posixsem_ops = {
 		 .handle = "sem_t *",
 		 .standard = "POSIX",
 		 .semantics = IPCX_SYNCHRONIZATION,
-		 .caps = IPCX_CAP_NAMED},
+		 .caps = IPCX_CAP_NAMED | IPCX_CAP_SEM},
 	.common = IPCX__COMMON_ALL,
 	.parse = posixsem_parse,
 	.unlink = posixsem_unlink,

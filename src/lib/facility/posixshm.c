@@ -10,7 +10,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-static int posixshm_parse(struct ipcx__addr *a)
+static int posixshm_parse(struct ipcx_addr *a)
 {
 	return ipcx__check_posix_name(a, "shared-memory object");
 }
@@ -22,7 +22,7 @@ static const struct ipcx__fd_object posixshm_object = {
 	.remove = shm_unlink,
 };
 
-static int posixshm_region_open(const struct ipcx__addr *a, unsigned flags,
+static int posixshm_region_open(const struct ipcx_addr *a, unsigned flags,
 				size_t size, struct ipcx_region *r)
 {
 	return ipcx__region_fd_open(a, flags, size, r, &posixshm_object);
@@ -33,7 +33,7 @@ static int posixshm_unlink_self(const struct ipcx_region *r)
 	return shm_unlink(r->object) < 0 && errno != ENOENT ? -errno : 0;
 }
 
-static int posixshm_unlink(const struct ipcx__addr *a)
+static int posixshm_unlink(const struct ipcx_addr *a)
 {
 	if (shm_unlink(a->target) < 0)
 		return ipcx__fail_open(a->text, errno, "shared-memory object",
@@ -86,7 +86,7 @@ const struct ipcx__facility ipcx__posixshm_ops = {
 		 .handle = "fd",
 		 .standard = "POSIX",
 		 .semantics = IPCX_SHARED_MEMORY,
-		 .caps = IPCX_CAP_NAMED},
+		 .caps = IPCX_CAP_NAMED | IPCX_CAP_CHANNEL | IPCX_CAP_REGION},
 	.common = IPCX__COMMON_ALL,
 	.opts = posixshm_opts,
 	.parse = posixshm_parse,

@@ -73,7 +73,7 @@ static void pty_child(const char *slave, char *const argv[])
 	_exit(127);
 }
 
-static int pty_open(const struct ipcx__addr *a, unsigned flags,
+static int pty_open(const struct ipcx_addr *a, unsigned flags,
 		    struct ipcx_chan **out)
 {
 	char slave[64];
@@ -250,7 +250,7 @@ const struct ipcx__facility ipcx__pty_ops = {
 		 .handle = "fd",
 		 .standard = "POSIX (Unix 98 ptys)",
 		 .semantics = IPCX_BYTE_STREAM,
-		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR},
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_WAITS,
 	.opts = pty_opts,
 	.no_options = true,

@@ -58,7 +58,7 @@ struct sigchan {
 	int sig;
 };
 
-static int signal_parse(struct ipcx__addr *a)
+static int signal_parse(struct ipcx_addr *a)
 {
 	char *end;
 	long pid;
@@ -74,7 +74,7 @@ static int signal_parse(struct ipcx__addr *a)
 	return 0;
 }
 
-static int signal_open(const struct ipcx__addr *a, unsigned flags,
+static int signal_open(const struct ipcx_addr *a, unsigned flags,
 		       struct ipcx_chan **out)
 {
 	int sig = ipcx__opt_given(a, &opt_sig) ? (int)ipcx__opt(a, &opt_sig)
@@ -274,7 +274,8 @@ const struct ipcx__facility ipcx__signal_ops = {
 		 .handle = "pid",
 		 .standard = "POSIX",
 		 .semantics = IPCX_NOTIFICATION,
-		 .caps = IPCX_CAP_POLL | IPCX_CAP_ONEWAY | IPCX_CAP_CONNLESS},
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_ONEWAY | IPCX_CAP_CONNLESS |
+			 IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_WAITS,
 	.opts = signal_opts,
 	.parse = signal_parse,

@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-static int stdio_parse(struct ipcx__addr *a)
+static int stdio_parse(struct ipcx_addr *a)
 {
 	if (a->target[0])
 		return ipcx__fail(EINVAL, "'%s': stdio takes no target",
@@ -14,7 +14,7 @@ static int stdio_parse(struct ipcx__addr *a)
 	return 0;
 }
 
-static int stdio_open(const struct ipcx__addr *a, unsigned flags,
+static int stdio_open(const struct ipcx_addr *a, unsigned flags,
 		      struct ipcx_chan **out)
 {
 	unsigned dir = flags & (IPCX_SEND | IPCX_RECV);
@@ -84,7 +84,7 @@ const struct ipcx__facility ipcx__stdio_ops = {
 		 .handle = "fd 0 and 1",
 		 .standard = "POSIX",
 		 .semantics = IPCX_BYTE_STREAM,
-		 .caps = IPCX_CAP_POLL},
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_WAITS,
 	.opts = stdio_opts,
 	.parse = stdio_parse,

@@ -42,7 +42,7 @@ static const struct ipcx__opt opt_type = {
 	.max = 0x7fffffffLL,
 };
 
-static int sysvmq_parse(struct ipcx__addr *a)
+static int sysvmq_parse(struct ipcx_addr *a)
 {
 	return ipcx__sysv_parse(a);
 }
@@ -84,7 +84,7 @@ static int q_stat(int id)
 	return msgctl(id, IPC_STAT, &ds);
 }
 
-static int sysvmq_open(const struct ipcx__addr *a, unsigned flags,
+static int sysvmq_open(const struct ipcx_addr *a, unsigned flags,
 		       struct ipcx_chan **out)
 {
 	int mode = (int)ipcx__addr_mode(a);
@@ -298,7 +298,7 @@ static int sysvmq_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 	return 0;
 }
 
-static int sysvmq_unlink(const struct ipcx__addr *a)
+static int sysvmq_unlink(const struct ipcx_addr *a)
 {
 	int id, r = ipcx__sysv_lookup(a, q_get, q_stat, "queue", &id);
 
@@ -384,7 +384,7 @@ const struct ipcx__facility ipcx__sysvmq_ops = {
 		 .handle = "msqid",
 		 .standard = "System V (XSI)",
 		 .semantics = IPCX_MESSAGE,
-		 .caps = IPCX_CAP_NAMED | IPCX_CAP_CONNLESS},
+		 .caps = IPCX_CAP_NAMED | IPCX_CAP_CONNLESS | IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_ALL,
 	.opts = sysvmq_opts,
 	.parse = sysvmq_parse,

@@ -69,7 +69,7 @@ static const struct ipcx__opt opt_undo = {
 	.roles = IPCX__ROLE_SEM,
 };
 
-static int sysvsem_parse(struct ipcx__addr *a)
+static int sysvsem_parse(struct ipcx_addr *a)
 {
 	return ipcx__sysv_parse(a);
 }
@@ -101,7 +101,7 @@ static int sysvsem_error(const struct ipcx_sem *s, int err, const char *what)
 
 /* A set that exists: waits (up to a second) until its creator has set
  * its values; fills its size. */
-static int wait_initialised(const struct ipcx__addr *a, int id,
+static int wait_initialised(const struct ipcx_addr *a, int id,
 			    unsigned long *nsems)
 {
 	struct semid_ds ds;
@@ -132,7 +132,7 @@ static int s_stat(int id)
 	return semctl(id, 0, IPC_STAT, (union semun){.buf = &ds});
 }
 
-static int sysvsem_open(const struct ipcx__addr *a, unsigned flags,
+static int sysvsem_open(const struct ipcx_addr *a, unsigned flags,
 			unsigned initial, struct ipcx_sem **out)
 {
 	mode_t mode = ipcx__addr_mode(a);
@@ -294,7 +294,7 @@ static int sysvsem_unlink_open(struct ipcx_sem *s)
 	return 0;
 }
 
-static int sysvsem_unlink(const struct ipcx__addr *a)
+static int sysvsem_unlink(const struct ipcx_addr *a)
 {
 	int id, r;
 
@@ -392,7 +392,7 @@ const struct ipcx__facility ipcx__sysvsem_ops = {
 		 .handle = "semid",
 		 .standard = "System V",
 		 .semantics = IPCX_SYNCHRONIZATION,
-		 .caps = IPCX_CAP_NAMED},
+		 .caps = IPCX_CAP_NAMED | IPCX_CAP_SEM},
 	.common = IPCX__COMMON_ALL,
 	.opts = sysvsem_opts,
 	.parse = sysvsem_parse,

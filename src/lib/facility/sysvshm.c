@@ -22,7 +22,7 @@ static int m_stat(int id)
 	return shmctl(id, IPC_STAT, &ds);
 }
 
-static int sysvshm_region_open(const struct ipcx__addr *a, unsigned flags,
+static int sysvshm_region_open(const struct ipcx_addr *a, unsigned flags,
 			       size_t size, struct ipcx_region *r)
 {
 	int mode = (int)ipcx__addr_mode(a);
@@ -131,7 +131,7 @@ static void sysvshm_region_close(struct ipcx_region *r)
 	shmdt(r->base);
 }
 
-static int sysvshm_unlink(const struct ipcx__addr *a)
+static int sysvshm_unlink(const struct ipcx_addr *a)
 {
 	int id, e = ipcx__sysv_lookup(a, m_get, m_stat, "segment", &id);
 
@@ -182,7 +182,7 @@ const struct ipcx__facility ipcx__sysvshm_ops = {
 		 .handle = "shmid",
 		 .standard = "System V (XSI)",
 		 .semantics = IPCX_SHARED_MEMORY,
-		 .caps = IPCX_CAP_NAMED},
+		 .caps = IPCX_CAP_NAMED | IPCX_CAP_CHANNEL | IPCX_CAP_REGION},
 	.common = IPCX__COMMON_ALL,
 	.opts = sysvshm_opts,
 	.parse = ipcx__sysv_parse,

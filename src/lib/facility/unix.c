@@ -57,7 +57,7 @@ static int unix_type(const struct ipcx__facility *ops)
 	return SOCK_STREAM;
 }
 
-static int unix_parse(struct ipcx__addr *a)
+static int unix_parse(struct ipcx_addr *a)
 {
 	struct unix_target *ut = ipcx__addr_priv(a, struct unix_target);
 	struct sockaddr_un *un = &ut->un;
@@ -110,7 +110,7 @@ static void unix_format(const char *scheme, const struct sockaddr *sa,
 static int unix_resolve(struct ipcx_chan *c, const char *addr,
 			struct sockaddr_storage *ss, socklen_t *len)
 {
-	struct ipcx__addr a;
+	struct ipcx_addr a;
 	int r = ipcx__addr_parse(addr, NULL, false, &a);
 
 	if (r < 0)
@@ -150,7 +150,7 @@ static void unix_setup(struct ipcx__sock *s)
 }
 
 /* The path is in use: remove it only when it is a socket nobody serves. */
-static int unix_clear_stale(const struct ipcx__addr *a, int type)
+static int unix_clear_stale(const struct ipcx_addr *a, int type)
 {
 	const struct unix_target *ut = ipcx__addr_priv(a, struct unix_target);
 	const struct sockaddr_un *un = &ut->un;
@@ -183,7 +183,7 @@ static int unix_clear_stale(const struct ipcx__addr *a, int type)
 	return 0;
 }
 
-static int unix_listen(struct ipcx__sock *s, const struct ipcx__addr *a,
+static int unix_listen(struct ipcx__sock *s, const struct ipcx_addr *a,
 		       unsigned flags)
 {
 	const struct unix_target *ut = ipcx__addr_priv(a, struct unix_target);
@@ -227,7 +227,7 @@ static int unix_listen(struct ipcx__sock *s, const struct ipcx__addr *a,
 	return 0;
 }
 
-static int unix_connect(struct ipcx__sock *s, const struct ipcx__addr *a)
+static int unix_connect(struct ipcx__sock *s, const struct ipcx_addr *a)
 {
 	const struct unix_target *ut = ipcx__addr_priv(a, struct unix_target);
 	int r = ipcx__sock_connect(&s->c, s->c.rfd,
@@ -274,7 +274,7 @@ static int unix_connect(struct ipcx__sock *s, const struct ipcx__addr *a)
 	return 0;
 }
 
-static int unix_open(const struct ipcx__addr *a, unsigned flags,
+static int unix_open(const struct ipcx_addr *a, unsigned flags,
 		     struct ipcx_chan **out)
 {
 	int type = unix_type(a->ops);
@@ -353,7 +353,7 @@ static int unix_seqpacket_pair(struct ipcx_chan **a, struct ipcx_chan **b)
 	return unix_pair_of(&ipcx__unix_seqpacket_ops, a, b);
 }
 
-static int unix_unlink(const struct ipcx__addr *a)
+static int unix_unlink(const struct ipcx_addr *a)
 {
 	const struct sockaddr_un *un =
 		&ipcx__addr_priv(a, struct unix_target)->un;
@@ -459,7 +459,7 @@ static dev_t sockfs_dev(void)
 }
 
 /* The name the address LIST_ONLY gives, as /proc/net/unix writes it. */
-static void only_name(const struct ipcx__addr *a, char *buf, size_t n)
+static void only_name(const struct ipcx_addr *a, char *buf, size_t n)
 {
 	snprintf(buf, n, "%s", a->target);
 }
@@ -646,7 +646,7 @@ const struct ipcx__facility ipcx__unix_ops = {
 		 .standard = "POSIX (@name: Linux)",
 		 .semantics = IPCX_BYTE_STREAM,
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_LISTEN |
-			 IPCX_CAP_NAMED},
+			 IPCX_CAP_NAMED | IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_ALL,
 	.opts = unix_opts,
 	.parse = unix_parse,
@@ -681,7 +681,7 @@ const struct ipcx__facility ipcx__unix_dgram_ops = {
 		 .standard = "POSIX (@name: Linux)",
 		 .semantics = IPCX_MESSAGE,
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_NAMED |
-			 IPCX_CAP_CONNLESS},
+			 IPCX_CAP_CONNLESS | IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_ALL,
 	.opts = unix_dgram_opts,
 	.parse = unix_parse,
@@ -718,7 +718,7 @@ const struct ipcx__facility ipcx__unix_seqpacket_ops = {
 		 .standard = "POSIX (@name: Linux)",
 		 .semantics = IPCX_MESSAGE,
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_LISTEN |
-			 IPCX_CAP_NAMED},
+			 IPCX_CAP_NAMED | IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_ALL,
 	.opts = unix_seqpacket_opts,
 	.parse = unix_parse,

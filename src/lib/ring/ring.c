@@ -1127,7 +1127,7 @@ static int attach(struct ring *r, size_t size)
 /* Default size of a ring region that is created without size=. */
 #define DEFAULT_RING_SIZE (1u << 20)
 
-static int ring_chan_open(const struct ipcx__addr *a, unsigned flags,
+static int ring_chan_open(const struct ipcx_addr *a, unsigned flags,
 			  struct ipcx_chan **out)
 {
 	struct ring *r = ipcx__chan_new(sizeof(*r), a->ops, a, flags);

@@ -230,7 +230,14 @@ int ipcx_lock_open(const char *addr, unsigned flags, struct ipcx_lock **out)
  * installed the first time, and only while SIGRTMAX has its default
  * action (which would kill the process): a program that handles SIGRTMAX
  * itself gets waits in short non-blocking steps instead.
+ *
+ * The timer cannot lose its wake-up: a signal that arrives after the
+ * timer is set but before the blocking call starts only marks the
+ * deadline as passed, and the call would then sleep on; so after its
+ * first expiry the timer fires again every TIMER_REPEAT_MS until the
+ * wait ends, and the next one interrupts the call.
  */
+#define TIMER_REPEAT_MS 10
 static _Thread_local volatile sig_atomic_t timer_fired;
 static pthread_once_t timer_once = PTHREAD_ONCE_INIT;
 static bool timer_ok;
@@ -307,6 +314,7 @@ static int lock_wait(struct ipcx_lock *l, int how, int timeout_ms)
 	timer_fired = 0;
 	struct itimerspec its = {
 		.it_value = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L},
+		.it_interval = {0, TIMER_REPEAT_MS * 1000000L},
 	};
 	timer_settime(t, 0, &its, NULL);
 	while ((r = l->ops->lock->take(l, how, true)) == -EINTR && !timer_fired)

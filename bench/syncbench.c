@@ -81,13 +81,14 @@ static void sysv_setup(void)
 static void sysv_post(int raw)
 {
 	struct sembuf op = {0, 1, 0};
-	if (raw ? semop(semid, &op, 1) : ipcx_sem_post(isem))
+	if (raw ? semop(semid, &op, 1) : ipcx_sem_release(isem))
 		die("post");
 }
 static void sysv_wait(int raw)
 {
 	struct sembuf op = {0, -1, 0};
-	if (raw ? semop(semid, &op, 1) : ipcx_sem_wait(isem))
+	if (raw ? semop(semid, &op, 1)
+		: ipcx_sem_acquire(isem, IPCX_WAIT_OPENED))
 		die("wait");
 }
 static void sem_teardown(void)
@@ -105,12 +106,12 @@ static void posix_setup(void)
 }
 static void posix_post(int raw)
 {
-	if (raw ? sem_post(psem) : ipcx_sem_post(isem))
+	if (raw ? sem_post(psem) : ipcx_sem_release(isem))
 		die("post");
 }
 static void posix_wait(int raw)
 {
-	if (raw ? sem_wait(psem) : ipcx_sem_wait(isem))
+	if (raw ? sem_wait(psem) : ipcx_sem_acquire(isem, IPCX_WAIT_OPENED))
 		die("wait");
 }
 
@@ -137,13 +138,13 @@ static void mutex_setup(void)
 static void mutex_lock(int raw)
 {
 	if (raw ? pthread_mutex_lock((pthread_mutex_t *)imutex)
-		: ipcx_mutex_lock(imutex))
+		: ipcx_mutex_acquire(imutex, IPCX_WAIT_FOREVER))
 		die("lock");
 }
 static void mutex_unlock(int raw)
 {
 	if (raw ? pthread_mutex_unlock((pthread_mutex_t *)imutex)
-		: ipcx_mutex_unlock(imutex))
+		: ipcx_mutex_release(imutex))
 		die("unlock");
 }
 
@@ -198,7 +199,9 @@ static int raw_lock(int op)
 }
 static void file_lock(int raw)
 {
-	if (raw ? raw_lock(1) : ipcx_lock_acquire(ilock, IPCX_LOCK_EXCLUSIVE))
+	if (raw ? raw_lock(1)
+		: ipcx_lock_acquire(ilock, IPCX_LOCK_EXCLUSIVE,
+				    IPCX_WAIT_OPENED))
 		die("lock");
 }
 static void file_unlock(int raw)

@@ -275,7 +275,8 @@ int ipcx_commit(struct ipcx_chan *c, size_t len);
 int ipcx_peek(struct ipcx_chan *c, const void **ptr, size_t *len);
 int ipcx_release(struct ipcx_chan *c);
 
-/* A descriptor to poll for readability, or -1. */
+/* A descriptor to poll for readability (>= 0): -EOPNOTSUPP where the
+ * facility has none (System V queues; a ring's sending side). */
 int ipcx_fd(const struct ipcx_chan *c);
 
 /* What an open channel is. */
@@ -318,10 +319,11 @@ int ipcx_unlink(const char *addr);
 int ipcx_unlink_addr(const struct ipcx_addr *a);
 
 /*
- * Removes the name that C itself created (the path a listening UNIX socket
- * bound), leaving C open.  Async-signal-safe: a signal handler that is
+ * Removes what C's open created (the path a listening UNIX socket bound,
+ * the region a ring was made in), leaving C open; 0 when it created
+ * nothing.  Only the process that created it removes it (a child that
+ * inherited C does not).  Async-signal-safe: a signal handler that is
  * about to end the process calls it so that nothing is left behind.
- * 0 also when there is nothing to remove.
  */
 int ipcx_chan_unlink(const struct ipcx_chan *c);
 
@@ -359,8 +361,36 @@ ssize_t ipcx_region_read(const struct ipcx_region *r, size_t off, void *buf,
 ssize_t ipcx_region_write(struct ipcx_region *r, size_t off, const void *buf,
 			  size_t len);
 
-/* Unmaps R (accepts NULL).  The object stays until ipcx_unlink(). */
+/* Removes the object R's open created (0 when it created none): the
+ * mapping stays until ipcx_region_close().  ipcx_unlink() removes any by
+ * its address. */
+int ipcx_region_unlink(const struct ipcx_region *r);
+
+/* Unmaps R (accepts NULL).  The object stays until it is unlinked. */
 int ipcx_region_close(struct ipcx_region *r);
+
+/* ---- waiting: semaphores, file locks, mutexes ------------------------- */
+
+/*
+ * One verb set for everything one waits on: X_acquire(obj, ..., TIMEOUT)
+ * takes it, X_release(obj) gives it back.  TIMEOUT is milliseconds, or:
+ */
+#define IPCX_WAIT_NONE 0       /* do not wait: -EAGAIN when it would */
+#define IPCX_WAIT_FOREVER (-1) /* as long as it takes */
+#define IPCX_WAIT_OPENED                       \
+	(-2) /* as the address said (timeout=, \
+	      * nonblock=); forever if it said nothing */
+/*
+ * A bounded wait that runs out is -ETIMEDOUT; one that would wait with
+ * IPCX_WAIT_NONE (or nonblock=1) is -EAGAIN; a negative TIMEOUT other
+ * than these is -EINVAL.
+ *
+ * Objects that live in a region's memory (unnamed semaphores, mutexes,
+ * condition variables) are initialised once by one process
+ * (X_init) and used by others (X_attach); both return a handle of this
+ * process.  A handle is valid until its X_close(), which frees the
+ * handle only: close it before the region it points into.
+ */
 
 /* ---- semaphores -------------------------------------------------------- */
 
@@ -371,8 +401,7 @@ struct ipcx_sem;
  * set: ?nsems=N when creating, default 1; ?index=I, default 0; ?undo=1
  * sets SEM_UNDO, so that what a process that dies did is undone) or
  * "posixsem:/name".  IPCX_CREATE makes a missing one (mode 0600) with
- * value INITIAL; one that exists keeps its value.  ipcx_sem_wait()
- * honours the address's timeout= and nonblock=.
+ * value INITIAL; one that exists keeps its value.
  */
 int ipcx_sem_open(const char *addr, unsigned flags, unsigned initial,
 		  struct ipcx_sem **out);
@@ -382,8 +411,8 @@ int ipcx_sem_open_addr(const struct ipcx_addr *a, unsigned flags,
 /*
  * An unnamed POSIX semaphore (process-shared) at OFFSET in region R,
  * which must be inside it and aligned to 8: ipcx_sem_init() initialises
- * it with INITIAL (one process, once); ipcx_sem_attach() uses one that
- * another process initialised.  ipcx_sem_close() leaves it in place.
+ * it with INITIAL; ipcx_sem_attach() uses one that another process
+ * initialised.
  */
 #define IPCX_SEM_SIZE 32 /* bytes an unnamed semaphore takes */
 int ipcx_sem_init(struct ipcx_region *r, size_t offset, unsigned initial,
@@ -391,27 +420,24 @@ int ipcx_sem_init(struct ipcx_region *r, size_t offset, unsigned initial,
 int ipcx_sem_attach(struct ipcx_region *r, size_t offset,
 		    struct ipcx_sem **out);
 
-/* Adds one (wakes a waiter).  -EOVERFLOW at the kind's maximum. */
-int ipcx_sem_post(struct ipcx_sem *s);
-
 /*
- * Takes one, waiting while the value is 0: as the address says
- * (ipcx_sem_wait: -EAGAIN with nonblock=1, -ETIMEDOUT after timeout=),
- * never (ipcx_sem_trywait: -EAGAIN), or at most TIMEOUT_MS
- * (ipcx_sem_timedwait: -ETIMEDOUT).  A semaphore removed under a waiter
- * is -EIDRM.  The value never goes below 0.
+ * Takes one, waiting while the value is 0 (TIMEOUT as above).  A
+ * semaphore removed under a waiter is -EIDRM.  The value never goes
+ * below 0.
  */
-int ipcx_sem_wait(struct ipcx_sem *s);
-int ipcx_sem_trywait(struct ipcx_sem *s);
-int ipcx_sem_timedwait(struct ipcx_sem *s, int timeout_ms);
+int ipcx_sem_acquire(struct ipcx_sem *s, int timeout_ms);
+
+/* Adds one (wakes a waiter).  -EOVERFLOW at the kind's maximum. */
+int ipcx_sem_release(struct ipcx_sem *s);
 
 /* The value now (>= 0). */
 int ipcx_sem_value(const struct ipcx_sem *s);
 
-/* Removes the named semaphore S opened (a System V set: all of it). */
+/* Removes the named semaphore S created (a System V set: all of it); 0
+ * when S created none.  ipcx_unlink() removes any by its address. */
 int ipcx_sem_unlink(struct ipcx_sem *s);
 
-/* Releases S (accepts NULL); the semaphore itself stays. */
+/* Frees the handle (accepts NULL); the semaphore itself stays. */
 int ipcx_sem_close(struct ipcx_sem *s);
 
 /* ---- file locks -------------------------------------------------------- */
@@ -438,15 +464,14 @@ int ipcx_lock_open_addr(const struct ipcx_addr *a, unsigned flags,
 /*
  * Takes the lock (HOW: IPCX_LOCK_SHARED or IPCX_LOCK_EXCLUSIVE), or
  * converts the one held (flock: not atomically, the kernel drops it first;
- * fcntl: atomically).  ipcx_lock_acquire waits as the address says
- * (timeout=, nonblock=); ipcx_lock_try never waits; ipcx_lock_timed
- * waits at most TIMEOUT_MS, asleep in the kernel (no polling).  A
- * conflict is -EWOULDBLOCK with the holder's pid in the detail;
- * -ETIMEDOUT; -EDEADLK (fcntl: the kernel saw a deadlock).
+ * fcntl: atomically), waiting asleep in the kernel (TIMEOUT as above).  A
+ * conflict is -EAGAIN with the holder's pid in the detail; -ETIMEDOUT;
+ * -EDEADLK (fcntl: the kernel saw a deadlock).
  */
-int ipcx_lock_acquire(struct ipcx_lock *l, int how);
-int ipcx_lock_try(struct ipcx_lock *l, int how);
-int ipcx_lock_timed(struct ipcx_lock *l, int how, int timeout_ms);
+int ipcx_lock_acquire(struct ipcx_lock *l, int how, int timeout_ms);
+
+/* Releases what L holds (-ENOLCK when nothing). */
+int ipcx_lock_release(struct ipcx_lock *l);
 
 /* The pid of a process holding a lock that conflicts with HOW: > 0, or 0
  * when none does (an open-file-description lock has no pid: -1). */
@@ -458,8 +483,6 @@ int ipcx_lock_fd(const struct ipcx_lock *l);
 
 /* What this handle holds: 0, IPCX_LOCK_SHARED or IPCX_LOCK_EXCLUSIVE. */
 int ipcx_lock_held(const struct ipcx_lock *l);
-
-int ipcx_lock_release(struct ipcx_lock *l);
 
 /* Releases what L holds and closes it (accepts NULL). */
 int ipcx_lock_close(struct ipcx_lock *l);
@@ -473,41 +496,38 @@ struct ipcx_cond;
 #define IPCX_MUTEX_SIZE 64
 #define IPCX_COND_SIZE 64
 
-/* ipcx_mutex_lock() and the waits: the previous owner died holding the
- * lock; it is consistent again and held: repair what it protects. */
+/* ipcx_mutex_acquire() and ipcx_cond_wait(): the previous owner died
+ * holding the lock; it is consistent again and held: repair what it
+ * protects. */
 #define IPCX_OWNER_DIED 1
 
-/*
- * A robust, process-shared mutex or condition variable at OFFSET in
- * region R (inside it, aligned to 8): *_init initialises it (one process,
- * once); *_at uses one another process initialised.
- */
+/* A robust, process-shared mutex or condition variable at OFFSET in
+ * region R (inside it, aligned to 8). */
 int ipcx_mutex_init(struct ipcx_region *r, size_t offset,
 		    struct ipcx_mutex **out);
-int ipcx_mutex_at(struct ipcx_region *r, size_t offset,
-		  struct ipcx_mutex **out);
+int ipcx_mutex_attach(struct ipcx_region *r, size_t offset,
+		      struct ipcx_mutex **out);
 int ipcx_cond_init(struct ipcx_region *r, size_t offset,
 		   struct ipcx_cond **out);
-int ipcx_cond_at(struct ipcx_region *r, size_t offset, struct ipcx_cond **out);
+int ipcx_cond_attach(struct ipcx_region *r, size_t offset,
+		     struct ipcx_cond **out);
 
-/*
- * 0 or IPCX_OWNER_DIED when held; ipcx_mutex_trylock: -EBUSY;
- * ipcx_mutex_timedlock: -ETIMEDOUT after TIMEOUT_MS; -ENOTRECOVERABLE
- * when an owner died and the next one unlocked without repairing.
- */
-int ipcx_mutex_lock(struct ipcx_mutex *m);
-int ipcx_mutex_trylock(struct ipcx_mutex *m);
-int ipcx_mutex_timedlock(struct ipcx_mutex *m, int timeout_ms);
-int ipcx_mutex_unlock(struct ipcx_mutex *m);
+/* 0 or IPCX_OWNER_DIED when held (TIMEOUT as above; IPCX_WAIT_OPENED is
+ * forever); -ENOTRECOVERABLE when an owner died and the next one released
+ * it without repairing. */
+int ipcx_mutex_acquire(struct ipcx_mutex *m, int timeout_ms);
+int ipcx_mutex_release(struct ipcx_mutex *m);
 
 /* Waits on C with M held (released while asleep, held again after: 0 or
- * IPCX_OWNER_DIED as for ipcx_mutex_lock); timed: -ETIMEDOUT (and M is
- * held again). */
-int ipcx_cond_wait(struct ipcx_cond *c, struct ipcx_mutex *m);
-int ipcx_cond_timedwait(struct ipcx_cond *c, struct ipcx_mutex *m,
-			int timeout_ms);
+ * IPCX_OWNER_DIED as for ipcx_mutex_acquire(); -ETIMEDOUT with M held
+ * again). */
+int ipcx_cond_wait(struct ipcx_cond *c, struct ipcx_mutex *m, int timeout_ms);
 int ipcx_cond_signal(struct ipcx_cond *c);
 int ipcx_cond_broadcast(struct ipcx_cond *c);
+
+/* Free the handles (accept NULL); the objects stay in the region. */
+int ipcx_mutex_close(struct ipcx_mutex *m);
+int ipcx_cond_close(struct ipcx_cond *c);
 
 /* ---- objects on this system (ipcx ls) ---------------------------------- */
 

@@ -316,14 +316,17 @@ int ipcx_release(struct ipcx_chan *c)
 int ipcx_fd(const struct ipcx_chan *c)
 {
 	if (!c)
-		return -1;
-	if (c->io->fd) {
-		/* Made on first use (a ring's notification socket): the
-		 * channel is ours, only the pointer is const. */
-		int fd = c->io->fd((struct ipcx_chan *)c);
-		return fd < 0 ? -1 : fd;
-	}
-	return c->rfd >= 0 ? c->rfd : c->wfd;
+		return ipcx__fail(EINVAL, "ipcx_fd: NULL channel");
+	/* Made on first use (a ring's notification socket): the channel is
+	 * ours, only the pointer is const. */
+	if (c->io->fd)
+		return c->io->fd((struct ipcx_chan *)c);
+	if (c->rfd >= 0 || c->wfd >= 0)
+		return c->rfd >= 0 ? c->rfd : c->wfd;
+	return ipcx__fail(EOPNOTSUPP,
+			  "%s: nothing to poll (%s waits by itself: use a "
+			  "timeout or a thread)",
+			  c->name, c->ops->info.scheme);
 }
 
 int ipcx_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *out)

@@ -275,9 +275,11 @@ struct ipcx_region {
 	const struct ipcx__facility *ops;
 	void *base;
 	size_t size;
-	int fd;	      /* the backing descriptor (posixshm, mmap), or -1 */
-	long id;      /* shmid (sysvshm), or -1 */
-	bool created; /* this open created the object */
+	int fd;	 /* the backing descriptor (posixshm, mmap), or -1 */
+	long id; /* shmid (sysvshm), or -1 */
+	/* The process whose open created the object (only it removes it:
+	 * not a child that inherited the mapping), or 0. */
+	pid_t creator;
 	/* Set by the caller of region_open: SIZE is only for creating; an
 	 * object that exists is mapped whole (rings). */
 	bool size_if_new;

@@ -140,7 +140,7 @@ int ipcx__region_fd_open(const struct ipcx_addr *a, unsigned flags, size_t size,
 	e = region_fd_setup(a, r, fd, created, size);
 	fd = -1; /* closed by region_fd_setup on failure, kept on success */
 	if (e == 0) {
-		r->created = created;
+		r->creator = created ? getpid() : 0;
 		if (created)
 			snprintf(r->object, sizeof(r->object), "%s", a->target);
 		return 0;
@@ -261,6 +261,18 @@ ssize_t ipcx_region_write(struct ipcx_region *r, size_t off, const void *buf,
 		return e;
 	memcpy((char *)r->base + off, buf, len);
 	return (ssize_t)len;
+}
+
+int ipcx_region_unlink(const struct ipcx_region *r)
+{
+	if (!r)
+		return ipcx__fail(EINVAL, "ipcx_region_unlink: NULL region");
+	if (r->creator != getpid() || !r->ops->region->unlink_self)
+		return 0;
+	int e = r->ops->region->unlink_self(r);
+	return e < 0 ? ipcx__fail(-e, "%s: removing it: %s", r->name,
+				  ipcx_strerror(e))
+		     : 0;
 }
 
 int ipcx_region_close(struct ipcx_region *r)

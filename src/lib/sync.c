@@ -117,36 +117,42 @@ int ipcx_sem_attach(struct ipcx_region *r, size_t offset, struct ipcx_sem **out)
 	return sem_place(r, offset, false, 0, out, "ipcx_sem_attach");
 }
 
-int ipcx_sem_post(struct ipcx_sem *s)
+/* The wait that TIMEOUT_MS means for a handle opened with FLAGS and
+ * TIMEOUT (the address's), into *OUT: -1 forever, 0 not at all, else
+ * milliseconds.  -EINVAL for a meaningless one. */
+static int wait_ms(const char *name, unsigned flags, int timeout,
+		   int timeout_ms, int *out)
+{
+	if (timeout_ms == IPCX_WAIT_OPENED)
+		*out = flags & IPCX_NONBLOCK ? 0 : timeout;
+	else if (timeout_ms >= IPCX_WAIT_FOREVER)
+		*out = timeout_ms;
+	else
+		return ipcx__fail(EINVAL,
+				  "%s: a timeout is milliseconds, "
+				  "IPCX_WAIT_FOREVER or IPCX_WAIT_OPENED, not "
+				  "%d",
+				  name, timeout_ms);
+	return 0;
+}
+
+int ipcx_sem_acquire(struct ipcx_sem *s, int timeout_ms)
+{
+	int ms = 0, r;
+
+	if (!s)
+		return ipcx__fail(EINVAL, "ipcx_sem_acquire: NULL semaphore");
+	if ((r = wait_ms(s->name, s->flags, s->timeout_ms, timeout_ms, &ms)) <
+	    0)
+		return r;
+	return s->ops->sem->wait(s, ms);
+}
+
+int ipcx_sem_release(struct ipcx_sem *s)
 {
 	if (!s)
-		return ipcx__fail(EINVAL, "ipcx_sem_post: NULL semaphore");
+		return ipcx__fail(EINVAL, "ipcx_sem_release: NULL semaphore");
 	return s->ops->sem->post(s);
-}
-
-int ipcx_sem_wait(struct ipcx_sem *s)
-{
-	if (!s)
-		return ipcx__fail(EINVAL, "ipcx_sem_wait: NULL semaphore");
-	return s->ops->sem->wait(s,
-				 s->flags & IPCX_NONBLOCK ? 0 : s->timeout_ms);
-}
-
-int ipcx_sem_trywait(struct ipcx_sem *s)
-{
-	if (!s)
-		return ipcx__fail(EINVAL, "ipcx_sem_trywait: NULL semaphore");
-	return s->ops->sem->wait(s, 0);
-}
-
-int ipcx_sem_timedwait(struct ipcx_sem *s, int timeout_ms)
-{
-	if (!s)
-		return ipcx__fail(EINVAL, "ipcx_sem_timedwait: NULL semaphore");
-	if (timeout_ms < 0)
-		return ipcx__fail(EINVAL, "%s: a negative timeout (%d ms)",
-				  s->name, timeout_ms);
-	return s->ops->sem->wait(s, timeout_ms);
 }
 
 int ipcx_sem_value(const struct ipcx_sem *s)
@@ -160,12 +166,8 @@ int ipcx_sem_unlink(struct ipcx_sem *s)
 {
 	if (!s)
 		return ipcx__fail(EINVAL, "ipcx_sem_unlink: NULL semaphore");
-	if (!s->ops->sem->unlink_self)
-		return ipcx__fail(EOPNOTSUPP,
-				  "%s: an unnamed semaphore has no name to "
-				  "remove: it goes with its region",
-				  s->name);
-	return s->ops->sem->unlink_self(s);
+	/* An unnamed semaphore has no name: it goes with its region. */
+	return s->ops->sem->unlink_self ? s->ops->sem->unlink_self(s) : 0;
 }
 
 int ipcx_sem_close(struct ipcx_sem *s)
@@ -337,40 +339,17 @@ static int check_how(const struct ipcx_lock *l, int how)
 	return 0;
 }
 
-int ipcx_lock_acquire(struct ipcx_lock *l, int how)
+int ipcx_lock_acquire(struct ipcx_lock *l, int how, int timeout_ms)
 {
-	int r;
+	int ms = 0, r;
 
 	if (!l)
 		return ipcx__fail(EINVAL, "ipcx_lock_acquire: NULL lock");
-	if ((r = check_how(l, how)) < 0)
+	if ((r = check_how(l, how)) < 0 ||
+	    (r = wait_ms(l->name, l->flags, l->timeout_ms, timeout_ms, &ms)) <
+		    0)
 		return r;
-	return lock_wait(l, how, l->flags & IPCX_NONBLOCK ? 0 : l->timeout_ms);
-}
-
-int ipcx_lock_try(struct ipcx_lock *l, int how)
-{
-	int r;
-
-	if (!l)
-		return ipcx__fail(EINVAL, "ipcx_lock_try: NULL lock");
-	if ((r = check_how(l, how)) < 0)
-		return r;
-	return lock_wait(l, how, 0);
-}
-
-int ipcx_lock_timed(struct ipcx_lock *l, int how, int timeout_ms)
-{
-	int r;
-
-	if (!l)
-		return ipcx__fail(EINVAL, "ipcx_lock_timed: NULL lock");
-	if ((r = check_how(l, how)) < 0)
-		return r;
-	if (timeout_ms < 0)
-		return ipcx__fail(EINVAL, "%s: a negative timeout (%d ms)",
-				  l->name, timeout_ms);
-	return lock_wait(l, how, timeout_ms);
+	return lock_wait(l, how, ms);
 }
 
 int ipcx_lock_holder(struct ipcx_lock *l, int how, pid_t *pid)
@@ -391,7 +370,7 @@ int ipcx_lock_fd(const struct ipcx_lock *l)
 
 int ipcx_lock_held(const struct ipcx_lock *l)
 {
-	return l ? l->held : 0;
+	return l ? l->held : ipcx__fail(EINVAL, "ipcx_lock_held: NULL lock");
 }
 
 int ipcx_lock_release(struct ipcx_lock *l)

@@ -285,12 +285,14 @@ static int sysv_setup(const struct bench_opts *o)
 static int sysv_post(int raw)
 {
 	struct sembuf op = {0, 1, 0};
-	return raw ? (semop(semid, &op, 1) ? -errno : 0) : ipcx_sem_post(isem);
+	return raw ? (semop(semid, &op, 1) ? -errno : 0)
+		   : ipcx_sem_release(isem);
 }
 static int sysv_wait(int raw)
 {
 	struct sembuf op = {0, -1, 0};
-	return raw ? (semop(semid, &op, 1) ? -errno : 0) : ipcx_sem_wait(isem);
+	return raw ? (semop(semid, &op, 1) ? -errno : 0)
+		   : ipcx_sem_acquire(isem, IPCX_WAIT_OPENED);
 }
 static void sem_teardown(void)
 {
@@ -308,11 +310,12 @@ static int posix_setup(const struct bench_opts *o)
 }
 static int posix_post(int raw)
 {
-	return raw ? (sem_post(psem) ? -errno : 0) : ipcx_sem_post(isem);
+	return raw ? (sem_post(psem) ? -errno : 0) : ipcx_sem_release(isem);
 }
 static int posix_wait(int raw)
 {
-	return raw ? (sem_wait(psem) ? -errno : 0) : ipcx_sem_wait(isem);
+	return raw ? (sem_wait(psem) ? -errno : 0)
+		   : ipcx_sem_acquire(isem, IPCX_WAIT_OPENED);
 }
 static void posix_teardown(void)
 {
@@ -342,12 +345,12 @@ static int mutex_setup(const struct bench_opts *o)
 static int mx_lock(int raw)
 {
 	return raw ? -pthread_mutex_lock((pthread_mutex_t *)imx)
-		   : ipcx_mutex_lock(imx);
+		   : ipcx_mutex_acquire(imx, IPCX_WAIT_FOREVER);
 }
 static int mx_unlock(int raw)
 {
 	return raw ? -pthread_mutex_unlock((pthread_mutex_t *)imx)
-		   : ipcx_mutex_unlock(imx);
+		   : ipcx_mutex_release(imx);
 }
 
 /* Condition variable: the waiter waits for a flag, the releaser sets it
@@ -377,7 +380,7 @@ static int cond_wait(int raw)
 	while (r >= 0 && !atomic_load(cv_flag))
 		r = raw ? -pthread_cond_wait((pthread_cond_t *)icv,
 					     (pthread_mutex_t *)imx)
-			: ipcx_cond_wait(icv, imx);
+			: ipcx_cond_wait(icv, imx, IPCX_WAIT_FOREVER);
 	atomic_store(cv_flag, 0);
 	mx_unlock(raw);
 	return r < 0 ? r : 0;
@@ -431,7 +434,9 @@ static int raw_lock(int op)
 }
 static int file_lock(int raw)
 {
-	return raw ? raw_lock(1) : ipcx_lock_acquire(ilk, IPCX_LOCK_EXCLUSIVE);
+	return raw ? raw_lock(1)
+		   : ipcx_lock_acquire(ilk, IPCX_LOCK_EXCLUSIVE,
+				       IPCX_WAIT_OPENED);
 }
 static int file_unlock(int raw)
 {

@@ -159,11 +159,11 @@ static int run(int argc, char **argv)
 	if (r < 0)
 		return tool_fail(r, addr);
 	if (nonblock)
-		r = ipcx_lock_try(l, how);
+		r = ipcx_lock_acquire(l, how, IPCX_WAIT_NONE);
 	else if (wait_s >= 0)
-		r = ipcx_lock_timed(l, how, (int)lround(wait_s * 1000));
+		r = ipcx_lock_acquire(l, how, (int)lround(wait_s * 1000));
 	else
-		r = ipcx_lock_acquire(l, how);
+		r = ipcx_lock_acquire(l, how, IPCX_WAIT_OPENED);
 	if (r == -EWOULDBLOCK || r == -ETIMEDOUT) {
 		fprintf(stderr, "ipcx lock: %s\n", ipcx_error_detail());
 		ipcx_lock_close(l);

@@ -266,7 +266,7 @@ static int run(int argc, char **argv)
 			goto out;
 		s->reading = !oneway || i == 0;
 		s->zero_eof = tool_zero_is_eof(s->c);
-		s->threaded = ipcx_fd(s->c) < 0;
+		s->threaded = ipcx_fd(s->c) < 0; /* nothing to poll */
 		s->cap = 65536;
 		s->buf = malloc(s->cap);
 		if (!s->buf) {

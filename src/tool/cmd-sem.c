@@ -123,12 +123,12 @@ static int run(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (!strcmp(verb, "post"))
-		st = ipcx_sem_post(s);
+		st = ipcx_sem_release(s);
 	else if (!strcmp(verb, "trywait"))
-		st = ipcx_sem_trywait(s);
+		st = ipcx_sem_acquire(s, IPCX_WAIT_NONE);
 	else if (!strcmp(verb, "wait"))
-		st = timeout >= 0 ? ipcx_sem_timedwait(s, (int)timeout)
-				  : ipcx_sem_wait(s);
+		st = timeout >= 0 ? ipcx_sem_acquire(s, (int)timeout)
+				  : ipcx_sem_acquire(s, IPCX_WAIT_OPENED);
 	else if ((st = ipcx_sem_value(s)) >= 0) {
 		printf("%d\n", st);
 		st = 0;

@@ -78,22 +78,25 @@ static void conflicts(const char *scheme, bool use_flock)
 	struct ipcx_lock *l = lopen(scheme, "", IPCX_CREATE);
 	/* Exclusive held elsewhere: no lock of either kind. */
 	pid_t pid = plain_holder(use_flock, F_WRLCK, 0, 0, 1000, p);
-	assert_int_equal(ipcx_lock_try(l, IPCX_LOCK_SHARED), -EWOULDBLOCK);
+	assert_int_equal(ipcx_lock_acquire(l, IPCX_LOCK_SHARED, IPCX_WAIT_NONE),
+			 -EWOULDBLOCK);
 	char want[32];
 	snprintf(want, sizeof(want), "pid %d", (int)pid);
 	assert_non_null(strstr(ipcx_error_detail(), want));
 	pid_t holder = 0;
 	assert_int_equal(ipcx_lock_holder(l, IPCX_LOCK_SHARED, &holder), 0);
 	assert_int_equal(holder, pid);
-	assert_int_equal(ipcx_lock_try(l, IPCX_LOCK_EXCLUSIVE), -EWOULDBLOCK);
+	assert_int_equal(
+		ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE, IPCX_WAIT_NONE),
+		-EWOULDBLOCK);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(ipcx_lock_timed(l, IPCX_LOCK_EXCLUSIVE, 100),
+	assert_int_equal(ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE, 100),
 			 -ETIMEDOUT);
 	long long ms = conf_ms_since(&t0);
 	assert_true(ms >= 90 && ms < 1000);
 	/* A timed wait that the holder's exit ends early, asleep. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(ipcx_lock_timed(l, IPCX_LOCK_EXCLUSIVE, 5000), 0);
+	assert_int_equal(ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE, 5000), 0);
 	assert_true(conf_ms_since(&t0) < 2000);
 	assert_int_equal(ipcx_lock_held(l), IPCX_LOCK_EXCLUSIVE);
 	assert_int_equal(conf_wait(pid), 0);
@@ -101,11 +104,15 @@ static void conflicts(const char *scheme, bool use_flock)
 	assert_int_equal(ipcx_lock_release(l), -ENOLCK);
 	/* Shared with shared: both hold. */
 	pid = plain_holder(use_flock, F_RDLCK, 0, 0, 600, p);
-	assert_int_equal(ipcx_lock_try(l, IPCX_LOCK_SHARED), 0);
-	assert_int_equal(ipcx_lock_try(l, IPCX_LOCK_EXCLUSIVE), -EWOULDBLOCK);
+	assert_int_equal(ipcx_lock_acquire(l, IPCX_LOCK_SHARED, IPCX_WAIT_NONE),
+			 0);
+	assert_int_equal(
+		ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE, IPCX_WAIT_NONE),
+		-EWOULDBLOCK);
 	assert_int_equal(conf_wait(pid), 0);
 	/* Now alone: the shared lock converts to exclusive. */
-	assert_int_equal(ipcx_lock_try(l, IPCX_LOCK_EXCLUSIVE), 0);
+	assert_int_equal(
+		ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE, IPCX_WAIT_NONE), 0);
 	/* And the other way round: a plain peer cannot take it. */
 	pid = fork();
 	if (pid == 0) {
@@ -122,7 +129,8 @@ static void conflicts(const char *scheme, bool use_flock)
 	}
 	assert_int_equal(conf_wait(pid), 0);
 	/* Downgraded to shared, a plain peer's shared lock goes through. */
-	assert_int_equal(ipcx_lock_try(l, IPCX_LOCK_SHARED), 0);
+	assert_int_equal(ipcx_lock_acquire(l, IPCX_LOCK_SHARED, IPCX_WAIT_NONE),
+			 0);
 	assert_int_equal(ipcx_lock_held(l), IPCX_LOCK_SHARED);
 	pid = fork();
 	if (pid == 0) {
@@ -164,21 +172,29 @@ static void t_fcntl_ranges(void **state)
 	struct ipcx_lock *b = lopen("fcntl", "start=15&len=10&ofd=1", 0);
 	/* A plain peer holds bytes 0..9 for writing. */
 	pid_t pid = plain_holder(false, F_WRLCK, 0, 10, 800, p);
-	assert_int_equal(ipcx_lock_try(a, IPCX_LOCK_EXCLUSIVE), 0); /* 10+10 */
+	assert_int_equal(
+		ipcx_lock_acquire(a, IPCX_LOCK_EXCLUSIVE, IPCX_WAIT_NONE),
+		0); /* 10+10 */
 	/* Overlapping 15..24, from an open file description of ours. */
-	assert_int_equal(ipcx_lock_try(b, IPCX_LOCK_SHARED), -EWOULDBLOCK);
+	assert_int_equal(ipcx_lock_acquire(b, IPCX_LOCK_SHARED, IPCX_WAIT_NONE),
+			 -EWOULDBLOCK);
 	assert_int_equal(ipcx_lock_release(a), 0);
-	assert_int_equal(ipcx_lock_try(b, IPCX_LOCK_EXCLUSIVE), 0);
+	assert_int_equal(
+		ipcx_lock_acquire(b, IPCX_LOCK_EXCLUSIVE, IPCX_WAIT_NONE), 0);
 	assert_int_equal(conf_wait(pid), 0);
 	ipcx_lock_close(b);
 	ipcx_lock_close(a);
 	/* Open file description locks conflict within one process. */
 	struct ipcx_lock *o1 = lopen("fcntl", "ofd=1", 0),
 			 *o2 = lopen("fcntl", "ofd=1", 0);
-	assert_int_equal(ipcx_lock_try(o1, IPCX_LOCK_EXCLUSIVE), 0);
-	assert_int_equal(ipcx_lock_try(o2, IPCX_LOCK_SHARED), -EWOULDBLOCK);
+	assert_int_equal(
+		ipcx_lock_acquire(o1, IPCX_LOCK_EXCLUSIVE, IPCX_WAIT_NONE), 0);
+	assert_int_equal(
+		ipcx_lock_acquire(o2, IPCX_LOCK_SHARED, IPCX_WAIT_NONE),
+		-EWOULDBLOCK);
 	ipcx_lock_close(o1);
-	assert_int_equal(ipcx_lock_try(o2, IPCX_LOCK_SHARED), 0);
+	assert_int_equal(
+		ipcx_lock_acquire(o2, IPCX_LOCK_SHARED, IPCX_WAIT_NONE), 0);
 	ipcx_lock_close(o2);
 	close(p[0]);
 	close(p[1]);
@@ -194,7 +210,8 @@ static void t_fcntl_traps(void **state)
 
 	(void)state;
 	l = lopen("fcntl", "", IPCX_CREATE);
-	assert_int_equal(ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE), 0);
+	assert_int_equal(
+		ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE, IPCX_WAIT_OPENED), 0);
 	snprintf(addr, sizeof(addr), "fcntl:%s", path);
 	assert_int_equal(ipcx_lock_open(addr, 0, &again), -EBUSY);
 	assert_non_null(strstr(ipcx_error_detail(), "ofd=1"));
@@ -203,7 +220,8 @@ static void t_fcntl_traps(void **state)
 		CHILD_CHECK(ipcx_lock_release(l) == -ENOLCK);
 		CHILD_CHECK(strstr(ipcx_error_detail(), "fork"));
 		/* ...and the parent's lock still stands against it. */
-		CHILD_CHECK(ipcx_lock_try(l, IPCX_LOCK_SHARED) == -EWOULDBLOCK);
+		CHILD_CHECK(ipcx_lock_acquire(l, IPCX_LOCK_SHARED,
+					      IPCX_WAIT_NONE) == -EWOULDBLOCK);
 		_exit(0);
 	}
 	assert_int_equal(conf_wait(pid), 0);
@@ -235,10 +253,11 @@ static void t_waits(void **state)
 		_exit(0);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(ipcx_lock_timed(l, IPCX_LOCK_EXCLUSIVE, 150),
+	assert_int_equal(ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE, 150),
 			 -ETIMEDOUT);
 	assert_true(conf_ms_since(&t0) >= 140);
-	assert_int_equal(ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE), 0);
+	assert_int_equal(
+		ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE, IPCX_WAIT_OPENED), 0);
 	assert_int_equal(conf_wait(pid), 0);
 	assert_int_equal(conf_wait(pinger), 0);
 	signal(SIGUSR1, SIG_DFL);
@@ -246,10 +265,14 @@ static void t_waits(void **state)
 	/* timeout= and nonblock= of the address drive ipcx_lock_acquire. */
 	pid = plain_holder(true, F_WRLCK, 0, 0, 800, p);
 	l = lopen("flock", "nonblock=1", 0);
-	assert_int_equal(ipcx_lock_acquire(l, IPCX_LOCK_SHARED), -EWOULDBLOCK);
+	assert_int_equal(
+		ipcx_lock_acquire(l, IPCX_LOCK_SHARED, IPCX_WAIT_OPENED),
+		-EWOULDBLOCK);
 	ipcx_lock_close(l);
 	l = lopen("flock", "timeout=50", 0);
-	assert_int_equal(ipcx_lock_acquire(l, IPCX_LOCK_SHARED), -ETIMEDOUT);
+	assert_int_equal(
+		ipcx_lock_acquire(l, IPCX_LOCK_SHARED, IPCX_WAIT_OPENED),
+		-ETIMEDOUT);
 	ipcx_lock_close(l);
 	assert_int_equal(conf_wait(pid), 0);
 	close(p[0]);
@@ -269,8 +292,8 @@ static void t_bad_input(void **state)
 	assert_int_equal(ipcx_lock_open(addr, IPCX_CREATE, &l), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	assert_int_equal(ipcx_lock_try(l, 7), -EINVAL);
-	assert_int_equal(ipcx_lock_timed(l, IPCX_LOCK_SHARED, -5), -EINVAL);
+	assert_int_equal(ipcx_lock_acquire(l, 7, IPCX_WAIT_NONE), -EINVAL);
+	assert_int_equal(ipcx_lock_acquire(l, IPCX_LOCK_SHARED, -5), -EINVAL);
 	assert_int_equal(ipcx_lock_release(l), -ENOLCK);
 	ipcx_lock_close(l);
 	assert_int_equal(ipcx_lock_open("flock:/tmp", 0, &l), -EINVAL);
@@ -317,10 +340,11 @@ static void t_timed_with_own_sigrtmax(void **state)
 		sigemptyset(&sa.sa_mask);
 		CHILD_CHECK(sigaction(SIGRTMAX, &sa, NULL) == 0);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		CHILD_CHECK(ipcx_lock_timed(l, IPCX_LOCK_EXCLUSIVE, 150) ==
+		CHILD_CHECK(ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE, 150) ==
 			    -ETIMEDOUT);
 		CHILD_CHECK(conf_ms_since(&t0) >= 140);
-		CHILD_CHECK(ipcx_lock_timed(l, IPCX_LOCK_EXCLUSIVE, 5000) == 0);
+		CHILD_CHECK(ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE, 5000) ==
+			    0);
 		/* Its handler is still its own. */
 		CHILD_CHECK(sigaction(SIGRTMAX, NULL, &old) == 0 &&
 			    old.sa_handler == on_rtmax);
@@ -357,7 +381,8 @@ static void t_find_by_file(void **state)
 	close(open(path, O_CREAT | O_WRONLY, 0600));
 	snprintf(addr, sizeof(addr), "flock:%s", other);
 	assert_int_equal(ipcx_lock_open(addr, IPCX_CREATE, &l), 0);
-	assert_int_equal(ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE), 0);
+	assert_int_equal(
+		ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE, IPCX_WAIT_OPENED), 0);
 	snprintf(addr, sizeof(addr), "flock:%s", path);
 	assert_int_equal(ipcx_object_find(addr, 0, count_objects, &n), -ENOENT);
 	snprintf(addr, sizeof(addr), "flock:%s", other);
@@ -367,7 +392,8 @@ static void t_find_by_file(void **state)
 	/* fcntl: the lock whose range overlaps the address's. */
 	snprintf(addr, sizeof(addr), "fcntl:%s?start=0&len=10&ofd=1", other);
 	assert_int_equal(ipcx_lock_open(addr, 0, &r), 0);
-	assert_int_equal(ipcx_lock_acquire(r, IPCX_LOCK_EXCLUSIVE), 0);
+	assert_int_equal(
+		ipcx_lock_acquire(r, IPCX_LOCK_EXCLUSIVE, IPCX_WAIT_OPENED), 0);
 	snprintf(addr, sizeof(addr), "fcntl:%s?start=100&len=10", other);
 	assert_int_equal(ipcx_object_find(addr, 0, count_objects, &n), -ENOENT);
 	snprintf(addr, sizeof(addr), "fcntl:%s?start=5&len=1", other);

@@ -440,7 +440,8 @@ static void t_pollable(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_int_equal(ipcx_fd(tx), -1); /* a sender waits for nothing */
+	/* A sender waits for nothing. */
+	assert_int_equal(ipcx_fd(tx), -EOPNOTSUPP);
 	assert_int_equal(ipcx_send(tx, "early", 5, NULL), 5);
 	struct pollfd p = {.fd = ipcx_fd(rx), .events = POLLIN};
 	assert_true(p.fd >= 0);
@@ -666,6 +667,62 @@ static void t_death_at_random_points(void **state)
 	}
 }
 
+/* ipcx_chan_unlink() removes the region a ring's open created, and only
+ * that: a ring opened on one that existed leaves it, and so does a child
+ * that inherited the channel. */
+static void t_unlink_what_it_made(void **state)
+{
+	const char *addr = new_ring("size=64K");
+	char path[96];
+	struct ipcx_chan *made, *opened;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/dev/shm%s", strchr(addr, '/'));
+	*strchr(path, '?') = '\0';
+	assert_int_equal(ipcx_open(addr, IPCX_RECV | IPCX_CREATE, &made), 0);
+	assert_int_equal(ipcx_open(addr, IPCX_SEND, &opened), 0);
+	assert_int_equal(ipcx_chan_unlink(opened), 0);
+	assert_int_equal(access(path, F_OK), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		CHILD_CHECK(ipcx_chan_unlink(made) == 0);
+		CHILD_CHECK(access(path, F_OK) == 0);
+		_exit(0);
+	}
+	assert_int_equal(conf_wait(pid), 0);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(ipcx_chan_unlink(made), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	/* Still open: the mapping outlives the name. */
+	assert_int_equal(ipcx_send(opened, "x", 1, NULL), 1);
+	char c;
+	assert_int_equal(ipcx_recv(made, &c, 1, NULL), 1);
+	ipcx_close(opened);
+	ipcx_close(made);
+}
+
+/* The same for a region: ipcx_region_unlink() removes what it made. */
+static void t_region_unlink(void **state)
+{
+	char addr[96], path[96];
+	struct ipcx_region *made, *opened;
+
+	(void)state;
+	snprintf(addr, sizeof(addr), "posixshm:/ipcx-ring-%d-region",
+		 (int)getpid());
+	snprintf(path, sizeof(path), "/dev/shm/ipcx-ring-%d-region",
+		 (int)getpid());
+	assert_int_equal(ipcx_region_open(addr, IPCX_CREATE, 4096, &made), 0);
+	assert_int_equal(ipcx_region_open(addr, 0, 0, &opened), 0);
+	assert_int_equal(ipcx_region_unlink(opened), 0);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(ipcx_region_unlink(made), 0);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(ipcx_region_unlink(NULL), -EINVAL);
+	ipcx_region_close(opened);
+	ipcx_region_close(made);
+}
+
 int main(void)
 {
 	const struct CMUnitTest quirks[] = {
@@ -683,6 +740,8 @@ int main(void)
 		cmocka_unit_test_teardown(t_corrupt_header, remove_rings),
 		cmocka_unit_test_teardown(t_anon_across_fork, remove_rings),
 		cmocka_unit_test_teardown(t_pollable, remove_rings),
+		cmocka_unit_test_teardown(t_unlink_what_it_made, remove_rings),
+		cmocka_unit_test(t_region_unlink),
 	};
 
 	return conf_run(&fix, quirks, sizeof(quirks) / sizeof(*quirks));

@@ -88,19 +88,19 @@ static void counting(enum kind k)
 		kids[i] = fork();
 		if (kids[i] == 0) {
 			for (int j = 0; j < EACH; j++)
-				CHILD_CHECK(ipcx_sem_timedwait(s, 10000) == 0);
+				CHILD_CHECK(ipcx_sem_acquire(s, 10000) == 0);
 			_exit(0);
 		}
 	}
 	for (int j = 0; j < N * EACH; j++) {
-		assert_int_equal(ipcx_sem_post(s), 0);
+		assert_int_equal(ipcx_sem_release(s), 0);
 		if (j % 50 == 0)
 			usleep(100); /* let waiters sleep, too */
 	}
 	for (int i = 0; i < N; i++)
 		assert_int_equal(conf_wait(kids[i]), 0);
 	assert_int_equal(ipcx_sem_value(s), 0);
-	assert_int_equal(ipcx_sem_trywait(s), -EAGAIN);
+	assert_int_equal(ipcx_sem_acquire(s, IPCX_WAIT_NONE), -EAGAIN);
 	ipcx_sem_close(s);
 }
 
@@ -120,27 +120,27 @@ static void t_try_and_timed(void **state)
 	for (int k = SYSV; k <= UNNAMED; k++) {
 		struct ipcx_sem *s = new_sem(k, "", 0);
 		struct timespec t0;
-		assert_int_equal(ipcx_sem_trywait(s), -EAGAIN);
+		assert_int_equal(ipcx_sem_acquire(s, IPCX_WAIT_NONE), -EAGAIN);
 		assert_non_null(strstr(ipcx_error_detail(), "value is 0"));
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		assert_int_equal(ipcx_sem_timedwait(s, 150), -ETIMEDOUT);
+		assert_int_equal(ipcx_sem_acquire(s, 150), -ETIMEDOUT);
 		long long ms = conf_ms_since(&t0);
 		assert_true(ms >= 140 && ms < 1500);
 		/* A post during a timed wait ends it early. */
 		pid_t pid = fork();
 		if (pid == 0) {
 			usleep(50000);
-			CHILD_CHECK(ipcx_sem_post(s) == 0);
+			CHILD_CHECK(ipcx_sem_release(s) == 0);
 			_exit(0);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		assert_int_equal(ipcx_sem_timedwait(s, 5000), 0);
+		assert_int_equal(ipcx_sem_acquire(s, 5000), 0);
 		assert_true(conf_ms_since(&t0) < 2000);
 		assert_int_equal(conf_wait(pid), 0);
-		assert_int_equal(ipcx_sem_post(s), 0);
-		assert_int_equal(ipcx_sem_post(s), 0);
+		assert_int_equal(ipcx_sem_release(s), 0);
+		assert_int_equal(ipcx_sem_release(s), 0);
 		assert_int_equal(ipcx_sem_value(s), 2);
-		assert_int_equal(ipcx_sem_trywait(s), 0);
+		assert_int_equal(ipcx_sem_acquire(s, IPCX_WAIT_NONE), 0);
 		assert_int_equal(ipcx_sem_value(s), 1);
 		ipcx_sem_close(s);
 		remove_made(NULL);
@@ -155,7 +155,7 @@ static void t_post_outlives_poster(void **state)
 		struct ipcx_sem *s = new_sem(k, "", 0);
 		pid_t pid = fork();
 		if (pid == 0) {
-			CHILD_CHECK(ipcx_sem_post(s) == 0);
+			CHILD_CHECK(ipcx_sem_release(s) == 0);
 			_exit(0);
 		}
 		assert_int_equal(conf_wait(pid), 0);
@@ -165,7 +165,8 @@ static void t_post_outlives_poster(void **state)
 	}
 }
 
-/* The address's nonblock= and timeout= drive ipcx_sem_wait(). */
+/* The address's nonblock= and timeout= drive
+ * ipcx_sem_acquire(IPCX_WAIT_OPENED). */
 static void t_address_options(void **state)
 {
 	struct ipcx_sem *s, *nb, *tm;
@@ -176,12 +177,12 @@ static void t_address_options(void **state)
 	char a2[160];
 	snprintf(a2, sizeof(a2), "%s?nonblock=1", addr);
 	assert_int_equal(ipcx_sem_open(a2, 0, 0, &nb), 0);
-	assert_int_equal(ipcx_sem_wait(nb), -EAGAIN);
+	assert_int_equal(ipcx_sem_acquire(nb, IPCX_WAIT_OPENED), -EAGAIN);
 	snprintf(a2, sizeof(a2), "%s?timeout=100", addr);
 	assert_int_equal(ipcx_sem_open(a2, 0, 0, &tm), 0);
-	assert_int_equal(ipcx_sem_wait(tm), -ETIMEDOUT);
+	assert_int_equal(ipcx_sem_acquire(tm, IPCX_WAIT_OPENED), -ETIMEDOUT);
 	/* An existing semaphore keeps its value: INITIAL is for creating. */
-	assert_int_equal(ipcx_sem_post(s), 0);
+	assert_int_equal(ipcx_sem_release(s), 0);
 	struct ipcx_sem *again;
 	assert_int_equal(ipcx_sem_open(addr, IPCX_CREATE, 7, &again), 0);
 	assert_int_equal(ipcx_sem_value(again), 1);
@@ -203,7 +204,8 @@ static void t_sysv_undo(void **state)
 	assert_int_equal(pipe(sync), 0);
 	pid_t pid = fork();
 	if (pid == 0) {
-		CHILD_CHECK(ipcx_sem_wait(s) == 0); /* takes the "lock" */
+		CHILD_CHECK(ipcx_sem_acquire(s, IPCX_WAIT_OPENED) ==
+			    0); /* takes the "lock" */
 		CHILD_CHECK(write(sync[1], "x", 1) == 1);
 		pause();
 		_exit(0);
@@ -222,7 +224,7 @@ static void t_sysv_undo(void **state)
 	assert_int_equal(ipcx_sem_open(plain, 0, 0, &p), 0);
 	pid = fork();
 	if (pid == 0) {
-		CHILD_CHECK(ipcx_sem_wait(p) == 0);
+		CHILD_CHECK(ipcx_sem_acquire(p, IPCX_WAIT_OPENED) == 0);
 		CHILD_CHECK(write(sync[1], "x", 1) == 1);
 		pause();
 		_exit(0);
@@ -245,8 +247,8 @@ static void t_sysv_removed_under_waiter(void **state)
 		struct ipcx_sem *s = new_sem(SYSV, "", 0);
 		pid_t pid = fork();
 		if (pid == 0) {
-			int r = timed ? ipcx_sem_timedwait(s, 10000)
-				      : ipcx_sem_wait(s);
+			int r = timed ? ipcx_sem_acquire(s, 10000)
+				      : ipcx_sem_acquire(s, IPCX_WAIT_OPENED);
 			CHILD_CHECK(r == -EIDRM);
 			CHILD_CHECK(strstr(ipcx_error_detail(), "removed"));
 			_exit(0);
@@ -254,7 +256,7 @@ static void t_sysv_removed_under_waiter(void **state)
 		usleep(100000);
 		assert_int_equal(ipcx_sem_unlink(s), 0);
 		assert_int_equal(conf_wait(pid), 0);
-		assert_int_equal(ipcx_sem_post(s), -EIDRM);
+		assert_int_equal(ipcx_sem_release(s), -EIDRM);
 		ipcx_sem_close(s);
 		nmade = 0;
 	}
@@ -321,10 +323,10 @@ static void t_interop(void **state)
 		CHILD_CHECK(semop(id, &down, 1) == 0); /* waits for ipcx */
 		_exit(0);
 	}
-	assert_int_equal(ipcx_sem_timedwait(s, 5000), 0);
+	assert_int_equal(ipcx_sem_acquire(s, 5000), 0);
 	assert_int_equal(write(taken[1], "t", 1), 1);
 	usleep(50000); /* mostly: the peer is asleep in semop() now */
-	assert_int_equal(ipcx_sem_post(s), 0);
+	assert_int_equal(ipcx_sem_release(s), 0);
 	assert_int_equal(conf_wait(pid), 0);
 	assert_int_equal(ipcx_sem_value(s), 0);
 	ipcx_sem_close(s);
@@ -346,9 +348,9 @@ static void t_interop(void **state)
 		CHILD_CHECK(sem_wait(p) == 0); /* waits for ipcx */
 		_exit(0);
 	}
-	assert_int_equal(ipcx_sem_timedwait(s, 5000), 0);
+	assert_int_equal(ipcx_sem_acquire(s, 5000), 0);
 	assert_int_equal(write(taken[1], "t", 1), 1);
-	assert_int_equal(ipcx_sem_post(s), 0);
+	assert_int_equal(ipcx_sem_release(s), 0);
 	assert_int_equal(conf_wait(pid), 0);
 	ipcx_sem_close(s);
 	close(taken[0]);
@@ -402,10 +404,11 @@ static void t_bad_input(void **state)
 	assert_non_null(strstr(ipcx_error_detail(), "does not fit"));
 	assert_int_equal(ipcx_sem_init(NULL, 0, 0, &s), -EINVAL);
 	assert_int_equal(ipcx_sem_init(r, 0, 0, &s), 0);
-	assert_int_equal(ipcx_sem_unlink(s), -EOPNOTSUPP);
+	/* No name: nothing to remove (it goes with its region). */
+	assert_int_equal(ipcx_sem_unlink(s), 0);
 	ipcx_sem_close(s);
 	ipcx_region_close(r);
-	assert_int_equal(ipcx_sem_post(NULL), -EINVAL);
+	assert_int_equal(ipcx_sem_release(NULL), -EINVAL);
 	assert_int_equal(ipcx_sem_close(NULL), 0);
 }
 
@@ -430,7 +433,7 @@ static void t_mutex_owner_died(void **state)
 	assert_int_equal(pipe(sync), 0);
 	pid_t pid = fork();
 	if (pid == 0) {
-		CHILD_CHECK(ipcx_mutex_lock(m) == 0);
+		CHILD_CHECK(ipcx_mutex_acquire(m, IPCX_WAIT_FOREVER) == 0);
 		sh->count = 1; /* half an update, then death */
 		CHILD_CHECK(write(sync[1], "x", 1) == 1);
 		pause();
@@ -438,20 +441,23 @@ static void t_mutex_owner_died(void **state)
 	}
 	char c;
 	assert_int_equal(read(sync[0], &c, 1), 1);
-	assert_int_equal(ipcx_mutex_trylock(m), -EBUSY);
-	assert_int_equal(ipcx_mutex_timedlock(m, 100), -ETIMEDOUT);
+	assert_int_equal(ipcx_mutex_acquire(m, IPCX_WAIT_NONE), -EAGAIN);
+	assert_int_equal(ipcx_mutex_acquire(m, -3), -EINVAL);
+	assert_int_equal(ipcx_mutex_acquire(m, 100), -ETIMEDOUT);
 	kill(pid, SIGKILL);
 	assert_int_equal(conf_wait(pid), 128 + SIGKILL);
 	/* The next owner learns it, repairs, and the mutex works on. */
-	assert_int_equal(ipcx_mutex_lock(m), IPCX_OWNER_DIED);
+	assert_int_equal(ipcx_mutex_acquire(m, IPCX_WAIT_FOREVER),
+			 IPCX_OWNER_DIED);
 	assert_int_equal(sh->count, 1);
 	sh->count = 0;
-	assert_int_equal(ipcx_mutex_unlock(m), 0);
-	assert_int_equal(ipcx_mutex_lock(m), 0);
-	assert_int_equal(ipcx_mutex_unlock(m), 0);
-	assert_int_equal(ipcx_mutex_unlock(m), -EPERM);
+	assert_int_equal(ipcx_mutex_release(m), 0);
+	assert_int_equal(ipcx_mutex_acquire(m, IPCX_WAIT_FOREVER), 0);
+	assert_int_equal(ipcx_mutex_release(m), 0);
+	assert_int_equal(ipcx_mutex_release(m), -EPERM);
 	close(sync[0]);
 	close(sync[1]);
+	ipcx_mutex_close(m);
 	ipcx_region_close(r);
 }
 
@@ -473,43 +479,54 @@ static void t_cond_handoff(void **state)
 	for (int i = 0; i < W; i++) {
 		kids[i] = fork();
 		if (kids[i] == 0) {
-			CHILD_CHECK(ipcx_mutex_lock(m) == 0);
+			CHILD_CHECK(ipcx_mutex_acquire(m, IPCX_WAIT_FOREVER) ==
+				    0);
 			sh->count++;
 			while (!sh->flag)
-				CHILD_CHECK(ipcx_cond_timedwait(cv, m, 10000) ==
-					    0);
+				CHILD_CHECK(ipcx_cond_wait(cv, m, 10000) == 0);
 			CHILD_CHECK(sh->flag == 42);
-			CHILD_CHECK(ipcx_mutex_unlock(m) == 0);
+			CHILD_CHECK(ipcx_mutex_release(m) == 0);
 			_exit(0);
 		}
 	}
 	/* Wait until all three wait, then one broadcast. */
 	for (;;) {
-		assert_int_equal(ipcx_mutex_lock(m), 0);
+		assert_int_equal(ipcx_mutex_acquire(m, IPCX_WAIT_FOREVER), 0);
 		int n = sh->count;
-		assert_int_equal(ipcx_mutex_unlock(m), 0);
+		assert_int_equal(ipcx_mutex_release(m), 0);
 		if (n == W)
 			break;
 		usleep(1000);
 	}
 	usleep(20000);
-	assert_int_equal(ipcx_mutex_lock(m), 0);
+	assert_int_equal(ipcx_mutex_acquire(m, IPCX_WAIT_FOREVER), 0);
 	sh->flag = 42;
 	assert_int_equal(ipcx_cond_broadcast(cv), 0);
-	assert_int_equal(ipcx_mutex_unlock(m), 0);
+	assert_int_equal(ipcx_mutex_release(m), 0);
 	for (int i = 0; i < W; i++)
 		assert_int_equal(conf_wait(kids[i]), 0);
 	/* A timed wait with nobody to signal: -ETIMEDOUT, mutex held. */
-	assert_int_equal(ipcx_mutex_lock(m), 0);
-	assert_int_equal(ipcx_cond_timedwait(cv, m, 50), -ETIMEDOUT);
-	assert_int_equal(ipcx_mutex_unlock(m), 0);
+	assert_int_equal(ipcx_mutex_acquire(m, IPCX_WAIT_FOREVER), 0);
+	assert_int_equal(ipcx_cond_wait(cv, m, 50), -ETIMEDOUT);
+	assert_int_equal(ipcx_mutex_release(m), 0);
 	assert_int_equal(ipcx_cond_signal(cv), 0);
-	/* Attaching elsewhere, and places that do not fit. */
+	/* Another handle of the same mutex is the same mutex. */
 	struct ipcx_mutex *m2;
-	assert_int_equal(ipcx_mutex_at(r, 0, &m2), 0);
-	assert_ptr_equal(m2, m);
+	struct ipcx_cond *cv2;
+	assert_int_equal(ipcx_mutex_attach(r, 0, &m2), 0);
+	assert_ptr_not_equal(m2, m);
+	assert_int_equal(ipcx_mutex_acquire(m2, IPCX_WAIT_FOREVER), 0);
+	assert_int_equal(ipcx_mutex_acquire(m, IPCX_WAIT_NONE), -EAGAIN);
+	assert_int_equal(ipcx_mutex_release(m2), 0);
+	assert_int_equal(ipcx_mutex_close(m2), 0);
+	/* Places that do not fit. */
 	assert_int_equal(ipcx_mutex_init(r, 4, &m2), -EINVAL);
-	assert_int_equal(ipcx_cond_at(r, 4096 - 8, &cv), -EINVAL);
+	assert_int_equal(ipcx_cond_attach(r, 4096 - 8, &cv2), -EINVAL);
+	assert_int_equal(ipcx_cond_attach(r, IPCX_MUTEX_SIZE, NULL), -EINVAL);
+	assert_int_equal(ipcx_cond_wait(cv, m, -5), -EINVAL);
+	assert_int_equal(ipcx_mutex_close(NULL), 0);
+	ipcx_cond_close(cv);
+	ipcx_mutex_close(m);
 	ipcx_region_close(r);
 }
 

@@ -245,6 +245,9 @@ static void t_oversize(void **state)
 	assert_int_equal(ipcx_recv(c, big, m.size, &w), 100);
 	assert_true(w.valid & IPCX_META_PID);
 	assert_int_equal(w.pid, getpid());
+	/* A queue has no descriptor to poll: an error, not -1. */
+	assert_int_equal(ipcx_fd(c), -EOPNOTSUPP);
+	assert_int_equal(ipcx_fd(NULL), -EINVAL);
 	free(big);
 	ipcx_close(c);
 	rm_q(key);

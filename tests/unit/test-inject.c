@@ -92,7 +92,7 @@ static void t_timer_before_wait(void **state)
 	assert_int_equal(read(p[0], &c, 1), 1);
 	flock_delay_ms = 300; /* the 100 ms timer fires before the call */
 	long long t0 = now_ms();
-	int r = ipcx_lock_timed(l, IPCX_LOCK_EXCLUSIVE, 100);
+	int r = ipcx_lock_acquire(l, IPCX_LOCK_EXCLUSIVE, 100);
 	long long took = now_ms() - t0;
 	flock_delay_ms = 0;
 	assert_int_equal(r, -ETIMEDOUT);

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdalign.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 _Static_assert(sizeof(pthread_mutex_t) <= IPCX_MUTEX_SIZE,
@@ -14,174 +16,243 @@ _Static_assert(sizeof(pthread_cond_t) <= IPCX_COND_SIZE,
 _Static_assert(alignof(pthread_mutex_t) <= 8 && alignof(pthread_cond_t) <= 8,
 	       "aligned to 8 is enough");
 
-int ipcx_mutex_init(struct ipcx_region *r, size_t offset,
-		    struct ipcx_mutex **out)
+/* A handle: this process's pointer into the region, and its name. */
+struct handle {
+	void *p;
+	char name[IPCX_ADDR_MAX + 96];
+};
+
+struct ipcx_mutex {
+	struct handle h;
+};
+
+struct ipcx_cond {
+	struct handle h;
+};
+
+/* A handle for the object of SIZE bytes at OFFSET in R (WHAT: "mutex"),
+ * initialised by INIT when it is not NULL. */
+static int place(struct ipcx_region *r, size_t offset, size_t size,
+		 const char *what, int (*init)(void *p, const char *name),
+		 struct handle **out, const char *fn, bool final)
 {
-	pthread_mutex_t *m =
-		ipcx__region_place(r, offset, IPCX_MUTEX_SIZE, "mutex");
+	struct handle *h;
+	void *p;
+	int e;
+
+	if (!final)
+		return ipcx__fail(EINVAL, "%s: no place for the result", fn);
+	if (!(p = ipcx__region_place(r, offset, size, what)))
+		return -EINVAL;
+	if (!(h = malloc(sizeof(*h))))
+		return -ENOMEM;
+	snprintf(h->name, sizeof(h->name), "%.200s@%zu", r->name, offset);
+	if (init && (e = init(p, h->name)) < 0) {
+		free(h);
+		return e;
+	}
+	h->p = p;
+	*out = h;
+	return 0;
+}
+
+static int mutex_setup(void *p, const char *name)
+{
 	pthread_mutexattr_t a;
 	int e;
 
-	if (!m || !out)
-		return m ? ipcx__fail(EINVAL, "ipcx_mutex_init: NULL result")
-			 : -EINVAL;
 	if ((e = pthread_mutexattr_init(&a)))
-		return ipcx__fail(e, "%s: mutex attributes", r->name);
+		return ipcx__fail(e, "%s: mutex attributes", name);
 	e = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
 	if (!e)
 		e = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
 	if (!e)
-		e = pthread_mutex_init(m, &a);
+		e = pthread_mutex_init(p, &a);
 	pthread_mutexattr_destroy(&a);
 	if (e)
-		return ipcx__fail(e, "%s: pthread_mutex_init: %s", r->name,
+		return ipcx__fail(e, "%s: pthread_mutex_init: %s", name,
 				  ipcx_strerror(e));
-	*out = (struct ipcx_mutex *)m;
 	return 0;
 }
 
-int ipcx_mutex_at(struct ipcx_region *r, size_t offset, struct ipcx_mutex **out)
+static int cond_setup(void *p, const char *name)
 {
-	void *m = ipcx__region_place(r, offset, IPCX_MUTEX_SIZE, "mutex");
-
-	if (!m || !out)
-		return m ? ipcx__fail(EINVAL, "ipcx_mutex_at: NULL result")
-			 : -EINVAL;
-	*out = m;
-	return 0;
-}
-
-int ipcx_cond_init(struct ipcx_region *r, size_t offset, struct ipcx_cond **out)
-{
-	pthread_cond_t *c =
-		ipcx__region_place(r, offset, IPCX_COND_SIZE, "condition");
 	pthread_condattr_t a;
 	int e;
 
-	if (!c || !out)
-		return c ? ipcx__fail(EINVAL, "ipcx_cond_init: NULL result")
-			 : -EINVAL;
 	if ((e = pthread_condattr_init(&a)))
-		return ipcx__fail(e, "%s: condition attributes", r->name);
+		return ipcx__fail(e, "%s: condition attributes", name);
 	e = pthread_condattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
 	if (!e)
 		e = pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
 	if (!e)
-		e = pthread_cond_init(c, &a);
+		e = pthread_cond_init(p, &a);
 	pthread_condattr_destroy(&a);
 	if (e)
-		return ipcx__fail(e, "%s: pthread_cond_init: %s", r->name,
+		return ipcx__fail(e, "%s: pthread_cond_init: %s", name,
 				  ipcx_strerror(e));
-	*out = (struct ipcx_cond *)c;
 	return 0;
 }
 
-int ipcx_cond_at(struct ipcx_region *r, size_t offset, struct ipcx_cond **out)
+int ipcx_mutex_init(struct ipcx_region *r, size_t offset,
+		    struct ipcx_mutex **out)
 {
-	void *c = ipcx__region_place(r, offset, IPCX_COND_SIZE, "condition");
+	struct handle *h = NULL;
+	int e = place(r, offset, IPCX_MUTEX_SIZE, "mutex", mutex_setup, &h,
+		      "ipcx_mutex_init", out != NULL);
 
-	if (!c || !out)
-		return c ? ipcx__fail(EINVAL, "ipcx_cond_at: NULL result")
-			 : -EINVAL;
-	*out = c;
+	/* The public type's first (only) member is the handle. */
+	if (e == 0)
+		*out = (struct ipcx_mutex *)h;
+	return e;
+}
+
+int ipcx_mutex_attach(struct ipcx_region *r, size_t offset,
+		      struct ipcx_mutex **out)
+{
+	struct handle *h = NULL;
+	int e = place(r, offset, IPCX_MUTEX_SIZE, "mutex", NULL, &h,
+		      "ipcx_mutex_attach", out != NULL);
+
+	/* The public type's first (only) member is the handle. */
+	if (e == 0)
+		*out = (struct ipcx_mutex *)h;
+	return e;
+}
+
+int ipcx_cond_init(struct ipcx_region *r, size_t offset, struct ipcx_cond **out)
+{
+	struct handle *h = NULL;
+	int e = place(r, offset, IPCX_COND_SIZE, "condition", cond_setup, &h,
+		      "ipcx_cond_init", out != NULL);
+
+	/* The public type's first (only) member is the handle. */
+	if (e == 0)
+		*out = (struct ipcx_cond *)h;
+	return e;
+}
+
+int ipcx_cond_attach(struct ipcx_region *r, size_t offset,
+		     struct ipcx_cond **out)
+{
+	struct handle *h = NULL;
+	int e = place(r, offset, IPCX_COND_SIZE, "condition", NULL, &h,
+		      "ipcx_cond_attach", out != NULL);
+
+	/* The public type's first (only) member is the handle. */
+	if (e == 0)
+		*out = (struct ipcx_cond *)h;
+	return e;
+}
+
+int ipcx_mutex_close(struct ipcx_mutex *m)
+{
+	free(m);
+	return 0;
+}
+
+int ipcx_cond_close(struct ipcx_cond *c)
+{
+	free(c);
 	return 0;
 }
 
 /* What a lock call's status means; EOWNERDEAD made consistent. */
-static int locked(pthread_mutex_t *m, int e, const char *call)
+static int locked(struct ipcx_mutex *m, int e, const char *call)
 {
 	if (e == 0)
 		return 0;
 	if (e == EOWNERDEAD) {
-		pthread_mutex_consistent(m);
+		pthread_mutex_consistent((pthread_mutex_t *)m->h.p);
 		return IPCX_OWNER_DIED;
 	}
 	if (e == EBUSY)
-		return ipcx__fail(EBUSY, "mutex: held by another thread");
+		return ipcx__fail(EAGAIN, "%s: held by another thread",
+				  m->h.name);
 	if (e == ETIMEDOUT)
-		return ipcx__fail(ETIMEDOUT, "mutex: timed out");
+		return ipcx__fail(ETIMEDOUT, "%s: timed out", m->h.name);
 	if (e == ENOTRECOVERABLE)
 		return ipcx__fail(ENOTRECOVERABLE,
-				  "mutex: not recoverable (an owner died and "
-				  "the next one unlocked it without repair)");
-	return ipcx__fail(e, "mutex: %s: %s", call, ipcx_strerror(e));
+				  "%s: not recoverable (an owner died and the "
+				  "next one released it without repair)",
+				  m->h.name);
+	return ipcx__fail(e, "%s: %s: %s", m->h.name, call, ipcx_strerror(e));
 }
 
-int ipcx_mutex_lock(struct ipcx_mutex *m)
+/* TIMEOUT_MS as ipcx.h says it; a mutex has no address options, so
+ * IPCX_WAIT_OPENED is forever. */
+static int check_timeout(const char *name, int timeout_ms)
 {
-	pthread_mutex_t *p = (pthread_mutex_t *)m;
-
-	if (!m)
-		return ipcx__fail(EINVAL, "ipcx_mutex_lock: NULL mutex");
-	return locked(p, pthread_mutex_lock(p), "pthread_mutex_lock");
+	if (timeout_ms < IPCX_WAIT_OPENED)
+		return ipcx__fail(EINVAL,
+				  "%s: a timeout is milliseconds or "
+				  "IPCX_WAIT_FOREVER, not %d",
+				  name, timeout_ms);
+	return 0;
 }
 
-int ipcx_mutex_trylock(struct ipcx_mutex *m)
-{
-	pthread_mutex_t *p = (pthread_mutex_t *)m;
-
-	if (!m)
-		return ipcx__fail(EINVAL, "ipcx_mutex_trylock: NULL mutex");
-	return locked(p, pthread_mutex_trylock(p), "pthread_mutex_trylock");
-}
-
-int ipcx_mutex_timedlock(struct ipcx_mutex *m, int timeout_ms)
-{
-	pthread_mutex_t *p = (pthread_mutex_t *)m;
-
-	if (!m || timeout_ms < 0)
-		return ipcx__fail(EINVAL, "ipcx_mutex_timedlock: NULL mutex "
-					  "or negative timeout");
-	/* The C library's timed lock counts on CLOCK_REALTIME. */
-	struct timespec ts = ipcx__deadline_ts(CLOCK_REALTIME, timeout_ms);
-	return locked(p, pthread_mutex_timedlock(p, &ts),
-		      "pthread_mutex_timedlock");
-}
-
-int ipcx_mutex_unlock(struct ipcx_mutex *m)
+int ipcx_mutex_acquire(struct ipcx_mutex *m, int timeout_ms)
 {
 	int e;
 
 	if (!m)
-		return ipcx__fail(EINVAL, "ipcx_mutex_unlock: NULL mutex");
-	if ((e = pthread_mutex_unlock((pthread_mutex_t *)m)))
-		return ipcx__fail(e, "mutex: unlock: %s%s", ipcx_strerror(e),
-				  e == EPERM ? " (not held by this thread)"
-					     : "");
+		return ipcx__fail(EINVAL, "ipcx_mutex_acquire: NULL mutex");
+	if ((e = check_timeout(m->h.name, timeout_ms)) < 0)
+		return e;
+	if (timeout_ms < 0)
+		return locked(m, pthread_mutex_lock((pthread_mutex_t *)m->h.p),
+			      "pthread_mutex_lock");
+	if (timeout_ms == 0)
+		return locked(m,
+			      pthread_mutex_trylock((pthread_mutex_t *)m->h.p),
+			      "pthread_mutex_trylock");
+	/* The C library's timed lock counts on CLOCK_REALTIME. */
+	struct timespec ts = ipcx__deadline_ts(CLOCK_REALTIME, timeout_ms);
+	return locked(m,
+		      pthread_mutex_timedlock((pthread_mutex_t *)m->h.p, &ts),
+		      "pthread_mutex_timedlock");
+}
+
+int ipcx_mutex_release(struct ipcx_mutex *m)
+{
+	int e;
+
+	if (!m)
+		return ipcx__fail(EINVAL, "ipcx_mutex_release: NULL mutex");
+	if ((e = pthread_mutex_unlock((pthread_mutex_t *)m->h.p)))
+		return ipcx__fail(
+			e, "%s: release: %s%s", m->h.name, ipcx_strerror(e),
+			e == EPERM ? " (not held by this thread)" : "");
 	return 0;
 }
 
-int ipcx_cond_wait(struct ipcx_cond *c, struct ipcx_mutex *m)
+int ipcx_cond_wait(struct ipcx_cond *c, struct ipcx_mutex *m, int timeout_ms)
 {
-	pthread_mutex_t *p = (pthread_mutex_t *)m;
+	int e;
 
 	if (!c || !m)
 		return ipcx__fail(EINVAL, "ipcx_cond_wait: NULL argument");
-	return locked(p, pthread_cond_wait((pthread_cond_t *)c, p),
-		      "pthread_cond_wait");
-}
-
-int ipcx_cond_timedwait(struct ipcx_cond *c, struct ipcx_mutex *m,
-			int timeout_ms)
-{
-	pthread_mutex_t *p = (pthread_mutex_t *)m;
-
-	if (!c || !m || timeout_ms < 0)
-		return ipcx__fail(EINVAL, "ipcx_cond_timedwait: NULL argument "
-					  "or negative timeout");
+	if ((e = check_timeout(c->h.name, timeout_ms)) < 0)
+		return e;
+	if (timeout_ms < 0)
+		return locked(m,
+			      pthread_cond_wait((pthread_cond_t *)c->h.p,
+						(pthread_mutex_t *)m->h.p),
+			      "pthread_cond_wait");
 	struct timespec ts = ipcx__deadline_ts(CLOCK_MONOTONIC, timeout_ms);
-	int e = pthread_cond_timedwait((pthread_cond_t *)c, p, &ts);
+	e = pthread_cond_timedwait((pthread_cond_t *)c->h.p,
+				   (pthread_mutex_t *)m->h.p, &ts);
 	if (e == ETIMEDOUT)
-		return ipcx__fail(ETIMEDOUT, "condition: timed out after %d ms",
-				  timeout_ms);
-	return locked(p, e, "pthread_cond_timedwait");
+		return ipcx__fail(ETIMEDOUT, "%s: timed out after %d ms",
+				  c->h.name, timeout_ms);
+	return locked(m, e, "pthread_cond_timedwait");
 }
 
 int ipcx_cond_signal(struct ipcx_cond *c)
 {
 	if (!c)
 		return ipcx__fail(EINVAL, "ipcx_cond_signal: NULL condition");
-	return -pthread_cond_signal((pthread_cond_t *)c);
+	return -pthread_cond_signal((pthread_cond_t *)c->h.p);
 }
 
 int ipcx_cond_broadcast(struct ipcx_cond *c)
@@ -189,5 +260,5 @@ int ipcx_cond_broadcast(struct ipcx_cond *c)
 	if (!c)
 		return ipcx__fail(EINVAL,
 				  "ipcx_cond_broadcast: NULL condition");
-	return -pthread_cond_broadcast((pthread_cond_t *)c);
+	return -pthread_cond_broadcast((pthread_cond_t *)c->h.p);
 }

@@ -28,6 +28,7 @@ struct posixsem {
 	struct ipcx_sem s;
 	sem_t *sem;
 	bool named;
+	bool created;		 /* this handle's open created it */
 	char path[NAME_MAX + 1]; /* the name, for sem_unlink */
 };
 
@@ -90,6 +91,7 @@ static int posixsem_open(const struct ipcx_addr *a, unsigned flags,
 	}
 	p->sem = sem;
 	p->named = true;
+	p->created = created;
 	snprintf(p->path, sizeof(p->path), "%s", a->target);
 	*out = &p->s;
 	return 0;
@@ -154,11 +156,16 @@ static int posixsem_remove(const char *name, const char *text)
 	return 0;
 }
 
-static int posixsem_unlink_open(struct ipcx_sem *s)
+static int posixsem_unlink_self(struct ipcx_sem *s)
 {
 	struct posixsem *p = (struct posixsem *)s;
+	int r;
 
-	return posixsem_remove(p->path, s->name);
+	if (!p->created)
+		return 0;
+	if ((r = posixsem_remove(p->path, s->name)) == 0)
+		p->created = false;
+	return r;
 }
 
 static int posixsem_unlink(const struct ipcx_addr *a)
@@ -247,7 +254,7 @@ static const struct ipcx__sem_ops posixsem_sem = {
 	.post = posixsem_post,
 	.wait = posixsem_wait,
 	.value = posixsem_value,
-	.unlink_self = posixsem_unlink_open,
+	.unlink_self = posixsem_unlink_self,
 	.close = posixsem_close,
 	.place = posixsem_place,
 };

@@ -32,7 +32,8 @@ struct sysvsem {
 	struct ipcx_sem s;
 	int id;
 	unsigned short index;
-	short undo; /* SEM_UNDO or 0 */
+	short undo;   /* SEM_UNDO or 0 */
+	bool created; /* this handle's open created the set */
 };
 
 union semun {
@@ -227,6 +228,7 @@ static int sysvsem_open(const struct ipcx_addr *a, unsigned flags,
 		return -ENOMEM;
 	}
 	p->id = id;
+	p->created = created;
 	p->index = (unsigned short)index;
 	p->undo = ipcx__opt(a, &opt_undo) == 1 ? SEM_UNDO : 0;
 	*out = &p->s;
@@ -287,10 +289,15 @@ static int sysvsem_value(const struct ipcx_sem *s)
 	return v;
 }
 
-static int sysvsem_unlink_open(struct ipcx_sem *s)
+static int sysvsem_unlink_self(struct ipcx_sem *s)
 {
-	if (semctl(((struct sysvsem *)s)->id, 0, IPC_RMID) < 0)
+	struct sysvsem *p = (struct sysvsem *)s;
+
+	if (!p->created)
+		return 0;
+	if (semctl(p->id, 0, IPC_RMID) < 0)
 		return sysvsem_error(s, errno, "remove");
+	p->created = false;
 	return 0;
 }
 
@@ -381,7 +388,7 @@ static const struct ipcx__sem_ops sysvsem_sem = {
 	.post = sysvsem_post,
 	.wait = sysvsem_wait,
 	.value = sysvsem_value,
-	.unlink_self = sysvsem_unlink_open,
+	.unlink_self = sysvsem_unlink_self,
 	.close = sysvsem_close,
 };
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <unistd.h>
 
 static int m_get(int key)
 {
@@ -76,7 +77,7 @@ static int sysvshm_region_open(const struct ipcx_addr *a, unsigned flags,
 	r->base = p;
 	r->size = size;
 	r->id = id;
-	r->created = created;
+	r->creator = created ? getpid() : 0;
 	return 0;
 fail:
 	if (created)

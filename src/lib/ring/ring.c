@@ -779,7 +779,10 @@ static int ring_fd(struct ipcx_chan *c)
 		return r->poll_fd;
 	/* Only a receiver has something to wait for. */
 	if ((c->flags & (IPCX_SEND | IPCX_RECV)) == IPCX_SEND)
-		return -1;
+		return ipcx__fail(EOPNOTSUPP,
+				  "%s: a sending side waits for nothing to "
+				  "poll",
+				  c->name);
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return ipcx__fail(errno, "%s: socket: %m", c->name);
@@ -1239,7 +1242,8 @@ static int ring_chan_unlink_self(const struct ipcx_chan *c)
 {
 	const struct ring *r = (const struct ring *)c;
 
-	if (!r->region->created || !r->region->ops->region->unlink_self)
+	if (r->region->creator != getpid() ||
+	    !r->region->ops->region->unlink_self)
 		return 0;
 	return r->region->ops->region->unlink_self(r->region);
 }

@@ -129,6 +129,12 @@ static void unnamed_teardown(void)
 /* ---- robust mutex: the releaser unlocks, the waiter locks ---------------- */
 
 static struct ipcx_mutex *imutex;
+#define RAW_MUTEX ((pthread_mutex_t *)((char *)ipcx_region_base(region) + 64))
+
+static void mutex_teardown(void)
+{
+	ipcx_mutex_close(imutex);
+}
 
 static void mutex_setup(void)
 {
@@ -137,14 +143,13 @@ static void mutex_setup(void)
 }
 static void mutex_lock(int raw)
 {
-	if (raw ? pthread_mutex_lock((pthread_mutex_t *)imutex)
+	if (raw ? pthread_mutex_lock(RAW_MUTEX)
 		: ipcx_mutex_acquire(imutex, IPCX_WAIT_FOREVER))
 		die("lock");
 }
 static void mutex_unlock(int raw)
 {
-	if (raw ? pthread_mutex_unlock((pthread_mutex_t *)imutex)
-		: ipcx_mutex_release(imutex))
+	if (raw ? pthread_mutex_unlock(RAW_MUTEX) : ipcx_mutex_release(imutex))
 		die("unlock");
 }
 
@@ -217,7 +222,7 @@ static const struct kind kinds[] = {
 	 nop, NULL},
 	{"unnamed semaphore", unnamed_setup, unnamed_teardown, nop, posix_post,
 	 posix_wait, nop, NULL},
-	{"robust mutex", mutex_setup, NULL, mutex_lock, mutex_unlock,
+	{"robust mutex", mutex_setup, mutex_teardown, mutex_lock, mutex_unlock,
 	 mutex_lock, mutex_unlock, NULL},
 	{"flock", flock_setup, file_teardown, file_lock, file_unlock, file_lock,
 	 file_unlock, file_reopen},

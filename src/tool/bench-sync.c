@@ -342,15 +342,25 @@ static int mutex_setup(const struct bench_opts *o)
 	(void)o;
 	return ipcx_mutex_init(region, 64, &imx);
 }
+/* The raw path uses the same objects in the region directly. */
+#define RAW_MX ((pthread_mutex_t *)((char *)ipcx_region_base(region) + 64))
+#define RAW_CV ((pthread_cond_t *)((char *)ipcx_region_base(region) + 128))
+
+static void mutex_teardown(void)
+{
+	ipcx_cond_close(icv);
+	ipcx_mutex_close(imx);
+	icv = NULL;
+	imx = NULL;
+}
 static int mx_lock(int raw)
 {
-	return raw ? -pthread_mutex_lock((pthread_mutex_t *)imx)
+	return raw ? -pthread_mutex_lock(RAW_MX)
 		   : ipcx_mutex_acquire(imx, IPCX_WAIT_FOREVER);
 }
 static int mx_unlock(int raw)
 {
-	return raw ? -pthread_mutex_unlock((pthread_mutex_t *)imx)
-		   : ipcx_mutex_release(imx);
+	return raw ? -pthread_mutex_unlock(RAW_MX) : ipcx_mutex_release(imx);
 }
 
 /* Condition variable: the waiter waits for a flag, the releaser sets it
@@ -369,8 +379,7 @@ static int cond_signal(int raw)
 {
 	mx_lock(raw);
 	atomic_store(cv_flag, 1);
-	int r = raw ? -pthread_cond_signal((pthread_cond_t *)icv)
-		    : ipcx_cond_signal(icv);
+	int r = raw ? -pthread_cond_signal(RAW_CV) : ipcx_cond_signal(icv);
 	mx_unlock(raw);
 	return r;
 }
@@ -378,8 +387,7 @@ static int cond_wait(int raw)
 {
 	int r = mx_lock(raw);
 	while (r >= 0 && !atomic_load(cv_flag))
-		r = raw ? -pthread_cond_wait((pthread_cond_t *)icv,
-					     (pthread_mutex_t *)imx)
+		r = raw ? -pthread_cond_wait(RAW_CV, RAW_MX)
 			: ipcx_cond_wait(icv, imx, IPCX_WAIT_FOREVER);
 	atomic_store(cv_flag, 0);
 	mx_unlock(raw);
@@ -527,10 +535,10 @@ static const struct handoff handoffs[] = {
 	 posix_wait, nop, NULL},
 	{"posixsem", "posixsem (unnamed)", unnamed_setup, sem_teardown, nop,
 	 posix_post, posix_wait, nop, NULL},
-	{"mutex", "robust mutex", mutex_setup, NULL, mx_lock, mx_unlock,
-	 mx_lock, mx_unlock, NULL},
-	{"mutex", "condition variable", cond_setup, NULL, nop, cond_signal,
-	 cond_wait, nop, NULL},
+	{"mutex", "robust mutex", mutex_setup, mutex_teardown, mx_lock,
+	 mx_unlock, mx_lock, mx_unlock, NULL},
+	{"mutex", "condition variable", cond_setup, mutex_teardown, nop,
+	 cond_signal, cond_wait, nop, NULL},
 	{"flock", "flock", flock_setup, file_teardown, file_lock, file_unlock,
 	 file_lock, file_unlock, file_reopen},
 	{"fcntl", "fcntl (ofd=1)", fcntl_setup, file_teardown, file_lock,

@@ -318,7 +318,7 @@ static void make_unix(struct ends *e)
 static void make_tcp(struct ends *e)
 {
 	struct ipcx_chan *lx;
-	struct ipcx_chan_info info;
+	struct ipcx_chan_info info = {0};
 	int r = ipcx_open("tcp:127.0.0.1:0", IPCX_LISTEN, &lx);
 
 	if (r < 0)
@@ -346,7 +346,7 @@ static void remove_sysv(void)
 /* Queues carry one direction each: two per path, [0] to the child. */
 static void make_sysvmq(struct ends *e)
 {
-	struct ipcx_chan_info info;
+	struct ipcx_chan_info info = {0};
 	int q[2];
 
 	e->kind = SYSVMQ;

@@ -14,10 +14,25 @@ extern "C" {
 #define IPCX_VERSION "0.1.0"
 
 /*
- * Conventions.  Every function returns >= 0 on success and a negative errno
- * on failure.  After a failure ipcx_error_detail() describes it in words,
- * naming the address and the cause.  Nothing here prints, exits or aborts.
- * Output parameters come last and are written only on success.
+ * Conventions.  Every function that returns an int or ssize_t returns >= 0
+ * on success and a negative errno on failure.  After a failure
+ * ipcx_error_detail() describes it in words, naming the address and the
+ * cause.  Nothing here prints, exits or aborts.  Output parameters come
+ * last and are written only on success.
+ *
+ * Growing structs (this release's promise to the next).  A struct the
+ * caller allocates (ipcx_meta, ipcx_chan_info) begins with struct_size:
+ * 0 means this release's size (so a zero-initialised one is always
+ * right), or the caller sets it to sizeof with the X_INIT macro; the
+ * library reads and writes no byte past it.  A later release adds fields
+ * only at the end, so a program built against this header keeps working
+ * with it (tests/abi builds one against each and runs it).  Every other
+ * struct is the library's (ipcx_facility, ipcx_option, ipcx_limit,
+ * ipcx_object, ipcx_holder): the caller only reads it through the
+ * pointer it is given, never copies it whole nor indexes an array of it,
+ * so it too may grow at the end.
+ *
+ * The exported symbols carry the version node IPCX_1.
  */
 
 /* Longest address string ipcx formats (sender addresses, slave pty paths). */
@@ -81,18 +96,22 @@ const char *ipcx_semantics_name(enum ipcx_semantics s);
 
 /* One live limit of this system that a user of a facility can run into. */
 struct ipcx_limit {
-	const char *name;   /* "pipe capacity" */
+	const char *name;   /* "segments on the system (SHMMNI)" */
 	long long value;    /* -1 when it could not be read */
 	const char *unit;   /* "bytes", "messages", "fds", "" */
 	const char *source; /* where it comes from or how to change it */
+	bool used_known;    /* the system counts how much is in use: */
+	long long used;	    /* that much, in UNIT */
 };
 
-/*
- * Reads FAC's live limits into OUT (at most MAX rows).  Returns the number
- * of rows written.  -EINVAL for a NULL facility.
- */
-int ipcx_facility_limits(const struct ipcx_facility *fac,
-			 struct ipcx_limit *out, size_t max);
+/* Called once per limit (valid during the call); a non-zero return stops
+ * and is what ipcx_facility_limits() returns. */
+typedef int (*ipcx_limit_fn)(const struct ipcx_limit *l, void *arg);
+
+/* Reads FAC's live limits now and calls FN for each.  0, FN's non-zero
+ * value, or -EINVAL for a NULL argument. */
+int ipcx_facility_limits(const struct ipcx_facility *fac, ipcx_limit_fn fn,
+			 void *arg);
 
 /* One option a facility's addresses take (SCHEME:TARGET?NAME=VALUE).
  * Static storage; reached only through ipcx_facility_option(). */
@@ -174,16 +193,16 @@ struct ipcx_chan;
 #define IPCX_META_PEER 0x10u /* peer holds the sender's address */
 
 struct ipcx_meta {
-	unsigned valid; /* IPCX_META_* bits of the fields that are set */
+	size_t struct_size; /* 0, or sizeof (IPCX_META_INIT): see above */
 	/*
 	 * In, for a receive: IPCX_META_* bits of what to report even where
 	 * it costs a system call per message.  Only IPCX_META_PID means
 	 * anything so far (System V queues: the queue's last sender, from
 	 * msgctl(IPC_STAT), which another sender may already have changed).
-	 * Zero-initialise the struct.
 	 */
 	unsigned want;
-	size_t size; /* size of the message (also after -EMSGSIZE) */
+	unsigned valid; /* out: IPCX_META_* bits of the fields that are set */
+	size_t size;	/* size of the message (also after -EMSGSIZE) */
 	long type;
 	unsigned prio;
 	pid_t pid;
@@ -195,6 +214,10 @@ struct ipcx_meta {
 	 */
 	char peer[IPCX_ADDR_MAX];
 };
+#define IPCX_META_INIT                                  \
+	{                                               \
+		.struct_size = sizeof(struct ipcx_meta) \
+	}
 
 /*
  * Opens the channel named by ADDR.  FLAGS are IPCX_* open flags.  May block
@@ -281,6 +304,7 @@ int ipcx_fd(const struct ipcx_chan *c);
 
 /* What an open channel is. */
 struct ipcx_chan_info {
+	size_t struct_size; /* 0, or sizeof (IPCX_CHAN_INFO_INIT) */
 	const struct ipcx_facility *facility;
 	bool listening; /* accept before send/recv */
 	bool framed;	/* framing=length */
@@ -304,6 +328,12 @@ struct ipcx_chan_info {
 	long capacity, msgsize, queued;
 };
 
+#define IPCX_CHAN_INFO_INIT                                  \
+	{                                                    \
+		.struct_size = sizeof(struct ipcx_chan_info) \
+	}
+
+/* Fills OUT (its struct_size as the caller set it). */
 int ipcx_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *out);
 
 /*
@@ -555,12 +585,16 @@ struct ipcx_object {
 	pid_t creator;		     /* the creating process */
 	pid_t last;		     /* the last to operate on it; 0: none */
 	long long changed;	     /* last change, seconds since the epoch */
-	const struct ipcx_holder *holders; /* valid during the callback */
-	size_t nholders;
-	bool holders_known; /* every process that could hold it was seen */
-	bool stale;	    /* a leftover: see ipcx(1), "ls --stale" */
-	char detail[64];    /* "listening, 2 connected", "WRITE", ... */
+	size_t nholders;      /* ipcx_object_holder(o, 0 .. nholders - 1) */
+	bool holders_known;   /* every process that could hold it was seen */
+	bool stale;	      /* a leftover: see ipcx(1), "ls --stale" */
+	char detail[64];      /* "listening, 2 connected", "WRITE", ... */
+	const void *holders_; /* the library's: use ipcx_object_holder() */
 };
+
+/* O's I-th holder (valid during the callback), or NULL past the last. */
+const struct ipcx_holder *ipcx_object_holder(const struct ipcx_object *o,
+					     size_t i);
 
 /* Called once per object; a non-zero return stops the listing and is
  * what ipcx_list() returns. */

@@ -146,6 +146,23 @@ static ssize_t framed_send(struct ipcx_chan *c, const void *buf, size_t len,
 	return (ssize_t)len;
 }
 
+int ipcx__struct_size(size_t given, size_t v1, size_t now, const char *what,
+		      size_t *out)
+{
+	if (given == 0) {
+		*out = v1;
+		return 0;
+	}
+	if (given < v1 || given > now)
+		return ipcx__fail(EINVAL,
+				  "%s: struct_size %zu is neither 0 nor a "
+				  "size this library knows (%zu to %zu): "
+				  "zero-initialise it, or use the _INIT macro",
+				  what, given, v1, now);
+	*out = given;
+	return 0;
+}
+
 static int not_ready(const struct ipcx_chan *c, const void *buf, size_t len,
 		     const char *what, bool can)
 {
@@ -166,12 +183,18 @@ ssize_t ipcx_send(struct ipcx_chan *c, const void *buf, size_t len,
 	int r;
 
 	if (__builtin_expect(!c || (!buf && len) || c->listening ||
-				     !c->io->send || c->framed,
+				     !c->io->send || c->framed ||
+				     (meta && meta->struct_size),
 			     0)) {
+		size_t n;
 		if ((r = not_ready(c, buf, len, "ipcx_send",
-				   c && c->io->send)) < 0)
+				   c && c->io->send)) < 0 ||
+		    (meta && (r = ipcx__struct_size(
+				      meta->struct_size, IPCX__META_V1,
+				      sizeof(*meta), "ipcx_meta", &n)) < 0))
 			return r;
-		return framed_send(c, buf, len, meta);
+		if (c->framed)
+			return framed_send(c, buf, len, meta);
 	}
 	return c->io->send(c, &(struct iovec){(void *)buf, len}, 1, meta);
 }
@@ -260,8 +283,14 @@ ssize_t ipcx_recv(struct ipcx_chan *c, void *buf, size_t len,
 	    (r = not_ready(c, buf, len, "ipcx_recv", c && c->io->recv)) < 0)
 		return r;
 	if (meta) {
-		meta->valid = 0;
-		meta->peer[0] = '\0';
+		/* Every output the caller's struct has room for starts
+		 * cleared; nothing past its struct_size is touched. */
+		size_t n = IPCX__META_V1;
+		if ((r = ipcx__struct_size(meta->struct_size, IPCX__META_V1,
+					   sizeof(*meta), "ipcx_meta", &n)) < 0)
+			return r;
+		memset((char *)meta + offsetof(struct ipcx_meta, valid), 0,
+		       n - offsetof(struct ipcx_meta, valid));
 	}
 	if (c->framed)
 		return framed_recv(c, buf, len, meta);
@@ -331,6 +360,7 @@ int ipcx_fd(const struct ipcx_chan *c)
 
 int ipcx_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *out)
 {
+	size_t n;
 	struct ipcx_chan_info i = {
 		.id = -1,
 		.peer_pid = -1,
@@ -343,17 +373,19 @@ int ipcx_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *out)
 
 	if (!c || !out)
 		return ipcx__fail(EINVAL, "ipcx_chan_get: NULL argument");
+	int r = ipcx__struct_size(out->struct_size, IPCX__CHAN_INFO_V1,
+				  sizeof(*out), "ipcx_chan_info", &n);
+	if (r < 0)
+		return r;
 	i.facility = &c->ops->info;
 	i.listening = c->listening;
 	i.framed = c->framed;
 	i.semantics = c->framed ? IPCX_MESSAGE : c->ops->info.semantics;
 	i.eof_is_zero = c->framed || !(c->ops->info.caps & IPCX_CAP_CONNLESS);
-	if (c->io->get) {
-		int r = c->io->get(c, &i);
-		if (r < 0)
-			return r;
-	}
-	*out = i;
+	if (c->io->get && (r = c->io->get(c, &i)) < 0)
+		return r;
+	i.struct_size = out->struct_size;
+	memcpy(out, &i, n);
 	return 0;
 }
 

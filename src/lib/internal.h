@@ -6,6 +6,7 @@
 #include "ipcx.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -26,6 +27,23 @@ int ipcx__fail(int err, const char *fmt, ...)
  */
 int ipcx__fail_open(const char *addr, int err, const char *kind,
 		    const char *what);
+
+/* ---- structs that grow (chan.c) ---------------------------------------
+ *
+ * This release's sizes of the structs a caller allocates: what
+ * struct_size 0 means, frozen (a later release that adds a field keeps
+ * these and compares struct_size with them).
+ */
+#define IPCX__END(type, field) \
+	(offsetof(type, field) + sizeof(((type *)0)->field))
+#define IPCX__META_V1 IPCX__END(struct ipcx_meta, peer)
+#define IPCX__CHAN_INFO_V1 IPCX__END(struct ipcx_chan_info, queued)
+
+/* The bytes of a caller's struct the library may touch: its
+ * struct_size, or V1 for 0.  -EINVAL (WHAT names it) for a size that is
+ * neither 0 nor between V1 and this build's sizeof, NOW. */
+int ipcx__struct_size(size_t given, size_t v1, size_t now, const char *what,
+		      size_t *out);
 
 /* ---- options (addr.c) -------------------------------------------------
  *
@@ -255,6 +273,12 @@ int ipcx__fd_shutdown(struct ipcx_chan *c);
 int ipcx__fd_close(struct ipcx_chan *c);
 
 /* ---- live limits (limits.c) ------------------------------------------ */
+
+/* A limit whose use the system does not count. */
+#define IPCX__LIMIT(name, value, unit, source)               \
+	{                                                    \
+		(name), (value), (unit), (source), false, -1 \
+	}
 
 size_t ipcx__limits_fd(struct ipcx_limit *out, size_t max);
 /* Appends ROWS to OUT[N..MAX); returns the new count. */

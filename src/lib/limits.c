@@ -21,11 +21,11 @@ size_t ipcx__limits_fd(struct ipcx_limit *out, size_t max)
 
 	if (max < 1)
 		return 0;
-	out[0] = (struct ipcx_limit){"open files per process (RLIMIT_NOFILE)",
-				     getrlimit(RLIMIT_NOFILE, &rl) == 0
-					     ? (long long)rl.rlim_cur
-					     : -1,
-				     "fds", "ulimit -n"};
+	out[0] = (struct ipcx_limit)IPCX__LIMIT(
+		"open files per process (RLIMIT_NOFILE)",
+		getrlimit(RLIMIT_NOFILE, &rl) == 0 ? (long long)rl.rlim_cur
+						   : -1,
+		"fds", "ulimit -n");
 	return 1;
 }
 
@@ -45,15 +45,17 @@ size_t ipcx__limits_pipe(struct ipcx_limit *out, size_t max)
 	(void)p;
 #endif
 	const struct ipcx_limit rows[] = {
-		{"pipe capacity", cap, "bytes",
-		 "measured: F_GETPIPE_SZ of a new pipe"},
-		{"largest pipe capacity",
-		 ipcx__read_proc("/proc/sys/fs/pipe-max-size", 0), "bytes",
-		 "/proc/sys/fs/pipe-max-size"},
-		{"atomic write (PIPE_BUF)", PIPE_BUF, "bytes", "POSIX"},
-		{"pipe pages per user, soft",
-		 ipcx__read_proc("/proc/sys/fs/pipe-user-pages-soft", 0),
-		 "pages", "/proc/sys/fs/pipe-user-pages-soft"},
+		IPCX__LIMIT("pipe capacity", cap, "bytes",
+			    "measured: F_GETPIPE_SZ of a new pipe"),
+		IPCX__LIMIT("largest pipe capacity",
+			    ipcx__read_proc("/proc/sys/fs/pipe-max-size", 0),
+			    "bytes", "/proc/sys/fs/pipe-max-size"),
+		IPCX__LIMIT("atomic write (PIPE_BUF)", PIPE_BUF, "bytes",
+			    "POSIX"),
+		IPCX__LIMIT(
+			"pipe pages per user, soft",
+			ipcx__read_proc("/proc/sys/fs/pipe-user-pages-soft", 0),
+			"pages", "/proc/sys/fs/pipe-user-pages-soft"),
 	};
 	n = ipcx__limits_add(out, n, max, rows, IPCX__ARRAY_SIZE(rows));
 	return n + ipcx__limits_fd(out + n, max - n);
@@ -70,8 +72,8 @@ size_t ipcx__limits_sockbuf(struct ipcx_limit *out, size_t max)
 	size_t n = 0;
 
 	for (size_t i = 0; i < IPCX__ARRAY_SIZE(names) && n < max; i++)
-		out[n++] = (struct ipcx_limit){names[i][0],
-					       ipcx__read_proc(names[i][1], 0),
-					       "bytes", names[i][1]};
+		out[n++] = (struct ipcx_limit)IPCX__LIMIT(
+			names[i][0], ipcx__read_proc(names[i][1], 0), "bytes",
+			names[i][1]);
 	return n;
 }

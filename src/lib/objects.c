@@ -281,9 +281,17 @@ int ipcx__holders_add(struct ipcx__lister *l, dev_t dev, ino_t ino,
 		}
 		l->hbuf[o->nholders++] = *h;
 	}
-	o->holders = l->hbuf;
+	o->holders_ = l->hbuf;
 	o->holders_known = true;
 	return 0;
+}
+
+const struct ipcx_holder *ipcx_object_holder(const struct ipcx_object *o,
+					     size_t i)
+{
+	if (!o || i >= o->nholders || !o->holders_)
+		return NULL;
+	return &((const struct ipcx_holder *)o->holders_)[i];
 }
 
 int ipcx__holders(struct ipcx__lister *l, dev_t dev, ino_t ino,
@@ -351,7 +359,7 @@ int ipcx__holder_pid(struct ipcx__lister *l, pid_t pid, struct ipcx_object *o)
 			return -ENOMEM;
 		l->hcap = 16;
 	}
-	o->holders = l->hbuf;
+	o->holders_ = l->hbuf;
 	o->nholders = 0;
 	o->holders_known = true;
 	for (size_t i = 0; i < l->procs->nprocs; i++)

@@ -73,15 +73,20 @@ const char *ipcx_semantics_name(enum ipcx_semantics s)
 	return "?";
 }
 
-int ipcx_facility_limits(const struct ipcx_facility *fac,
-			 struct ipcx_limit *out, size_t max)
+int ipcx_facility_limits(const struct ipcx_facility *fac, ipcx_limit_fn fn,
+			 void *arg)
 {
-	for (size_t i = 0; fac && i < IPCX__ARRAY_SIZE(registry); i++) {
-		if (&registry[i]->info != fac)
-			continue;
-		if (!registry[i]->limits || !out)
-			return 0;
-		return registry[i]->limits(out, max);
-	}
-	return ipcx__fail(EINVAL, "ipcx_facility_limits: not a facility");
+	/* The public row is the first member of the facility. */
+	const struct ipcx__facility *f = (const struct ipcx__facility *)fac;
+	struct ipcx_limit rows[32];
+	int n, r = 0;
+
+	if (!fac || !fn || ipcx_facility_find(fac->scheme) != fac)
+		return ipcx__fail(EINVAL,
+				  "ipcx_facility_limits: not a facility "
+				  "or no function");
+	n = f->limits ? f->limits(rows, IPCX__ARRAY_SIZE(rows)) : 0;
+	for (int i = 0; r == 0 && i < n; i++)
+		r = fn(&rows[i], arg);
+	return r;
 }

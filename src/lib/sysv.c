@@ -144,6 +144,22 @@ int ipcx__sysv_lookup(const struct ipcx_addr *a, int (*get)(int key),
 	return 0;
 }
 
+long long ipcx__sysv_count(const char *file)
+{
+	char path[64], line[512];
+	long long n = -1; /* the heading */
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sysvipc/%s", file);
+	if (!(f = fopen(path, "re")))
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strchr(line, '\n'))
+			n++;
+	fclose(f);
+	return n < 0 ? 0 : n;
+}
+
 void ipcx__sysv_address(char *buf, size_t n, const char *scheme, int key,
 			int id)
 {

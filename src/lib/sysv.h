@@ -33,6 +33,10 @@ int ipcx__sysv_list(struct ipcx__lister *l, const struct ipcx__facility *ops,
 		    const char *file, const char *what,
 		    int (*row)(struct ipcx__lister *l, const char *line,
 			       struct ipcx_object *o, int *key));
+/* How many objects /proc/sysvipc/FILE ("shm", "msg", "sem") lists: in
+ * use in this IPC namespace; -1 when it cannot be read. */
+long long ipcx__sysv_count(const char *file);
+
 /* The address of a System V object: SCHEME:0xKEY, or SCHEME:id:ID when it
  * is private. */
 void ipcx__sysv_address(char *buf, size_t n, const char *scheme, int key,

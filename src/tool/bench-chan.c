@@ -493,7 +493,7 @@ static int make_duplex(struct pair *p, const char *scheme, enum raw_kind raw)
 	p->s[0] = (struct side){a, a, ipcx_fd(a), ipcx_fd(a)};
 	p->s[1] = (struct side){b, b, ipcx_fd(b), ipcx_fd(b)};
 	p->raw = raw;
-	struct ipcx_chan_info i;
+	struct ipcx_chan_info i = {0};
 	int sndbuf = 0;
 	socklen_t len = sizeof(sndbuf);
 	if (raw != RAW_STREAM && ipcx_chan_get(a, &i) == 0 && i.msgsize > 0 &&
@@ -594,7 +594,7 @@ static int make_fifo(struct pair *p, const struct bench_opts *o)
 static int make_tcp(struct pair *p, const struct bench_opts *o)
 {
 	struct ipcx_chan *l, *a, *b;
-	struct ipcx_chan_info i;
+	struct ipcx_chan_info i = {0};
 	int r;
 
 	(void)o;
@@ -619,7 +619,7 @@ static int make_tcp(struct pair *p, const struct bench_opts *o)
 static int make_udp(struct pair *p, const struct bench_opts *o)
 {
 	struct ipcx_chan *a, *b;
-	struct ipcx_chan_info i;
+	struct ipcx_chan_info i = {0};
 	struct sockaddr_in sa[2];
 	socklen_t len = sizeof(sa[0]);
 	int r, fd[2];
@@ -659,7 +659,7 @@ static int make_udp(struct pair *p, const struct bench_opts *o)
 static int make_queue(struct pair *p, const struct bench_opts *o, bool sysv)
 {
 	struct ipcx_chan *q[2];
-	struct ipcx_chan_info i;
+	struct ipcx_chan_info i = {0};
 	char addr[160];
 	int r;
 
@@ -728,7 +728,7 @@ static int make_ring(struct pair *p, const char *wait)
 	p->s[0] = (struct side){a, b, -1, -1};
 	p->s[1] = (struct side){b, a, -1, -1};
 	p->raw = RAW_NONE;
-	struct ipcx_chan_info i;
+	struct ipcx_chan_info i = {0};
 	ipcx_chan_get(a, &i);
 	p->maxmsg = i.msgsize;
 	p->why_max = "half the ring";

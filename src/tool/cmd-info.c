@@ -39,7 +39,8 @@ static const char usage[] =
 	"  STANDARD   where it comes from\n"
 	"\n"
 	"Limit columns (-l):\n"
-	"  SCHEME, LIMIT, VALUE, UNIT, SOURCE (where it is read or changed)\n"
+	"  SCHEME, LIMIT, VALUE, USED (in use now, where the system counts\n"
+	"  it), UNIT, SOURCE (where it is read or changed)\n"
 	"\n"
 	"Option columns (-O):\n"
 	"  SCHEME, OPTION, VALUES (what it takes), DEFAULT, DESCRIPTION\n";
@@ -69,6 +70,7 @@ enum field {
 	F_VALUE,
 	F_UNIT,
 	F_SOURCE,
+	F_USED,
 	F_OPTION,
 	F_VALUES,
 	F_DEFAULT,
@@ -91,6 +93,7 @@ static const struct tool_col lim_cols[] = {
 	{"SCHEME", F_SCHEME, 0.1, 0, SCOLS_JSON_STRING},
 	{"LIMIT", F_LIMIT, 0.3, 0, SCOLS_JSON_STRING},
 	{"VALUE", F_VALUE, 0.1, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER},
+	{"USED", F_USED, 0.1, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER},
 	{"UNIT", F_UNIT, 0.05, 0, SCOLS_JSON_STRING},
 	{"SOURCE", F_SOURCE, 0.3, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
 };
@@ -145,18 +148,23 @@ static void fill_limit(struct libscols_line *ln, const int *sel, int n,
 		       const struct ipcx_facility *f,
 		       const struct ipcx_limit *l, bool json)
 {
-	char num[32];
+	char num[32], used[32];
 
 	if (l->value < 0)
 		snprintf(num, sizeof(num), json ? "null" : "?");
 	else
 		snprintf(num, sizeof(num), "%lld", l->value);
+	if (!l->used_known || l->used < 0)
+		snprintf(used, sizeof(used), json ? "null" : "-");
+	else
+		snprintf(used, sizeof(used), "%lld", l->used);
 	for (int i = 0; i < n; i++) {
 		const char *v = NULL;
 		switch (sel[i]) {
 		case F_SCHEME: v = f->scheme; break;
 		case F_LIMIT: v = l->name; break;
 		case F_VALUE: v = num; break;
+		case F_USED: v = used; break;
 		case F_UNIT: v = l->unit; break;
 		case F_SOURCE: v = l->source; break;
 		default: break;
@@ -183,6 +191,23 @@ static void fill_option(struct libscols_line *ln, const int *sel, int n,
 		if (v)
 			scols_line_set_data(ln, (size_t)i, v);
 	}
+}
+
+struct limit_rows {
+	struct libscols_table *tb;
+	const int *sel;
+	int n;
+	const struct ipcx_facility *f;
+	bool json;
+};
+
+static int add_limit(const struct ipcx_limit *l, void *arg)
+{
+	const struct limit_rows *r = arg;
+
+	fill_limit(scols_table_new_line(r->tb, NULL), r->sel, r->n, r->f, l,
+		   r->json);
+	return 0;
 }
 
 /* Prints TB; in JSON mode collects the body for one combined object. */
@@ -296,7 +321,7 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	lt = new_table(&o, "limits");
-	nl = lt ? tool_columns(lt, lim_cols, 5, limits_only ? o.output : NULL,
+	nl = lt ? tool_columns(lt, lim_cols, 6, limits_only ? o.output : NULL,
 			       lsel, &cmd_info)
 		: -1;
 	if (nl < 0) {
@@ -304,11 +329,8 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < nfac; i++) {
-		struct ipcx_limit lim[32];
-		int n = ipcx_facility_limits(sel_fac[i], lim, 32);
-		for (int j = 0; j < n; j++)
-			fill_limit(scols_table_new_line(lt, NULL), lsel, nl,
-				   sel_fac[i], &lim[j], o.json);
+		struct limit_rows lr = {lt, lsel, nl, sel_fac[i], o.json};
+		ipcx_facility_limits(sel_fac[i], add_limit, &lr);
 	}
 	if (ft && emit(ft, &o, &first, false) < 0)
 		goto out;

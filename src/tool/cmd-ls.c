@@ -172,7 +172,7 @@ static void holders(char *buf, size_t n, const struct ipcx_object *o)
 
 	buf[0] = '\0';
 	for (size_t i = 0; i < o->nholders && len + 1 < n; i++) {
-		const struct ipcx_holder *h = &o->holders[i];
+		const struct ipcx_holder *h = ipcx_object_holder(o, i);
 		int w = snprintf(buf + len, n - len, "%s%d(%s)", i ? "," : "",
 				 (int)h->pid, h->comm);
 		if (w > 0 && h->other_ns && len + (size_t)w < n)
@@ -259,55 +259,48 @@ static int add_row(const struct ipcx_object *o, void *arg)
 	return 0;
 }
 
-/* One line: System V ids in use against their limits, /dev/shm's room. */
+/* The parenthesised part of NAME ("SHMMNI" of "segments on the system
+ * (SHMMNI)"), into BUF; NAME itself when it has none. */
+static void short_name(char *buf, size_t n, const char *name)
+{
+	const char *o = strrchr(name, '('), *c = o ? strchr(o, ')') : NULL;
+
+	if (o && c)
+		snprintf(buf, n, "%.*s", (int)(c - o - 1), o + 1);
+	else
+		snprintf(buf, n, "%s", name);
+}
+
+static int summary_one(const struct ipcx_limit *l, void *arg)
+{
+	int *count = arg;
+	char used[32], total[32], name[64];
+
+	if (!l->used_known || l->used < 0)
+		return 0;
+	if (!strcmp(l->unit, "bytes")) {
+		human(used, sizeof(used), l->used, "bytes", false);
+		human(total, sizeof(total), l->value, "bytes", false);
+	} else {
+		snprintf(used, sizeof(used), "%lld", l->used);
+		snprintf(total, sizeof(total), "%lld %s", l->value, l->unit);
+	}
+	short_name(name, sizeof(name), l->name);
+	printf("%s%s of %s (%s)", (*count)++ ? ", " : "in use: ", used, total,
+	       name);
+	return 0;
+}
+
+/* One line: what every facility whose use the system counts has in use,
+ * against its limit (the library's limits: ipcx info -l). */
 static void summary(void)
 {
-	static const struct {
-		const char *file, *what, *limit, *source;
-		int field; /* of the source */
-	} sv[] = {
-		{"/proc/sysvipc/shm", "segments", "SHMMNI",
-		 "/proc/sys/kernel/shmmni", 0},
-		{"/proc/sysvipc/msg", "queues", "MSGMNI",
-		 "/proc/sys/kernel/msgmni", 0},
-		{"/proc/sysvipc/sem", "semaphore sets", "SEMMNI",
-		 "/proc/sys/kernel/sem", 3},
-	};
-	struct statvfs vfs;
-	char line[256];
+	int count = 0;
 
-	printf("System V:");
-	for (size_t i = 0; i < sizeof(sv) / sizeof(*sv); i++) {
-		long long used = -1, lim = -1, v[4] = {-1, -1, -1, -1};
-		FILE *f = fopen(sv[i].file, "re");
-		if (f) {
-			used = 0;
-			while (fgets(line, sizeof(line), f))
-				used++;
-			used = used > 0 ? used - 1 : 0; /* the heading */
-			fclose(f);
-		}
-		if ((f = fopen(sv[i].source, "re"))) {
-			if (fscanf(f, "%lld %lld %lld %lld", &v[0], &v[1],
-				   &v[2], &v[3]) >= sv[i].field + 1)
-				lim = v[sv[i].field];
-			fclose(f);
-		}
-		printf("%s %lld of %lld %s (%s)", i ? "," : "", used, lim,
-		       sv[i].what, sv[i].limit);
-	}
-	if (statvfs("/dev/shm", &vfs) == 0) {
-		char u[32], t[32];
-		long long total =
-			(long long)vfs.f_blocks * (long long)vfs.f_frsize;
-		long long used = total - (long long)vfs.f_bfree *
-						 (long long)vfs.f_frsize;
-		human(u, sizeof(u), used, "bytes", false);
-		human(t, sizeof(t), total, "bytes", false);
-		printf("; /dev/shm: %s of %s used (%.0f%%)", u, t,
-		       total > 0 ? 100.0 * (double)used / (double)total : 0.0);
-	}
-	printf("\n");
+	for (size_t i = 0; ipcx_facility_at(i); i++)
+		ipcx_facility_limits(ipcx_facility_at(i), summary_one, &count);
+	if (count)
+		printf("\n");
 }
 
 /* Joins PID's IPC, mount and network namespaces (the network one for its

@@ -198,7 +198,7 @@ static int serve(struct receiver *r, struct ipcx_chan *c, bool *eof)
 
 static void say_where(const char *addr, struct ipcx_chan *c)
 {
-	struct ipcx_chan_info i;
+	struct ipcx_chan_info i = {0};
 
 	if (ipcx_chan_get(c, &i) < 0)
 		return;

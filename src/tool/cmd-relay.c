@@ -150,7 +150,7 @@ static void *pump(void *arg)
  * stop listening (which removes a UNIX socket path it made). */
 static int accept_one(struct side *s, struct ipcx_chan *l, bool verbose)
 {
-	struct ipcx_chan_info info;
+	struct ipcx_chan_info info = {0};
 
 	if (verbose && ipcx_chan_get(l, &info) == 0)
 		fprintf(stderr, "ipcx: %s: listening on %s\n", s->addr,
@@ -162,7 +162,7 @@ static int accept_one(struct side *s, struct ipcx_chan *l, bool verbose)
  * stop, so that closing (which waits for it) does not hang. */
 static void stop_children(struct relay *r)
 {
-	struct ipcx_chan_info info;
+	struct ipcx_chan_info info = {0};
 
 	for (int i = 0; i < 2; i++)
 		if (reading(r, i) && ipcx_chan_get(r->s[i].c, &info) == 0 &&
@@ -274,7 +274,7 @@ static int run(int argc, char **argv)
 			goto out;
 		}
 		if (verbose) {
-			struct ipcx_chan_info info;
+			struct ipcx_chan_info info = {0};
 			if (ipcx_chan_get(s->c, &info) == 0 && info.peer[0])
 				fprintf(stderr, "ipcx: %s: connected to %s\n",
 					s->addr, info.peer);

@@ -175,7 +175,7 @@ static int run(int argc, char **argv)
 {
 	struct addr_flags af = {0};
 	struct sender s = {.sep = '\n'};
-	struct ipcx_chan_info info;
+	struct ipcx_chan_info info = {0};
 	bool raw = false;
 	char delim = '\n', defaults[256];
 	int opt, st;

@@ -136,7 +136,7 @@ int tool_open(const struct command *cmd, const char *addr, const char *defaults,
 	      unsigned flags, struct ipcx_chan **out,
 	      struct ipcx_chan **listener)
 {
-	struct ipcx_chan_info info;
+	struct ipcx_chan_info info = {0};
 	struct ipcx_addr *a;
 	struct ipcx_chan *c;
 	int r;
@@ -303,7 +303,7 @@ void tool_json_base64(FILE *f, const unsigned char *buf, size_t len)
 
 bool tool_zero_is_eof(const struct ipcx_chan *c)
 {
-	struct ipcx_chan_info i;
+	struct ipcx_chan_info i = {0};
 
 	if (ipcx_chan_get(c, &i) < 0)
 		return true;
@@ -312,7 +312,7 @@ bool tool_zero_is_eof(const struct ipcx_chan *c)
 
 bool tool_is_raw_stream(const struct ipcx_chan *c)
 {
-	struct ipcx_chan_info i;
+	struct ipcx_chan_info i = {0};
 
 	if (ipcx_chan_get(c, &i) < 0)
 		return false;

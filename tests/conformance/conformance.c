@@ -42,7 +42,7 @@ int conf_wait(pid_t pid)
 
 static bool is_message(struct ipcx_chan *c)
 {
-	struct ipcx_chan_info i;
+	struct ipcx_chan_info i = {0};
 
 	ipcx_chan_get(c, &i);
 	return i.semantics == IPCX_MESSAGE;
@@ -176,7 +176,7 @@ void conf_pair_teardown(struct fx *f)
 
 void conf_listen_setup(struct fx *f, const char *opts)
 {
-	struct ipcx_chan_info info;
+	struct ipcx_chan_info info = {0};
 	char addr[300];
 
 	conf_with_opts(addr, sizeof(addr), f->addr, opts);
@@ -193,7 +193,7 @@ void conf_listen_setup(struct fx *f, const char *opts)
 
 struct ipcx_chan *conf_listen_a(struct fx *f)
 {
-	struct ipcx_chan_info info;
+	struct ipcx_chan_info info = {0};
 	struct ipcx_chan *c;
 
 	ipcx_chan_get(f->listener, &info);

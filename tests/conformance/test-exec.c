@@ -84,7 +84,7 @@ static void t_timeout_and_nonblock(void **state)
 	long ms = (t1.tv_sec - t0.tv_sec) * 1000 +
 		  (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	assert_true(ms >= 90 && ms < 5000);
-	struct ipcx_chan_info i;
+	struct ipcx_chan_info i = {0};
 	assert_int_equal(ipcx_chan_get(c, &i), 0);
 	kill(i.child, SIGTERM);
 	ipcx_close(c);

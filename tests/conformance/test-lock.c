@@ -362,7 +362,8 @@ static int count_objects(const struct ipcx_object *o, void *arg)
 	int *n = arg;
 
 	/* The holder /proc/locks names: this process. */
-	if (o->nholders != 1 || o->holders[0].pid != getpid())
+	if (o->nholders != 1 || ipcx_object_holder(o, 0)->pid != getpid() ||
+	    ipcx_object_holder(o, 1))
 		return -EPROTO;
 	(*n)++;
 	return 0;

@@ -108,7 +108,7 @@ static void t_attributes(void **state)
 {
 	const char *name = new_name();
 	struct ipcx_chan *c = open_q(name, "maxmsg=5&msgsize=128&prio=7", 0);
-	struct ipcx_chan_info info;
+	struct ipcx_chan_info info = {0};
 	struct ipcx_meta m = {0};
 	char buf[200];
 

@@ -19,7 +19,7 @@ static const struct fixture fix = {
 static void t_command(void **state)
 {
 	struct ipcx_chan *c;
-	struct ipcx_chan_info i;
+	struct ipcx_chan_info i = {0};
 	char buf[256];
 	size_t got = 0;
 	ssize_t r;
@@ -44,7 +44,7 @@ static void t_command(void **state)
 static void t_bare(void **state)
 {
 	struct ipcx_chan *m;
-	struct ipcx_chan_info i;
+	struct ipcx_chan_info i = {0};
 	struct stat st;
 
 	(void)state;

@@ -222,7 +222,7 @@ static void t_full_empty_too_big(void **state)
 {
 	const char *addr = new_ring("size=8K&nonblock=1");
 	struct ipcx_chan *c = ropen(addr, IPCX_CREATE);
-	struct ipcx_chan_info info;
+	struct ipcx_chan_info info = {0};
 	static char big[8192];
 	ssize_t r = 0;
 	int sent = 0;

@@ -163,7 +163,7 @@ static void t_full_queue(void **state)
 	struct ipcx_chan *nb = open_q(key, "nonblock=1"),
 			 *timed = open_q(key, "timeout=150");
 	static char msg[1000];
-	struct ipcx_chan_info info;
+	struct ipcx_chan_info info = {0};
 	struct timespec t0;
 	ssize_t r = 0;
 	int i;
@@ -223,7 +223,7 @@ static void t_oversize(void **state)
 {
 	int key = new_key();
 	struct ipcx_chan *c = open_q(key, "");
-	struct ipcx_chan_info info;
+	struct ipcx_chan_info info = {0};
 	struct ipcx_meta m = {0};
 	char small[10], *big;
 
@@ -305,7 +305,7 @@ static void t_key_forms(void **state)
 	assert_int_equal(ipcx_open(addr, IPCX_CREATE | IPCX_EXCL, &p1), 0);
 	snprintf(addr, sizeof(addr), "sysvmq:%s?proj=2", path);
 	assert_int_equal(ipcx_open(addr, IPCX_CREATE | IPCX_EXCL, &p2), 0);
-	struct ipcx_chan_info i1, i2;
+	struct ipcx_chan_info i1 = {0}, i2 = {0};
 	ipcx_chan_get(p1, &i1);
 	ipcx_chan_get(p2, &i2);
 	assert_true(i1.id != i2.id);
@@ -321,7 +321,7 @@ static void t_key_forms(void **state)
 	assert_non_null(strstr(ipcx_error_detail(), "ftok"));
 	/* private: a new queue for related processes; its id is known. */
 	assert_int_equal(ipcx_open("sysvmq:private", IPCX_CREATE, &pv), 0);
-	struct ipcx_chan_info pi;
+	struct ipcx_chan_info pi = {0};
 	assert_int_equal(ipcx_chan_get(pv, &pi), 0);
 	assert_true(pi.id >= 0);
 	private_ids[nprivate++] = (int)pi.id;

@@ -25,7 +25,7 @@ static const struct fixture fix = {
 static void t_ipv6_and_info(void **state)
 {
 	struct ipcx_chan *l, *c, *s;
-	struct ipcx_chan_info li, ci;
+	struct ipcx_chan_info li = {0}, ci = {0};
 	char buf[8];
 
 	(void)state;
@@ -48,7 +48,7 @@ static void t_ipv6_and_info(void **state)
 static void t_refused_and_in_use(void **state)
 {
 	struct ipcx_chan *l, *l2, *c;
-	struct ipcx_chan_info li;
+	struct ipcx_chan_info li = {0};
 	char addr[IPCX_ADDR_MAX];
 
 	(void)state;

@@ -24,8 +24,8 @@ static const struct fixture fix = {
 static void t_peer_and_reply(void **state)
 {
 	struct ipcx_chan *r, *s;
-	struct ipcx_chan_info ri, si;
-	struct ipcx_meta m;
+	struct ipcx_chan_info ri = {0}, si = {0};
+	struct ipcx_meta m = {0};
 	char buf[16];
 
 	(void)state;

@@ -30,7 +30,7 @@ static void t_sender_metadata(void **state)
 {
 	struct ipcx_chan *r, *s, *s2;
 	char path[128], addr[160], buf[16];
-	struct ipcx_meta m;
+	struct ipcx_meta m = {0};
 
 	(void)state;
 	conf_scratch(path, sizeof(path), ".dgram");
@@ -53,7 +53,7 @@ static void t_sender_metadata(void **state)
 	assert_int_equal(ipcx_send(r, "back", 4, NULL), 4);
 	assert_int_equal(ipcx_recv(s2, buf, sizeof(buf), NULL), 4);
 	struct ipcx_meta to = {0};
-	struct ipcx_chan_info si;
+	struct ipcx_chan_info si = {0};
 	ipcx_chan_get(s, &si);
 	snprintf(to.peer, sizeof(to.peer), "%s", si.local);
 	assert_int_equal(ipcx_send(r, "you", 3, &to), 3);

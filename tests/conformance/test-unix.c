@@ -91,7 +91,7 @@ static void t_abstract(void **state)
 {
 	char addr[64];
 	struct ipcx_chan *l, *c, *s;
-	struct ipcx_chan_info info;
+	struct ipcx_chan_info info = {0};
 	char buf[8];
 
 	(void)state;
@@ -102,7 +102,7 @@ static void t_abstract(void **state)
 	assert_int_equal(ipcx_open(addr, IPCX_CONNECT, &c), 0);
 	assert_int_equal(ipcx_accept(l, &s), 0);
 	assert_int_equal(ipcx_send(c, "hi", 2, NULL), 2);
-	struct ipcx_meta m;
+	struct ipcx_meta m = {0};
 	assert_int_equal(ipcx_recv(s, buf, sizeof(buf), &m), 2);
 	assert_true(m.valid & IPCX_META_PID);
 	assert_int_equal(m.pid, getpid());

@@ -259,5 +259,5 @@ status "...and removed by that address" 0 "$IPCX" rm "posixshm:/ipcx-ls-$P-a%3Fb
 # ---- the summary line ---------------------------------------------------------
 "$IPCX" ls >"$T/table" 2>/dev/null
 contains "ls ends with the limits summary" "$T/table" "(SHMMNI)"
-contains "...and /dev/shm's room" "$T/table" "/dev/shm:"
+contains "...and /dev/shm's room" "$T/table" "(/dev/shm)"
 finish

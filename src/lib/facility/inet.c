@@ -240,21 +240,21 @@ static int tcp_limits(struct ipcx_limit *out, size_t max)
 {
 	size_t n = ipcx__limits_sockbuf(out, max);
 	const struct ipcx_limit rows[] = {
-		{"TCP receive buffer, default",
-		 ipcx__read_proc("/proc/sys/net/ipv4/tcp_rmem", 1), "bytes",
-		 "/proc/sys/net/ipv4/tcp_rmem"},
-		{"TCP receive buffer, max",
-		 ipcx__read_proc("/proc/sys/net/ipv4/tcp_rmem", 2), "bytes",
-		 "/proc/sys/net/ipv4/tcp_rmem"},
-		{"TCP send buffer, default",
-		 ipcx__read_proc("/proc/sys/net/ipv4/tcp_wmem", 1), "bytes",
-		 "/proc/sys/net/ipv4/tcp_wmem"},
-		{"TCP send buffer, max",
-		 ipcx__read_proc("/proc/sys/net/ipv4/tcp_wmem", 2), "bytes",
-		 "/proc/sys/net/ipv4/tcp_wmem"},
-		{"listen backlog (SOMAXCONN)",
-		 ipcx__read_proc("/proc/sys/net/core/somaxconn", 0), "",
-		 "/proc/sys/net/core/somaxconn"},
+		IPCX__LIMIT("TCP receive buffer, default",
+			    ipcx__read_proc("/proc/sys/net/ipv4/tcp_rmem", 1),
+			    "bytes", "/proc/sys/net/ipv4/tcp_rmem"),
+		IPCX__LIMIT("TCP receive buffer, max",
+			    ipcx__read_proc("/proc/sys/net/ipv4/tcp_rmem", 2),
+			    "bytes", "/proc/sys/net/ipv4/tcp_rmem"),
+		IPCX__LIMIT("TCP send buffer, default",
+			    ipcx__read_proc("/proc/sys/net/ipv4/tcp_wmem", 1),
+			    "bytes", "/proc/sys/net/ipv4/tcp_wmem"),
+		IPCX__LIMIT("TCP send buffer, max",
+			    ipcx__read_proc("/proc/sys/net/ipv4/tcp_wmem", 2),
+			    "bytes", "/proc/sys/net/ipv4/tcp_wmem"),
+		IPCX__LIMIT("listen backlog (SOMAXCONN)",
+			    ipcx__read_proc("/proc/sys/net/core/somaxconn", 0),
+			    "", "/proc/sys/net/core/somaxconn"),
 	};
 	n = ipcx__limits_add(out, n, max, rows, IPCX__ARRAY_SIZE(rows));
 	return (int)(n + ipcx__limits_fd(out + n, max - n));
@@ -265,15 +265,15 @@ static int udp_limits(struct ipcx_limit *out, size_t max)
 	size_t n = ipcx__limits_sockbuf(out, max);
 
 	if (n < max)
-		out[n++] = (struct ipcx_limit){"largest datagram, IPv4", 65507,
-					       "bytes",
-					       "RFC 791: 65535 less "
-					       "IP and UDP headers"};
+		out[n++] = (struct ipcx_limit)IPCX__LIMIT(
+			"largest datagram, IPv4", 65507, "bytes",
+			"RFC 791: 65535 less "
+			"IP and UDP headers");
 	if (n < max)
-		out[n++] = (struct ipcx_limit){"largest datagram, IPv6", 65527,
-					       "bytes",
-					       "RFC 8200: 65535 less "
-					       "the UDP header"};
+		out[n++] = (struct ipcx_limit)IPCX__LIMIT(
+			"largest datagram, IPv6", 65527, "bytes",
+			"RFC 8200: 65535 less "
+			"the UDP header");
 	return (int)(n + ipcx__limits_fd(out + n, max - n));
 }
 

@@ -319,27 +319,33 @@ static int posixmq_limits(struct ipcx_limit *out, size_t max)
 {
 	struct rlimit rl;
 	const struct ipcx_limit rows[] = {
-		{"messages per queue, max (msg_max)",
-		 ipcx__read_proc("/proc/sys/fs/mqueue/msg_max", 0), "messages",
-		 "/proc/sys/fs/mqueue/msg_max"},
-		{"message size, max (msgsize_max)",
-		 ipcx__read_proc("/proc/sys/fs/mqueue/msgsize_max", 0), "bytes",
-		 "/proc/sys/fs/mqueue/msgsize_max"},
-		{"messages per queue, default",
-		 ipcx__read_proc("/proc/sys/fs/mqueue/msg_default", 0),
-		 "messages", "/proc/sys/fs/mqueue/msg_default"},
-		{"message size, default",
-		 ipcx__read_proc("/proc/sys/fs/mqueue/msgsize_default", 0),
-		 "bytes", "/proc/sys/fs/mqueue/msgsize_default"},
-		{"queues on the system (queues_max)",
-		 ipcx__read_proc("/proc/sys/fs/mqueue/queues_max", 0), "queues",
-		 "/proc/sys/fs/mqueue/queues_max"},
-		{"queue bytes per user (RLIMIT_MSGQUEUE)",
-		 getrlimit(RLIMIT_MSGQUEUE, &rl) == 0 ? (long long)rl.rlim_cur
-						      : -1,
-		 "bytes", "ulimit -q"},
-		{"priorities (MQ_PRIO_MAX)", sysconf(_SC_MQ_PRIO_MAX), "",
-		 "sysconf(_SC_MQ_PRIO_MAX)"},
+		IPCX__LIMIT("messages per queue, max (msg_max)",
+			    ipcx__read_proc("/proc/sys/fs/mqueue/msg_max", 0),
+			    "messages", "/proc/sys/fs/mqueue/msg_max"),
+		IPCX__LIMIT(
+			"message size, max (msgsize_max)",
+			ipcx__read_proc("/proc/sys/fs/mqueue/msgsize_max", 0),
+			"bytes", "/proc/sys/fs/mqueue/msgsize_max"),
+		IPCX__LIMIT(
+			"messages per queue, default",
+			ipcx__read_proc("/proc/sys/fs/mqueue/msg_default", 0),
+			"messages", "/proc/sys/fs/mqueue/msg_default"),
+		IPCX__LIMIT("message size, default",
+			    ipcx__read_proc(
+				    "/proc/sys/fs/mqueue/msgsize_default", 0),
+			    "bytes", "/proc/sys/fs/mqueue/msgsize_default"),
+		IPCX__LIMIT(
+			"queues on the system (queues_max)",
+			ipcx__read_proc("/proc/sys/fs/mqueue/queues_max", 0),
+			"queues", "/proc/sys/fs/mqueue/queues_max"),
+		IPCX__LIMIT("queue bytes per user (RLIMIT_MSGQUEUE)",
+			    getrlimit(RLIMIT_MSGQUEUE, &rl) == 0
+				    ? (long long)rl.rlim_cur
+				    : -1,
+			    "bytes", "ulimit -q"),
+		IPCX__LIMIT("priorities (MQ_PRIO_MAX)",
+			    sysconf(_SC_MQ_PRIO_MAX), "",
+			    "sysconf(_SC_MQ_PRIO_MAX)"),
 	};
 	size_t n = 0;
 

@@ -186,10 +186,10 @@ static int posixsem_close(struct ipcx_sem *s)
 static int posixsem_limits(struct ipcx_limit *out, size_t max)
 {
 	const struct ipcx_limit rows[] = {
-		{"semaphore value, max (SEM_VALUE_MAX)", SEM_VALUE_MAX, "",
-		 "sysconf(_SC_SEM_VALUE_MAX)"},
-		{"name length, max", NAME_MAX - 4, "bytes",
-		 "NAME_MAX less \"sem.\""},
+		IPCX__LIMIT("semaphore value, max (SEM_VALUE_MAX)",
+			    SEM_VALUE_MAX, "", "sysconf(_SC_SEM_VALUE_MAX)"),
+		IPCX__LIMIT("name length, max", NAME_MAX - 4, "bytes",
+			    "NAME_MAX less \"sem.\""),
 	};
 
 	return (int)ipcx__limits_add(out, 0, max, rows, IPCX__ARRAY_SIZE(rows));

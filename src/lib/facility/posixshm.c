@@ -46,12 +46,17 @@ static int posixshm_limits(struct ipcx_limit *out, size_t max)
 	struct statvfs vfs;
 	bool ok = statvfs("/dev/shm", &vfs) == 0;
 	const struct ipcx_limit rows[] = {
-		{"room in /dev/shm, total",
+		{"room in /dev/shm, total (/dev/shm)",
 		 ok ? (long long)vfs.f_blocks * (long long)vfs.f_frsize : -1,
-		 "bytes", "mount -o remount,size=N /dev/shm"},
-		{"room in /dev/shm, free",
-		 ok ? (long long)vfs.f_bavail * (long long)vfs.f_frsize : -1,
-		 "bytes", "df /dev/shm"},
+		 "bytes", "mount -o remount,size=N /dev/shm", ok,
+		 ok ? (long long)(vfs.f_blocks - vfs.f_bfree) *
+				 (long long)vfs.f_frsize
+		    : -1},
+		IPCX__LIMIT("room in /dev/shm, free",
+			    ok ? (long long)vfs.f_bavail *
+					    (long long)vfs.f_frsize
+			       : -1,
+			    "bytes", "df /dev/shm"),
 	};
 	size_t n = 0;
 

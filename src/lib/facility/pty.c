@@ -216,12 +216,14 @@ static int pty_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 static int pty_limits(struct ipcx_limit *out, size_t max)
 {
 	const struct ipcx_limit rows[] = {
-		{"ptys at most", ipcx__read_proc("/proc/sys/kernel/pty/max", 0),
-		 "", "/proc/sys/kernel/pty/max"},
-		{"ptys in use", ipcx__read_proc("/proc/sys/kernel/pty/nr", 0),
-		 "", "/proc/sys/kernel/pty/nr"},
-		{"canonical line (MAX_CANON)", 4096, "bytes",
-		 "a line longer than this is cut in canonical mode"},
+		IPCX__LIMIT("ptys at most",
+			    ipcx__read_proc("/proc/sys/kernel/pty/max", 0), "",
+			    "/proc/sys/kernel/pty/max"),
+		IPCX__LIMIT("ptys in use",
+			    ipcx__read_proc("/proc/sys/kernel/pty/nr", 0), "",
+			    "/proc/sys/kernel/pty/nr"),
+		IPCX__LIMIT("canonical line (MAX_CANON)", 4096, "bytes",
+			    "a line longer than this is cut in canonical mode"),
 	};
 	size_t n = 0;
 

@@ -243,12 +243,15 @@ static int signal_limits(struct ipcx_limit *out, size_t max)
 {
 	struct rlimit rl;
 	const struct ipcx_limit rows[] = {
-		{"pending signals per user (RLIMIT_SIGPENDING)",
-		 getrlimit(RLIMIT_SIGPENDING, &rl) == 0 ? (long long)rl.rlim_cur
-							: -1,
-		 "signals", "ulimit -i"},
-		{"first realtime signal (SIGRTMIN)", SIGRTMIN, "", "signal(7)"},
-		{"last realtime signal (SIGRTMAX)", SIGRTMAX, "", "signal(7)"},
+		IPCX__LIMIT("pending signals per user (RLIMIT_SIGPENDING)",
+			    getrlimit(RLIMIT_SIGPENDING, &rl) == 0
+				    ? (long long)rl.rlim_cur
+				    : -1,
+			    "signals", "ulimit -i"),
+		IPCX__LIMIT("first realtime signal (SIGRTMIN)", SIGRTMIN, "",
+			    "signal(7)"),
+		IPCX__LIMIT("last realtime signal (SIGRTMAX)", SIGRTMAX, "",
+			    "signal(7)"),
 	};
 
 	return (int)ipcx__limits_add(out, 0, max, rows, IPCX__ARRAY_SIZE(rows));

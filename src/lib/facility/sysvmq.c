@@ -347,15 +347,15 @@ static int sysvmq_list(struct ipcx__lister *l)
 static int sysvmq_limits(struct ipcx_limit *out, size_t max)
 {
 	const struct ipcx_limit rows[] = {
-		{"largest message (msgmax)",
-		 ipcx__read_proc("/proc/sys/kernel/msgmax", 0), "bytes",
-		 "/proc/sys/kernel/msgmax"},
-		{"bytes per queue, default (msgmnb)",
-		 ipcx__read_proc("/proc/sys/kernel/msgmnb", 0), "bytes",
-		 "/proc/sys/kernel/msgmnb"},
-		{"queues on the system (msgmni)",
+		IPCX__LIMIT("largest message (msgmax)",
+			    ipcx__read_proc("/proc/sys/kernel/msgmax", 0),
+			    "bytes", "/proc/sys/kernel/msgmax"),
+		IPCX__LIMIT("bytes per queue, default (msgmnb)",
+			    ipcx__read_proc("/proc/sys/kernel/msgmnb", 0),
+			    "bytes", "/proc/sys/kernel/msgmnb"),
+		{"queues on the system (MSGMNI)",
 		 ipcx__read_proc("/proc/sys/kernel/msgmni", 0), "queues",
-		 "/proc/sys/kernel/msgmni"},
+		 "/proc/sys/kernel/msgmni", true, ipcx__sysv_count("msg")},
 	};
 	size_t n = 0;
 

@@ -364,16 +364,16 @@ static int sysvsem_list(struct ipcx__lister *l)
 static int sysvsem_limits(struct ipcx_limit *out, size_t max)
 {
 	const struct ipcx_limit rows[] = {
-		{"semaphores per set (SEMMSL)", sem_field(0), "semaphores",
-		 "/proc/sys/kernel/sem (1st)"},
-		{"semaphores on the system (SEMMNS)", sem_field(1),
-		 "semaphores", "/proc/sys/kernel/sem (2nd)"},
-		{"operations per semop (SEMOPM)", sem_field(2), "operations",
-		 "/proc/sys/kernel/sem (3rd)"},
-		{"sets on the system (SEMMNI)", sem_field(3), "sets",
-		 "/proc/sys/kernel/sem (4th)"},
-		{"semaphore value, max (SEMVMX)", SEMVMX, "",
-		 "kernel constant"},
+		IPCX__LIMIT("semaphores per set (SEMMSL)", sem_field(0),
+			    "semaphores", "/proc/sys/kernel/sem (1st)"),
+		IPCX__LIMIT("semaphores on the system (SEMMNS)", sem_field(1),
+			    "semaphores", "/proc/sys/kernel/sem (2nd)"),
+		IPCX__LIMIT("operations per semop (SEMOPM)", sem_field(2),
+			    "operations", "/proc/sys/kernel/sem (3rd)"),
+		{"semaphore sets on the system (SEMMNI)", sem_field(3), "sets",
+		 "/proc/sys/kernel/sem (4th)", true, ipcx__sysv_count("sem")},
+		IPCX__LIMIT("semaphore value, max (SEMVMX)", SEMVMX, "",
+			    "kernel constant"),
 	};
 
 	return (int)ipcx__limits_add(out, 0, max, rows, IPCX__ARRAY_SIZE(rows));

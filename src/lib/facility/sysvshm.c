@@ -147,15 +147,15 @@ static int sysvshm_unlink(const struct ipcx_addr *a)
 static int sysvshm_limits(struct ipcx_limit *out, size_t max)
 {
 	const struct ipcx_limit rows[] = {
-		{"largest segment (SHMMAX)",
-		 ipcx__read_proc("/proc/sys/kernel/shmmax", 0), "bytes",
-		 "/proc/sys/kernel/shmmax"},
-		{"pages of all segments (SHMALL)",
-		 ipcx__read_proc("/proc/sys/kernel/shmall", 0), "pages",
-		 "/proc/sys/kernel/shmall"},
+		IPCX__LIMIT("largest segment (SHMMAX)",
+			    ipcx__read_proc("/proc/sys/kernel/shmmax", 0),
+			    "bytes", "/proc/sys/kernel/shmmax"),
+		IPCX__LIMIT("pages of all segments (SHMALL)",
+			    ipcx__read_proc("/proc/sys/kernel/shmall", 0),
+			    "pages", "/proc/sys/kernel/shmall"),
 		{"segments on the system (SHMMNI)",
 		 ipcx__read_proc("/proc/sys/kernel/shmmni", 0), "segments",
-		 "/proc/sys/kernel/shmmni"},
+		 "/proc/sys/kernel/shmmni", true, ipcx__sysv_count("shm")},
 	};
 	size_t n = 0;
 

@@ -379,10 +379,10 @@ static int unix_limits(struct ipcx_limit *out, size_t max)
 	size_t n = ipcx__limits_sockbuf(out, max);
 
 	if (n < max)
-		out[n++] = (struct ipcx_limit){
+		out[n++] = (struct ipcx_limit)IPCX__LIMIT(
 			"listen backlog (SOMAXCONN)",
 			ipcx__read_proc("/proc/sys/net/core/somaxconn", 0), "",
-			"/proc/sys/net/core/somaxconn"};
+			"/proc/sys/net/core/somaxconn");
 	return (int)(n + ipcx__limits_fd(out + n, max - n));
 }
 
@@ -415,15 +415,15 @@ static int unix_dgram_limits(struct ipcx_limit *out, size_t max)
 	size_t n = ipcx__limits_sockbuf(out, max);
 
 	if (n < max)
-		out[n++] = (struct ipcx_limit){
+		out[n++] = (struct ipcx_limit)IPCX__LIMIT(
 			"largest datagram", unix_max_dgram(), "bytes",
 			"measured: the default SO_SNDBUF less overhead "
-			"(wmem_default)"};
+			"(wmem_default)");
 	if (n < max)
-		out[n++] = (struct ipcx_limit){
+		out[n++] = (struct ipcx_limit)IPCX__LIMIT(
 			"queued datagrams per socket",
 			ipcx__read_proc("/proc/sys/net/unix/max_dgram_qlen", 0),
-			"messages", "/proc/sys/net/unix/max_dgram_qlen"};
+			"messages", "/proc/sys/net/unix/max_dgram_qlen");
 	return (int)(n + ipcx__limits_fd(out + n, max - n));
 }
 

@@ -74,7 +74,7 @@ enum ipcx_semantics {
 #define IPCX_CAP_SEM 0x200u    /* a semaphore: ipcx_sem_open() */
 #define IPCX_CAP_LOCK 0x400u   /* a file lock: ipcx_lock_open() */
 
-/* One row of DESIGN.md's comparison table.  Static storage; never freed. */
+/* One row of the comparison table (ipcx info).  Static storage. */
 struct ipcx_facility {
 	const char *scheme;   /* "unix-dgram" */
 	const char *title;    /* "UNIX datagram socket" */

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-/* In DESIGN.md's order: the order of ipcx info. */
+/* The order of ipcx info: channels, memory, synchronization, the rest. */
 /* clang-format off */
 static const struct ipcx__facility *const registry[] = {
 	&ipcx__pipe_ops,

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Exit statuses of DESIGN.md section 4. */
+/* Exit statuses (doc/HACKING.md, The tool). */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_TIMEOUT = 3 };
 
 struct command {

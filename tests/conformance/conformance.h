@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The conformance suite: DESIGN.md section 2 over every facility. */
+/* The conformance suite: doc/HACKING.md, Semantics, over every facility. */
 #ifndef IPCX_CONFORMANCE_H
 #define IPCX_CONFORMANCE_H
 
@@ -68,7 +68,7 @@ ssize_t conf_recv(struct ipcx_chan *c, void *buf, size_t len);
 void conf_send_all(struct ipcx_chan *c, const void *buf, size_t len);
 ssize_t conf_recv_exact(struct ipcx_chan *c, void *buf, size_t len);
 
-/* Runs the generic tests of DESIGN.md section 2 over FIX, then EXTRA
+/* Runs the generic tests of HACKING.md, Semantics, over FIX, then EXTRA
  * (the facility's own tests, may be NULL).  Returns cmocka's status. */
 int conf_run(const struct fixture *fix, const struct CMUnitTest *extra,
 	     size_t nextra);

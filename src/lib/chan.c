@@ -107,8 +107,9 @@ static int unsupported(const struct ipcx_chan *c, const char *what)
 }
 
 /* framing=length: a 4-byte little-endian length, then the payload. */
-static ssize_t framed_send(struct ipcx_chan *c, const void *buf, size_t len,
-			   const struct ipcx_meta *meta)
+static __attribute__((noinline)) ssize_t framed_send(
+	struct ipcx_chan *c, const void *buf, size_t len,
+	const struct ipcx_meta *meta)
 {
 	uint8_t hdr[4];
 	struct iovec iov[2] = {{hdr, sizeof(hdr)}, {(void *)buf, len}};
@@ -177,31 +178,40 @@ static int not_ready(const struct ipcx_chan *c, const void *buf, size_t len,
 	return 0;
 }
 
-ssize_t ipcx_send(struct ipcx_chan *c, const void *buf, size_t len,
-		  const struct ipcx_meta *meta)
+/* Everything but the common case: checks, metadata, framing. */
+static __attribute__((noinline)) ssize_t send_slow(struct ipcx_chan *c,
+						   const void *buf, size_t len,
+						   const struct ipcx_meta *meta)
 {
+	size_t n;
 	int r;
 
-	if (__builtin_expect(!c || (!buf && len) || c->listening ||
-				     !c->io->send || c->framed ||
-				     (meta && meta->struct_size),
-			     0)) {
-		size_t n;
-		if ((r = not_ready(c, buf, len, "ipcx_send",
-				   c && c->io->send)) < 0 ||
-		    (meta && (r = ipcx__struct_size(
-				      meta->struct_size, IPCX__META_V1,
-				      sizeof(*meta), "ipcx_meta", &n)) < 0))
-			return r;
-		if (c->framed)
-			return framed_send(c, buf, len, meta);
-	}
+	if ((r = not_ready(c, buf, len, "ipcx_send", c && c->io->send)) < 0 ||
+	    (meta &&
+	     (r = ipcx__struct_size(meta->struct_size, IPCX__META_V1,
+				    sizeof(*meta), "ipcx_meta", &n)) < 0))
+		return r;
+	if (c->framed)
+		return framed_send(c, buf, len, meta);
 	return c->io->send(c, &(struct iovec){(void *)buf, len}, 1, meta);
 }
 
+/* The common case first and alone: one dispatch, no saved registers. */
+ssize_t ipcx_send(struct ipcx_chan *c, const void *buf, size_t len,
+		  const struct ipcx_meta *meta)
+{
+	if (__builtin_expect(c && buf && c->io->send && !c->listening &&
+				     !c->framed && !meta,
+			     1))
+		return c->io->send(c, &(struct iovec){(void *)buf, len}, 1,
+				   NULL);
+	return send_slow(c, buf, len, meta);
+}
+
 /* framing=length: a 4-byte little-endian length, then the payload. */
-static ssize_t framed_recv(struct ipcx_chan *c, uint8_t *buf, size_t len,
-			   struct ipcx_meta *meta)
+static __attribute__((noinline)) ssize_t framed_recv(struct ipcx_chan *c,
+						     uint8_t *buf, size_t len,
+						     struct ipcx_meta *meta)
 {
 	struct ipcx__frame *f = &c->rx;
 	ssize_t r;
@@ -273,28 +283,43 @@ static ssize_t framed_recv(struct ipcx_chan *c, uint8_t *buf, size_t len,
 	return r;
 }
 
-ssize_t ipcx_recv(struct ipcx_chan *c, void *buf, size_t len,
-		  struct ipcx_meta *meta)
+/* Every output the caller's struct has room for starts cleared; nothing
+ * past its struct_size is touched. */
+static __attribute__((noinline)) int meta_clear(struct ipcx_meta *meta)
+{
+	size_t n = IPCX__META_V1;
+	int r = ipcx__struct_size(meta->struct_size, IPCX__META_V1,
+				  sizeof(*meta), "ipcx_meta", &n);
+
+	if (r < 0)
+		return r;
+	memset((char *)meta + offsetof(struct ipcx_meta, valid), 0,
+	       n - offsetof(struct ipcx_meta, valid));
+	return 0;
+}
+
+static __attribute__((noinline)) ssize_t recv_slow(struct ipcx_chan *c,
+						   void *buf, size_t len,
+						   struct ipcx_meta *meta)
 {
 	int r;
 
-	if (__builtin_expect(
-		    !c || (!buf && len) || c->listening || !c->io->recv, 0) &&
-	    (r = not_ready(c, buf, len, "ipcx_recv", c && c->io->recv)) < 0)
+	if ((r = not_ready(c, buf, len, "ipcx_recv", c && c->io->recv)) < 0 ||
+	    (meta && (r = meta_clear(meta)) < 0))
 		return r;
-	if (meta) {
-		/* Every output the caller's struct has room for starts
-		 * cleared; nothing past its struct_size is touched. */
-		size_t n = IPCX__META_V1;
-		if ((r = ipcx__struct_size(meta->struct_size, IPCX__META_V1,
-					   sizeof(*meta), "ipcx_meta", &n)) < 0)
-			return r;
-		memset((char *)meta + offsetof(struct ipcx_meta, valid), 0,
-		       n - offsetof(struct ipcx_meta, valid));
-	}
 	if (c->framed)
 		return framed_recv(c, buf, len, meta);
 	return c->io->recv(c, buf, len, meta);
+}
+
+ssize_t ipcx_recv(struct ipcx_chan *c, void *buf, size_t len,
+		  struct ipcx_meta *meta)
+{
+	if (__builtin_expect(c && buf && c->io->recv && !c->listening &&
+				     !c->framed && !meta,
+			     1))
+		return c->io->recv(c, buf, len, NULL);
+	return recv_slow(c, buf, len, meta);
 }
 
 int ipcx_shutdown(struct ipcx_chan *c)

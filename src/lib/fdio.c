@@ -224,23 +224,6 @@ ssize_t ipcx__write_stream(struct ipcx_chan *c, const struct iovec *iov, int n,
 	if (c->wfd < 0)
 		return ipcx__fail(EBADF, "%s: opened for receiving only",
 				  c->name);
-	/* The common case in one call: one buffer, a blocking descriptor,
-	 * written whole. */
-	if (n == 1 && c->plain_io && iov[0].iov_len) {
-		ssize_t w = write(c->wfd, iov[0].iov_base, iov[0].iov_len);
-		if (w == (ssize_t)iov[0].iov_len)
-			return w;
-		if (w > 0) {
-			/* A partial write: the general path does the rest. */
-			struct iovec rest = {(char *)iov[0].iov_base + w,
-					     iov[0].iov_len - (size_t)w};
-			ssize_t r = ipcx__write_stream(c, &rest, 1, sock);
-			return r < 0 ? w : w + r;
-		}
-		if (errno != EINTR && errno != EAGAIN)
-			return ipcx__io_fail(c, errno, true, "write");
-		/* Interrupted or full: the general path waits. */
-	}
 	if (n > (int)IPCX__ARRAY_SIZE(cur))
 		return -EINVAL;
 	memcpy(cur, iov, sizeof(*iov) * (size_t)n);
@@ -308,10 +291,34 @@ timeout:
 			  c->name, c->timeout_ms);
 }
 
+/* What a plain write() of IOV[0] that returned W did not finish. */
+static __attribute__((noinline, cold)) ssize_t plain_write_rest(
+	struct ipcx_chan *c, const struct iovec *iov, ssize_t w)
+{
+	if (w > 0) {
+		/* A partial write: the general path does the rest. */
+		struct iovec rest = {(char *)iov[0].iov_base + w,
+				     iov[0].iov_len - (size_t)w};
+		ssize_t r = ipcx__write_stream(c, &rest, 1, false);
+		return r < 0 ? w : w + r;
+	}
+	if (errno == EINTR || errno == EAGAIN || c->wfd < 0)
+		return ipcx__write_stream(c, iov, 1, false);
+	return ipcx__io_fail(c, errno, true, "write");
+}
+
 ssize_t ipcx__fd_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 		      const struct ipcx_meta *m)
 {
 	(void)m;
+	/* The common case in one call: one buffer, a blocking descriptor,
+	 * written whole. */
+	if (__builtin_expect(n == 1 && c->plain_io && iov[0].iov_len, 1)) {
+		ssize_t w = write(c->wfd, iov[0].iov_base, iov[0].iov_len);
+		if (__builtin_expect(w == (ssize_t)iov[0].iov_len, 1))
+			return w;
+		return plain_write_rest(c, iov, w);
+	}
 	return ipcx__write_stream(c, iov, n, false);
 }
 

@@ -18,7 +18,10 @@ struct bench_row {
 	double raw_med, raw_msgs, raw_bytes; /* the reference path */
 	const char *raw_is; /* what "raw" is: "syscalls", "floor", ... */
 	double lat_ratio, tput_ratio; /* ipcx / raw */
-	char note[200];		      /* skipped, failed, noisy */
+	/* One send and one receive in one thread, ns (the deterministic
+	 * overhead: no scheduler, no other CPU). */
+	double call_ns, raw_call_ns;
+	char note[200]; /* skipped, failed, noisy */
 };
 
 struct bench_opts {
@@ -67,6 +70,11 @@ double bench_now(void);
 int bench_cmp(const void *a, const void *b);
 /* Percentile P (0..1) of N sorted values. */
 double bench_pct(const double *v, size_t n, double p);
+/* The per-call overhead target for kernel channels: ipcx adds at most
+ * 3 % or 15 ns, whichever is more, per send+receive pair. */
+#define BENCH_CALL_PCT 3.0
+#define BENCH_CALL_NS 15.0
+
 /* Whether samples of rounds vary too much (interquartile range of the
  * per-round medians over their median above 20 %). */
 bool bench_noisy(const double *round_medians, size_t n);

@@ -92,6 +92,7 @@ struct bench_row *bench_add(const char *kind, const char *facility,
 	r->med = r->p99 = r->p999 = r->max = r->msgs = r->bytes = -1;
 	r->raw_med = r->raw_msgs = r->raw_bytes = -1;
 	r->lat_ratio = r->tput_ratio = -1;
+	r->call_ns = r->raw_call_ns = -1;
 	r->raw_is = "-";
 	return r;
 }
@@ -344,18 +345,21 @@ static void fmt_ratio(char *out, size_t n, double lat, double tput)
 static void print_table(void)
 {
 	static const char *const cols[] = {
-		"KIND", "FACILITY",  "WAKE",	      "SIZE",  "MEDIAN",
-		"P99",	"P99.9",     "MAX",	      "MSG/S", "BYTES/S",
-		"RAW",	"RAW MSG/S", "xRAW LAT/TPUT", "NOTE"};
+		"KIND",		 "FACILITY", "WAKE",	 "SIZE",
+		"MEDIAN",	 "P99",	     "P99.9",	 "MAX",
+		"MSG/S",	 "BYTES/S",  "RAW",	 "RAW MSG/S",
+		"xRAW LAT/TPUT", "CALL",     "RAW CALL", "NOTE"};
+	enum { NCOLS = sizeof(cols) / sizeof(*cols) };
 	struct libscols_table *tb = scols_new_table();
-	char v[14][96];
+	char v[NCOLS][96];
 
 	if (!tb)
 		return;
 	for (size_t i = 0; i < sizeof(cols) / sizeof(*cols); i++) {
 		struct libscols_column *c = scols_table_new_column(
-			tb, cols[i], 0, i >= 4 && i < 13 ? SCOLS_FL_RIGHT : 0);
-		if (c && i == 13)
+			tb, cols[i], 0,
+			i >= 4 && i < NCOLS - 1 ? SCOLS_FL_RIGHT : 0);
+		if (c && i == NCOLS - 1)
 			scols_column_set_flags(c, SCOLS_FL_WRAP);
 	}
 	for (int i = 0; i < nrows; i++) {
@@ -376,8 +380,10 @@ static void print_table(void)
 		fmt_ns(v[10], sizeof(v[10]), r->raw_med);
 		fmt_rate(v[11], sizeof(v[11]), r->raw_msgs, "");
 		fmt_ratio(v[12], sizeof(v[12]), r->lat_ratio, r->tput_ratio);
-		snprintf(v[13], sizeof(v[13]), "%s", r->note);
-		for (size_t k = 0; k < 14; k++)
+		fmt_ns(v[13], sizeof(v[13]), r->call_ns);
+		fmt_ns(v[14], sizeof(v[14]), r->raw_call_ns);
+		snprintf(v[15], sizeof(v[15]), "%s", r->note);
+		for (size_t k = 0; k < NCOLS; k++)
 			scols_line_set_data(ln, k, v[k]);
 	}
 	scols_print_table(tb);
@@ -458,6 +464,8 @@ static void print_json(const struct env *e)
 		json_num(stdout, "raw_bytes_per_s", r->raw_bytes, true);
 		json_num(stdout, "latency_ratio", r->lat_ratio, true);
 		json_num(stdout, "throughput_ratio", r->tput_ratio, true);
+		json_num(stdout, "call_ns", r->call_ns, true);
+		json_num(stdout, "raw_call_ns", r->raw_call_ns, true);
 		printf("\"note\":");
 		tool_json_string(stdout, (const unsigned char *)r->note,
 				 strlen(r->note));

@@ -712,19 +712,41 @@ static int make_posixmq(struct pair *p, const struct bench_opts *o)
 	return make_queue(p, o, false);
 }
 
-static size_t cur_size; /* the size being measured, for rings */
+static size_t cur_size;			/* the size being measured, for rings */
+static const char *cur_region = "anon"; /* the region a ring is made in */
 
-static int make_ring(struct pair *p, const char *wait)
+/* Two rings, one each way, in regions of CUR_REGION's facility: anonymous
+ * ones are inherited by the child; named ones (posixshm, sysvshm, mmap)
+ * are made here, opened before the fork, and removed at the end. */
+static int make_ring(struct pair *p, const struct bench_opts *o,
+		     const char *wait)
 {
-	struct ipcx_chan *a, *b;
-	char addr[96];
+	struct ipcx_chan *end[2];
 	size_t sz = cur_size * 64 > (1u << 20) ? cur_size * 64 : 1u << 20;
 	int r;
 
-	snprintf(addr, sizeof(addr), "anon:?size=%zu&wait=%s", sz, wait);
-	if ((r = open_kept(p, addr, 0, &a)) < 0 ||
-	    (r = open_kept(p, addr, 0, &b)) < 0)
-		return r;
+	for (int k = 0; k < 2; k++) {
+		char addr[200], name[160];
+		if (!strcmp(cur_region, "anon"))
+			snprintf(name, sizeof(name), "anon:");
+		else if (!strcmp(cur_region, "sysvshm"))
+			snprintf(name, sizeof(name), "sysvshm:0x%x",
+				 o->key_base + 8 + k);
+		else if (!strcmp(cur_region, "mmap"))
+			snprintf(name, sizeof(name), "mmap:/tmp/%s-ring%d",
+				 o->prefix, k);
+		else
+			snprintf(name, sizeof(name), "%s:/%s-ring%d",
+				 cur_region, o->prefix, k);
+		snprintf(addr, sizeof(addr), "%s?size=%zu&wait=%s", name, sz,
+			 wait);
+		if (strcmp(cur_region, "anon"))
+			snprintf(p->names[p->nnames++], sizeof(p->names[0]),
+				 "%s", name);
+		if ((r = open_kept(p, addr, IPCX_CREATE, &end[k])) < 0)
+			return r;
+	}
+	struct ipcx_chan *a = end[0], *b = end[1];
 	p->s[0] = (struct side){a, b, -1, -1};
 	p->s[1] = (struct side){b, a, -1, -1};
 	p->raw = RAW_NONE;
@@ -737,18 +759,15 @@ static int make_ring(struct pair *p, const char *wait)
 
 static int make_ring_spin(struct pair *p, const struct bench_opts *o)
 {
-	(void)o;
-	return make_ring(p, "spin");
+	return make_ring(p, o, "spin");
 }
 static int make_ring_adaptive(struct pair *p, const struct bench_opts *o)
 {
-	(void)o;
-	return make_ring(p, "adaptive");
+	return make_ring(p, o, "adaptive");
 }
 static int make_ring_futex(struct pair *p, const struct bench_opts *o)
 {
-	(void)o;
-	return make_ring(p, "futex");
+	return make_ring(p, o, "futex");
 }
 
 /* exec: cat echoes; one process, round trips only. */
@@ -770,6 +789,8 @@ static int make_exec(struct pair *p, const struct bench_opts *o)
 	return 0;
 }
 
+/* How each channel facility is measured, with its raw counterpart; the
+ * facilities come from the library's registry, in its order. */
 static const struct chan_case {
 	const char *scheme, *label, *kind, *wake;
 	int (*make)(struct pair *p, const struct bench_opts *o);
@@ -790,11 +811,15 @@ static const struct chan_case {
 	{"exec", "exec (cat)", "channel", "kernel", make_exec, NULL},
 	{"stdio", "stdio", "channel", "kernel", NULL,
 	 "the tool's own stdin and stdout: nothing between two processes"},
-	{"anon", "ring wait=spin", "shared memory", "spin", make_ring_spin,
-	 NULL},
-	{"anon", "ring wait=adaptive", "shared memory", "spin+sleep",
+};
+
+/* Every region facility's channel is a ring: measured in each wait mode.
+ * Rows of the anonymous ring always; of the others when named. */
+static const struct chan_case rings[] = {
+	{"", "ring wait=spin", "shared memory", "spin", make_ring_spin, NULL},
+	{"", "ring wait=adaptive", "shared memory", "spin+sleep",
 	 make_ring_adaptive, NULL},
-	{"anon", "ring wait=futex", "shared memory", "futex", make_ring_futex,
+	{"", "ring wait=futex", "shared memory", "futex", make_ring_futex,
 	 NULL},
 };
 
@@ -1009,10 +1034,10 @@ static void measure_case(const void *arg, size_t size,
 	release(&p);
 }
 
-static void one_case(const struct chan_case *c, size_t size,
+static void one_case(const struct chan_case *c, const char *label, size_t size,
 		     const struct bench_opts *o)
 {
-	struct bench_row *row = bench_add(c->kind, c->label, c->wake, size);
+	struct bench_row *row = bench_add(c->kind, label, c->wake, size);
 
 	if (!row)
 		return;
@@ -1033,11 +1058,38 @@ static void one_case(const struct chan_case *c, size_t size,
 
 void bench_channels(const struct bench_opts *o)
 {
-	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		if (!bench_wanted(o, cases[i].scheme))
+	for (size_t f = 0; ipcx_facility_at(f); f++) {
+		const struct ipcx_facility *fac = ipcx_facility_at(f);
+		if (!(fac->caps & IPCX_CAP_CHANNEL))
 			continue;
-		for (int k = 0; k < o->nsizes; k++)
-			one_case(&cases[i], o->sizes[k], o);
+		if (fac->caps & IPCX_CAP_REGION) {
+			/* The anonymous ring by default, the others when
+			 * named. */
+			bool named = bench_named(o, fac->scheme);
+			if (!named && (o->nonly || strcmp(fac->scheme, "anon")))
+				continue;
+			cur_region = fac->scheme;
+			for (size_t i = 0; i < sizeof(rings) / sizeof(*rings);
+			     i++) {
+				char label[40];
+				snprintf(label, sizeof(label), "%s (%s)",
+					 rings[i].label, fac->scheme);
+				for (int k = 0; k < o->nsizes; k++)
+					one_case(&rings[i], label, o->sizes[k],
+						 o);
+			}
+			bench_covered(fac->scheme);
+			continue;
+		}
+		for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+			if (strcmp(cases[i].scheme, fac->scheme) ||
+			    !bench_wanted(o, fac->scheme))
+				continue;
+			for (int k = 0; k < o->nsizes; k++)
+				one_case(&cases[i], cases[i].label, o->sizes[k],
+					 o);
+			bench_covered(fac->scheme);
+		}
 	}
 	free(qbuf);
 	qbuf = NULL;

@@ -633,6 +633,7 @@ void bench_sync(const struct bench_opts *o)
 		const struct handoff *h = &handoffs[i];
 		if (!bench_wanted(o, h->scheme))
 			continue;
+		bench_covered(h->scheme);
 		bool sig = !strcmp(h->scheme, "signal");
 		struct bench_row *row =
 			bench_add(sig ? "signal" : "synchronization", h->label,

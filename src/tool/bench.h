@@ -47,8 +47,12 @@ void bench_ring_refs(const struct bench_opts *o, bool sleeps, size_t size,
 struct bench_row *bench_add(const char *kind, const char *facility,
 			    const char *wake, size_t size);
 
-/* Whether SCHEME was asked for (no list: all). */
+/* Whether SCHEME was asked for (no list: all); named: asked for by
+ * name.  bench_covered() notes that a case measured it: a scheme asked
+ * for that no case covers gets a row saying so. */
 bool bench_wanted(const struct bench_opts *o, const char *scheme);
+bool bench_named(const struct bench_opts *o, const char *scheme);
+void bench_covered(const char *scheme);
 
 /* Shows "measuring ROW..." on stderr when it is a terminal. */
 void bench_progress(const struct bench_opts *o, const struct bench_row *r);

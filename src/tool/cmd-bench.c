@@ -3,6 +3,7 @@
 #include "bench.h"
 #include "tool.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libsmartcols.h>
@@ -16,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -97,14 +99,45 @@ struct bench_row *bench_add(const char *kind, const char *facility,
 	return r;
 }
 
-bool bench_wanted(const struct bench_opts *o, const char *scheme)
+bool bench_named(const struct bench_opts *o, const char *scheme)
 {
-	if (!o->nonly)
-		return true;
 	for (int i = 0; i < o->nonly; i++)
 		if (!strcmp(o->only[i], scheme))
 			return true;
 	return false;
+}
+
+bool bench_wanted(const struct bench_opts *o, const char *scheme)
+{
+	return !o->nonly || bench_named(o, scheme);
+}
+
+static const char *covered[64];
+static int ncovered;
+
+void bench_covered(const char *scheme)
+{
+	for (int i = 0; i < ncovered; i++)
+		if (!strcmp(covered[i], scheme))
+			return;
+	if (ncovered < (int)(sizeof(covered) / sizeof(*covered)))
+		covered[ncovered++] = scheme;
+}
+
+/* A row for each scheme asked for that no case measured. */
+static void uncovered_rows(const struct bench_opts *o)
+{
+	for (int i = 0; i < o->nonly; i++) {
+		bool seen = false;
+		for (int k = 0; k < ncovered && !seen; k++)
+			seen = !strcmp(covered[k], o->only[i]);
+		struct bench_row *r;
+		if (!seen && (r = bench_add("-", o->only[i], "-", 0)))
+			snprintf(r->note, sizeof(r->note),
+				 "not measured: ipcx bench has no case for "
+				 "%s",
+				 o->only[i]);
+	}
 }
 
 void bench_progress(const struct bench_opts *o, const struct bench_row *r)
@@ -680,26 +713,66 @@ static bool parse_sizes(const char *s, struct bench_opts *o)
 	return o->nsizes > 0;
 }
 
-/* Removes what a bench run interrupted mid-way may have left: names with
- * its prefix, and System V objects with its keys. */
+struct sweep {
+	const char *prefix;
+	char (*addrs)[IPCX_ADDR_MAX];
+	int n, cap;
+};
+
+/* Collects the objects whose name starts with the run's prefix. */
+static int sweep_one(const struct ipcx_object *o, void *arg)
+{
+	struct sweep *sw = arg;
+	const char *name = strchr(o->address, '/');
+
+	if (name && !strncmp(name + 1, sw->prefix, strlen(sw->prefix)) &&
+	    sw->n < sw->cap)
+		snprintf(sw->addrs[sw->n++], IPCX_ADDR_MAX, "%s", o->address);
+	return 0;
+}
+
+/* Removes what a bench run interrupted mid-way may have left, through the
+ * library: its POSIX objects (by listing them), its files in /tmp (FIFOs,
+ * sockets, mapped and lock files), and its System V keys. */
 void bench_sweep(const struct bench_opts *o)
 {
-	char cmd[1024];
+	static const char *const posix[] = {"posixshm", "posixsem", "posixmq"};
+	char addrs[64][IPCX_ADDR_MAX];
+	struct sweep sw = {o->prefix, addrs, 0, 64};
+	DIR *d;
 
-	snprintf(cmd, sizeof(cmd),
-		 "rm -f /dev/shm/%s* /dev/shm/sem.%s* /tmp/%s* "
-		 "/dev/mqueue/%s* 2>/dev/null",
-		 o->prefix, o->prefix, o->prefix, o->prefix);
-	if (system(cmd) < 0) {
-		/* nothing more to do */
+	for (size_t i = 0; i < sizeof(posix) / sizeof(*posix); i++)
+		ipcx_list(posix[i], 0, sweep_one, &sw, NULL, 0);
+	if ((d = opendir("/tmp"))) {
+		struct dirent *e;
+		while ((e = readdir(d)) && sw.n < sw.cap) {
+			struct stat st;
+			char path[PATH_MAX];
+			if (strncmp(e->d_name, o->prefix, strlen(o->prefix)))
+				continue;
+			snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
+			if (lstat(path, &st) < 0)
+				continue;
+			const char *scheme = S_ISFIFO(st.st_mode)   ? "fifo"
+					     : S_ISSOCK(st.st_mode) ? "unix"
+					     : S_ISREG(st.st_mode)  ? "mmap"
+								    : NULL;
+			if (scheme)
+				snprintf(sw.addrs[sw.n++], IPCX_ADDR_MAX,
+					 "%s:%.*s", scheme, IPCX_ADDR_MAX - 16,
+					 path);
+		}
+		closedir(d);
 	}
+	for (int i = 0; i < sw.n; i++)
+		ipcx_unlink(sw.addrs[i]);
 	for (int k = 0; k < 16; k++) {
 		char a[128];
 		snprintf(a, sizeof(a), "sysvmq:0x%x", o->key_base + k);
 		ipcx_unlink(a);
 		snprintf(a, sizeof(a), "sysvsem:0x%x", o->key_base + k);
 		ipcx_unlink(a);
-		snprintf(a, sizeof(a), "posixmq:/%s-q%d", o->prefix, k);
+		snprintf(a, sizeof(a), "sysvshm:0x%x", o->key_base + k);
 		ipcx_unlink(a);
 	}
 }
@@ -800,6 +873,7 @@ static int run(int argc, char **argv)
 	e.floor_ns = bench_reference(&o);
 	bench_channels(&o);
 	bench_sync(&o);
+	uncovered_rows(&o);
 	if (o.progress)
 		fprintf(stderr, "\r\033[K");
 	if (json)

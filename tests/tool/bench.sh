@@ -16,8 +16,8 @@ names = {r["facility"] for r in rows}
 for want in ["cache-line ping-pong", "futex ping-pong", "memcpy (64 KiB blocks)",
              "minimal SPSC ring", "pipe", "fifo", "unix", "unix-dgram",
              "unix-seqpacket", "tcp (loopback)", "udp (loopback)", "sysvmq",
-             "posixmq", "pty", "exec (cat)", "stdio", "ring wait=spin",
-             "ring wait=adaptive", "ring wait=futex", "sysvsem", "posixsem",
+             "posixmq", "pty", "exec (cat)", "stdio", "ring wait=spin (anon)",
+             "ring wait=adaptive (anon)", "ring wait=futex (anon)", "sysvsem", "posixsem",
              "posixsem (unnamed)", "robust mutex", "condition variable",
              "flock", "fcntl (ofd=1)", "signal SIGUSR2 (standard)",
              "signal SIGRTMIN+3 (realtime)"]:
@@ -30,6 +30,12 @@ for r in rows:
         assert r["median_ns"] and r["median_ns"] > 0, r
         if r["raw_is"] == "syscalls":
             assert r["raw_median_ns"] > 0 and r["latency_ratio"] > 0, r
+# Every kernel channel with a raw path has its per-call cost (one thread).
+for r in rows:
+    if r["kind"] == "channel" and r["raw_is"] == "syscalls" and r["size"] <= 4096 \
+            and not r["note"].startswith("skipped"):
+        assert r["call_ns"] > 0 and r["raw_call_ns"] > 0, r
+        assert "per call" in r["note"], r
 # Sizes above a facility's limit are skipped, and say why.
 q = [r for r in rows if r["facility"] == "sysvmq" and r["size"] == 65536][0]
 assert q["note"].startswith("skipped: larger than"), q
@@ -42,6 +48,18 @@ assert {"kind", "facility", "median_ns", "latency_ratio", "note"} <= set(rows[0]
 assert any(r["facility"] == "pipe" and float(r["median_ns"]) > 0 for r in rows)
 assert any(r["facility"] == "sysvsem" and float(r["median_ns"]) > 0 for r in rows)
 PY
+# Every scheme named is measured, or its row says why not: the rings of
+# the named region facilities, over those regions.
+status "bench --quick mmap posixshm sysvshm" 0 "$IPCX" bench --quick --json -s 64 mmap posixshm sysvshm
+if python3 - "$T/out" <<'PY'; then ok "...a ring in each, every wait mode"; else bad "...a ring in each, every wait mode"; fi
+import json, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+for region in ("mmap", "posixshm", "sysvshm"):
+    for wait in ("spin", "adaptive", "futex"):
+        r = [x for x in rows if x["facility"] == "ring wait=%s (%s)" % (wait, region)]
+        assert len(r) == 1 and r[0]["median_ns"] > 0 and r[0]["msgs_per_s"] > 0, (region, wait, r)
+PY
+expect "...and leaves no region behind" "$(ls /dev/shm | grep -c "ipcx-bench")$(ipcs -m | grep -c '^0x')" "00"
 status "bench --quick --size 8,1K picks the sizes" 0 "$IPCX" bench --quick --size 8,1K unix
 contains "...8 B" "$T/out" " 8 B "
 contains "...1 KiB" "$T/out" " 1 KiB "

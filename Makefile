@@ -2,7 +2,8 @@
 #   make demo    build and show ipcx at work
 #   make check   every test, twice (plain and ASan+UBSan), plus the
 #                format and musl checks
-#   make bench   raw syscalls vs ipcx, side by side (and every facility)
+#   make bench   ipcx bench (every facility, raw syscalls vs ipcx) and
+#                the developers' lsbench
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 MUSL_BUILD ?= build-musl
@@ -71,15 +72,9 @@ format:
 	clang-format -i $(SOURCES)
 
 bench: build
-	$(BUILD)/bench/pingpong
-	@echo
-	$(BUILD)/bench/ringbench
-	@echo
-	$(BUILD)/bench/syncbench
+	$(BUILD)/src/tool/ipcx bench --plot $(BUILD)/bench.svg
 	@echo
 	$(BUILD)/bench/lsbench $(BUILD)/src/tool/ipcx
-	@echo
-	$(BUILD)/src/tool/ipcx bench --plot $(BUILD)/bench.svg
 
 install: build
 	meson install -C $(BUILD)

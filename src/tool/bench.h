@@ -96,6 +96,13 @@ void bench_run_isolated(const struct bench_opts *o, struct bench_row *row,
 /* Removes every object with the run's names and keys. */
 void bench_sweep(const struct bench_opts *o);
 
+/* The rows so far, in order; N receives their count. */
+const struct bench_row *bench_rows(int *n);
+/* A row for each scheme asked for that no case measured. */
+void bench_uncovered_rows(const struct bench_opts *o);
+/* SIGALRM's handler during a case (see bench_timed_out). */
+void bench_on_alarm(int sig);
+
 /* The library's detail of a failure since bench_detail_mark(), or the
  * text of ERR when the failure was not the library's. */
 void bench_detail_mark(void);

@@ -597,10 +597,5 @@ int ipcx__addr_format(char *buf, size_t n, const char *scheme,
 
 int ipcx_addr_check(const char *addr, const char *defaults)
 {
-	struct ipcx_addr a;
-	int r = ipcx__addr_parse(addr, defaults, false, &a);
-
-	if (r == 0)
-		ipcx__addr_release(&a);
-	return r;
+	IPCX__WITH_ADDR(addr, defaults, 0);
 }

@@ -34,14 +34,7 @@ int ipcx_open_addr(const struct ipcx_addr *a, unsigned flags,
 int ipcx_open_with(const char *addr, const char *defaults, unsigned flags,
 		   struct ipcx_chan **out)
 {
-	struct ipcx_addr a;
-	int r = ipcx__addr_parse(addr, defaults, false, &a);
-
-	if (r < 0)
-		return r;
-	r = ipcx_open_addr(&a, flags, out);
-	ipcx__addr_release(&a);
-	return r;
+	IPCX__WITH_ADDR(addr, defaults, ipcx_open_addr(&a, flags, out));
 }
 
 int ipcx_open(const char *addr, unsigned flags, struct ipcx_chan **out)
@@ -75,7 +68,7 @@ int ipcx_pair(const char *scheme, struct ipcx_chan **a, struct ipcx_chan **b)
 			       scheme);
 		goto out;
 	}
-	r = ad.ops->chan->pair(&x, &y);
+	r = ad.ops->chan->pair(ad.ops, &x, &y);
 	if (r < 0)
 		goto out;
 	if ((r = pair_apply(x, &ad)) < 0 || (r = pair_apply(y, &ad)) < 0) {
@@ -433,14 +426,7 @@ int ipcx_unlink_addr(const struct ipcx_addr *a)
 
 int ipcx_unlink(const char *addr)
 {
-	struct ipcx_addr a;
-	int r = ipcx__addr_parse(addr, NULL, false, &a);
-
-	if (r < 0)
-		return r;
-	r = ipcx_unlink_addr(&a);
-	ipcx__addr_release(&a);
-	return r;
+	IPCX__WITH_ADDR(addr, NULL, ipcx_unlink_addr(&a));
 }
 
 int ipcx_chan_unlink(const struct ipcx_chan *c)

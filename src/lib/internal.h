@@ -151,6 +151,20 @@ int ipcx__addr_parse(const char *text, const char *defaults, bool pair,
 		     struct ipcx_addr *a);
 void ipcx__addr_release(struct ipcx_addr *a);
 
+/* The body of a function's string form: parses TEXT once (with DEFAULTS),
+ * returns CALL, an expression of the parsed address `a`, then releases
+ * it. */
+#define IPCX__WITH_ADDR(text, defaults, call)                             \
+	do {                                                              \
+		struct ipcx_addr a;                                       \
+		int r_ = ipcx__addr_parse((text), (defaults), false, &a); \
+		if (r_ < 0)                                               \
+			return r_;                                        \
+		r_ = (call);                                              \
+		ipcx__addr_release(&a);                                   \
+		return r_;                                                \
+	} while (0)
+
 /* -EINVAL when A gives an option that does not apply to ROLE (an
  * IPCX__ROLE_*, named WHAT in the detail: "a mapped region"). */
 int ipcx__addr_role(const struct ipcx_addr *a, unsigned role, const char *what);
@@ -386,7 +400,8 @@ struct stat;
 struct ipcx__procs; /* a snapshot of every process's descriptors and maps */
 
 struct ipcx__lister {
-	const struct ipcx_addr *only; /* one object (ipcx_object_find) */
+	const struct ipcx__facility *ops; /* the facility listing */
+	const struct ipcx_addr *only;	  /* one object (ipcx_object_find) */
 	ipcx_list_fn fn;
 	void *arg;
 	struct ipcx__procs *procs; /* made on first use */
@@ -445,6 +460,7 @@ void ipcx__list_warn(struct ipcx__lister *l, const char *fmt, ...)
  * direction.  close: releases everything, the struct included; never
  * fails to free.  get: fills the facility's part of ipcx_chan_info.
  * unlink_self: removes what the channel created; async-signal-safe.
+ * pair and list are given the facility (several may share them).
  * fd: a pollable descriptor made on demand (NULL: rfd, else wfd).
  * reserve/commit, peek/release: zero-copy (rings); between the two calls
  * the side's lock is held.
@@ -452,7 +468,8 @@ void ipcx__list_warn(struct ipcx__lister *l, const char *fmt, ...)
 struct ipcx__chan_ops {
 	int (*open)(const struct ipcx_addr *a, unsigned flags,
 		    struct ipcx_chan **out);
-	int (*pair)(struct ipcx_chan **a, struct ipcx_chan **b);
+	int (*pair)(const struct ipcx__facility *f, struct ipcx_chan **a,
+		    struct ipcx_chan **b);
 	int (*accept)(struct ipcx_chan *l, struct ipcx_chan **out);
 	ssize_t (*send)(struct ipcx_chan *c, const struct iovec *iov, int n,
 			const struct ipcx_meta *m);

@@ -419,6 +419,7 @@ int ipcx_list(const char *scheme, unsigned flags, ipcx_list_fn fn, void *arg,
 		const struct ipcx__facility *ops = ipcx__facility_nth(i);
 		if ((only && ops != only) || !ops->list)
 			continue;
+		l.ops = ops;
 		e = ops->list(&l);
 		if (e < 0 && e != -ENOMEM) {
 			/* One source missing: the others still list. */
@@ -433,8 +434,11 @@ int ipcx_list(const char *scheme, unsigned flags, ipcx_list_fn fn, void *arg,
 int ipcx_object_find_addr(const struct ipcx_addr *a, unsigned flags,
 			  ipcx_list_fn fn, void *arg)
 {
-	struct ipcx__lister l = {
-		.fn = fn, .arg = arg, .only = a, .flags = flags};
+	struct ipcx__lister l = {.ops = a ? a->ops : NULL,
+				 .fn = fn,
+				 .arg = arg,
+				 .only = a,
+				 .flags = flags};
 	int e;
 
 	if (!fn || !a)
@@ -454,12 +458,5 @@ int ipcx_object_find_addr(const struct ipcx_addr *a, unsigned flags,
 int ipcx_object_find(const char *addr, unsigned flags, ipcx_list_fn fn,
 		     void *arg)
 {
-	struct ipcx_addr a;
-	int e = ipcx__addr_parse(addr, NULL, false, &a);
-
-	if (e < 0)
-		return e;
-	e = ipcx_object_find_addr(&a, flags, fn, arg);
-	ipcx__addr_release(&a);
-	return e;
+	IPCX__WITH_ADDR(addr, NULL, ipcx_object_find_addr(&a, flags, fn, arg));
 }

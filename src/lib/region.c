@@ -209,14 +209,8 @@ int ipcx_region_open_addr(const struct ipcx_addr *a, unsigned flags,
 int ipcx_region_open(const char *addr, unsigned flags, size_t size,
 		     struct ipcx_region **out)
 {
-	struct ipcx_addr a;
-	int e = ipcx__addr_parse(addr, NULL, false, &a);
-
-	if (e < 0)
-		return e;
-	e = ipcx_region_open_addr(&a, flags, size, out);
-	ipcx__addr_release(&a);
-	return e;
+	IPCX__WITH_ADDR(addr, NULL,
+			ipcx_region_open_addr(&a, flags, size, out));
 }
 
 void *ipcx_region_base(const struct ipcx_region *r)

@@ -80,14 +80,8 @@ int ipcx_sem_open_addr(const struct ipcx_addr *a, unsigned flags,
 int ipcx_sem_open(const char *addr, unsigned flags, unsigned initial,
 		  struct ipcx_sem **out)
 {
-	struct ipcx_addr a;
-	int r = ipcx__addr_parse(addr, NULL, false, &a);
-
-	if (r < 0)
-		return r;
-	r = ipcx_sem_open_addr(&a, flags, initial, out);
-	ipcx__addr_release(&a);
-	return r;
+	IPCX__WITH_ADDR(addr, NULL,
+			ipcx_sem_open_addr(&a, flags, initial, out));
 }
 
 /* A semaphore in a region's memory: the registered facility that can
@@ -214,14 +208,7 @@ int ipcx_lock_open_addr(const struct ipcx_addr *a, unsigned flags,
 
 int ipcx_lock_open(const char *addr, unsigned flags, struct ipcx_lock **out)
 {
-	struct ipcx_addr a;
-	int r = ipcx__addr_parse(addr, NULL, false, &a);
-
-	if (r < 0)
-		return r;
-	r = ipcx_lock_open_addr(&a, flags, out);
-	ipcx__addr_release(&a);
-	return r;
+	IPCX__WITH_ADDR(addr, NULL, ipcx_lock_open_addr(&a, flags, out));
 }
 
 /*

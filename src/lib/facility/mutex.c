@@ -94,56 +94,22 @@ static int cond_setup(void *p, const char *name)
 	return 0;
 }
 
-int ipcx_mutex_init(struct ipcx_region *r, size_t offset,
-		    struct ipcx_mutex **out)
-{
-	struct handle *h = NULL;
-	int e = place(r, offset, IPCX_MUTEX_SIZE, "mutex", mutex_setup, &h,
-		      "ipcx_mutex_init", out != NULL);
-
-	/* The public type's first (only) member is the handle. */
-	if (e == 0)
-		*out = (struct ipcx_mutex *)h;
-	return e;
-}
-
-int ipcx_mutex_attach(struct ipcx_region *r, size_t offset,
-		      struct ipcx_mutex **out)
-{
-	struct handle *h = NULL;
-	int e = place(r, offset, IPCX_MUTEX_SIZE, "mutex", NULL, &h,
-		      "ipcx_mutex_attach", out != NULL);
-
-	/* The public type's first (only) member is the handle. */
-	if (e == 0)
-		*out = (struct ipcx_mutex *)h;
-	return e;
-}
-
-int ipcx_cond_init(struct ipcx_region *r, size_t offset, struct ipcx_cond **out)
-{
-	struct handle *h = NULL;
-	int e = place(r, offset, IPCX_COND_SIZE, "condition", cond_setup, &h,
-		      "ipcx_cond_init", out != NULL);
-
-	/* The public type's first (only) member is the handle. */
-	if (e == 0)
-		*out = (struct ipcx_cond *)h;
-	return e;
-}
-
-int ipcx_cond_attach(struct ipcx_region *r, size_t offset,
-		     struct ipcx_cond **out)
-{
-	struct handle *h = NULL;
-	int e = place(r, offset, IPCX_COND_SIZE, "condition", NULL, &h,
-		      "ipcx_cond_attach", out != NULL);
-
-	/* The public type's first (only) member is the handle. */
-	if (e == 0)
-		*out = (struct ipcx_cond *)h;
-	return e;
-}
+/* The four placing functions: NAME (initialising with SETUP, or NULL to
+ * attach) for public type TYPE, whose first (only) member is the handle. */
+#define PLACE(name, type, size, what, setup)                              \
+	int name(struct ipcx_region *r, size_t offset, struct type **out) \
+	{                                                                 \
+		struct handle *h = NULL;                                  \
+		int e = place(r, offset, size, what, setup, &h, #name,    \
+			      out != NULL);                               \
+		if (e == 0)                                               \
+			*out = (struct type *)h;                          \
+		return e;                                                 \
+	}
+PLACE(ipcx_mutex_init, ipcx_mutex, IPCX_MUTEX_SIZE, "mutex", mutex_setup)
+PLACE(ipcx_mutex_attach, ipcx_mutex, IPCX_MUTEX_SIZE, "mutex", NULL)
+PLACE(ipcx_cond_init, ipcx_cond, IPCX_COND_SIZE, "condition", cond_setup)
+PLACE(ipcx_cond_attach, ipcx_cond, IPCX_COND_SIZE, "condition", NULL)
 
 int ipcx_mutex_close(struct ipcx_mutex *m)
 {

@@ -6,8 +6,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-static int pipe_pair(struct ipcx_chan **a, struct ipcx_chan **b)
+static int pipe_pair(const struct ipcx__facility *f, struct ipcx_chan **a,
+		     struct ipcx_chan **b)
 {
+	(void)f;
 	struct ipcx_chan *x, *y;
 	int ab[2], ba[2];
 

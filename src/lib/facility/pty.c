@@ -111,8 +111,10 @@ static int pty_open(const struct ipcx_addr *a, unsigned flags,
 	return 0;
 }
 
-static int pty_pair(struct ipcx_chan **a, struct ipcx_chan **b)
+static int pty_pair(const struct ipcx__facility *f, struct ipcx_chan **a,
+		    struct ipcx_chan **b)
 {
+	(void)f;
 	struct termios t;
 	struct pty *x, *y;
 	char slave[64];

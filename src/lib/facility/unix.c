@@ -306,8 +306,8 @@ static int unix_open(const struct ipcx_addr *a, unsigned flags,
 	return 0;
 }
 
-static int unix_pair_of(const struct ipcx__facility *ops, struct ipcx_chan **a,
-			struct ipcx_chan **b)
+static int unix_pair(const struct ipcx__facility *ops, struct ipcx_chan **a,
+		     struct ipcx_chan **b)
 {
 	int type = unix_type(ops), sv[2];
 	struct ipcx__sock *x, *y;
@@ -336,21 +336,6 @@ static int unix_pair_of(const struct ipcx__facility *ops, struct ipcx_chan **a,
 	*a = &x->c;
 	*b = &y->c;
 	return 0;
-}
-
-static int unix_stream_pair(struct ipcx_chan **a, struct ipcx_chan **b)
-{
-	return unix_pair_of(&ipcx__unix_ops, a, b);
-}
-
-static int unix_dgram_pair(struct ipcx_chan **a, struct ipcx_chan **b)
-{
-	return unix_pair_of(&ipcx__unix_dgram_ops, a, b);
-}
-
-static int unix_seqpacket_pair(struct ipcx_chan **a, struct ipcx_chan **b)
-{
-	return unix_pair_of(&ipcx__unix_seqpacket_ops, a, b);
 }
 
 static int unix_unlink(const struct ipcx_addr *a)
@@ -488,9 +473,9 @@ static int unix_leftover(struct ipcx__lister *l,
 	return ipcx__emit(l, &o);
 }
 
-static int unix_list_of(struct ipcx__lister *l,
-			const struct ipcx__facility *ops)
+static int unix_list(struct ipcx__lister *l)
 {
+	const struct ipcx__facility *ops = l->ops;
 	static const int types[] = {0, SOCK_STREAM, SOCK_DGRAM,
 				    0, 0,	    SOCK_SEQPACKET};
 	char line[512], want[110] = "";
@@ -603,21 +588,6 @@ static int unix_list_of(struct ipcx__lister *l,
 	return e;
 }
 
-static int unix_list(struct ipcx__lister *l)
-{
-	return unix_list_of(l, &ipcx__unix_ops);
-}
-
-static int unix_dgram_list(struct ipcx__lister *l)
-{
-	return unix_list_of(l, &ipcx__unix_dgram_ops);
-}
-
-static int unix_seqpacket_list(struct ipcx__lister *l)
-{
-	return unix_list_of(l, &ipcx__unix_seqpacket_ops);
-}
-
 static const struct ipcx__opt *const unix_opts[] = {
 	&ipcx__opt_framing,
 	&ipcx__opt_listen,
@@ -626,9 +596,10 @@ static const struct ipcx__opt *const unix_opts[] = {
 	NULL,
 };
 
+/* Stream and seqpacket: connections; datagrams: none. */
 static const struct ipcx__chan_ops unix_chan = {
 	.open = unix_open,
-	.pair = unix_stream_pair,
+	.pair = unix_pair,
 	.accept = ipcx__sock_accept,
 	.send = ipcx__sock_send,
 	.recv = ipcx__sock_recv,
@@ -656,7 +627,8 @@ const struct ipcx__facility ipcx__unix_ops = {
 	.chan = &unix_chan,
 };
 
-static const struct ipcx__opt *const unix_dgram_opts[] = {
+/* Message sockets have no framing: their messages keep their bounds. */
+static const struct ipcx__opt *const unix_msg_opts[] = {
 	&ipcx__opt_listen,
 	&ipcx__opt_connect,
 	&opt_allow_uid,
@@ -665,7 +637,7 @@ static const struct ipcx__opt *const unix_dgram_opts[] = {
 
 static const struct ipcx__chan_ops unix_dgram_chan = {
 	.open = unix_open,
-	.pair = unix_dgram_pair,
+	.pair = unix_pair,
 	.send = ipcx__sock_send,
 	.recv = ipcx__sock_recv,
 	.close = ipcx__sock_close,
@@ -683,31 +655,12 @@ const struct ipcx__facility ipcx__unix_dgram_ops = {
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_NAMED |
 			 IPCX_CAP_CONNLESS | IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_ALL,
-	.opts = unix_dgram_opts,
+	.opts = unix_msg_opts,
 	.parse = unix_parse,
 	.unlink = unix_unlink,
 	.limits = unix_dgram_limits,
-	.list = unix_dgram_list,
+	.list = unix_list,
 	.chan = &unix_dgram_chan,
-};
-
-static const struct ipcx__opt *const unix_seqpacket_opts[] = {
-	&ipcx__opt_listen,
-	&ipcx__opt_connect,
-	&opt_allow_uid,
-	NULL,
-};
-
-static const struct ipcx__chan_ops unix_seqpacket_chan = {
-	.open = unix_open,
-	.pair = unix_seqpacket_pair,
-	.accept = ipcx__sock_accept,
-	.send = ipcx__sock_send,
-	.recv = ipcx__sock_recv,
-	.shutdown = ipcx__sock_shutdown,
-	.close = ipcx__sock_close,
-	.get = ipcx__sock_get,
-	.unlink_self = ipcx__sock_unlink_self,
 };
 
 const struct ipcx__facility ipcx__unix_seqpacket_ops = {
@@ -720,10 +673,10 @@ const struct ipcx__facility ipcx__unix_seqpacket_ops = {
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_LISTEN |
 			 IPCX_CAP_NAMED | IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_ALL,
-	.opts = unix_seqpacket_opts,
+	.opts = unix_msg_opts,
 	.parse = unix_parse,
 	.unlink = unix_unlink,
 	.limits = unix_limits,
-	.list = unix_seqpacket_list,
-	.chan = &unix_seqpacket_chan,
+	.list = unix_list,
+	.chan = &unix_chan,
 };

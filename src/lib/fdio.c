@@ -291,20 +291,19 @@ timeout:
 			  c->name, c->timeout_ms);
 }
 
-/* What a plain write() of IOV[0] that returned W did not finish. */
-static __attribute__((noinline, cold)) ssize_t plain_write_rest(
-	struct ipcx_chan *c, const struct iovec *iov, ssize_t w)
+__attribute__((noinline, cold)) ssize_t ipcx__write_rest(
+	struct ipcx_chan *c, const struct iovec *iov, ssize_t w, bool sock)
 {
 	if (w > 0) {
 		/* A partial write: the general path does the rest. */
 		struct iovec rest = {(char *)iov[0].iov_base + w,
 				     iov[0].iov_len - (size_t)w};
-		ssize_t r = ipcx__write_stream(c, &rest, 1, false);
+		ssize_t r = ipcx__write_stream(c, &rest, 1, sock);
 		return r < 0 ? w : w + r;
 	}
 	if (errno == EINTR || errno == EAGAIN || c->wfd < 0)
-		return ipcx__write_stream(c, iov, 1, false);
-	return ipcx__io_fail(c, errno, true, "write");
+		return ipcx__write_stream(c, iov, 1, sock);
+	return ipcx__io_fail(c, errno, true, sock ? "send" : "write");
 }
 
 ssize_t ipcx__fd_send(struct ipcx_chan *c, const struct iovec *iov, int n,
@@ -317,7 +316,7 @@ ssize_t ipcx__fd_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 		ssize_t w = write(c->wfd, iov[0].iov_base, iov[0].iov_len);
 		if (__builtin_expect(w == (ssize_t)iov[0].iov_len, 1))
 			return w;
-		return plain_write_rest(c, iov, w);
+		return ipcx__write_rest(c, iov, w, false);
 	}
 	return ipcx__write_stream(c, iov, n, false);
 }

@@ -279,6 +279,10 @@ int ipcx__io_fail(const struct ipcx_chan *c, int err, bool write,
  * entries) to wfd, as ipcx_send() says. */
 ssize_t ipcx__write_stream(struct ipcx_chan *c, const struct iovec *iov, int n,
 			   bool sock);
+/* After a plain write (or send, SOCK) of IOV[0] that returned W (< its
+ * length): the rest, as ipcx__write_stream() would have done it all. */
+ssize_t ipcx__write_rest(struct ipcx_chan *c, const struct iovec *iov,
+			 ssize_t w, bool sock);
 ssize_t ipcx__fd_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 		      const struct ipcx_meta *m);
 ssize_t ipcx__fd_recv(struct ipcx_chan *c, void *buf, size_t len,

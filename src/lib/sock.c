@@ -187,8 +187,18 @@ ssize_t ipcx__sock_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 	size_t total = 0;
 	int r;
 
-	if (!s->is_message)
+	if (!s->is_message) {
+		/* One buffer to a blocking stream: one send() call. */
+		if (__builtin_expect(n == 1 && c->plain_io && iov[0].iov_len,
+				     1)) {
+			ssize_t w = send(c->wfd, iov[0].iov_base,
+					 iov[0].iov_len, MSG_NOSIGNAL);
+			if (__builtin_expect(w == (ssize_t)iov[0].iov_len, 1))
+				return w;
+			return ipcx__write_rest(c, iov, w, true);
+		}
 		return ipcx__write_stream(c, iov, n, true);
+	}
 	for (int i = 0; i < n; i++)
 		total += iov[i].iov_len;
 	if (m && m->peer[0]) {

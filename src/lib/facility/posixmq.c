@@ -272,10 +272,11 @@ static ssize_t posixmq_recv(struct ipcx_chan *c, void *buf, size_t len,
 	if (c->timeout_ms >= 0)
 		ts = ipcx__deadline_ts(CLOCK_REALTIME, c->timeout_ms);
 	for (;;) {
-		ssize_t r =
-			c->timeout_ms >= 0
-				? mq_timedreceive(q->mq, buf, len, &prio, &ts)
-				: mq_receive(q->mq, buf, len, &prio);
+		/* The priority only where somebody asks for it. */
+		unsigned *pp = m ? &prio : NULL;
+		ssize_t r = c->timeout_ms >= 0
+				    ? mq_timedreceive(q->mq, buf, len, pp, &ts)
+				    : mq_receive(q->mq, buf, len, pp);
 		if (r >= 0) {
 			if (m) {
 				m->size = (size_t)r;

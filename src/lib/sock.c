@@ -346,9 +346,18 @@ ssize_t ipcx__sock_recv(struct ipcx_chan *c, void *buf, size_t len,
 			.msg_control = s->passcred ? cm.buf : NULL,
 			.msg_controllen = s->passcred ? sizeof(cm.buf) : 0,
 		};
-		r = recvmsg(c->rfd, &mh, flags);
-		if (r < 0)
+		if (!s->passcred) {
+			/* No credentials to take: recvfrom() gives the sender
+			 * without recvmsg()'s header to copy in and out. */
+			r = recvfrom(c->rfd, buf, len, flags | MSG_TRUNC,
+				     (struct sockaddr *)&from, &mh.msg_namelen);
+			if (r < 0)
+				goto error;
+			if ((size_t)r > len)
+				mh.msg_flags |= MSG_TRUNC;
+		} else if ((r = recvmsg(c->rfd, &mh, flags)) < 0) {
 			goto error;
+		}
 		if (mh.msg_flags & MSG_TRUNC)
 			return ipcx__fail(EMSGSIZE,
 					  "%s: message truncated to %zu bytes "

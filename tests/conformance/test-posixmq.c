@@ -243,6 +243,64 @@ static void t_permission_and_unlink(void **state)
 	ipcx_close(c);
 }
 
+/* mqueue filesystems in this process's mount namespace. */
+static int mqueue_mounts(void)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/self/mounts", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		n += strstr(line, " mqueue ") != NULL;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+struct seen {
+	const char *name;
+	int found;
+};
+
+static int find_queue(const struct ipcx_object *o, void *arg)
+{
+	struct seen *s = arg;
+
+	s->found += strstr(o->address, s->name) != NULL;
+	return 0;
+}
+
+/* ipcx_list mounts nothing unless asked (IPCX_LIST_MOUNT): without it,
+ * and with no mqueue filesystem mounted, the queues are not listed and
+ * the warnings say why; with it (root), they are, and nothing stays. */
+static void t_list_mounts_only_when_asked(void **state)
+{
+	char addr[64], warn[512];
+	struct ipcx_chan *q;
+	struct seen s = {addr + 9, 0};
+
+	(void)state;
+	if (mqueue_mounts() > 0)
+		skip(); /* one is mounted: there is nothing to mount */
+	snprintf(addr, sizeof(addr), "posixmq:/ipcx-test-%d-list",
+		 (int)getpid());
+	assert_int_equal(ipcx_open(addr, IPCX_CREATE | IPCX_RECV, &q), 0);
+	assert_int_equal(
+		ipcx_list("posixmq", 0, find_queue, &s, warn, sizeof(warn)), 0);
+	assert_int_equal(s.found, 0);
+	assert_non_null(strstr(warn, "no mqueue filesystem is mounted"));
+	assert_int_equal(mqueue_mounts(), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(ipcx_list("posixmq", IPCX_LIST_MOUNT,
+					   find_queue, &s, warn, sizeof(warn)),
+				 0);
+		assert_int_equal(s.found, 1);
+		assert_int_equal(mqueue_mounts(), 0);
+	}
+	ipcx_close(q);
+	assert_int_equal(ipcx_unlink(addr), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest quirks[] = {
@@ -253,6 +311,7 @@ int main(void)
 		cmocka_unit_test_teardown(t_competing_readers, remove_names),
 		cmocka_unit_test_teardown(t_permission_and_unlink,
 					  remove_names),
+		cmocka_unit_test(t_list_mounts_only_when_asked),
 	};
 
 	return conf_run(&fix, quirks, sizeof(quirks) / sizeof(*quirks));

@@ -412,6 +412,32 @@ static void t_bad_input(void **state)
 	assert_int_equal(ipcx_sem_close(NULL), 0);
 }
 
+/* ipcx_sem_unlink() removes what this handle's open created, only in the
+ * process that created it; ipcx_unlink() removes any by its address. */
+static void t_unlink_what_it_made(void **state)
+{
+	(void)state;
+	for (int k = SYSV; k <= POSIX; k++) {
+		const char *addr = new_name(k, "");
+		struct ipcx_sem *made, *opened, *again;
+		assert_int_equal(ipcx_sem_open(addr, IPCX_CREATE, 0, &made), 0);
+		assert_int_equal(ipcx_sem_open(addr, 0, 0, &opened), 0);
+		assert_int_equal(ipcx_sem_unlink(opened), 0);
+		pid_t pid = fork();
+		if (pid == 0) {
+			CHILD_CHECK(ipcx_sem_unlink(made) == 0);
+			_exit(0);
+		}
+		assert_int_equal(conf_wait(pid), 0);
+		assert_int_equal(ipcx_sem_open(addr, 0, 0, &again), 0);
+		ipcx_sem_close(again);
+		assert_int_equal(ipcx_sem_unlink(made), 0);
+		assert_int_equal(ipcx_sem_open(addr, 0, 0, &again), -ENOENT);
+		ipcx_sem_close(opened);
+		ipcx_sem_close(made);
+	}
+}
+
 /* ---- robust mutexes and condition variables ------------------------- */
 
 struct shared {
@@ -543,6 +569,7 @@ int main(void)
 		cmocka_unit_test_teardown(t_sysv_creation_race, remove_made),
 		cmocka_unit_test_teardown(t_interop, remove_made),
 		cmocka_unit_test_teardown(t_bad_input, remove_made),
+		cmocka_unit_test_teardown(t_unlink_what_it_made, remove_made),
 		cmocka_unit_test(t_mutex_owner_died),
 		cmocka_unit_test(t_cond_handoff),
 	};

@@ -28,7 +28,7 @@ struct posixsem {
 	struct ipcx_sem s;
 	sem_t *sem;
 	bool named;
-	bool created;		 /* this handle's open created it */
+	pid_t creator;		 /* the process whose open created it, or 0 */
 	char path[NAME_MAX + 1]; /* the name, for sem_unlink */
 };
 
@@ -91,7 +91,7 @@ static int posixsem_open(const struct ipcx_addr *a, unsigned flags,
 	}
 	p->sem = sem;
 	p->named = true;
-	p->created = created;
+	p->creator = created ? getpid() : 0;
 	snprintf(p->path, sizeof(p->path), "%s", a->target);
 	*out = &p->s;
 	return 0;
@@ -161,10 +161,11 @@ static int posixsem_unlink_self(struct ipcx_sem *s)
 	struct posixsem *p = (struct posixsem *)s;
 	int r;
 
-	if (!p->created)
+	/* Only the creating process: not a child that inherited it. */
+	if (p->creator != getpid())
 		return 0;
 	if ((r = posixsem_remove(p->path, s->name)) == 0)
-		p->created = false;
+		p->creator = 0;
 	return r;
 }
 

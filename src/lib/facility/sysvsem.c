@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/sem.h>
 #include <time.h>
+#include <unistd.h>
 
 /*
  * Creation.  semget() makes a set whose values are undefined until
@@ -32,8 +33,8 @@ struct sysvsem {
 	struct ipcx_sem s;
 	int id;
 	unsigned short index;
-	short undo;   /* SEM_UNDO or 0 */
-	bool created; /* this handle's open created the set */
+	short undo;    /* SEM_UNDO or 0 */
+	pid_t creator; /* the process whose open created the set, or 0 */
 };
 
 union semun {
@@ -228,7 +229,7 @@ static int sysvsem_open(const struct ipcx_addr *a, unsigned flags,
 		return -ENOMEM;
 	}
 	p->id = id;
-	p->created = created;
+	p->creator = created ? getpid() : 0;
 	p->index = (unsigned short)index;
 	p->undo = ipcx__opt(a, &opt_undo) == 1 ? SEM_UNDO : 0;
 	*out = &p->s;
@@ -293,11 +294,12 @@ static int sysvsem_unlink_self(struct ipcx_sem *s)
 {
 	struct sysvsem *p = (struct sysvsem *)s;
 
-	if (!p->created)
+	/* Only the creating process: not a child that inherited it. */
+	if (p->creator != getpid())
 		return 0;
 	if (semctl(p->id, 0, IPC_RMID) < 0)
 		return sysvsem_error(s, errno, "remove");
-	p->created = false;
+	p->creator = 0;
 	return 0;
 }
 

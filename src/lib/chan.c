@@ -324,40 +324,35 @@ int ipcx_shutdown(struct ipcx_chan *c)
 	return c->io->shutdown(c);
 }
 
+/* The zero-copy calls (rings): checked arguments (OK), then the
+ * operation, which other channels do not have. */
+#define ZERO_COPY(name, c, ok, op, ...)                                     \
+	(!(ok)		? ipcx__fail(EINVAL, name ": NULL argument")        \
+	 : !(c)->io->op ? unsupported((c), #op " (zero-copy is for rings)") \
+			: (c)->io->op((c), __VA_ARGS__))
+
 int ipcx_reserve(struct ipcx_chan *c, size_t len, void **ptr)
 {
-	if (!c || !ptr)
-		return ipcx__fail(EINVAL, "ipcx_reserve: NULL argument");
-	if (!c->io->reserve)
-		return unsupported(c, "reserve (zero-copy is for rings)");
-	return c->io->reserve(c, len, ptr);
+	return ZERO_COPY("ipcx_reserve", c, c && ptr, reserve, len, ptr);
 }
 
 int ipcx_commit(struct ipcx_chan *c, size_t len)
 {
-	if (!c)
-		return ipcx__fail(EINVAL, "ipcx_commit: NULL channel");
-	if (!c->io->commit)
-		return unsupported(c, "commit (zero-copy is for rings)");
-	return c->io->commit(c, len);
+	return ZERO_COPY("ipcx_commit", c, c, commit, len);
 }
 
 int ipcx_peek(struct ipcx_chan *c, const void **ptr, size_t *len)
 {
-	if (!c || !ptr || !len)
-		return ipcx__fail(EINVAL, "ipcx_peek: NULL argument");
-	if (!c->io->peek)
-		return unsupported(c, "peek (zero-copy is for rings)");
-	return c->io->peek(c, ptr, len);
+	return ZERO_COPY("ipcx_peek", c, c && ptr && len, peek, ptr, len);
 }
 
 int ipcx_release(struct ipcx_chan *c)
 {
 	if (!c)
-		return ipcx__fail(EINVAL, "ipcx_release: NULL channel");
-	if (!c->io->release)
-		return unsupported(c, "release (zero-copy is for rings)");
-	return c->io->release(c);
+		return ipcx__fail(EINVAL, "ipcx_release: NULL argument");
+	return !c->io->release
+		       ? unsupported(c, "release (zero-copy is for rings)")
+		       : c->io->release(c);
 }
 
 int ipcx_fd(const struct ipcx_chan *c)

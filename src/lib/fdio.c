@@ -45,10 +45,10 @@ void *ipcx__chan_new_named(size_t size, const struct ipcx__facility *ops,
 	return c;
 }
 
-void *ipcx__chan_new(size_t size, const struct ipcx__facility *ops,
-		     const struct ipcx_addr *a, unsigned flags)
+void *ipcx__chan_new(size_t size, const struct ipcx_addr *a, unsigned flags)
 {
-	struct ipcx_chan *c = ipcx__chan_new_named(size, ops, a->text, flags);
+	struct ipcx_chan *c =
+		ipcx__chan_new_named(size, a->ops, a->text, flags);
 
 	if (!c)
 		return NULL;

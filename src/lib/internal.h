@@ -233,8 +233,7 @@ extern const struct ipcx__opt ipcx__opt_framing;
  * ipcx_chan) and initialises the core part from A (timeout=, framing=)
  * and FLAGS.  ipcx__chan_new_named: for a channel without an address.
  */
-void *ipcx__chan_new(size_t size, const struct ipcx__facility *ops,
-		     const struct ipcx_addr *a, unsigned flags);
+void *ipcx__chan_new(size_t size, const struct ipcx_addr *a, unsigned flags);
 void *ipcx__chan_new_named(size_t size, const struct ipcx__facility *ops,
 			   const char *name, unsigned flags);
 
@@ -563,27 +562,5 @@ const struct ipcx__facility *ipcx__facility_lookup(const char *scheme,
 						   size_t len);
 /* The I-th registered facility, or NULL past the last. */
 const struct ipcx__facility *ipcx__facility_nth(size_t i);
-
-extern const struct ipcx__facility ipcx__pipe_ops;
-extern const struct ipcx__facility ipcx__fifo_ops;
-extern const struct ipcx__facility ipcx__unix_ops;
-extern const struct ipcx__facility ipcx__unix_dgram_ops;
-extern const struct ipcx__facility ipcx__unix_seqpacket_ops;
-extern const struct ipcx__facility ipcx__tcp_ops;
-extern const struct ipcx__facility ipcx__udp_ops;
-extern const struct ipcx__facility ipcx__pty_ops;
-extern const struct ipcx__facility ipcx__exec_ops;
-extern const struct ipcx__facility ipcx__stdio_ops;
-extern const struct ipcx__facility ipcx__sysvmq_ops;
-extern const struct ipcx__facility ipcx__sysvsem_ops;
-extern const struct ipcx__facility ipcx__posixsem_ops;
-extern const struct ipcx__facility ipcx__flock_ops;
-extern const struct ipcx__facility ipcx__fcntl_ops;
-extern const struct ipcx__facility ipcx__signal_ops;
-extern const struct ipcx__facility ipcx__posixmq_ops;
-extern const struct ipcx__facility ipcx__posixshm_ops;
-extern const struct ipcx__facility ipcx__sysvshm_ops;
-extern const struct ipcx__facility ipcx__anon_ops;
-extern const struct ipcx__facility ipcx__mmap_ops;
 
 #endif

@@ -5,6 +5,29 @@
 #include <errno.h>
 #include <string.h>
 
+/* Each facility file's one table: the core names them here only. */
+extern const struct ipcx__facility ipcx__pipe_ops;
+extern const struct ipcx__facility ipcx__fifo_ops;
+extern const struct ipcx__facility ipcx__unix_ops;
+extern const struct ipcx__facility ipcx__unix_dgram_ops;
+extern const struct ipcx__facility ipcx__unix_seqpacket_ops;
+extern const struct ipcx__facility ipcx__tcp_ops;
+extern const struct ipcx__facility ipcx__udp_ops;
+extern const struct ipcx__facility ipcx__pty_ops;
+extern const struct ipcx__facility ipcx__exec_ops;
+extern const struct ipcx__facility ipcx__stdio_ops;
+extern const struct ipcx__facility ipcx__sysvmq_ops;
+extern const struct ipcx__facility ipcx__sysvsem_ops;
+extern const struct ipcx__facility ipcx__posixsem_ops;
+extern const struct ipcx__facility ipcx__flock_ops;
+extern const struct ipcx__facility ipcx__fcntl_ops;
+extern const struct ipcx__facility ipcx__signal_ops;
+extern const struct ipcx__facility ipcx__posixmq_ops;
+extern const struct ipcx__facility ipcx__posixshm_ops;
+extern const struct ipcx__facility ipcx__sysvshm_ops;
+extern const struct ipcx__facility ipcx__anon_ops;
+extern const struct ipcx__facility ipcx__mmap_ops;
+
 /* The order of ipcx info: channels, memory, synchronization, the rest. */
 /* clang-format off */
 static const struct ipcx__facility *const registry[] = {

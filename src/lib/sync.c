@@ -29,19 +29,6 @@
 
 /* ---- semaphores ---------------------------------------------------------- */
 
-void *ipcx__sem_new(size_t size, const struct ipcx_addr *a, unsigned flags)
-{
-	struct ipcx_sem *s = calloc(1, size);
-
-	if (!s)
-		return NULL;
-	s->ops = a->ops;
-	s->flags = flags;
-	s->timeout_ms = a->timeout != IPCX__UNSET ? a->timeout : -1;
-	snprintf(s->name, sizeof(s->name), "%s", a->text);
-	return s;
-}
-
 void *ipcx__sem_new_named(size_t size, const struct ipcx__facility *ops,
 			  const char *name)
 {
@@ -52,6 +39,17 @@ void *ipcx__sem_new_named(size_t size, const struct ipcx__facility *ops,
 	s->ops = ops;
 	s->timeout_ms = -1;
 	snprintf(s->name, sizeof(s->name), "%s", name);
+	return s;
+}
+
+void *ipcx__sem_new(size_t size, const struct ipcx_addr *a, unsigned flags)
+{
+	struct ipcx_sem *s = ipcx__sem_new_named(size, a->ops, a->text);
+
+	if (s) {
+		s->flags = flags;
+		s->timeout_ms = a->timeout != IPCX__UNSET ? a->timeout : -1;
+	}
 	return s;
 }
 

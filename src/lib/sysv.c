@@ -181,11 +181,11 @@ int ipcx__sysv_only_key(const struct ipcx_addr *a, const char *what, int *key)
 	return ipcx__sysv_key(a, key);
 }
 
-int ipcx__sysv_list(struct ipcx__lister *l, const struct ipcx__facility *ops,
-		    const char *file, const char *what,
+int ipcx__sysv_list(struct ipcx__lister *l, const char *file, const char *what,
 		    int (*row)(struct ipcx__lister *l, const char *line,
 			       struct ipcx_object *o, int *key))
 {
+	const struct ipcx__facility *ops = l->ops;
 	const struct sysv_target *st =
 		l->only ? ipcx__addr_priv(l->only, struct sysv_target) : NULL;
 	char line[512], path[64];

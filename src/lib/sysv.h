@@ -29,8 +29,7 @@ struct ipcx__lister;
  * key into *KEY) and returns 1, or 0 for a line that is no object, or a
  * negative errno; this does the rest (the address, ipcx__emit(), or the
  * one object L->only names, WHAT: "queue"). */
-int ipcx__sysv_list(struct ipcx__lister *l, const struct ipcx__facility *ops,
-		    const char *file, const char *what,
+int ipcx__sysv_list(struct ipcx__lister *l, const char *file, const char *what,
 		    int (*row)(struct ipcx__lister *l, const char *line,
 			       struct ipcx_object *o, int *key));
 /* How many objects /proc/sysvipc/FILE ("shm", "msg", "sem") lists: in

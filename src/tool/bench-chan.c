@@ -735,13 +735,14 @@ static int make_posixmq(struct pair *p, const struct bench_opts *o)
 
 static size_t cur_size;			/* the size being measured, for rings */
 static const char *cur_region = "anon"; /* the region a ring is made in */
+static const char *cur_wait;		/* and its wait= */
 
 /* Two rings, one each way, in regions of CUR_REGION's facility: anonymous
  * ones are inherited by the child; named ones (posixshm, sysvshm, mmap)
  * are made here, opened before the fork, and removed at the end. */
-static int make_ring(struct pair *p, const struct bench_opts *o,
-		     const char *wait)
+static int make_ring(struct pair *p, const struct bench_opts *o)
 {
+	const char *wait = cur_wait;
 	struct ipcx_chan *end[2];
 	size_t sz = cur_size * 64 > (1u << 20) ? cur_size * 64 : 1u << 20;
 	int r;
@@ -776,19 +777,6 @@ static int make_ring(struct pair *p, const struct bench_opts *o,
 	p->maxmsg = i.msgsize;
 	p->why_max = "half the ring";
 	return 0;
-}
-
-static int make_ring_spin(struct pair *p, const struct bench_opts *o)
-{
-	return make_ring(p, o, "spin");
-}
-static int make_ring_adaptive(struct pair *p, const struct bench_opts *o)
-{
-	return make_ring(p, o, "adaptive");
-}
-static int make_ring_futex(struct pair *p, const struct bench_opts *o)
-{
-	return make_ring(p, o, "futex");
 }
 
 /* exec: cat echoes; one process, round trips only. */
@@ -837,11 +825,10 @@ static const struct chan_case {
 /* Every region facility's channel is a ring: measured in each wait mode.
  * Rows of the anonymous ring always; of the others when named. */
 static const struct chan_case rings[] = {
-	{"", "ring wait=spin", "shared memory", "spin", make_ring_spin, NULL},
-	{"", "ring wait=adaptive", "shared memory", "spin+sleep",
-	 make_ring_adaptive, NULL},
-	{"", "ring wait=futex", "shared memory", "futex", make_ring_futex,
-	 NULL},
+	{"spin", "ring wait=spin", "shared memory", "spin", make_ring, NULL},
+	{"adaptive", "ring wait=adaptive", "shared memory", "spin+sleep",
+	 make_ring, NULL},
+	{"futex", "ring wait=futex", "shared memory", "futex", make_ring, NULL},
 };
 
 /*
@@ -1105,6 +1092,7 @@ void bench_channels(const struct bench_opts *o)
 			cur_region = fac->scheme;
 			for (size_t i = 0; i < sizeof(rings) / sizeof(*rings);
 			     i++) {
+				cur_wait = rings[i].scheme; /* its wait= */
 				char label[40];
 				snprintf(label, sizeof(label), "%s (%s)",
 					 rings[i].label, fac->scheme);

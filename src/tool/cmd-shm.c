@@ -51,29 +51,22 @@ static const struct option longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-/* Bytes with an optional K, M, G suffix (powers of 1024). */
+/* Bytes with K, M, G (powers of 1024), exactly as an address's size=
+ * takes them: the library's own parser reads them. */
 static bool parse_bytes(const char *s, size_t *out)
 {
-	char *end;
-	unsigned long long v;
-	int shift = 0;
+	char text[64];
+	struct ipcx_addr *a;
+	long long v = -1;
 
-	if (!*s || *s == '-')
+	if (strlen(s) > 32 || strpbrk(s, "&?%") ||
+	    snprintf(text, sizeof(text), "anon:?size=%s", s) < 0 ||
+	    ipcx_addr_parse(text, NULL, &a) < 0)
 		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return false;
-	if (*end) {
-		const char *u = strchr("KMG", *end);
-		if (!u || (end[1] && strcmp(end + 1, "iB")))
-			return false;
-		shift = 10 * (int)(u - "KMG" + 1);
-	}
-	if (v > (SIZE_MAX >> shift))
-		return false;
-	*out = (size_t)(v << shift);
-	return true;
+	ipcx_addr_option(a, "size", &v);
+	ipcx_addr_free(a);
+	*out = (size_t)v;
+	return v >= 0;
 }
 
 static void hexdump(const unsigned char *p, size_t n, size_t base)

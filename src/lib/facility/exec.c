@@ -33,7 +33,7 @@ static int exec_open(const struct ipcx_addr *a, unsigned flags,
 		r = ipcx__fail(errno, "%s: pipe2: %m", a->text);
 		goto fail;
 	}
-	e = ipcx__chan_new(sizeof(*e), &ipcx__exec_ops, a, flags);
+	e = ipcx__chan_new(sizeof(*e), a, flags);
 	if (!e) {
 		r = -ENOMEM;
 		goto fail;

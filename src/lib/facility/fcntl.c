@@ -250,7 +250,7 @@ static bool fcntl_match(const struct ipcx_addr *only, long long start,
 
 static int fcntl_list(struct ipcx__lister *l)
 {
-	return ipcx__list_locks(l, &ipcx__fcntl_ops, false, fcntl_match);
+	return ipcx__list_locks(l, false, fcntl_match);
 }
 
 static const struct ipcx__opt *const fcntl_opts[] = {

@@ -109,7 +109,7 @@ static int fifo_open(const struct ipcx_addr *a, unsigned flags,
 	if (!S_ISFIFO(st.st_mode))
 		return ipcx__fail(EINVAL, "%s: exists and is not a FIFO",
 				  a->text);
-	c = ipcx__chan_new(sizeof(*c), &ipcx__fifo_ops, a, flags);
+	c = ipcx__chan_new(sizeof(*c), a, flags);
 	if (!c) {
 		r = -ENOMEM;
 		goto fail;
@@ -182,7 +182,7 @@ static int fifo_emit(struct ipcx__lister *l, const char *path, dev_t dev,
 	struct stat st;
 	int e;
 
-	ipcx__object_init(&o, &ipcx__fifo_ops);
+	ipcx__object_init(&o, l->ops);
 	if (ipcx__addr_format(o.address, sizeof(o.address), "fifo", path) >=
 	    (int)sizeof(o.address))
 		return 0;

@@ -91,7 +91,7 @@ static int flock_limits(struct ipcx_limit *out, size_t max)
  * with its holder's descriptor. */
 static int flock_list(struct ipcx__lister *l)
 {
-	return ipcx__list_locks(l, &ipcx__flock_ops, true, NULL);
+	return ipcx__list_locks(l, true, NULL);
 }
 
 static const struct ipcx__lock_ops flock_lock = {

@@ -20,7 +20,7 @@ struct inet_target {
 
 static int inet_type(const struct ipcx__facility *ops)
 {
-	return ops == &ipcx__udp_ops ? SOCK_DGRAM : SOCK_STREAM;
+	return ops->info.caps & IPCX_CAP_CONNLESS ? SOCK_DGRAM : SOCK_STREAM;
 }
 
 /* HOST:PORT, [V6]:PORT, :PORT or *:PORT (any address, for listening). */

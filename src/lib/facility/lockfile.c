@@ -98,11 +98,11 @@ int ipcx__proc_locks(int fd, const char *kind, bool want_write, long long start,
 	return found;
 }
 
-int ipcx__list_locks(struct ipcx__lister *l, const struct ipcx__facility *ops,
-		     bool flock,
+int ipcx__list_locks(struct ipcx__lister *l, bool flock,
 		     bool (*match)(const struct ipcx_addr *only,
 				   long long start, long long end))
 {
+	const struct ipcx__facility *ops = l->ops;
 	char line[256];
 	struct stat only;
 	FILE *f;

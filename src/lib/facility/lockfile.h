@@ -17,11 +17,10 @@ int ipcx__proc_locks(int fd, const char *kind, bool want_write, long long start,
 		     long long len, pid_t skip, pid_t *pid);
 
 /* /proc/locks rows of flock() (FLOCK) or fcntl() (POSIX and OFDLCK)
- * locks as objects of OPS.  Looking one up (L->only), a lock matches
+ * locks as objects of L's facility.  Looking one up (L->only), a lock matches
  * when it is on the same file (by device and inode) and MATCH (NULL:
  * any) accepts its byte range [START, END]. */
-int ipcx__list_locks(struct ipcx__lister *l, const struct ipcx__facility *ops,
-		     bool flock,
+int ipcx__list_locks(struct ipcx__lister *l, bool flock,
 		     bool (*match)(const struct ipcx_addr *only,
 				   long long start, long long end));
 

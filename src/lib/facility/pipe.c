@@ -9,7 +9,6 @@
 static int pipe_pair(const struct ipcx__facility *f, struct ipcx_chan **a,
 		     struct ipcx_chan **b)
 {
-	(void)f;
 	struct ipcx_chan *x, *y;
 	int ab[2], ba[2];
 
@@ -22,8 +21,8 @@ static int pipe_pair(const struct ipcx__facility *f, struct ipcx_chan **a,
 		close(ab[1]);
 		return r;
 	}
-	x = ipcx__chan_new_named(sizeof(*x), &ipcx__pipe_ops, "pipe:", 0);
-	y = ipcx__chan_new_named(sizeof(*y), &ipcx__pipe_ops, "pipe:", 0);
+	x = ipcx__chan_new_named(sizeof(*x), f, "pipe:", 0);
+	y = ipcx__chan_new_named(sizeof(*y), f, "pipe:", 0);
 	if (!x || !y) {
 		ipcx__chan_free(x);
 		ipcx__chan_free(y);

@@ -176,7 +176,7 @@ static int posixmq_open(const struct ipcx_addr *a, unsigned flags,
 		mq_close(mq);
 		return r;
 	}
-	q = ipcx__chan_new(sizeof(*q), &ipcx__posixmq_ops, a, flags);
+	q = ipcx__chan_new(sizeof(*q), a, flags);
 	if (!q) {
 		mq_close(mq);
 		return -ENOMEM;
@@ -440,7 +440,7 @@ static int posixmq_list(struct ipcx__lister *l)
 		    fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		ipcx__object_init(&o, &ipcx__posixmq_ops);
+		ipcx__object_init(&o, l->ops);
 		char target[NAME_MAX + 2];
 		snprintf(target, sizeof(target), "/%s", d->d_name);
 		if (ipcx__addr_format(o.address, sizeof(o.address), "posixmq",

@@ -32,9 +32,10 @@ int ipcx__check_posix_name(const struct ipcx_addr *a, const char *what)
 	return 0;
 }
 
-int ipcx__list_shm_dir(struct ipcx__lister *l, const struct ipcx__facility *ops,
-		       const char *dir, const char *prefix, const char *skip)
+int ipcx__list_shm_dir(struct ipcx__lister *l, const char *dir,
+		       const char *prefix, const char *skip)
 {
+	const struct ipcx__facility *ops = l->ops;
 	size_t plen = prefix ? strlen(prefix) : 0;
 	struct dirent *d;
 	DIR *dp;

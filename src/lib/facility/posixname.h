@@ -12,9 +12,9 @@ int ipcx__check_posix_name(const struct ipcx_addr *a, const char *what);
 
 /* Lists the regular files of the directory DIR whose names start with
  * PREFIX (NULL: all but those starting with SKIP) as SCHEME:/NAME (the
- * prefix removed), held by whoever has them open or mapped, stale when
- * nobody does. */
-int ipcx__list_shm_dir(struct ipcx__lister *l, const struct ipcx__facility *ops,
-		       const char *dir, const char *prefix, const char *skip);
+ * prefix removed) of L's facility, held by whoever has them open or mapped,
+ * stale when nobody does. */
+int ipcx__list_shm_dir(struct ipcx__lister *l, const char *dir,
+		       const char *prefix, const char *skip);
 
 #endif

@@ -67,8 +67,7 @@ static int posixshm_limits(struct ipcx_limit *out, size_t max)
 /* /dev/shm, all but the named semaphores ("sem.*"). */
 static int posixshm_list(struct ipcx__lister *l)
 {
-	return ipcx__list_shm_dir(l, &ipcx__posixshm_ops, "/dev/shm", NULL,
-				  "sem.");
+	return ipcx__list_shm_dir(l, "/dev/shm", NULL, "sem.");
 }
 
 static const struct ipcx__opt *const posixshm_opts[] = {

@@ -38,11 +38,10 @@ static int pty_master(const char *name, char *slave, size_t n)
 	return m;
 }
 
-static struct pty *pty_new(const char *name, unsigned flags, int m,
-			   const char *slave)
+static struct pty *pty_new(const struct ipcx__facility *f, const char *name,
+			   unsigned flags, int m, const char *slave)
 {
-	struct pty *p =
-		ipcx__chan_new_named(sizeof(*p), &ipcx__pty_ops, name, flags);
+	struct pty *p = ipcx__chan_new_named(sizeof(*p), f, name, flags);
 
 	if (!p)
 		return NULL;
@@ -83,7 +82,7 @@ static int pty_open(const struct ipcx_addr *a, unsigned flags,
 	m = pty_master(a->text, slave, sizeof(slave));
 	if (m < 0)
 		return m;
-	p = pty_new(a->text, flags, m, slave);
+	p = pty_new(a->ops, a->text, flags, m, slave);
 	if (!p) {
 		close(m);
 		return -ENOMEM;
@@ -114,7 +113,6 @@ static int pty_open(const struct ipcx_addr *a, unsigned flags,
 static int pty_pair(const struct ipcx__facility *f, struct ipcx_chan **a,
 		    struct ipcx_chan **b)
 {
-	(void)f;
 	struct termios t;
 	struct pty *x, *y;
 	char slave[64];
@@ -134,8 +132,8 @@ static int pty_pair(const struct ipcx__facility *f, struct ipcx_chan **a,
 		cfmakeraw(&t);
 		tcsetattr(s, TCSANOW, &t);
 	}
-	x = pty_new("pty:", 0, m, slave);
-	y = pty_new(slave, 0, s, slave);
+	x = pty_new(f, "pty:", 0, m, slave);
+	y = pty_new(f, slave, 0, s, slave);
 	if (y)
 		y->master = false;
 	if (!x || !y) {

@@ -101,7 +101,7 @@ static int signal_open(const struct ipcx_addr *a, unsigned flags,
 	if (!recv && kill(pid, 0) < 0 && errno == ESRCH)
 		return ipcx__fail(ESRCH, "%s: no process %d", a->text,
 				  (int)pid);
-	s = ipcx__chan_new(sizeof(*s), &ipcx__signal_ops, a, flags);
+	s = ipcx__chan_new(sizeof(*s), a, flags);
 	if (!s)
 		return -ENOMEM;
 	s->pid = pid;

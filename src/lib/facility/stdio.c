@@ -18,8 +18,7 @@ static int stdio_open(const struct ipcx_addr *a, unsigned flags,
 		      struct ipcx_chan **out)
 {
 	unsigned dir = flags & (IPCX_SEND | IPCX_RECV);
-	struct ipcx_chan *c =
-		ipcx__chan_new(sizeof(*c), &ipcx__stdio_ops, a, flags);
+	struct ipcx_chan *c = ipcx__chan_new(sizeof(*c), a, flags);
 	int r;
 
 	if (!c)

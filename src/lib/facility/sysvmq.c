@@ -135,7 +135,7 @@ static int sysvmq_open(const struct ipcx_addr *a, unsigned flags,
 		}
 	}
 have_id:
-	q = ipcx__chan_new(sizeof(*q), &ipcx__sysvmq_ops, a, flags);
+	q = ipcx__chan_new(sizeof(*q), a, flags);
 	if (!q)
 		return -ENOMEM;
 	q->id = id;
@@ -340,8 +340,7 @@ static int sysvmq_row(struct ipcx__lister *l, const char *line,
 
 static int sysvmq_list(struct ipcx__lister *l)
 {
-	return ipcx__sysv_list(l, &ipcx__sysvmq_ops, "msg", "queue",
-			       sysvmq_row);
+	return ipcx__sysv_list(l, "msg", "queue", sysvmq_row);
 }
 
 static int sysvmq_limits(struct ipcx_limit *out, size_t max)

@@ -359,8 +359,7 @@ static int sysvsem_row(struct ipcx__lister *l, const char *line,
 
 static int sysvsem_list(struct ipcx__lister *l)
 {
-	return ipcx__sysv_list(l, &ipcx__sysvsem_ops, "sem", "semaphore set",
-			       sysvsem_row);
+	return ipcx__sysv_list(l, "sem", "semaphore set", sysvsem_row);
 }
 
 static int sysvsem_limits(struct ipcx_limit *out, size_t max)

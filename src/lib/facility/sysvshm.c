@@ -115,8 +115,7 @@ static int sysvshm_row(struct ipcx__lister *l, const char *line,
 
 static int sysvshm_list(struct ipcx__lister *l)
 {
-	return ipcx__sysv_list(l, &ipcx__sysvshm_ops, "shm", "segment",
-			       sysvshm_row);
+	return ipcx__sysv_list(l, "shm", "segment", sysvshm_row);
 }
 
 static int sysvshm_unlink_self(const struct ipcx_region *r)

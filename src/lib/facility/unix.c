@@ -50,11 +50,9 @@ static const struct ipcx__opt opt_allow_uid = {
 
 static int unix_type(const struct ipcx__facility *ops)
 {
-	if (ops == &ipcx__unix_dgram_ops)
-		return SOCK_DGRAM;
-	if (ops == &ipcx__unix_seqpacket_ops)
-		return SOCK_SEQPACKET;
-	return SOCK_STREAM;
+	if (ops->info.semantics == IPCX_BYTE_STREAM)
+		return SOCK_STREAM;
+	return ops->info.caps & IPCX_CAP_CONNLESS ? SOCK_DGRAM : SOCK_SEQPACKET;
 }
 
 static int unix_parse(struct ipcx_addr *a)

@@ -1133,7 +1133,7 @@ static int attach(struct ring *r, size_t size)
 static int ring_chan_open(const struct ipcx_addr *a, unsigned flags,
 			  struct ipcx_chan **out)
 {
-	struct ring *r = ipcx__chan_new(sizeof(*r), a->ops, a, flags);
+	struct ring *r = ipcx__chan_new(sizeof(*r), a, flags);
 	int e;
 
 	if (!r)

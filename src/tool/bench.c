@@ -283,14 +283,23 @@ struct sweep {
 	int n, cap;
 };
 
-/* Collects the objects whose name starts with the run's prefix. */
+/* Whether NAME is one of the run's: its prefix, then '-' or '.' (the
+ * prefix ends in the pid: another run's pid that merely starts with it
+ * is not ours). */
+static bool ours(const char *name, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return !strncmp(name, prefix, n) && (name[n] == '-' || name[n] == '.');
+}
+
+/* Collects the objects whose name is one of the run's. */
 static int sweep_one(const struct ipcx_object *o, void *arg)
 {
 	struct sweep *sw = arg;
 	const char *name = strchr(o->address, '/');
 
-	if (name && !strncmp(name + 1, sw->prefix, strlen(sw->prefix)) &&
-	    sw->n < sw->cap)
+	if (name && ours(name + 1, sw->prefix) && sw->n < sw->cap)
 		snprintf(sw->addrs[sw->n++], IPCX_ADDR_MAX, "%s", o->address);
 	return 0;
 }
@@ -312,7 +321,7 @@ void bench_sweep(const struct bench_opts *o)
 		while ((e = readdir(d)) && sw.n < sw.cap) {
 			struct stat st;
 			char path[PATH_MAX];
-			if (strncmp(e->d_name, o->prefix, strlen(o->prefix)))
+			if (!ours(e->d_name, o->prefix))
 				continue;
 			snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
 			if (lstat(path, &st) < 0)

@@ -80,12 +80,15 @@ status "a plot name with a newline is refused" 2 "$IPCX" bench --plot "$T/a
 b.svg" pipe
 status "json and csv at once" 2 "$IPCX" bench --json --csv
 left() {
-	ls /dev/shm /tmp 2>/dev/null | grep -c "ipcx-bench-"
+	ls /dev/shm /tmp 2>/dev/null | grep "ipcx-bench-" | grep -vc -- "-other$"
 }
 expect "nothing left in /dev/shm or /tmp" "$(left)" "0"
 # Ctrl-C: the whole process group gets SIGINT; everything goes.
 setsid "$IPCX" bench --seconds 3 sysvmq fifo flock >/dev/null 2>"$T/int" &
 b=$!
+# Another run's file, whose pid merely starts with this one's: not ours.
+other="/tmp/ipcx-bench-${b}9-other"
+: >"$other"
 sleep 1.5
 kill -INT -$b
 wait $b
@@ -94,4 +97,6 @@ expect "Ctrl-C ends it with 130" "$s" "130"
 sleep 0.2
 expect "...and leaves nothing behind" "$(left)" "0"
 expect "...no System V queue either" "$(ipcs -q | grep -c "^0x1b$(printf '%04x' $((b & 0xffff)))")" "0"
+[ -e "$other" ] && ok "...and leaves another run's names alone" || bad "...and leaves another run's names alone"
+rm -f "$other"
 finish

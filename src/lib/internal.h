@@ -45,15 +45,7 @@ int ipcx__fail_open(const char *addr, int err, const char *kind,
 int ipcx__struct_size(size_t given, size_t v1, size_t now, const char *what,
 		      size_t *out);
 
-/* ---- options (addr.c) -------------------------------------------------
- *
- * The core parses the address syntax and the options common to every
- * scheme (create, excl, mode, timeout, nonblock).  Every other option is
- * declared by the file that uses it: a struct ipcx__opt, listed in its
- * facility's NULL-terminated table.  An option shared by several
- * facilities (framing=, size=, wait=, proj=, listen=, connect=) is one
- * struct defined where it is implemented and listed in each table.
- */
+/* ---- options (addr.c): doc/HACKING.md, Options ------------------------ */
 
 enum ipcx__opt_kind {
 	IPCX__OPT_BOOL,	  /* 1/0, yes/no, true/false, on/off; bare "name" */
@@ -330,9 +322,11 @@ struct ipcx_region {
 	char name[IPCX_ADDR_MAX + 96];
 };
 
-/* size= of regions and rings: declared once, listed by each region
- * facility. */
-extern const struct ipcx__opt ipcx__opt_size;
+/* size= of regions and rings (region.c), and a ring's wait= and the
+ * channel role of every region facility, a ring in the region (ring.c):
+ * declared once, listed by each region facility. */
+extern const struct ipcx__opt ipcx__opt_size, ipcx__opt_wait;
+extern const struct ipcx__chan_ops ipcx__ring_chan;
 
 /* Maps SIZE bytes of FD (shared, read and write) into R. */
 int ipcx__region_map(struct ipcx_region *r, int fd, size_t size);

@@ -285,7 +285,8 @@ static void print_csv(void)
 {
 	printf("kind,facility,wake,size,median_ns,p99_ns,p999_ns,max_ns,"
 	       "msgs_per_s,bytes_per_s,raw_is,raw_median_ns,raw_msgs_per_s,"
-	       "raw_bytes_per_s,latency_ratio,throughput_ratio,note\n");
+	       "raw_bytes_per_s,latency_ratio,throughput_ratio,call_ns,"
+	       "raw_call_ns,note\n");
 	for (int i = 0; i < nrows; i++) {
 		const struct bench_row *r = &rows[i];
 		printf("%s,", r->kind);
@@ -304,6 +305,8 @@ static void print_csv(void)
 		csv_num(stdout, r->raw_bytes);
 		csv_num(stdout, r->lat_ratio);
 		csv_num(stdout, r->tput_ratio);
+		csv_num(stdout, r->call_ns);
+		csv_num(stdout, r->raw_call_ns);
 		csv_field(stdout, r->note);
 		putchar('\n');
 	}

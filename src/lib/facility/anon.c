@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Anonymous shared mappings: memory a process shares with its children. */
-#include "../ring/ring.h"
+#include "../internal.h"
 
 #include <errno.h>
 #include <sys/mman.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Memory-mapped files: a regular file shared with MAP_SHARED. */
-#include "../ring/ring.h"
+#include "../internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* POSIX shared memory: a /name in /dev/shm, mapped as a region. */
-#include "../ring/ring.h"
 #include "posixname.h"
 
 #include <errno.h>

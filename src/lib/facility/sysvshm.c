@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* System V shared memory: a segment under a key, attached as a region. */
-#include "../ring/ring.h"
 #include "../sysv.h"
 
 #include <errno.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The ring channel: variable-size messages in any shared-memory region. */
-#include "ring.h"
+#include "../internal.h"
 
 #include <errno.h>
 #include <limits.h>

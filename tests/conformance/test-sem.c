@@ -406,6 +406,10 @@ static void t_bad_input(void **state)
 	assert_int_equal(ipcx_sem_init(r, 0, 0, &s), 0);
 	/* No name: nothing to remove (it goes with its region). */
 	assert_int_equal(ipcx_sem_unlink(s), 0);
+	/* A timeout is ms, or one of the IPCX_WAIT_ values. */
+	assert_int_equal(ipcx_sem_acquire(s, -3), -EINVAL);
+	assert_int_equal(ipcx_sem_acquire(s, IPCX_WAIT_NONE), -EAGAIN);
+	assert_int_equal(ipcx_sem_acquire(NULL, IPCX_WAIT_NONE), -EINVAL);
 	ipcx_sem_close(s);
 	ipcx_region_close(r);
 	assert_int_equal(ipcx_sem_release(NULL), -EINVAL);

@@ -233,6 +233,44 @@ static void t_roles_and_caps(void **state)
 	}
 }
 
+/* The public parsed address: what it resolved, once. */
+static void t_public_addr(void **state)
+{
+	struct ipcx_addr *a;
+	long long v = -1;
+
+	(void)state;
+	assert_int_equal(
+		ipcx_addr_parse("fifo:/tmp/a%20b?mode=0640", "timeout=5", &a),
+		0);
+	assert_string_equal(ipcx_addr_facility(a)->scheme, "fifo");
+	assert_true(ipcx_addr_facility(a)->caps & IPCX_CAP_CHANNEL);
+	assert_string_equal(ipcx_addr_target(a), "/tmp/a b");
+	assert_string_equal(ipcx_addr_text(a), "fifo:/tmp/a%20b?mode=0640");
+	assert_int_equal(ipcx_addr_option(a, "mode", &v), 1);
+	assert_int_equal(v, 0640);
+	assert_int_equal(ipcx_addr_option(a, "timeout", &v), 1);
+	assert_int_equal(v, 5);
+	assert_int_equal(ipcx_addr_option(a, "framing", &v), 0);
+	assert_int_equal(ipcx_addr_option(a, "create", NULL), 0);
+	assert_int_equal(ipcx_addr_option(a, "size", &v), -EINVAL);
+	assert_non_null(strstr(ipcx_error_detail(), "no option 'size'"));
+	ipcx_addr_free(a);
+	assert_int_equal(
+		ipcx_addr_parse("posixshm:/x?size=4K&wait=futex", NULL, &a), 0);
+	assert_int_equal(ipcx_addr_option(a, "size", &v), 1);
+	assert_int_equal(v, 4096);
+	assert_int_equal(ipcx_addr_option(a, "wait", &v), 1);
+	assert_int_equal(v, 2); /* the index of futex in its VALUES */
+	ipcx_addr_free(a);
+	a = (struct ipcx_addr *)1;
+	assert_int_equal(ipcx_addr_parse("frob:x", NULL, &a), -EINVAL);
+	assert_ptr_equal(a, (struct ipcx_addr *)1); /* not written */
+	assert_int_equal(ipcx_addr_parse(NULL, NULL, &a), -EINVAL);
+	ipcx_addr_free(NULL);
+	assert_null(ipcx_addr_facility(NULL));
+}
+
 static void t_pair_specs(void **state)
 {
 	struct ipcx_addr a;
@@ -327,6 +365,7 @@ int main(void)
 		cmocka_unit_test(t_pair_specs),
 		cmocka_unit_test(t_format),
 		cmocka_unit_test(t_roles_and_caps),
+		cmocka_unit_test(t_public_addr),
 		cmocka_unit_test(t_bad),
 	};
 

@@ -17,7 +17,8 @@ for want in ["cache-line ping-pong", "futex ping-pong", "memcpy (64 KiB blocks)"
              "minimal SPSC ring", "pipe", "fifo", "unix", "unix-dgram",
              "unix-seqpacket", "tcp (loopback)", "udp (loopback)", "sysvmq",
              "posixmq", "pty", "exec (cat)", "stdio", "ring wait=spin (anon)",
-             "ring wait=adaptive (anon)", "ring wait=futex (anon)", "sysvsem", "posixsem",
+             "ring wait=adaptive (anon)", "ring wait=futex (anon)",
+             "ring zero-copy (anon)", "sysvsem", "posixsem",
              "posixsem (unnamed)", "robust mutex", "condition variable",
              "flock", "fcntl (ofd=1)", "signal SIGUSR2 (standard)",
              "signal SIGRTMIN+3 (realtime)"]:

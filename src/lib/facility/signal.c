@@ -111,7 +111,11 @@ static int signal_open(const struct ipcx_addr *a, unsigned flags,
 		sigemptyset(&set);
 		sigaddset(&set, sig);
 		pthread_sigmask(SIG_BLOCK, &set, NULL);
-		s->c.rfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+		/* Blocking unless it must not wait, or not for long: then a
+		 * receive is one read(), as sigwaitinfo() is one call. */
+		bool waits = !(flags & IPCX_NONBLOCK) && s->c.timeout_ms < 0;
+		s->c.rfd = signalfd(-1, &set,
+				    SFD_CLOEXEC | (waits ? 0 : SFD_NONBLOCK));
 		if (s->c.rfd < 0) {
 			int e = errno;
 			ipcx__chan_free(&s->c);
@@ -183,7 +187,7 @@ static ssize_t signal_recv(struct ipcx_chan *c, void *buf, size_t len,
 {
 	struct signalfd_siginfo si;
 	char text[VALUE_TEXT];
-	int64_t deadline = ipcx__deadline(c);
+	int64_t deadline = -2; /* read the clock only if it must wait */
 	int r;
 
 	if (c->rfd < 0)
@@ -198,9 +202,13 @@ static ssize_t signal_recv(struct ipcx_chan *c, void *buf, size_t len,
 		ssize_t n = read(c->rfd, &si, sizeof(si));
 		if (n == (ssize_t)sizeof(si))
 			break;
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN)
 			return ipcx__fail(errno, "%s: read: %s", c->name,
 					  ipcx_strerror(errno));
+		if (deadline == -2)
+			deadline = ipcx__deadline(c);
 		if ((r = ipcx__wait_fd(c, c->rfd, POLLIN, deadline)) < 0)
 			return r;
 	}

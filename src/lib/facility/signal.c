@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Signals as a channel: sigqueue() an int to a pid, receive by signalfd. */
+/* Signals as a channel: sigqueue() an int to a pid, sigwaitinfo() it. */
 #include "../internal.h"
 
 #include <errno.h>
@@ -19,9 +19,10 @@
  * A message is the int a signal carries, written as decimal text ("42"),
  * so that the tool and scripts use it as they are.  Sending is sigqueue(3)
  * of sig= (default SIGRTMIN) with that value.  Receiving (signal:self, or
- * this process's pid) blocks the signal in the calling thread and reads
- * a signalfd(2): the descriptor is pollable, the value comes with the
- * sender's pid and uid, and the signal number as the message type.  The
+ * this process's pid) blocks the signal in the calling thread and takes
+ * it with sigwaitinfo() (sigtimedwait() when bounded), the value with the
+ * sender's pid and uid, and the signal number as the message type; a
+ * signalfd(2) is there to be polled.  The
  * signal stays blocked after close (unblocking would deliver what is
  * still pending, by default a termination).  Every other thread must
  * block it too (block it before creating threads), or the kernel may
@@ -111,11 +112,7 @@ static int signal_open(const struct ipcx_addr *a, unsigned flags,
 		sigemptyset(&set);
 		sigaddset(&set, sig);
 		pthread_sigmask(SIG_BLOCK, &set, NULL);
-		/* Blocking unless it must not wait, or not for long: then a
-		 * receive is one read(), as sigwaitinfo() is one call. */
-		bool waits = !(flags & IPCX_NONBLOCK) && s->c.timeout_ms < 0;
-		s->c.rfd = signalfd(-1, &set,
-				    SFD_CLOEXEC | (waits ? 0 : SFD_NONBLOCK));
+		s->c.rfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 		if (s->c.rfd < 0) {
 			int e = errno;
 			ipcx__chan_free(&s->c);
@@ -185,10 +182,11 @@ static ssize_t signal_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 static ssize_t signal_recv(struct ipcx_chan *c, void *buf, size_t len,
 			   struct ipcx_meta *m)
 {
-	struct signalfd_siginfo si;
+	struct sigchan *s = (struct sigchan *)c;
 	char text[VALUE_TEXT];
-	int64_t deadline = -2; /* read the clock only if it must wait */
-	int r;
+	int64_t deadline = ipcx__deadline(c);
+	sigset_t set;
+	siginfo_t si;
 
 	if (c->rfd < 0)
 		return ipcx__fail(EBADF, "%s: opened for sending", c->name);
@@ -198,27 +196,48 @@ static ssize_t signal_recv(struct ipcx_chan *c, void *buf, size_t len,
 				  "%s: a buffer of %zu bytes may not hold a "
 				  "value (%d bytes)",
 				  c->name, len, VALUE_TEXT - 1);
+	/* Taken as a program would take it (the signal is blocked in this
+	 * thread): sigwaitinfo(), or sigtimedwait() for a bounded wait.
+	 * The signalfd is there to be polled (ipcx_fd()); both take from
+	 * the same queue. */
+	sigemptyset(&set);
+	sigaddset(&set, s->sig);
 	for (;;) {
-		ssize_t n = read(c->rfd, &si, sizeof(si));
-		if (n == (ssize_t)sizeof(si))
+		int r;
+		if (deadline < 0 && !(c->flags & IPCX_NONBLOCK)) {
+			r = sigwaitinfo(&set, &si);
+		} else {
+			int64_t left = c->flags & IPCX_NONBLOCK
+					       ? 0
+					       : deadline - ipcx__now_ms();
+			struct timespec ts = {
+				left > 0 ? left / 1000 : 0,
+				left > 0 ? (left % 1000) * 1000000L : 0};
+			r = sigtimedwait(&set, &si, &ts);
+		}
+		if (r > 0)
 			break;
-		if (n < 0 && errno == EINTR)
+		if (errno == EINTR)
 			continue;
-		if (n < 0 && errno != EAGAIN)
-			return ipcx__fail(errno, "%s: read: %s", c->name,
-					  ipcx_strerror(errno));
-		if (deadline == -2)
-			deadline = ipcx__deadline(c);
-		if ((r = ipcx__wait_fd(c, c->rfd, POLLIN, deadline)) < 0)
-			return r;
+		if (errno == EAGAIN)
+			return c->flags & IPCX_NONBLOCK
+				       ? ipcx__fail(EAGAIN,
+						    "%s: no signal pending "
+						    "(nonblock)",
+						    c->name)
+				       : ipcx__fail(ETIMEDOUT,
+						    "%s: timed out after %d ms",
+						    c->name, c->timeout_ms);
+		return ipcx__fail(errno, "%s: sigwaitinfo: %s", c->name,
+				  ipcx_strerror(errno));
 	}
-	int k = snprintf(text, sizeof(text), "%d", si.ssi_int);
+	int k = snprintf(text, sizeof(text), "%d", si.si_value.sival_int);
 	memcpy(buf, text, (size_t)k);
 	if (m) {
 		m->size = (size_t)k;
-		m->type = si.ssi_signo;
-		m->pid = (pid_t)si.ssi_pid;
-		m->uid = (uid_t)si.ssi_uid;
+		m->type = si.si_signo;
+		m->pid = si.si_pid;
+		m->uid = si.si_uid;
 		m->valid |= IPCX_META_TYPE | IPCX_META_PID | IPCX_META_UID;
 	}
 	return k;

@@ -48,6 +48,11 @@ expect "...prints the chosen columns" "$(cat "$T/out")" "udp message
 tcp byte\\x20stream"
 status "info -l" 0 "$IPCX" info -l pipe
 contains "...shows pipe-max-size" "$T/out" "/proc/sys/fs/pipe-max-size"
+# USED: how many System V segments exist, as ipcs -m counts them.
+segs=$(ipcs -m | grep -c '^0x')
+expect "info -l: USED of SHMMNI is what ipcs -m lists" \
+	"$("$IPCX" info -l -r -n -o LIMIT,USED sysvshm | sed -n 's/^segments\\x20on\\x20the\\x20system\\x20(SHMMNI) //p')" "$segs"
+status "info -l and -O together" 2 "$IPCX" info -l -O
 status "info of an unknown scheme" 2 "$IPCX" info nosuch
 status "info with an unknown column" 2 "$IPCX" info -o NOPE
 finish

@@ -271,6 +271,44 @@ static void t_public_addr(void **state)
 	assert_null(ipcx_addr_facility(NULL));
 }
 
+struct limits_seen {
+	int rows, counted, stop_at;
+};
+
+static int count_limit(const struct ipcx_limit *l, void *arg)
+{
+	struct limits_seen *s = arg;
+
+	s->rows++;
+	if (l->used_known) {
+		assert_true(l->used >= 0);
+		assert_true(l->value < 0 || l->used <= l->value ||
+			    !strcmp(l->unit, "bytes"));
+		s->counted++;
+	}
+	return s->rows == s->stop_at ? 7 : 0; /* a non-zero return stops */
+}
+
+/* Limits come by callback, which can stop them; System V ids say how
+ * many are in use (ipcx ls's closing line and ipcx info -l's USED). */
+static void t_limits(void **state)
+{
+	struct limits_seen s = {0};
+	const struct ipcx_facility *f = ipcx_facility_find("sysvshm");
+
+	(void)state;
+	assert_int_equal(ipcx_facility_limits(f, count_limit, &s), 0);
+	assert_int_equal(s.rows, 3);
+	assert_int_equal(s.counted, 1); /* segments on the system */
+	s = (struct limits_seen){.stop_at = 2};
+	f = ipcx_facility_find("pipe");
+	assert_int_equal(ipcx_facility_limits(f, count_limit, &s), 7);
+	assert_int_equal(s.rows, 2);
+	assert_int_equal(ipcx_facility_limits(NULL, count_limit, &s), -EINVAL);
+	struct ipcx_facility copy = *f; /* not one of the library's rows */
+	assert_int_equal(ipcx_facility_limits(&copy, count_limit, &s), -EINVAL);
+}
+
 static void t_pair_specs(void **state)
 {
 	struct ipcx_addr a;
@@ -366,6 +404,7 @@ int main(void)
 		cmocka_unit_test(t_format),
 		cmocka_unit_test(t_roles_and_caps),
 		cmocka_unit_test(t_public_addr),
+		cmocka_unit_test(t_limits),
 		cmocka_unit_test(t_bad),
 	};
 

@@ -382,9 +382,11 @@ size_t ipcx_region_size(const struct ipcx_region *r);
 
 /*
  * Bounded copies: OFF and LEN must lie inside the region (-EINVAL), and
- * the backing object must still cover it (-EFAULT when another process
- * truncated the file or shm object, where touching it would SIGBUS).
- * Raw pointers from ipcx_region_base() have no such check.
+ * the backing object must still cover it: -EFAULT when another process
+ * truncated the file or shm object, or a page could not be allocated.
+ * Such a mapping never raises SIGBUS: the library's handler maps zeros
+ * over it (also under a raw pointer from ipcx_region_base()), and every
+ * later call on it is -EFAULT.
  */
 ssize_t ipcx_region_read(const struct ipcx_region *r, size_t off, void *buf,
 			 size_t len);

@@ -6,6 +6,8 @@
 #include "ipcx.h"
 
 #include <limits.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -316,6 +318,8 @@ struct ipcx_region {
 	/* Set by the caller of region_open: SIZE is only for creating; an
 	 * object that exists is mapped whole (rings). */
 	bool size_if_new;
+	/* The mapping's entry in the SIGBUS watch list (fault.c). */
+	struct ipcx__fault_slot *watch;
 	/* What ipcx_region_unlink() removes: the object's name, kept by the
 	 * facility when it created it (async-signal-safe to use). */
 	char object[IPCX_ADDR_MAX];
@@ -327,6 +331,35 @@ struct ipcx_region {
  * declared once, listed by each region facility. */
 extern const struct ipcx__opt ipcx__opt_size, ipcx__opt_wait;
 extern const struct ipcx__chan_ops ipcx__ring_chan;
+
+/* ---- memory that vanishes (fault.c) ------------------------------------
+ *
+ * Watches BASE..BASE+SIZE: a SIGBUS there (the object shrank, or its
+ * page could not be allocated) replaces the whole mapping with private
+ * zeros and marks it lost, instead of killing the process.  NULL when
+ * it cannot (no memory, or no handler). */
+struct ipcx__fault_slot {
+	_Atomic int state;
+	_Atomic uintptr_t base;
+	_Atomic size_t size;
+	_Atomic int lost; /* set once by the handler */
+};
+struct ipcx__fault_slot *ipcx__fault_watch(void *base, size_t size);
+void ipcx__fault_unwatch(struct ipcx__fault_slot *s);
+/* Whether S's mapping faulted: its contents are gone.  One load (hot
+ * paths look after each copy). */
+static inline bool ipcx__fault_lost(const struct ipcx__fault_slot *s)
+{
+	return s && atomic_load_explicit(&s->lost, memory_order_relaxed);
+}
+
+/* Opens R with its facility's region open (A, FLAGS, SIZE as there) and
+ * watches the mapping; closes it (and removes what it created) when it
+ * cannot. */
+int ipcx__region_open(const struct ipcx_addr *a, unsigned flags, size_t size,
+		      struct ipcx_region *r);
+/* -EFAULT, with a detail, when R's mapping faulted; else 0. */
+int ipcx__region_lost(const struct ipcx_region *r);
 
 /* Maps SIZE bytes of FD (shared, read and write) into R. */
 int ipcx__region_map(struct ipcx_region *r, int fd, size_t size);

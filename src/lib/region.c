@@ -80,10 +80,22 @@ static int region_fd_setup(const struct ipcx_addr *a, struct ipcx_region *r,
 	e = ipcx__region_size(a, r, size, !created, (size_t)st.st_size, &size);
 	if (e < 0)
 		goto fail;
-	/* New bytes read as zeros. */
+	/* New bytes read as zeros.  Their room is reserved now: a sparse
+	 * object on a full filesystem would raise SIGBUS at the first
+	 * write of a page instead of failing here. */
 	if (created && ftruncate(fd, (off_t)size) < 0) {
 		e = ipcx__fail(errno, "%s: ftruncate to %zu bytes: %m", a->text,
 			       size);
+		goto fail;
+	}
+	if (created && (e = posix_fallocate(fd, 0, (off_t)size)) != 0) {
+		e = e == ENOSPC ? ipcx__fail(ENOSPC,
+					     "%s: no room for %zu bytes on "
+					     "its filesystem (df; the "
+					     "object was removed)",
+					     a->text, size)
+				: ipcx__fail(e, "%s: reserving %zu bytes: %s",
+					     a->text, size, strerror(e));
 		goto fail;
 	}
 	e = ipcx__region_map(r, fd, size);
@@ -173,6 +185,36 @@ void ipcx__region_fd_close(struct ipcx_region *r)
 	close(r->fd);
 }
 
+int ipcx__region_open(const struct ipcx_addr *a, unsigned flags, size_t size,
+		      struct ipcx_region *r)
+{
+	int e = a->ops->region->open(a, flags, size, r);
+
+	if (e < 0)
+		return e;
+	r->watch = ipcx__fault_watch(r->base, r->size);
+	if (r->watch)
+		return 0;
+	if (r->creator == getpid() && r->ops->region->unlink_self)
+		r->ops->region->unlink_self(r);
+	r->ops->region->close(r);
+	return ipcx__fail(ENOMEM,
+			  "%s: cannot watch the mapping for SIGBUS (no "
+			  "memory, or sigaction refused)",
+			  a->text);
+}
+
+int ipcx__region_lost(const struct ipcx_region *r)
+{
+	if (!ipcx__fault_lost(r->watch))
+		return 0;
+	return ipcx__fail(EFAULT,
+			  "%s: the object shrank under its mapping, or its "
+			  "memory could not be allocated (SIGBUS): its "
+			  "contents are gone",
+			  r->name);
+}
+
 int ipcx_region_open_addr(const struct ipcx_addr *a, unsigned flags,
 			  size_t size, struct ipcx_region **out)
 {
@@ -197,7 +239,7 @@ int ipcx_region_open_addr(const struct ipcx_addr *a, unsigned flags,
 	r->fd = -1;
 	r->id = -1;
 	snprintf(r->name, sizeof(r->name), "%s", a->text);
-	e = a->ops->region->open(a, ipcx__addr_flags(a, flags), size, r);
+	e = ipcx__region_open(a, ipcx__addr_flags(a, flags), size, r);
 	if (e < 0) {
 		free(r);
 		return e;
@@ -232,6 +274,9 @@ static int region_bounds(const struct ipcx_region *r, size_t off, size_t len)
 				  "%s: %zu bytes at offset %zu go past the "
 				  "region's %zu",
 				  r->name, len, off, r->size);
+	int e = ipcx__region_lost(r);
+	if (e < 0)
+		return e;
 	return r->ops->region->check ? r->ops->region->check(r) : 0;
 }
 
@@ -243,7 +288,8 @@ ssize_t ipcx_region_read(const struct ipcx_region *r, size_t off, void *buf,
 	if (e < 0)
 		return e;
 	memcpy(buf, (const char *)r->base + off, len);
-	return (ssize_t)len;
+	e = ipcx__region_lost(r);
+	return e < 0 ? e : (ssize_t)len;
 }
 
 ssize_t ipcx_region_write(struct ipcx_region *r, size_t off, const void *buf,
@@ -254,7 +300,8 @@ ssize_t ipcx_region_write(struct ipcx_region *r, size_t off, const void *buf,
 	if (e < 0)
 		return e;
 	memcpy((char *)r->base + off, buf, len);
-	return (ssize_t)len;
+	e = ipcx__region_lost(r);
+	return e < 0 ? e : (ssize_t)len;
 }
 
 int ipcx_region_unlink(const struct ipcx_region *r)
@@ -273,6 +320,7 @@ int ipcx_region_close(struct ipcx_region *r)
 {
 	if (!r)
 		return 0;
+	ipcx__fault_unwatch(r->watch);
 	r->ops->region->close(r);
 	free(r);
 	return 0;

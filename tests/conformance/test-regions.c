@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
@@ -196,6 +197,54 @@ static void t_shrunk_backing(void **state)
 	ipcx_region_close(r);
 }
 
+/* Touching a cut object through the raw pointer: the process lives (the
+ * library maps zeros there) and the next call through ipcx says so.  A
+ * fault on a mapping that is not the library's still kills, as it
+ * would without ipcx. */
+static void t_fault_through_pointer(void **state)
+{
+	struct ipcx_region *r;
+	char buf[8];
+
+	(void)state;
+	const char *mm = new_addr("mmap");
+	assert_int_equal(ipcx_region_open(mm, IPCX_CREATE, 8192, &r), 0);
+	volatile unsigned char *p = ipcx_region_base(r);
+	p[4096] = 1;
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(truncate(mm + strlen("mmap:"), 0) == 0 ? 0 : 1);
+	assert_int_equal(conf_wait(pid), 0);
+	p[4096] = 2; /* SIGBUS without the library's handler */
+	assert_int_equal(p[4096], 2);
+	assert_int_equal(ipcx_region_read(r, 0, buf, 8), -EFAULT);
+	assert_non_null(strstr(ipcx_error_detail(), "SIGBUS"));
+	assert_int_equal(ipcx_region_write(r, 0, "x", 1), -EFAULT);
+	ipcx_region_close(r);
+
+	char path[128];
+	snprintf(path, sizeof(path), "/tmp/ipcx-test-%d-foreign",
+		 (int)getpid());
+	const char *other = new_addr("mmap");
+	pid = fork();
+	if (pid == 0) {
+		/* Without cmocka's handler: the library chains to the
+		 * default one. */
+		signal(SIGBUS, SIG_DFL);
+		CHILD_CHECK(ipcx_region_open(other, IPCX_CREATE, 4096, &r) ==
+			    0);
+		int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		CHILD_CHECK(fd >= 0 && ftruncate(fd, 4096) == 0);
+		volatile char *q = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					MAP_SHARED, fd, 0);
+		CHILD_CHECK(q != MAP_FAILED && ftruncate(fd, 0) == 0);
+		q[0] = 1; /* not the library's: the default action */
+		_exit(0);
+	}
+	assert_int_equal(conf_wait(pid), 128 + SIGBUS);
+	unlink(path);
+}
+
 static void t_bad_addresses(void **state)
 {
 	struct ipcx_region *r;
@@ -238,6 +287,7 @@ int main(void)
 		cmocka_unit_test_teardown(t_sizes_and_bounds, remove_made),
 		cmocka_unit_test_teardown(t_modes, remove_made),
 		cmocka_unit_test_teardown(t_shrunk_backing, remove_made),
+		cmocka_unit_test_teardown(t_fault_through_pointer, remove_made),
 		cmocka_unit_test_teardown(t_bad_addresses, remove_made),
 	};
 

@@ -5,6 +5,7 @@
 #include "conformance.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -723,6 +724,140 @@ static void t_region_unlink(void **state)
 	ipcx_region_close(made);
 }
 
+/* The posixshm object's name in ADDR ("posixshm:/x?..." -> "/x"). */
+static void shm_name(const char *addr, char *out, size_t n)
+{
+	snprintf(out, n, "%s", addr + strlen("posixshm:"));
+	char *q = strchr(out, '?');
+	if (q)
+		*q = '\0';
+}
+
+static void cut_to_zero(const char *addr)
+{
+	char name[64];
+	shm_name(addr, name, sizeof(name));
+	int fd = shm_open(name, O_RDWR, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	close(fd);
+}
+
+/* A ring whose object is cut to 0 bytes, by another process, while a
+ * receiver waits: every side gets -EFAULT; nobody dies of SIGBUS. */
+static void t_truncated_while_waiting(void **state)
+{
+	(void)state;
+	for (int mode = 0; mode < 2; mode++) {
+		const char *addr = new_ring(mode ? "size=64K&wait=spin"
+						 : "size=64K&wait=futex");
+		struct ipcx_chan *tx = ropen(addr, IPCX_CREATE | IPCX_SEND);
+		int sync[2];
+		assert_int_equal(pipe(sync), 0);
+		pid_t pid = fork();
+		if (pid == 0) {
+			struct ipcx_chan *rx;
+			char b[64];
+			CHILD_CHECK(ipcx_open(addr, IPCX_RECV, &rx) == 0);
+			CHILD_CHECK(ipcx_recv(rx, b, sizeof(b), NULL) == 1);
+			CHILD_CHECK(write(sync[1], "r", 1) == 1);
+			ssize_t r = ipcx_recv(rx, b, sizeof(b), NULL);
+			CHILD_CHECK(r == -EFAULT);
+			CHILD_CHECK(strstr(ipcx_error_detail(), "SIGBUS"));
+			ipcx_close(rx);
+			_exit(0);
+		}
+		char ch;
+		assert_int_equal(ipcx_send(tx, "a", 1, NULL), 1);
+		assert_int_equal(read(sync[0], &ch, 1), 1);
+		usleep(30000); /* the receiver is waiting (asleep or spinning)
+				*/
+		cut_to_zero(addr);
+		struct timespec t0;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		assert_int_equal(conf_wait(pid), 0); /* not 128 + SIGBUS */
+		assert_true(conf_ms_since(&t0) < 1000);
+		/* The sender's next message finds the object gone too. */
+		assert_int_equal(ipcx_send(tx, "b", 1, NULL), -EFAULT);
+		assert_int_equal(ipcx_send(tx, "c", 1, NULL), -EFAULT);
+		ipcx_close(tx);
+		close(sync[0]);
+		close(sync[1]);
+	}
+}
+
+/* Cut in mid-transfer: a sender and a receiver in full flow both end
+ * with an error (-EFAULT, or -EPIPE once the other has gone), neither
+ * with a signal. */
+static void t_truncated_mid_transfer(void **state)
+{
+	(void)state;
+	const char *addr = new_ring("size=256K");
+	struct ipcx_chan *c = ropen(addr, IPCX_CREATE);
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			struct ipcx_chan *e;
+			static char b[8192];
+			ssize_t r;
+			CHILD_CHECK(ipcx_open(addr, 0, &e) == 0);
+			do
+				r = k ? ipcx_send(e, b, sizeof(b), NULL)
+				      : ipcx_recv(e, b, sizeof(b), NULL);
+			while (r >= 0);
+			CHILD_CHECK(r == -EFAULT || r == -EPIPE);
+			_exit(0);
+		}
+	}
+	usleep(100000);
+	cut_to_zero(addr);
+	assert_int_equal(conf_wait(kids[0]), 0);
+	assert_int_equal(conf_wait(kids[1]), 0);
+	ipcx_close(c);
+}
+
+/* A sender killed with SIGKILL does not end the wait of a receiver
+ * that came after it: that one waits for the next sender. */
+static void t_dead_pair_does_not_poison(void **state)
+{
+	(void)state;
+	const char *addr = new_ring("size=64K");
+	struct ipcx_chan *rx = ropen(addr, IPCX_CREATE | IPCX_RECV), *tx;
+	char buf[64];
+	int sync[2];
+	assert_int_equal(pipe(sync), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		CHILD_CHECK(ipcx_open(addr, IPCX_SEND, &tx) == 0);
+		CHILD_CHECK(ipcx_send(tx, "x", 1, NULL) == 1);
+		CHILD_CHECK(write(sync[1], "r", 1) == 1);
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(read(sync[0], buf, 1), 1);
+	kill(pid, SIGKILL);
+	conf_wait(pid);
+	/* The receiver that saw it alive hears of its death... */
+	assert_int_equal(ipcx_recv(rx, buf, sizeof(buf), NULL), 1);
+	assert_int_equal(ipcx_recv(rx, buf, sizeof(buf), NULL), -EPIPE);
+	ipcx_close(rx);
+	/* ...the next one waits (a timeout, not "peer died")... */
+	char opts[128];
+	snprintf(opts, sizeof(opts), "%s%ctimeout=300", addr,
+		 strchr(addr, '?') ? '&' : '?');
+	rx = ropen(opts, IPCX_RECV);
+	assert_int_equal(ipcx_recv(rx, buf, sizeof(buf), NULL), -ETIMEDOUT);
+	/* ...and gets what the next sender sends. */
+	tx = ropen(addr, IPCX_SEND);
+	assert_int_equal(ipcx_send(tx, "next", 4, NULL), 4);
+	assert_int_equal(ipcx_recv(rx, buf, sizeof(buf), NULL), 4);
+	ipcx_close(tx);
+	ipcx_close(rx);
+	close(sync[0]);
+	close(sync[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest quirks[] = {
@@ -742,6 +877,12 @@ int main(void)
 		cmocka_unit_test_teardown(t_pollable, remove_rings),
 		cmocka_unit_test_teardown(t_unlink_what_it_made, remove_rings),
 		cmocka_unit_test(t_region_unlink),
+		cmocka_unit_test_teardown(t_truncated_while_waiting,
+					  remove_rings),
+		cmocka_unit_test_teardown(t_truncated_mid_transfer,
+					  remove_rings),
+		cmocka_unit_test_teardown(t_dead_pair_does_not_poison,
+					  remove_rings),
 	};
 
 	return conf_run(&fix, quirks, sizeof(quirks) / sizeof(*quirks));

@@ -90,7 +90,9 @@
  * lines the next record will use; a waiting consumer prefetches the record's
  * second line.  Sleeps last at most 100 ms, after which the waiter checks the
  * pids registered in the header: when every peer that registered is dead,
- * -EPIPE.
+ * -EPIPE.  Registrations of processes that were already dead when a
+ * handle opened do not count for it: a killed pair does not end the next
+ * pair's wait.
  *
  * Polling.  ipcx_fd() on a ring makes the consumer a poller: it binds a
  * UNIX datagram socket to an abstract name ("ipcx-ring-" and a random
@@ -193,6 +195,10 @@ struct ring {
 	int poll_fd;   /* a consumer's notification socket, or -1 */
 	int poll_slot; /* its entry in poll_token[] */
 	int notify_fd; /* a producer's socket to notify pollers, or -1 */
+	/* Registrations of processes dead before this open, per side. */
+	int32_t prod_before[SLOTS], cons_before[SLOTS];
+	/* The region's SIGBUS watch: looked at after each copy. */
+	const struct ipcx__fault_slot *watch;
 };
 
 static inline void cpu_relax(void)
@@ -228,6 +234,9 @@ HOT uint64_t align16(uint64_t n)
 
 static int corrupt(const struct ring *r, const char *what)
 {
+	/* Zeros where the object was cut look impossible: say why. */
+	if (r->region && ipcx__fault_lost(r->region->watch))
+		return ipcx__region_lost(r->region);
 	return ipcx__fail(EPROTO, "%s: ring header corrupt (%s)", r->c.name,
 			  what);
 }
@@ -334,14 +343,27 @@ static int register_pid(struct ring *r, _Atomic int32_t *slots, int *mine)
 			  r->c.name, SLOTS);
 }
 
-/* -EPIPE when every peer that registered on SLOTS is dead. */
-static int peers_gone(struct ring *r, _Atomic int32_t *slots)
+/* Notes the registrations on SLOTS of processes already dead when this
+ * handle opened: their death is not news to it (a sender killed before
+ * this receiver came must not end this receiver's wait). */
+static void note_dead(_Atomic int32_t *slots, int32_t *before)
+{
+	for (int i = 0; i < SLOTS; i++) {
+		int32_t pid = atomic_load(&slots[i]);
+		before[i] = pid != 0 && !pid_alive(pid) ? pid : 0;
+	}
+}
+
+/* -EPIPE when every peer that registered on SLOTS is dead (those dead
+ * before this handle opened, BEFORE, do not count). */
+static int peers_gone(struct ring *r, _Atomic int32_t *slots,
+		      const int32_t *before)
 {
 	int32_t dead = 0;
 
 	for (int i = 0; i < SLOTS; i++) {
 		int32_t pid = atomic_load(&slots[i]);
-		if (pid == 0)
+		if (pid == 0 || pid == before[i])
 			continue;
 		if (pid_alive(pid))
 			return 0;
@@ -663,9 +685,14 @@ static int ring_wait(struct ring *r, bool producer, int64_t *deadline_ms)
 					  "%s: timed out after %d ms",
 					  r->c.name, r->c.timeout_ms);
 		if (now - last_check >= LIVENESS_MS * 1000000LL) {
+			int lost = ipcx__region_lost(r->region);
+			if (lost < 0)
+				return lost;
 			if (!positions_ok(r, producer))
 				return corrupt(r, "positions");
-			int e = peers_gone(r, peers);
+			int e = peers_gone(r, peers,
+					   producer ? r->cons_before
+						    : r->prod_before);
 			if (e < 0)
 				return e;
 			last_check = now;
@@ -915,7 +942,10 @@ static ssize_t ring_chan_send(struct ipcx_chan *c, const struct iovec *iov,
 			memcpy(p, iov[i].iov_base, iov[i].iov_len);
 			p += iov[i].iov_len;
 		}
-		publish(r, len);
+		if (__builtin_expect(ipcx__fault_lost(r->watch), 0))
+			e = ipcx__region_lost(r->region);
+		else
+			publish(r, len);
 	}
 	leave(r, true);
 	return e < 0 ? e : (ssize_t)len;
@@ -951,10 +981,12 @@ static int ring_chan_commit(struct ipcx_chan *c, size_t len)
 				  "reserved",
 				  c->name, len,
 				  (unsigned long long)r->resv_len);
-	publish(r, len);
+	int e = ipcx__region_lost(r->region);
+	if (e == 0)
+		publish(r, len);
 	r->reserved = false;
 	leave(r, true);
-	return 0;
+	return e;
 }
 
 /* ---- consumer ---------------------------------------------------------- */
@@ -1031,9 +1063,13 @@ static ssize_t ring_chan_recv(struct ipcx_chan *c, void *buf, size_t len,
 			       c->name, (unsigned long long)mlen, len);
 	} else {
 		memcpy(buf, (unsigned char *)rec_at(r, pos) + REC, mlen);
-		consume(r, pos, mlen);
-		if (m)
-			m->size = mlen;
+		if (__builtin_expect(ipcx__fault_lost(r->watch), 0)) {
+			e = ipcx__region_lost(r->region);
+		} else {
+			consume(r, pos, mlen);
+			if (m)
+				m->size = mlen;
+		}
 	}
 	leave(r, false);
 	return e < 0 ? e : (ssize_t)mlen;
@@ -1047,6 +1083,10 @@ static int ring_chan_peek(struct ipcx_chan *c, const void **ptr, size_t *len)
 
 	if ((e = begin_read(r, &pos, &mlen)) < 0)
 		return e;
+	if ((e = ipcx__region_lost(r->region)) < 0) {
+		leave(r, false);
+		return e;
+	}
 	/* The side stays entered until ipcx_release(). */
 	r->peeked = true;
 	r->peek_next = pos;
@@ -1062,10 +1102,13 @@ static int ring_chan_release(struct ipcx_chan *c)
 
 	if (!r->peeked)
 		return ipcx__fail(EINVAL, "%s: nothing peeked", c->name);
-	consume(r, r->peek_next, r->resv_len);
+	/* What the caller read through the pointer may have been zeros. */
+	int e = ipcx__region_lost(r->region);
+	if (e == 0)
+		consume(r, r->peek_next, r->resv_len);
 	r->peeked = false;
 	leave(r, false);
-	return 0;
+	return e;
 }
 
 /* ---- opening ----------------------------------------------------------- */
@@ -1123,12 +1166,16 @@ static int attach(struct ring *r, size_t size)
 		return corrupt(r, "capacity");
 	r->cap = cap;
 	r->data = (unsigned char *)h + h->data_off;
+	note_dead(h->prod_pid, r->prod_before);
+	note_dead(h->cons_pid, r->cons_before);
 	r->cached_tail = atomic_load(&h->cons.pos);
 	return 0;
 }
 
 /* Default size of a ring region that is created without size=. */
 #define DEFAULT_RING_SIZE (1u << 20)
+
+static int ring_chan_unlink_self(const struct ipcx_chan *c);
 
 static int ring_chan_open(const struct ipcx_addr *a, unsigned flags,
 			  struct ipcx_chan **out)
@@ -1158,15 +1205,20 @@ static int ring_chan_open(const struct ipcx_addr *a, unsigned flags,
 	snprintf(r->region->name, sizeof(r->region->name), "%s", a->text);
 	/* A new ring is the address's size=, else 1 MiB; one that exists is
 	 * mapped whole. */
-	e = a->ops->region->open(a, flags, DEFAULT_RING_SIZE, r->region);
+	e = ipcx__region_open(a, flags, DEFAULT_RING_SIZE, r->region);
 	if (e < 0) {
 		free(r->region);
 		ipcx__chan_free(&r->c);
 		return e;
 	}
 	r->h = r->region->base;
+	r->watch = r->region->watch;
 	e = attach(r, r->region->size);
+	if (e == 0)
+		e = ipcx__region_lost(r->region);
 	if (e < 0) {
+		/* What this open created goes with it. */
+		ring_chan_unlink_self(&r->c);
 		ipcx_region_close(r->region);
 		ipcx__chan_free(&r->c);
 		return e;

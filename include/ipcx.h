@@ -73,6 +73,10 @@ enum ipcx_semantics {
 #define IPCX_CAP_REGION 0x100u /* a region: ipcx_region_open() */
 #define IPCX_CAP_SEM 0x200u    /* a semaphore: ipcx_sem_open() */
 #define IPCX_CAP_LOCK 0x400u   /* a file lock: ipcx_lock_open() */
+/* One queue of messages that every opener of the name sends into and
+ * receives from (a message sent back goes to its end): System V and
+ * POSIX queues, rings in named regions. */
+#define IPCX_CAP_QUEUE 0x800u
 
 /* One row of the comparison table (ipcx info).  Static storage. */
 struct ipcx_facility {
@@ -184,6 +188,9 @@ struct ipcx_chan;
 #define IPCX_CONNECT 0x10u  /* sockets: connect to it (the default) */
 #define IPCX_SEND 0x20u	    /* open for sending (one-way facilities) */
 #define IPCX_RECV 0x40u	    /* open for receiving (one-way facilities) */
+/* A signal handler that runs while a call waits ends the call: -EINTR,
+ * nothing sent or taken (by default a wait goes on through signals). */
+#define IPCX_INTR 0x80u
 
 /* Per-message metadata, filled by ipcx_recv() and read by ipcx_send(). */
 #define IPCX_META_TYPE 0x01u /* type is set (System V queues) */

@@ -139,6 +139,8 @@ int ipcx__wait_fd(const struct ipcx_chan *c, int fd, short events,
 			return 0;
 		if (r < 0 && errno != EINTR)
 			return ipcx__fail(errno, "%s: poll: %m", c->name);
+		if (r < 0 && (r = ipcx__eintr(c)) < 0)
+			return r;
 		if (r == 0) {
 			if (c->flags & IPCX_NONBLOCK)
 				return ipcx__fail(
@@ -149,6 +151,13 @@ int ipcx__wait_fd(const struct ipcx_chan *c, int fd, short events,
 					  c->timeout_ms);
 		}
 	}
+}
+
+int ipcx__eintr(const struct ipcx_chan *c)
+{
+	if (!(c->flags & IPCX_INTR))
+		return 0;
+	return ipcx__fail(EINTR, "%s: interrupted by a signal", c->name);
 }
 
 int ipcx__backoff(const struct ipcx_chan *c, int64_t deadline, int *step)
@@ -162,7 +171,8 @@ int ipcx__backoff(const struct ipcx_chan *c, int64_t deadline, int *step)
 	if (deadline >= 0 && deadline - now < ms)
 		ms = (int)(deadline - now);
 	*step = *step >= 5 ? 10 : (*step ? *step * 2 : 2);
-	poll(NULL, 0, ms);
+	if (poll(NULL, 0, ms) < 0 && errno == EINTR)
+		return ipcx__eintr(c);
 	return 0;
 }
 
@@ -252,8 +262,14 @@ ssize_t ipcx__write_stream(struct ipcx_chan *c, const struct iovec *iov, int n,
 			}
 			continue;
 		}
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			/* Only before the first byte: a message that has
+			 * started is finished. */
+			int e = done ? 0 : ipcx__eintr(c);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			/* A framed message that has started must finish, or
 			 * the reader loses its place in the stream. */
@@ -301,6 +317,11 @@ __attribute__((noinline, cold)) ssize_t ipcx__write_rest(
 		ssize_t r = ipcx__write_stream(c, &rest, 1, sock);
 		return r < 0 ? w : w + r;
 	}
+	if (errno == EINTR) {
+		int e = ipcx__eintr(c);
+		if (e < 0)
+			return e;
+	}
 	if (errno == EINTR || errno == EAGAIN || c->wfd < 0)
 		return ipcx__write_stream(c, iov, 1, sock);
 	return ipcx__io_fail(c, errno, true, sock ? "send" : "write");
@@ -332,6 +353,8 @@ ssize_t ipcx__fd_recv(struct ipcx_chan *c, void *buf, size_t len,
 		ssize_t r = read(c->rfd, buf, len);
 		if (r >= 0)
 			return r;
+		if (errno == EINTR && (r = ipcx__eintr(c)) < 0)
+			return r;
 		if (errno != EINTR && errno != EAGAIN)
 			return c->rfd < 0
 				       ? ipcx__fail(EBADF,
@@ -355,8 +378,12 @@ ssize_t ipcx__fd_recv(struct ipcx_chan *c, void *buf, size_t len,
 		ssize_t r = read(c->rfd, buf, len);
 		if (r >= 0)
 			return r;
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			int e = ipcx__eintr(c);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			if (deadline == -2)
 				deadline = ipcx__deadline(c);

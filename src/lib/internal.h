@@ -175,6 +175,11 @@ unsigned ipcx__addr_flags(const struct ipcx_addr *a, unsigned flags);
 /* Validates a filesystem path target (not empty, not too long). */
 int ipcx__check_path(struct ipcx_addr *a);
 
+/* A wait of C that a signal handler interrupted: -EINTR (with a detail)
+ * when C was opened with IPCX_INTR; else 0, and the caller waits again. */
+struct ipcx_chan;
+int ipcx__eintr(const struct ipcx_chan *c);
+
 /* ---- time, descriptors, /proc (base.c) --------------------------------- */
 
 /* CLOCK_MONOTONIC in milliseconds. */

@@ -130,6 +130,8 @@ int ipcx__sock_accept(struct ipcx_chan *lc, struct ipcx_chan **out)
 		fd = accept4(lc->rfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0)
 			break;
+		if (errno == EINTR && (r = ipcx__eintr(lc)) < 0)
+			return r;
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -232,7 +234,12 @@ ssize_t ipcx__sock_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 		if (w >= 0)
 			return w;
 		switch (errno) {
-		case EINTR: continue;
+		case EINTR: {
+			int e = ipcx__eintr(c);
+			if (e < 0)
+				return e;
+			continue;
+		}
 		case EAGAIN:
 #if EWOULDBLOCK != EAGAIN
 		case EWOULDBLOCK:
@@ -278,8 +285,12 @@ static ssize_t sock_recv_stream(struct ipcx_chan *c, void *buf, size_t len,
 			}
 			return r;
 		}
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			int e = ipcx__eintr(c);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			int w = sock_wait(c, POLLIN, &deadline);
 			if (w < 0)
@@ -407,8 +418,12 @@ ssize_t ipcx__sock_recv(struct ipcx_chan *c, void *buf, size_t len,
 		}
 		return r;
 	error:
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			int e = ipcx__eintr(c);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			int w = sock_wait(c, POLLIN, &deadline);
 			if (w < 0)

@@ -68,33 +68,20 @@ static bool print_message(struct receiver *r, const unsigned char *data,
 			  size_t len, const struct ipcx_meta *m)
 {
 	if (r->json) {
-		if (tool_utf8_valid(data, len)) {
-			fputs("{\"data\":", stdout);
-			tool_json_string(stdout, data, len);
-		} else {
-			fputs("{\"data_base64\":", stdout);
-			tool_json_base64(stdout, data, len);
-		}
-		printf(",\"size\":%zu", len);
-		if (m && (m->valid & IPCX_META_TYPE))
-			printf(",\"type\":%ld", m->type);
-		if (m && (m->valid & IPCX_META_PRIO))
-			printf(",\"prio\":%u", m->prio);
-		if (m && (m->valid & IPCX_META_PID))
-			printf(",\"pid\":%d", (int)m->pid);
-		if (m && (m->valid & IPCX_META_UID))
-			printf(",\"uid\":%u", (unsigned)m->uid);
-		if (m && (m->valid & IPCX_META_PEER)) {
-			fputs(",\"from\":", stdout);
-			tool_json_string(stdout, (const unsigned char *)m->peer,
-					 strlen(m->peer));
-		}
-		fputs("}\n", stdout);
+		tool_json_message(stdout, data, len, m);
 		return fflush(stdout) == 0;
 	}
-	if (!tool_write_out(data, len))
-		return false;
-	return r->raw || tool_write_out(&r->sep, 1);
+	return tool_write_msg(data, len, r->raw ? NULL : &r->sep);
+}
+
+/* A message taken is written whole: a stop signal waits until then. */
+static bool print_held(struct receiver *r, const unsigned char *data,
+		       size_t len, const struct ipcx_meta *m)
+{
+	tool_hold_signals(true);
+	bool ok = print_message(r, data, len, m);
+	tool_hold_signals(false);
+	return ok;
 }
 
 /* One message per ipcx_recv(): message channels and framed streams. */
@@ -104,7 +91,7 @@ static int recv_messages(struct receiver *r, struct ipcx_chan *c, bool *eof)
 	/* --json reports the sender where it costs a call to know it. */
 	struct ipcx_meta m = {.want = r->json ? IPCX_META_PID : 0};
 
-	while (r->want < 0 || r->got < r->want) {
+	while ((r->want < 0 || r->got < r->want) && !tool_stop) {
 		ssize_t n = tool_recv(c, r->addr, &r->buf, &r->cap, &m);
 		if (n == -EACCES) {
 			fprintf(stderr, "ipcx: %s\n", ipcx_error_detail());
@@ -117,7 +104,7 @@ static int recv_messages(struct receiver *r, struct ipcx_chan *c, bool *eof)
 			return EXIT_OK;
 		}
 		r->got++;
-		if (!print_message(r, r->buf, (size_t)n, &m))
+		if (!print_held(r, r->buf, (size_t)n, &m))
 			return EXIT_FAIL;
 	}
 	return EXIT_OK;
@@ -134,7 +121,7 @@ static int recv_stream(struct receiver *r, struct ipcx_chan *c, bool *eof)
 	int st = EXIT_OK;
 
 	if (!lines) {
-		for (;;) {
+		while (!tool_stop) {
 			ssize_t n = ipcx_recv(c, r->buf, r->cap, NULL);
 			if (n < 0)
 				return tool_fail((int)n, r->addr);
@@ -143,11 +130,15 @@ static int recv_stream(struct receiver *r, struct ipcx_chan *c, bool *eof)
 				return EXIT_OK;
 			}
 			r->got++;
-			if (!tool_write_out(r->buf, (size_t)n))
+			tool_hold_signals(true);
+			bool ok = tool_write_out(r->buf, (size_t)n);
+			tool_hold_signals(false);
+			if (!ok)
 				return EXIT_FAIL;
 		}
+		return EXIT_OK;
 	}
-	while (r->want < 0 || r->got < r->want) {
+	while ((r->want < 0 || r->got < r->want) && !tool_stop) {
 		if (have == r->cap) {
 			unsigned char *b = realloc(r->buf, r->cap * 2);
 			if (!b)
@@ -170,7 +161,7 @@ static int recv_stream(struct receiver *r, struct ipcx_chan *c, bool *eof)
 			if (r->buf[i] != '\n')
 				continue;
 			r->got++;
-			if (!print_message(r, r->buf + start, i - start, NULL))
+			if (!print_held(r, r->buf + start, i - start, NULL))
 				return EXIT_FAIL;
 			start = i + 1;
 			if (r->want >= 0 && r->got >= r->want)
@@ -183,7 +174,7 @@ static int recv_stream(struct receiver *r, struct ipcx_chan *c, bool *eof)
 	/* A last line without its newline is still a message. */
 	if (have && (r->want < 0 || r->got < r->want)) {
 		r->got++;
-		if (!print_message(r, r->buf, have, NULL))
+		if (!print_held(r, r->buf, have, NULL))
 			return EXIT_FAIL;
 	}
 	return st;
@@ -250,11 +241,14 @@ static int run(int argc, char **argv)
 		return EXIT_USAGE;
 	r.addr = argv[optind];
 	r.buf = malloc(r.cap);
-	if (!r.buf)
+	if (!r.buf || !tool_defer_signals()) {
+		free(r.buf);
 		return EXIT_FAIL;
+	}
 	tool_defaults(&af, defaults, sizeof(defaults));
 	st = tool_open(&cmd_recv, r.addr, defaults,
-		       IPCX_RECV | IPCX_LISTEN | IPCX_CREATE, &c, &l);
+		       IPCX_RECV | IPCX_LISTEN | IPCX_CREATE | IPCX_INTR, &c,
+		       &l);
 	if (st != EXIT_OK)
 		goto out;
 	if (verbose)
@@ -271,7 +265,8 @@ static int run(int argc, char **argv)
 		st = serve(&r, c, &eof);
 		tool_close(c);
 		c = NULL;
-	} while (l && st == EXIT_OK && eof && (r.want < 0 || r.got < r.want));
+	} while (l && st == EXIT_OK && eof && (r.want < 0 || r.got < r.want) &&
+		 !tool_stop);
 	if (st == EXIT_TIMEOUT && r.got)
 		st = r.want >= 0 ? EXIT_FAIL : EXIT_OK;
 out:

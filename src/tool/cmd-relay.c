@@ -3,10 +3,12 @@
 #include "tool.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,10 +26,19 @@ static const char usage[] =
 	"Both addresses are connected to unless one says listen=1; a\n"
 	"listening address serves one connection.\n"
 	"\n"
+	"A message taken that cannot be delivered is never dropped: it goes\n"
+	"back to the end of its queue where the source is one (System V or\n"
+	"POSIX queue, ring), else to the --dead-letter file, else to stderr\n"
+	"(a JSON line, as recv --json writes); then relay exits 1.\n"
+	"SIGINT, SIGTERM and SIGHUP end it between messages.\n"
+	"\n"
 	"Options:\n"
 	"  -u, --unidirectional   copy from ADDRESS1 to ADDRESS2 only\n"
 	"      --linger SECS      after one side ends, wait at most SECS for\n"
 	"                         the other (default: until it ends)\n"
+	"      --dead-letter FILE append undeliverable messages to FILE\n"
+	"                         (JSON lines; created 0600, never through\n"
+	"                         a symbolic link)\n"
 	"  -v, --verbose          say where a listening side listens\n"
 	"  -h, --help             show this help\n"
 	"\n"
@@ -39,6 +50,7 @@ static const char usage[] =
 static const struct option longopts[] = {
 	{"unidirectional", no_argument, NULL, 'u'},
 	{"linger", required_argument, NULL, 'L'},
+	{"dead-letter", required_argument, NULL, 'D'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -60,7 +72,9 @@ struct relay {
 	long long linger_ms; /* -1: none */
 	long long deadline;  /* -1: none (under lock) */
 	pthread_mutex_t lock;
-	int wake[2]; /* a thread that stops writes a byte here */
+	int wake[2];		  /* a thread that stops writes a byte here */
+	const char *dead_letter;  /* --dead-letter FILE, or NULL */
+	_Atomic bool undelivered; /* a message could not be delivered */
 };
 
 static long long now_ms(void)
@@ -95,12 +109,82 @@ static bool reading(struct relay *r, int x)
 	return b;
 }
 
+/* Puts a message back at the end of ADDR's queue; false when it cannot
+ * at once (the queue is full, or gone). */
+static bool put_back(const char *addr, const unsigned char *buf, size_t n,
+		     const struct ipcx_meta *m)
+{
+	struct ipcx_chan *c;
+	struct ipcx_addr *a;
+
+	if (ipcx_addr_parse(addr, NULL, &a) < 0)
+		return false;
+	bool queue = ipcx_addr_facility(a)->caps & IPCX_CAP_QUEUE;
+	int e = queue ? ipcx_open_addr(a, IPCX_SEND | IPCX_NONBLOCK, &c) : -1;
+	ipcx_addr_free(a);
+	if (e < 0)
+		return false;
+	ssize_t w = ipcx_send(c, buf, n, m);
+	ipcx_close(c);
+	return w == (ssize_t)n;
+}
+
+/* Appends a message to FILE (JSON line); never through a symlink. */
+static bool dead_letter(const char *file, const unsigned char *buf, size_t n,
+			const struct ipcx_meta *m)
+{
+	int fd = open(file,
+		      O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		      0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+
+	if (!f) {
+		fprintf(stderr, "ipcx: --dead-letter %s: %s\n", file,
+			strerror(errno == ELOOP ? ELOOP : errno));
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	tool_json_message(f, buf, n, m);
+	return fclose(f) == 0;
+}
+
+/*
+ * A message from side X (N bytes at BUF, metadata M) that the other
+ * side did not take (WHY says how): back to its queue, else to the
+ * dead-letter file, else to stderr.  Never dropped; relay exits 1.
+ */
+static void undeliverable(struct relay *r, int x, const unsigned char *buf,
+			  size_t n, const struct ipcx_meta *m, const char *why)
+{
+	const char *addr = r->s[x].addr;
+
+	r->undelivered = true;
+	fprintf(stderr, "ipcx: %s\n", why);
+	if (put_back(addr, buf, n, m)) {
+		fprintf(stderr,
+			"ipcx: %s: the message (%zu bytes) was put back, at "
+			"the end of the queue\n",
+			addr, n);
+		return;
+	}
+	if (r->dead_letter && dead_letter(r->dead_letter, buf, n, m)) {
+		fprintf(stderr,
+			"ipcx: the undelivered message (%zu bytes) is in %s\n",
+			n, r->dead_letter);
+		return;
+	}
+	fprintf(stderr, "ipcx: the undelivered message: ");
+	tool_json_message(stderr, buf, n, m);
+}
+
 /* Copies one receive from side X to the other; an exit status. */
 static int copy(struct relay *r, int x)
 {
 	struct side *from = &r->s[x], *to = &r->s[!x];
 	struct ipcx_meta m = {0};
-	ssize_t n;
+	ssize_t n, w;
+	char why[512];
 
 	n = tool_recv(from->c, from->addr, &from->buf, &from->cap, &m);
 	if (n == -EACCES) {
@@ -113,14 +197,28 @@ static int copy(struct relay *r, int x)
 		ended(r, x);
 		return EXIT_OK;
 	}
-	n = ipcx_send(to->c, from->buf, (size_t)n, NULL);
-	if (n == -EPIPE) {
-		/* The other side stopped reading: this direction is over. */
-		ended(r, x);
+	/* A stop signal interrupts a send that waits (the message then
+	 * goes back, below); any other signal does not. */
+	while ((w = ipcx_send(to->c, from->buf, (size_t)n, NULL)) == -EINTR &&
+	       !tool_stop)
+		;
+	if (w == n)
 		return EXIT_OK;
-	}
-	if (n < 0)
-		return tool_fail((int)n, to->addr);
+	if (w >= 0)
+		snprintf(why, sizeof(why),
+			 "%s: only %zd of %zd bytes were taken", to->addr, w,
+			 n);
+	else if (w == -EINTR)
+		snprintf(why, sizeof(why),
+			 "%s: stopped by a signal while waiting to deliver",
+			 to->addr);
+	else
+		snprintf(why, sizeof(why), "%s", ipcx_error_detail());
+	if (w < 0)
+		w = 0;
+	undeliverable(r, x, from->buf + w, (size_t)(n - w), &m, why);
+	/* This direction is over (the other may go on). */
+	ended(r, x);
 	return EXIT_OK;
 }
 
@@ -132,6 +230,7 @@ static int copy(struct relay *r, int x)
 struct pump {
 	struct relay *r;
 	int x;
+	_Atomic bool done;
 };
 
 static void *pump(void *arg)
@@ -139,10 +238,11 @@ static void *pump(void *arg)
 	struct pump *p = arg;
 	struct side *s = &p->r->s[p->x];
 
-	while (s->status == EXIT_OK && reading(p->r, p->x))
+	while (s->status == EXIT_OK && reading(p->r, p->x) && !tool_stop)
 		s->status = copy(p->r, p->x);
 	if (write(p->r->wake[1], "x", 1) < 0)
 		s->status = EXIT_FAIL;
+	p->done = true;
 	return NULL;
 }
 
@@ -175,7 +275,8 @@ static int relay_loop(struct relay *r)
 {
 	int st = EXIT_OK;
 
-	while (st == EXIT_OK && (reading(r, 0) || reading(r, 1))) {
+	while (st == EXIT_OK && (reading(r, 0) || reading(r, 1)) &&
+	       !tool_stop) {
 		struct pollfd p[3] = {{.fd = r->wake[0], .events = POLLIN}};
 		int idx[3] = {-1}, n = 1, ms = -1;
 		for (int i = 0; i < 2; i++)
@@ -240,6 +341,7 @@ static int run(int argc, char **argv)
 			r.linger_ms = (long long)(secs * 1000);
 			break;
 		}
+		case 'D': r.dead_letter = optarg; break;
 		case 'v': verbose = true; break;
 		case 'h': tool_help(&cmd_relay, stdout); return EXIT_OK;
 		default: return tool_usage(&cmd_relay, "bad option");
@@ -247,6 +349,8 @@ static int run(int argc, char **argv)
 	}
 	if (!tool_args_ok(&cmd_relay, argc - optind))
 		return EXIT_USAGE;
+	if (!tool_defer_signals())
+		return EXIT_FAIL;
 	pthread_mutex_init(&r.lock, NULL);
 	if (pipe(r.wake) < 0) {
 		perror("ipcx: pipe");
@@ -258,8 +362,8 @@ static int run(int argc, char **argv)
 				      : IPCX_RECV | IPCX_SEND;
 		s->addr = argv[optind + i];
 		struct ipcx_chan *l = NULL;
-		st = tool_open(&cmd_relay, s->addr, NULL, dir | IPCX_CONNECT,
-			       &s->c, &l);
+		st = tool_open(&cmd_relay, s->addr, NULL,
+			       dir | IPCX_CONNECT | IPCX_INTR, &s->c, &l);
 		if (st == EXIT_OK && l)
 			st = accept_one(s, l, verbose);
 		if (st != EXIT_OK)
@@ -283,7 +387,7 @@ static int run(int argc, char **argv)
 	for (int i = 0; i < 2; i++) {
 		if (!r.s[i].threaded || !r.s[i].reading)
 			continue;
-		pumps[i] = (struct pump){&r, i};
+		pumps[i] = (struct pump){.r = &r, .x = i, .done = false};
 		if (pthread_create(&tid[i], NULL, pump, &pumps[i]) != 0) {
 			fprintf(stderr, "ipcx: cannot start a thread\n");
 			st = EXIT_FAIL;
@@ -292,6 +396,19 @@ static int run(int argc, char **argv)
 		started[i] = true;
 	}
 	st = relay_loop(&r);
+	/* A stop signal: a thread blocked in a receive is interrupted (the
+	 * process's timer may wake another thread) until it has finished
+	 * the message it holds. */
+	for (int i = 0; i < 2; i++)
+		while (tool_stop && started[i] && !pumps[i].done) {
+			pthread_kill(tid[i], SIGALRM);
+			poll(NULL, 0, 10);
+		}
+	for (int i = 0; i < 2; i++)
+		if (started[i] && pumps[i].done) {
+			pthread_join(tid[i], NULL);
+			started[i] = false;
+		}
 	/* A thread that has stopped is joined; one still blocked in a
 	 * receive (--linger ran out) ends with the process. */
 	for (int i = 0; i < 2; i++)
@@ -307,7 +424,7 @@ out:
 	}
 	close(r.wake[0]);
 	close(r.wake[1]);
-	return st;
+	return st == EXIT_OK && r.undelivered ? EXIT_FAIL : st;
 }
 
 const struct command cmd_relay = {

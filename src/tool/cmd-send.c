@@ -112,7 +112,7 @@ static char *slurp(size_t *len)
 			*len = n;
 			return buf;
 		}
-		if (r < 0 && errno != EINTR)
+		if (r < 0 && (errno != EINTR || tool_stop))
 			break;
 		if (r > 0)
 			n += (size_t)r;
@@ -127,6 +127,8 @@ static int copy_stdin(struct sender *s)
 
 	for (;;) {
 		ssize_t n = read(0, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR && tool_stop)
+			return EXIT_OK;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -153,6 +155,8 @@ static int send_stdin(struct sender *s, bool raw, char delim)
 			return copy_stdin(s);
 		size_t len;
 		char *all = slurp(&len);
+		if (!all && tool_stop)
+			return EXIT_OK; /* nothing sent */
 		if (!all) {
 			perror("ipcx: stdin");
 			return EXIT_FAIL;
@@ -161,13 +165,19 @@ static int send_stdin(struct sender *s, bool raw, char delim)
 		free(all);
 		return st;
 	}
-	while (st == EXIT_OK &&
+	/* A stop signal ends it between messages. */
+	while (st == EXIT_OK && !tool_stop &&
 	       (n = getdelim(&line, &cap, delim, stdin)) >= 0) {
 		if (n > 0 && line[n - 1] == delim)
 			n--;
 		st = send_one(s, line, (size_t)n);
 	}
 	free(line);
+	/* An error reading stdin is not its end. */
+	if (st == EXIT_OK && !tool_stop && ferror(stdin)) {
+		perror("ipcx: stdin");
+		st = EXIT_FAIL;
+	}
 	return st;
 }
 
@@ -200,15 +210,18 @@ static int run(int argc, char **argv)
 		return tool_usage(&cmd_send, "--raw reads stdin: give no "
 					     "MESSAGE");
 	s.addr = argv[optind];
+	if (!tool_defer_signals())
+		return EXIT_FAIL;
 	tool_defaults(&af, defaults, sizeof(defaults));
-	st = tool_open(&cmd_send, s.addr, defaults, IPCX_SEND | IPCX_CONNECT,
-		       &s.c, NULL);
+	st = tool_open(&cmd_send, s.addr, defaults,
+		       IPCX_SEND | IPCX_CONNECT | IPCX_INTR, &s.c, NULL);
 	if (st != EXIT_OK)
 		return st;
 	ipcx_chan_get(s.c, &info);
 	s.stream = tool_is_raw_stream(s.c);
 	if (argc - optind > 1) {
-		for (int i = optind + 1; i < argc && st == EXIT_OK; i++)
+		for (int i = optind + 1;
+		     i < argc && st == EXIT_OK && !tool_stop; i++)
 			st = send_one(&s, argv[i], strlen(argv[i]));
 	} else {
 		st = send_stdin(&s, raw, delim);

@@ -73,5 +73,5 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	tool_signals();
-	return cmd->fn(argc - 1, argv + 1);
+	return tool_finish(cmd->fn(argc - 1, argv + 1));
 }

@@ -4,6 +4,7 @@
 #define IPCX_TOOL_H
 
 #include <ipcx.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -110,16 +111,37 @@ int tool_close(struct ipcx_chan *c);
  */
 ssize_t tool_recv(struct ipcx_chan *c, const char *addr, unsigned char **buf,
 		  size_t *cap, struct ipcx_meta *m);
+
+/*
+ * Signals that end the tool (SIGINT, SIGTERM, SIGHUP).  tool_signals():
+ * remove what the tool created and die of the signal.  A command that
+ * moves messages calls tool_defer_signals() first: a signal then sets
+ * tool_stop, and interrupts a wait in progress (channels opened with
+ * IPCX_INTR return -EINTR); the command writes out what it took and
+ * returns; main() calls tool_finish(), which dies of the signal.
+ * tool_hold_signals(true) holds them while a message is written out.
+ */
+extern volatile sig_atomic_t tool_stop;
 void tool_signals(void);
+bool tool_defer_signals(void);
+void tool_hold_signals(bool hold);
+int tool_finish(int status);
 
 /* Writes all of BUF to fd 1; false on failure (stdout gone). */
 bool tool_write_out(const void *buf, size_t len);
+/* Writes BUF and SEP (one byte, or none for NULL) to fd 1 in one write
+ * where stdout takes it whole. */
+bool tool_write_msg(const void *buf, size_t len, const char *sep);
 
 /* Whether BUF is valid UTF-8 (then it can be a JSON string). */
 bool tool_utf8_valid(const unsigned char *buf, size_t len);
 /* Writes valid UTF-8 BUF as a JSON string, or any BUF as base64 text. */
 void tool_json_string(FILE *f, const unsigned char *buf, size_t len);
 void tool_json_base64(FILE *f, const unsigned char *buf, size_t len);
+/* One message as a JSON object on a line: data (or data_base64), size,
+ * and type, prio, pid, uid, from where M has them (M may be NULL). */
+void tool_json_message(FILE *f, const unsigned char *data, size_t len,
+		       const struct ipcx_meta *m);
 
 /* Whether ipcx_recv() returning 0 on C means end of stream. */
 bool tool_zero_is_eof(const struct ipcx_chan *c);

@@ -10,6 +10,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 void tool_help(const struct command *cmd, FILE *f)
@@ -46,6 +48,9 @@ int tool_fail(int err, const char *addr)
 {
 	const char *d = ipcx_error_detail();
 
+	/* A wait a stop signal interrupted: the signal is the exit. */
+	if (err == -EINTR && tool_stop)
+		return EXIT_OK;
 	if (d && *d)
 		fprintf(stderr, "ipcx: %s\n", d);
 	else
@@ -105,31 +110,108 @@ int tool_close(struct ipcx_chan *c)
 	return ipcx_close(c);
 }
 
-static void on_signal(int sig)
+/* ---- signals that end the tool --------------------------------------- */
+
+static const int stop_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+volatile sig_atomic_t tool_stop;
+static timer_t interrupter;
+static bool deferring;
+
+static void unlink_tracked(void)
 {
-	/* Remove what we created (async-signal-safe), then die of SIG as
-	 * the shell expects. */
 	for (size_t i = 0; i < sizeof(tracked) / sizeof(*tracked); i++)
 		if (tracked[i])
 			ipcx_chan_unlink(tracked[i]);
+}
+
+static void on_signal(int sig)
+{
+	if (deferring) {
+		/* A command between or inside messages: it ends after the
+		 * message it holds.  A wait that began before it looked at
+		 * tool_stop is interrupted (SIGALRM, no SA_RESTART, every
+		 * 10 ms: the channel's IPCX_INTR returns -EINTR). */
+		struct itimerspec its = {{0, 10000000}, {0, 10000000}};
+		int saved = errno;
+		if (!tool_stop)
+			tool_stop = sig;
+		timer_settime(interrupter, 0, &its, NULL);
+		errno = saved;
+		return;
+	}
+	/* Remove what we created (async-signal-safe), then die of SIG as
+	 * the shell expects. */
+	unlink_tracked();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
 void tool_signals(void)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
 	struct sigaction sa = {.sa_handler = on_signal};
 
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++) {
+	for (size_t i = 0; i < sizeof(stop_sigs) / sizeof(*stop_sigs); i++) {
 		struct sigaction old;
 		/* Keep a signal ignored if our parent ignored it (nohup). */
-		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		if (sigaction(stop_sigs[i], NULL, &old) == 0 &&
 		    old.sa_handler == SIG_IGN)
 			continue;
-		sigaction(sigs[i], &sa, NULL);
+		sigaction(stop_sigs[i], &sa, NULL);
 	}
+}
+
+bool tool_defer_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
+	struct sigevent ev = {.sigev_notify = SIGEV_SIGNAL,
+			      .sigev_signo = SIGALRM};
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) < 0 ||
+	    timer_create(CLOCK_MONOTONIC, &ev, &interrupter) < 0) {
+		fprintf(stderr, "ipcx: cannot set up signal handling: %s\n",
+			strerror(errno));
+		return false;
+	}
+	deferring = true;
+	return true;
+}
+
+void tool_hold_signals(bool hold)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(stop_sigs) / sizeof(*stop_sigs); i++)
+		sigaddset(&set, stop_sigs[i]);
+	sigaddset(&set, SIGALRM);
+	sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+int tool_finish(int status)
+{
+	int sig = tool_stop;
+
+	if (!sig)
+		return status;
+	/* The command has written what it took: remove what we created,
+	 * then die of the signal as the shell expects. */
+	unlink_tracked();
+	fflush(stdout);
+	tool_hold_signals(true);
+	signal(sig, SIG_DFL);
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	return status;
 }
 
 int tool_open(const struct command *cmd, const char *addr, const char *defaults,
@@ -202,6 +284,24 @@ ssize_t tool_recv(struct ipcx_chan *c, const char *addr, unsigned char **buf,
 		*buf = b;
 		*cap = m->size;
 	}
+}
+
+bool tool_write_msg(const void *buf, size_t len, const char *sep)
+{
+	struct iovec iov[2] = {{(void *)buf, len}, {(void *)sep, sep ? 1 : 0}};
+	ssize_t w;
+
+	/* One write: a line is never left without its end (not even by
+	 * SIGKILL) unless stdout takes less than all of it. */
+	while ((w = writev(1, iov, 2)) < 0 && errno == EINTR)
+		;
+	if (w < 0)
+		return false;
+	if ((size_t)w >= len)
+		return (size_t)w == len + (sep ? 1 : 0) ||
+		       tool_write_out(sep, 1);
+	return tool_write_out((const char *)buf + w, len - (size_t)w) &&
+	       (!sep || tool_write_out(sep, 1));
 }
 
 bool tool_write_out(const void *buf, size_t len)
@@ -279,6 +379,33 @@ void tool_json_string(FILE *f, const unsigned char *buf, size_t len)
 			fputc(ch, f);
 	}
 	fputc('"', f);
+}
+
+void tool_json_message(FILE *f, const unsigned char *data, size_t len,
+		       const struct ipcx_meta *m)
+{
+	if (tool_utf8_valid(data, len)) {
+		fputs("{\"data\":", f);
+		tool_json_string(f, data, len);
+	} else {
+		fputs("{\"data_base64\":", f);
+		tool_json_base64(f, data, len);
+	}
+	fprintf(f, ",\"size\":%zu", len);
+	if (m && (m->valid & IPCX_META_TYPE))
+		fprintf(f, ",\"type\":%ld", m->type);
+	if (m && (m->valid & IPCX_META_PRIO))
+		fprintf(f, ",\"prio\":%u", m->prio);
+	if (m && (m->valid & IPCX_META_PID))
+		fprintf(f, ",\"pid\":%d", (int)m->pid);
+	if (m && (m->valid & IPCX_META_UID))
+		fprintf(f, ",\"uid\":%u", (unsigned)m->uid);
+	if (m && (m->valid & IPCX_META_PEER)) {
+		fputs(",\"from\":", f);
+		tool_json_string(f, (const unsigned char *)m->peer,
+				 strlen(m->peer));
+	}
+	fputs("}\n", f);
 }
 
 void tool_json_base64(FILE *f, const unsigned char *buf, size_t len)

@@ -38,6 +38,110 @@ else
 	ok "# SKIP a small /dev/shm needs root and unshare --mount"
 fi
 
+# ---- nothing taken is lost at the tool's edge --------------------------------
+Q=$(printf 'sysvmq:0x50%06x' $(($$ & 0xffffff)))
+PQ="posixmq:/ipcx-harden-$$"
+R="posixshm:/ipcx-harden-$$"
+trap '"$IPCX" rm "$Q" "$PQ" "$R" >/dev/null 2>&1; cleanup' EXIT
+# relay -u QUEUE unix:PATH whose server is gone: the message goes back.
+for src in "$Q" "$PQ"; do
+	"$IPCX" recv --timeout 1 "$src" 2>/dev/null
+	"$IPCX" recv "unix:$T/srv" >/dev/null 2>&1 &
+	srv=$!
+	wait_for "[ -S '$T/srv' ]"
+	"$IPCX" relay -u "$src" "unix:$T/srv" 2>"$T/relay.err" &
+	rl=$!
+	wait_for "ss -Hx state connected | grep -q '$T/srv'"
+	kill -9 $srv
+	wait $srv 2>/dev/null
+	case $src in
+	sysvmq:*) meta='"type":5' ; set -- --type 5 ;;
+	*) meta='"prio":3' ; set -- --prio 3 ;;
+	esac
+	"$IPCX" send "$@" "$src" "precious $src"
+	wait $rl
+	expect "relay whose far side died exits 1 ($src)" "$?" "1"
+	contains "...saying why" "$T/relay.err" "unix:$T/srv"
+	contains "...and that the message went back" "$T/relay.err" "put back"
+	"$IPCX" recv --json -n 1 --nonblock "$src" >"$T/back"
+	contains "...where it is, whole" "$T/back" "\"data\":\"precious $src\""
+	contains "...with its $meta" "$T/back" "$meta"
+	rm -f "$T/srv"
+done
+# Not a queue: the message goes to --dead-letter FILE, else to stderr.
+for dl in yes no link; do
+	rm -f "$T/dead" "$T/victim"
+	"$IPCX" recv "unix:$T/srv" >/dev/null 2>&1 &
+	srv=$!
+	wait_for "[ -S '$T/srv' ]"
+	case $dl in
+	yes) set -- --dead-letter "$T/dead" ;;
+	link) : >"$T/victim"; ln -s "$T/victim" "$T/dead"; set -- --dead-letter "$T/dead" ;;
+	no) set -- ;;
+	esac
+	"$IPCX" relay "$@" -u "unix-dgram:$T/dg?listen=1" "unix:$T/srv" 2>"$T/relay.err" &
+	rl=$!
+	wait_for "[ -S '$T/dg' ] && ss -Hx state connected | grep -q '$T/srv'"
+	kill -9 $srv
+	wait $srv 2>/dev/null
+	"$IPCX" send "unix-dgram:$T/dg" "lost? $dl"
+	wait $rl
+	expect "relay from a socket, far side dead, exits 1 (dead letter: $dl)" "$?" "1"
+	case $dl in
+	yes) contains "...the message is in the dead-letter file" "$T/dead" '{"data":"lost? yes","size":9,'
+	     expect "...which is 0600" "$(stat -c %a "$T/dead")" "600" ;;
+	no) contains "...the message is on stderr" "$T/relay.err" '{"data":"lost? no","size":8,' ;;
+	link) contains "...a dead-letter symlink is not followed" "$T/relay.err" "--dead-letter"
+	      expect "...the victim untouched" "$(wc -c <"$T/victim")" "0"
+	      contains "...and the message is on stderr instead" "$T/relay.err" '{"data":"lost? link"' ;;
+	esac
+	rm -f "$T/srv" "$T/dg"
+done
+
+# SIGTERM ends the tool between messages, at once, wherever it waits.
+for a in "$Q" "$PQ" "$R?size=64K" "fifo:$T/fifo" "unix:$T/u"; do
+	"$IPCX" recv "$a" >/dev/null 2>"$T/err" &
+	p=$!
+	sleep 0.2
+	kill -TERM $p
+	t0=$(date +%s%N)
+	wait $p
+	st=$?
+	t1=$(date +%s%N)
+	expect "recv $a ends on SIGTERM (143)" "$st" "143"
+	[ $(((t1 - t0) / 1000000)) -lt 1000 ] && ok "...within a second" || bad "...within a second ($(((t1 - t0) / 1000000)) ms)"
+done
+expect "a FIFO recv created while it waited for a writer is removed" "$(ls "$T" | grep -c '^fifo$')" "0"
+expect "a UNIX socket path it created is removed" "$(ls "$T" | grep -c '^u$')" "0"
+"$IPCX" relay -u "$Q" "unix-dgram:$T/nobody" 2>/dev/null &
+p=$!
+sleep 0.2
+if kill -0 $p 2>/dev/null; then
+	kill -TERM $p
+	wait $p
+	expect "relay from a System V queue (a thread waits) ends on SIGTERM" "$?" "143"
+else
+	wait $p
+	ok "# SKIP relay to a missing unix-dgram path failed at open"
+fi
+
+# A ring whose sender was killed: the next receiver waits for the next one.
+"$IPCX" recv --timeout 1 "$R?size=64K" 2>/dev/null
+mkfifo "$T/in"
+"$IPCX" send "$R" <"$T/in" &
+snd=$!
+exec 7>"$T/in"
+echo first >&7
+wait_for "\"$IPCX\" ls -n -o HOLDERS 'posixshm:/ipcx-harden-$$' 2>/dev/null | grep -q ipcx"
+sleep 0.3
+kill -9 $snd
+wait $snd 2>/dev/null
+exec 7>&-
+expect "after kill -9 of a ring's sender its message is there" "$("$IPCX" recv -n 1 "$R")" "first"
+status "...and the next receiver waits (a timeout, not 'peer died')" 3 "$IPCX" recv --timeout 300 "$R"
+( sleep 0.3; "$IPCX" send "$R" second ) &
+expect "...for the next sender" "$("$IPCX" recv -n 1 --timeout 5000 "$R")" "second"
+
 # ---- errors at the right time, naming the limit ----------------------------
 SVK=$(printf '0x4f%06x' $(($$ & 0xffffff)))
 for a in "posixshm:/ipcx-small-$$" "mmap:$T/small.map" "sysvshm:$SVK"; do

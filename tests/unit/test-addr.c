@@ -223,6 +223,9 @@ static void t_roles_and_caps(void **state)
 		assert_true(!!(caps & IPCX_CAP_REGION) == !!f->region);
 		assert_true(!!(caps & IPCX_CAP_SEM) == !!f->sem);
 		assert_true(!!(caps & IPCX_CAP_LOCK) == !!f->lock);
+		/* A queue is a named channel of messages. */
+		if (caps & IPCX_CAP_QUEUE)
+			assert_true((caps & IPCX_CAP_NAMED) && f->chan);
 		assert_ptr_equal(ipcx_facility_find(f->info.scheme), &f->info);
 		for (size_t k = 0; ipcx_facility_option(&f->info, k); k++)
 			for (size_t j = 0; j < k; j++)

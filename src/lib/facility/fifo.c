@@ -27,13 +27,16 @@ static int fifo_open_fd(struct ipcx_chan *c, const char *path, bool reader,
 
 	if (!wait_less) {
 		while ((fd = open(path, of)) < 0 && errno == EINTR)
-			;
+			if ((fd = ipcx__eintr(c)) < 0)
+				return fd;
 		return fd < 0 ? ipcx__fail(errno, "%s: open: %m", c->name) : fd;
 	}
 	for (;;) {
 		fd = open(path, of | O_NONBLOCK);
 		if (fd >= 0)
 			break;
+		if (errno == EINTR && (fd = ipcx__eintr(c)) < 0)
+			return fd;
 		if (errno == EINTR)
 			continue;
 		if (errno != ENXIO)
@@ -49,7 +52,9 @@ static int fifo_open_fd(struct ipcx_chan *c, const char *path, bool reader,
 					  "%s: no reader opened the FIFO "
 					  "within %d ms",
 					  c->name, c->timeout_ms);
-		poll(NULL, 0, 10);
+		if (poll(NULL, 0, 10) < 0 && errno == EINTR &&
+		    (fd = ipcx__eintr(c)) < 0)
+			return fd;
 	}
 	if (reader && !(c->flags & IPCX_NONBLOCK)) {
 		/* Until a writer appears, read() says end of stream; Linux's

@@ -245,6 +245,8 @@ static ssize_t posixmq_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 			return (ssize_t)iov[0].iov_len;
 		if (errno != EINTR)
 			return posixmq_error(c, errno, true);
+		if ((r = ipcx__eintr(c)) < 0)
+			return r;
 	}
 }
 
@@ -287,6 +289,8 @@ static ssize_t posixmq_recv(struct ipcx_chan *c, void *buf, size_t len,
 		}
 		if (errno != EINTR)
 			return posixmq_error(c, errno, false);
+		if ((r = ipcx__eintr(c)) < 0)
+			return r;
 	}
 }
 
@@ -492,7 +496,7 @@ const struct ipcx__facility ipcx__posixmq_ops = {
 		 .standard = "POSIX",
 		 .semantics = IPCX_MESSAGE,
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_NAMED | IPCX_CAP_CONNLESS |
-			 IPCX_CAP_CHANNEL},
+			 IPCX_CAP_CHANNEL | IPCX_CAP_QUEUE},
 	.common = IPCX__COMMON_ALL,
 	.opts = posixmq_opts,
 	.parse = posixmq_parse,

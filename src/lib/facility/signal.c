@@ -217,6 +217,8 @@ static ssize_t signal_recv(struct ipcx_chan *c, void *buf, size_t len,
 		}
 		if (r > 0)
 			break;
+		if (errno == EINTR && (r = ipcx__eintr(c)) < 0)
+			return r;
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN)

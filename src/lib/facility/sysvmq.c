@@ -195,8 +195,12 @@ static ssize_t sysvmq_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 	for (;;) {
 		if (msgsnd(q->id, q->sbuf, len, flg) == 0)
 			return (ssize_t)len;
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			int e = ipcx__eintr(c);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (errno != EAGAIN)
 			return sysvmq_error(c, errno, "send");
 		if (!poll_wait)
@@ -243,8 +247,12 @@ static ssize_t sysvmq_recv(struct ipcx_chan *c, void *buf, size_t len,
 			}
 			return r;
 		}
-		if (errno == EINTR)
+		if (errno == EINTR) {
+			int e = ipcx__eintr(c);
+			if (e < 0)
+				return e;
 			continue;
+		}
 		if (errno == E2BIG) {
 			if (want < len) {
 				/* msgmax was lowered after it was sent. */
@@ -383,7 +391,8 @@ const struct ipcx__facility ipcx__sysvmq_ops = {
 		 .handle = "msqid",
 		 .standard = "System V (XSI)",
 		 .semantics = IPCX_MESSAGE,
-		 .caps = IPCX_CAP_NAMED | IPCX_CAP_CONNLESS | IPCX_CAP_CHANNEL},
+		 .caps = IPCX_CAP_NAMED | IPCX_CAP_CONNLESS | IPCX_CAP_CHANNEL |
+			 IPCX_CAP_QUEUE},
 	.common = IPCX__COMMON_ALL,
 	.opts = sysvmq_opts,
 	.parse = sysvmq_parse,

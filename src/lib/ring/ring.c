@@ -468,10 +468,14 @@ static int side_wait(struct ring *r, struct ring_side *s, bool lock_word)
 			struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
 			atomic_fetch_add(&s->lock_waiting, 1);
 			heavy_barrier();
+			long fr = 0;
 			if (atomic_load(&s->lock) == holder)
-				futex((_Atomic uint32_t *)&s->lock, FUTEX_WAIT,
-				      (uint32_t)holder, &ts);
+				fr = futex((_Atomic uint32_t *)&s->lock,
+					   FUTEX_WAIT, (uint32_t)holder, &ts);
 			atomic_fetch_sub(&s->lock_waiting, 1);
+			if (fr < 0 && errno == EINTR &&
+			    (r->c.flags & IPCX_INTR))
+				return ipcx__eintr(&r->c);
 		}
 	}
 }
@@ -648,7 +652,11 @@ static int ring_wait(struct ring *r, bool producer, int64_t *deadline_ms)
 	_Atomic uint32_t *waiting =
 		producer ? &r->h->prod_waiting : &r->h->cons_waiting;
 	_Atomic int32_t *peers = producer ? r->h->cons_pid : r->h->prod_pid;
-	enum wait_mode mode = r->wait;
+	/* A spinning wait makes no system call a signal could interrupt:
+	 * with IPCX_INTR it spins only as long as adaptive does. */
+	enum wait_mode mode = r->wait == WAIT_SPIN && (r->c.flags & IPCX_INTR)
+				      ? WAIT_ADAPTIVE
+				      : r->wait;
 	/* The clock is read only once the first polls found nothing: a
 	 * look at it costs as much as a round trip between two hardware
 	 * threads of one core. */
@@ -710,7 +718,11 @@ static int ring_wait(struct ring *r, bool producer, int64_t *deadline_ms)
 			    *deadline_ms - now / 1000000 < ms)
 				ms = *deadline_ms - now / 1000000;
 			struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-			futex(seq, FUTEX_WAIT, s, &ts);
+			if (futex(seq, FUTEX_WAIT, s, &ts) < 0 &&
+			    errno == EINTR && (r->c.flags & IPCX_INTR)) {
+				atomic_fetch_sub(waiting, 1);
+				return ipcx__eintr(&r->c);
+			}
 		}
 		atomic_fetch_sub(waiting, 1);
 	}

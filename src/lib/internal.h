@@ -182,6 +182,14 @@ int ipcx__eintr(const struct ipcx_chan *c);
 
 /* ---- time, descriptors, /proc (base.c) --------------------------------- */
 
+/* follow=: whether a path the library opens (for writing: a mapped
+ * file, a FIFO, a lock file) may be a symbolic link.  ipcx__nofollow()
+ * is O_NOFOLLOW unless the address says follow=1 (facilities without the
+ * option never follow); ipcx__fail_link() is -ELOOP, saying so. */
+extern const struct ipcx__opt ipcx__opt_follow;
+int ipcx__nofollow(const struct ipcx_addr *a);
+int ipcx__fail_link(const struct ipcx_addr *a);
+
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t ipcx__now_ms(void);
 /* The time MS milliseconds from now on CLOCK, for the C library's

@@ -112,8 +112,9 @@ int ipcx__region_fd_open(const struct ipcx_addr *a, unsigned flags, size_t size,
 			 struct ipcx_region *r, const struct ipcx__fd_object *o)
 {
 	mode_t mode = ipcx__addr_mode(a);
-	/* Never through a symlink planted where we may create. */
-	int nofollow = flags & IPCX_CREATE ? O_NOFOLLOW : 0;
+	/* Never through a symlink, unless follow=1 (and never where we
+	 * create). */
+	int nofollow = ipcx__nofollow(a);
 	bool created = false;
 	struct stat st;
 	int fd = -1, e;
@@ -139,10 +140,7 @@ int ipcx__region_fd_open(const struct ipcx_addr *a, unsigned flags, size_t size,
 	}
 	if (fd < 0 &&
 	    (fd = o->open(a->target, O_RDWR | O_CLOEXEC | nofollow, 0)) < 0)
-		return errno == ELOOP ? ipcx__fail(ELOOP,
-						   "%s: is a symbolic link; "
-						   "not following it",
-						   a->text)
+		return errno == ELOOP ? ipcx__fail_link(a)
 				      : ipcx__fail_open(a->text, errno, o->kind,
 							o->call);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {

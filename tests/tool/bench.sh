@@ -70,15 +70,23 @@ status "a bad size list" 2 "$IPCX" bench --size 64,x
 status "a bad budget" 2 "$IPCX" bench --seconds 0
 status "an unknown scheme" 2 "$IPCX" bench nosuch
 status "a plot that is neither svg nor png" 2 "$IPCX" bench --plot "$T/b.gif"
-# The name reaches gnuplot quoted: a quote in it is part of the name,
-# never the end of a string that the rest would run after.
+# The name never reaches gnuplot (ipcx opens the file): a quote in it is
+# part of the name, never the end of a string that the rest would run
+# after.
 name="it's'; system('touch ran'); x='.svg"
 status "bench --plot to a name with a quote" 0 sh -c \
 	'cd "$1" && exec "$2" bench --quick --plot "$3" pipe' sh "$T" "$IPCX" "$name"
 [ -s "$T/$name" ] && ok "...is that file" || bad "...is that file"
 [ ! -e "$T/ran" ] && ok "...and runs nothing" || bad "...and runs nothing"
-status "a plot name with a newline is refused" 2 "$IPCX" bench --plot "$T/a
+status "a plot name with a newline is just a name" 0 "$IPCX" bench --quick --plot "$T/a
 b.svg" pipe
+[ -s "$T/a
+b.svg" ] && ok "...that file" || bad "...that file"
+: >"$T/victim.svg"
+ln -s "$T/victim.svg" "$T/link.svg"
+status "a plot file that is a symbolic link is refused" 1 "$IPCX" bench --quick --plot "$T/link.svg" pipe
+contains "...saying so" "$T/err" "symbolic link"
+expect "...the file it points to untouched" "$(wc -c <"$T/victim.svg")" "0"
 status "json and csv at once" 2 "$IPCX" bench --json --csv
 left() {
 	ls /dev/shm /tmp 2>/dev/null | grep "ipcx-bench-" | grep -vc -- "-other$"

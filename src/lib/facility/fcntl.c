@@ -254,10 +254,7 @@ static int fcntl_list(struct ipcx__lister *l)
 }
 
 static const struct ipcx__opt *const fcntl_opts[] = {
-	&opt_start,
-	&opt_len,
-	&opt_ofd,
-	NULL,
+	&opt_start, &opt_len, &opt_ofd, &ipcx__opt_follow, NULL,
 };
 
 static const struct ipcx__lock_ops fcntl_lock = {

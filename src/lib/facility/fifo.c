@@ -79,6 +79,8 @@ static int fifo_open(const struct ipcx_addr *a, unsigned flags,
 	unsigned dir = flags & (IPCX_SEND | IPCX_RECV);
 	const char *path = a->target;
 	bool created = false;
+	dev_t made_dev = 0;
+	ino_t made_ino = 0;
 	struct stat st, fst;
 	struct ipcx_chan *c;
 	int fd, r;
@@ -92,10 +94,28 @@ static int fifo_open(const struct ipcx_addr *a, unsigned flags,
 		mode_t mode = ipcx__addr_mode(a);
 		/* mkfifo() never follows a symlink: it fails with EEXIST. */
 		if (mkfifo(path, (mode_t)mode) == 0) {
+			/* The umask may have narrowed it; mode= is exact.
+			 * Set on the FIFO itself, through a descriptor: the
+			 * path may have been swapped for a symlink since. */
+			int mfd = open(path, O_RDONLY | O_NONBLOCK |
+						     O_NOFOLLOW | O_CLOEXEC);
+			if (mfd < 0 || fstat(mfd, &st) < 0 ||
+			    !S_ISFIFO(st.st_mode) || st.st_uid != geteuid()) {
+				if (mfd >= 0)
+					close(mfd);
+				return ipcx__fail(EAGAIN,
+						  "%s: replaced while being "
+						  "created",
+						  a->text);
+			}
 			created = true;
-			/* The umask may have narrowed it; mode= is exact. */
-			if (chmod(path, (mode_t)mode) < 0) {
-				r = ipcx__fail(errno, "%s: chmod: %m", a->text);
+			made_dev = st.st_dev;
+			made_ino = st.st_ino;
+			r = fchmod(mfd, (mode_t)mode) < 0 ? -errno : 0;
+			close(mfd);
+			if (r < 0) {
+				r = ipcx__fail(-r, "%s: fchmod: %s", a->text,
+					       ipcx_strerror(r));
 				goto fail;
 			}
 		} else if (errno != EEXIST) {
@@ -103,23 +123,31 @@ static int fifo_open(const struct ipcx_addr *a, unsigned flags,
 		} else if (flags & IPCX_EXCL) {
 			return ipcx__fail_open(a->text, EEXIST, "FIFO", "");
 		}
-		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-			return ipcx__fail(ELOOP,
-					  "%s: is a symbolic link; not "
-					  "following it where ipcx creates",
-					  a->text);
 	}
-	if (stat(path, &st) < 0)
-		return ipcx__fail_open(a->text, errno, "FIFO", "stat");
-	if (!S_ISFIFO(st.st_mode))
-		return ipcx__fail(EINVAL, "%s: exists and is not a FIFO",
-				  a->text);
+	/* Never through a symlink unless follow=1 (never where it may
+	 * create). */
+	bool follow = !(flags & IPCX_CREATE) && !ipcx__nofollow(a);
+	if (!follow && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return ipcx__fail_link(a);
+	if (stat(path, &st) < 0) {
+		r = ipcx__fail_open(a->text, errno, "FIFO", "stat");
+		goto fail;
+	}
+	if (created && (st.st_dev != made_dev || st.st_ino != made_ino)) {
+		r = ipcx__fail(EAGAIN, "%s: replaced while being opened",
+			       a->text);
+		goto fail;
+	}
+	if (!S_ISFIFO(st.st_mode)) {
+		r = ipcx__fail(EINVAL, "%s: exists and is not a FIFO", a->text);
+		goto fail;
+	}
 	c = ipcx__chan_new(sizeof(*c), a, flags);
 	if (!c) {
 		r = -ENOMEM;
 		goto fail;
 	}
-	fd = fifo_open_fd(c, path, dir == IPCX_RECV, flags & IPCX_CREATE);
+	fd = fifo_open_fd(c, path, dir == IPCX_RECV, !follow);
 	if (fd < 0) {
 		r = fd;
 		ipcx__chan_free(c);
@@ -148,7 +176,9 @@ static int fifo_open(const struct ipcx_addr *a, unsigned flags,
 	*out = c;
 	return 0;
 fail:
-	if (created)
+	/* Only the FIFO this call made, not what replaced it since. */
+	if (created && lstat(path, &st) == 0 && st.st_dev == made_dev &&
+	    st.st_ino == made_ino)
 		unlink(path);
 	return r;
 }
@@ -220,6 +250,7 @@ static int fifo_list(struct ipcx__lister *l)
 
 static const struct ipcx__opt *const fifo_opts[] = {
 	&ipcx__opt_framing,
+	&ipcx__opt_follow,
 	NULL,
 };
 

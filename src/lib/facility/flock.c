@@ -94,6 +94,11 @@ static int flock_list(struct ipcx__lister *l)
 	return ipcx__list_locks(l, true, NULL);
 }
 
+static const struct ipcx__opt *const flock_opts[] = {
+	&ipcx__opt_follow,
+	NULL,
+};
+
 static const struct ipcx__lock_ops flock_lock = {
 	.open = flock_open,
 	.take = flock_take,
@@ -110,6 +115,7 @@ const struct ipcx__facility ipcx__flock_ops = {
 		 .semantics = IPCX_SYNCHRONIZATION,
 		 .caps = IPCX_CAP_NAMED | IPCX_CAP_LOCK},
 	.common = IPCX__COMMON_ALL,
+	.opts = flock_opts,
 	.parse = flock_parse,
 	.limits = flock_limits,
 	.list = flock_list,

@@ -39,10 +39,14 @@ int ipcx__lock_file(const struct ipcx_addr *a, unsigned flags, int *out)
 			return ipcx__fail_open(a->text, errno, "file", "open");
 	}
 	if (fd < 0) {
-		fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+		int nofollow = ipcx__nofollow(a);
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | nofollow);
 		if (fd < 0 &&
 		    (errno == EACCES || errno == EROFS || errno == EISDIR))
-			fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+			fd = open(path,
+				  O_RDONLY | O_CLOEXEC | O_NOCTTY | nofollow);
+		if (fd < 0 && errno == ELOOP && nofollow)
+			return ipcx__fail_link(a);
 		if (fd < 0 && errno == ENOENT)
 			return ipcx__fail(ENOENT,
 					  "%s: no such file (create=1 makes "

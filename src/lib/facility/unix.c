@@ -3,6 +3,7 @@
 #include "../sock.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -181,6 +182,29 @@ static int unix_clear_stale(const struct ipcx_addr *a, int type)
 	return 0;
 }
 
+/*
+ * bind() makes the socket file with the umask's bits cleared: with the
+ * umask set to exactly what MODE leaves out, the file is born with MODE,
+ * and nothing is changed by path afterwards (a path that was swapped
+ * for a symlink would lead a chmod to someone else's file).  The umask
+ * is the process's: other threads creating files during the bind get it
+ * too (a lock keeps our own binds apart).
+ */
+static int bind_with_mode(int fd, const struct sockaddr *sa, socklen_t len,
+			  mode_t mode)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+	pthread_mutex_lock(&lock);
+	mode_t old = umask(~mode & 0777);
+	int r = bind(fd, sa, len);
+	int e = errno;
+	umask(old);
+	pthread_mutex_unlock(&lock);
+	errno = e;
+	return r;
+}
+
 static int unix_listen(struct ipcx__sock *s, const struct ipcx_addr *a,
 		       unsigned flags)
 {
@@ -188,9 +212,10 @@ static int unix_listen(struct ipcx__sock *s, const struct ipcx_addr *a,
 	const struct sockaddr_un *un = &ut->un;
 	const struct sockaddr *sa = (const struct sockaddr *)un;
 	int fd = s->c.rfd;
+	mode_t mode = ipcx__addr_mode(a);
 	struct stat st;
 
-	if (bind(fd, sa, ut->len) < 0) {
+	if (bind_with_mode(fd, sa, ut->len, mode) < 0) {
 		int r;
 		if (errno != EADDRINUSE)
 			return ipcx__fail(errno, "%s: bind: %m", a->text);
@@ -200,18 +225,13 @@ static int unix_listen(struct ipcx__sock *s, const struct ipcx_addr *a,
 		r = unix_clear_stale(a, s->type);
 		if (r < 0)
 			return r;
-		if (bind(fd, sa, ut->len) < 0)
+		if (bind_with_mode(fd, sa, ut->len, mode) < 0)
 			return ipcx__fail(errno, "%s: bind: %m", a->text);
 	}
-	if (un->sun_path[0]) {
-		/* bind() honoured the umask; set the mode before listen() so
-		 * that no connection arrives while it is wider. */
-		if (lstat(un->sun_path, &st) < 0 ||
-		    chmod(un->sun_path, ipcx__addr_mode(a)) < 0) {
-			int r = ipcx__fail(errno, "%s: chmod: %m", a->text);
-			unlink(un->sun_path);
-			return r;
-		}
+	/* What close removes: the file bound here, if the path still names
+	 * it then (a path swapped since is left alone). */
+	if (un->sun_path[0] && lstat(un->sun_path, &st) == 0 &&
+	    S_ISSOCK(st.st_mode)) {
 		s->bound_by = getpid();
 		s->path_dev = st.st_dev;
 		s->path_ino = st.st_ino;

@@ -9,13 +9,38 @@
 
 static _Thread_local char detail[512];
 
+size_t ipcx__escape(char *out, size_t n, const char *in)
+{
+	size_t j = 0;
+
+	for (const unsigned char *p = (const unsigned char *)in;
+	     *p && j + 1 < n; p++) {
+		if (*p >= 0x20 && *p != 0x7f) {
+			out[j++] = (char)*p;
+			continue;
+		}
+		if (j + 5 > n)
+			break; /* never half an escape */
+		snprintf(out + j, 5, "\\x%02x", *p);
+		j += 4;
+	}
+	if (n)
+		out[j] = '\0';
+	return j;
+}
+
 int ipcx__fail(int err, const char *fmt, ...)
 {
+	char raw[sizeof(detail)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	/* An address (or a name from the system) may hold control bytes:
+	 * an escape sequence must not reach a terminal, nor a newline
+	 * split the one-line message. */
+	ipcx__escape(detail, sizeof(detail), raw);
 	return -err;
 }
 

@@ -18,7 +18,12 @@
 
 /* ---- errors (error.c) -------------------------------------------------- */
 
-/* Records a detail ("ADDR: what went wrong") and returns -ERR. */
+/* Copies IN to OUT (N bytes) with control bytes written \xHH, as
+ * util-linux does; never cuts an escape in half.  Returns the length. */
+size_t ipcx__escape(char *out, size_t n, const char *in);
+
+/* Records a detail ("ADDR: what went wrong", control bytes escaped) and
+ * returns -ERR. */
 int ipcx__fail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

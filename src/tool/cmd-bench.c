@@ -399,9 +399,9 @@ static int plot(const char *file, const struct env *e)
 		       0600);
 	if (out < 0) {
 		unlink(data);
-		fprintf(stderr, "ipcx bench: %s: %s\n", file,
-			errno == ELOOP ? "is a symbolic link; not following it"
-				       : strerror(errno));
+		tool_err("ipcx bench: %s: %s\n", file,
+			 errno == ELOOP ? "is a symbolic link; not following it"
+					: strerror(errno));
 		return EXIT_FAIL;
 	}
 	fflush(stdout);
@@ -416,7 +416,7 @@ static int plot(const char *file, const struct env *e)
 	close(out);
 	if (!g) {
 		unlink(data);
-		fprintf(stderr, "ipcx bench: gnuplot: %s\n", strerror(e_));
+		tool_err("ipcx bench: gnuplot: %s\n", strerror(e_));
 		return EXIT_FAIL;
 	}
 	fprintf(g,
@@ -456,7 +456,7 @@ static int plot(const char *file, const struct env *e)
 	int st = pclose(g);
 	unlink(data);
 	if (st != 0) {
-		fprintf(stderr, "ipcx bench: gnuplot failed (status %d)\n", st);
+		tool_err("ipcx bench: gnuplot failed (status %d)\n", st);
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;

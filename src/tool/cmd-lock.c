@@ -77,8 +77,8 @@ static int run_command(struct ipcx_lock *l, char **cmd, const char *line,
 		else
 			execvp(cmd[0], cmd);
 		int e = errno;
-		fprintf(stderr, "ipcx lock: %s: %s\n",
-			line ? "/bin/sh" : cmd[0], ipcx_strerror(e));
+		tool_err("ipcx lock: %s: %s\n", line ? "/bin/sh" : cmd[0],
+			 ipcx_strerror(e));
 		_exit(e == ENOENT ? 127 : 126);
 	}
 	int st;
@@ -165,7 +165,7 @@ static int run(int argc, char **argv)
 	else
 		r = ipcx_lock_acquire(l, how, IPCX_WAIT_OPENED);
 	if (r == -EWOULDBLOCK || r == -ETIMEDOUT) {
-		fprintf(stderr, "ipcx lock: %s\n", ipcx_error_detail());
+		tool_err("ipcx lock: %s\n", ipcx_error_detail());
 		ipcx_lock_close(l);
 		return conflict;
 	}

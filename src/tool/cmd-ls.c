@@ -323,8 +323,8 @@ static int enter_ns(const char *pid)
 		snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, ns[i].name);
 		if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0 &&
 		    ns[i].needed) {
-			fprintf(stderr, "ipcx: --ns %s: %s: %s\n", pid, path,
-				strerror(errno));
+			tool_err("ipcx: --ns %s: %s: %s\n", pid, path,
+				 strerror(errno));
 			for (int k = 0; k < i; k++)
 				if (fds[k] >= 0)
 					close(fds[k]);
@@ -336,11 +336,10 @@ static int enter_ns(const char *pid)
 		if (fds[i] < 0)
 			continue;
 		if (setns(fds[i], ns[i].type) < 0 && st == EXIT_OK) {
-			fprintf(stderr,
-				"ipcx: --ns %s: joining its %s namespace: "
-				"%s%s\n",
-				pid, ns[i].name, strerror(errno),
-				errno == EPERM ? " (needs root)" : "");
+			tool_err("ipcx: --ns %s: joining its %s namespace: "
+				 "%s%s\n",
+				 pid, ns[i].name, strerror(errno),
+				 errno == EPERM ? " (needs root)" : "");
 			st = EXIT_FAIL;
 		}
 		close(fds[i]);
@@ -400,11 +399,11 @@ static int list_all(int n, char **schemes, ipcx_list_fn fn, void *arg)
 				  arg, w, sizeof(w));
 		/* Each call may say the same of the processes: once. */
 		if (*w && strcmp(w, last)) {
-			fprintf(stderr, "ipcx: %s\n", w);
+			tool_err("ipcx: %s\n", w);
 			snprintf(last, sizeof(last), "%s", w);
 		}
 		if (e == -EOPNOTSUPP && n) {
-			fprintf(stderr, "ipcx: %s\n", ipcx_error_detail());
+			tool_err("ipcx: %s\n", ipcx_error_detail());
 		} else if (e < 0) {
 			st = tool_fail(e, n ? schemes[i] : "ls");
 			break;
@@ -550,7 +549,7 @@ static void remove_one(struct rm *r, const struct ipcx_addr *a)
 		return;
 	}
 	if (!r->ok) {
-		fprintf(stderr, "ipcx: %s: not removed: %s\n", addr, r->why);
+		tool_err("ipcx: %s: not removed: %s\n", addr, r->why);
 		r->failed++;
 		return;
 	}

@@ -94,7 +94,7 @@ static int recv_messages(struct receiver *r, struct ipcx_chan *c, bool *eof)
 	while ((r->want < 0 || r->got < r->want) && !tool_stop) {
 		ssize_t n = tool_recv(c, r->addr, &r->buf, &r->cap, &m);
 		if (n == -EACCES) {
-			fprintf(stderr, "ipcx: %s\n", ipcx_error_detail());
+			tool_err("ipcx: %s\n", ipcx_error_detail());
 			continue;
 		}
 		if (n < 0)
@@ -197,11 +197,11 @@ static void say_where(const char *addr, struct ipcx_chan *c)
 	bool listens = i.listening || (i.local[0] && !i.peer[0] &&
 				       (i.facility->caps & IPCX_CAP_CONNLESS));
 	if (listens || i.local[0])
-		fprintf(stderr, "ipcx: %s: %s %s\n", addr,
-			listens ? "listening on" : "local end is",
-			i.local[0] ? i.local : addr);
+		tool_err("ipcx: %s: %s %s\n", addr,
+			 listens ? "listening on" : "local end is",
+			 i.local[0] ? i.local : addr);
 	if (i.id >= 0)
-		fprintf(stderr, "ipcx: %s: id %ld\n", addr, i.id);
+		tool_err("ipcx: %s: id %ld\n", addr, i.id);
 }
 
 static int run(int argc, char **argv)

@@ -98,7 +98,7 @@ static void ended(struct relay *r, int x)
 	pthread_mutex_unlock(&r->lock);
 	e = ipcx_shutdown(to->c);
 	if (e < 0 && e != -EOPNOTSUPP)
-		fprintf(stderr, "ipcx: %s\n", ipcx_error_detail());
+		tool_err("ipcx: %s\n", ipcx_error_detail());
 }
 
 static bool reading(struct relay *r, int x)
@@ -139,8 +139,8 @@ static bool dead_letter(const char *file, const unsigned char *buf, size_t n,
 	FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
 
 	if (!f) {
-		fprintf(stderr, "ipcx: --dead-letter %s: %s\n", file,
-			strerror(errno == ELOOP ? ELOOP : errno));
+		tool_err("ipcx: --dead-letter %s: %s\n", file,
+			 strerror(errno == ELOOP ? ELOOP : errno));
 		if (fd >= 0)
 			close(fd);
 		return false;
@@ -160,21 +160,19 @@ static void undeliverable(struct relay *r, int x, const unsigned char *buf,
 	const char *addr = r->s[x].addr;
 
 	r->undelivered = true;
-	fprintf(stderr, "ipcx: %s\n", why);
+	tool_err("ipcx: %s\n", why);
 	if (put_back(addr, buf, n, m)) {
-		fprintf(stderr,
-			"ipcx: %s: the message (%zu bytes) was put back, at "
-			"the end of the queue\n",
-			addr, n);
+		tool_err("ipcx: %s: the message (%zu bytes) was put back, at "
+			 "the end of the queue\n",
+			 addr, n);
 		return;
 	}
 	if (r->dead_letter && dead_letter(r->dead_letter, buf, n, m)) {
-		fprintf(stderr,
-			"ipcx: the undelivered message (%zu bytes) is in %s\n",
-			n, r->dead_letter);
+		tool_err("ipcx: the undelivered message (%zu bytes) is in %s\n",
+			 n, r->dead_letter);
 		return;
 	}
-	fprintf(stderr, "ipcx: the undelivered message: ");
+	tool_err("ipcx: the undelivered message: ");
 	tool_json_message(stderr, buf, n, m);
 }
 
@@ -188,7 +186,7 @@ static int copy(struct relay *r, int x)
 
 	n = tool_recv(from->c, from->addr, &from->buf, &from->cap, &m);
 	if (n == -EACCES) {
-		fprintf(stderr, "ipcx: %s\n", ipcx_error_detail());
+		tool_err("ipcx: %s\n", ipcx_error_detail());
 		return EXIT_OK;
 	}
 	if (n < 0)
@@ -253,8 +251,7 @@ static int accept_one(struct side *s, struct ipcx_chan *l, bool verbose)
 	struct ipcx_chan_info info = {0};
 
 	if (verbose && ipcx_chan_get(l, &info) == 0)
-		fprintf(stderr, "ipcx: %s: listening on %s\n", s->addr,
-			info.local);
+		tool_err("ipcx: %s: listening on %s\n", s->addr, info.local);
 	return tool_accept(l, s->addr, &s->c, false);
 }
 
@@ -380,8 +377,8 @@ static int run(int argc, char **argv)
 		if (verbose) {
 			struct ipcx_chan_info info = {0};
 			if (ipcx_chan_get(s->c, &info) == 0 && info.peer[0])
-				fprintf(stderr, "ipcx: %s: connected to %s\n",
-					s->addr, info.peer);
+				tool_err("ipcx: %s: connected to %s\n", s->addr,
+					 info.peer);
 		}
 	}
 	for (int i = 0; i < 2; i++) {
@@ -389,7 +386,7 @@ static int run(int argc, char **argv)
 			continue;
 		pumps[i] = (struct pump){.r = &r, .x = i, .done = false};
 		if (pthread_create(&tid[i], NULL, pump, &pumps[i]) != 0) {
-			fprintf(stderr, "ipcx: cannot start a thread\n");
+			tool_err("ipcx: cannot start a thread\n");
 			st = EXIT_FAIL;
 			goto out;
 		}

@@ -68,7 +68,7 @@ static int send_one(struct sender *s, const char *msg, size_t len)
 		if (len + 1 > s->cap) {
 			char *b = realloc(s->buf, len + 1);
 			if (!b) {
-				fprintf(stderr, "ipcx: out of memory\n");
+				tool_err("ipcx: out of memory\n");
 				return EXIT_FAIL;
 			}
 			s->buf = b;
@@ -85,8 +85,8 @@ static int send_one(struct sender *s, const char *msg, size_t len)
 		return st == EXIT_TIMEOUT && s->sent ? EXIT_FAIL : st;
 	}
 	if ((size_t)r != n) {
-		fprintf(stderr, "ipcx: %s: only %zd of %zu bytes went\n",
-			s->addr, r, n);
+		tool_err("ipcx: %s: only %zd of %zu bytes went\n", s->addr, r,
+			 n);
 		return EXIT_FAIL;
 	}
 	s->sent++;

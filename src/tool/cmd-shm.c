@@ -149,11 +149,10 @@ static int do_write(struct ipcx_region *r, const char *addr, size_t off)
 	if (!buf)
 		return EXIT_FAIL;
 	if (off > size || len > size - off) {
-		fprintf(stderr,
-			"ipcx: %s: %zu%s bytes at offset %zu do not fit the "
-			"region's %zu; nothing written\n",
-			addr, len, off + len > size ? " or more" : "", off,
-			size);
+		tool_err("ipcx: %s: %zu%s bytes at offset %zu do not fit the "
+			 "region's %zu; nothing written\n",
+			 addr, len, off + len > size ? " or more" : "", off,
+			 size);
 		free(buf);
 		return EXIT_FAIL;
 	}

@@ -58,8 +58,7 @@ int main(int argc, char **argv)
 		}
 		cmd = find(argv[2]);
 		if (!cmd) {
-			fprintf(stderr, "ipcx: unknown command '%s'\n",
-				argv[2]);
+			tool_err("ipcx: unknown command '%s'\n", argv[2]);
 			return EXIT_USAGE;
 		}
 		tool_help(cmd, stdout);
@@ -67,9 +66,8 @@ int main(int argc, char **argv)
 	}
 	cmd = find(argv[1]);
 	if (!cmd) {
-		fprintf(stderr,
-			"ipcx: unknown command '%s' (try 'ipcx --help')\n",
-			argv[1]);
+		tool_err("ipcx: unknown command '%s' (try 'ipcx --help')\n",
+			 argv[1]);
 		return EXIT_USAGE;
 	}
 	tool_signals();

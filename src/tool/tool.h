@@ -8,6 +8,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+/* Prints to stderr with control bytes written \xHH (all but a last
+ * newline): an address or a name given on the command line never puts
+ * an escape sequence on the terminal, nor splits a message. */
+void tool_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Exit statuses (doc/HACKING.md, The tool). */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_TIMEOUT = 3 };
 

@@ -21,13 +21,14 @@ void tool_help(const struct command *cmd, FILE *f)
 
 int tool_usage(const struct command *cmd, const char *fmt, ...)
 {
+	char msg[2048];
 	va_list ap;
 
-	fprintf(stderr, "ipcx %s: ", cmd->name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry 'ipcx %s --help'.\n", cmd->name);
+	tool_err("ipcx %s: %s\n", cmd->name, msg);
+	fprintf(stderr, "Try 'ipcx %s --help'.\n", cmd->name);
 	return EXIT_USAGE;
 }
 
@@ -44,6 +45,29 @@ bool tool_args_ok(const struct command *cmd, int n)
 	return true;
 }
 
+void tool_err(const char *fmt, ...)
+{
+	char buf[4096], out[4 * sizeof(buf)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	size_t n = strlen(buf);
+	bool nl = n && buf[n - 1] == '\n';
+	if (nl)
+		buf[n - 1] = '\0';
+	size_t len = 0;
+	for (const unsigned char *p = (const unsigned char *)buf; *p; p++)
+		len += (size_t)(*p >= 0x20 && *p != 0x7f
+					? snprintf(out + len, 2, "%c", *p)
+					: snprintf(out + len, 5, "\\x%02x",
+						   *p));
+	if (nl)
+		out[len++] = '\n';
+	fwrite(out, 1, len, stderr);
+}
+
 int tool_fail(int err, const char *addr)
 {
 	const char *d = ipcx_error_detail();
@@ -52,9 +76,9 @@ int tool_fail(int err, const char *addr)
 	if (err == -EINTR && tool_stop)
 		return EXIT_OK;
 	if (d && *d)
-		fprintf(stderr, "ipcx: %s\n", d);
+		tool_err("ipcx: %s\n", d);
 	else
-		fprintf(stderr, "ipcx: %s: %s\n", addr, ipcx_strerror(err));
+		tool_err("ipcx: %s: %s\n", addr, ipcx_strerror(err));
 	return err == -ETIMEDOUT ? EXIT_TIMEOUT : EXIT_FAIL;
 }
 
@@ -175,8 +199,8 @@ bool tool_defer_signals(void)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, NULL) < 0 ||
 	    timer_create(CLOCK_MONOTONIC, &ev, &interrupter) < 0) {
-		fprintf(stderr, "ipcx: cannot set up signal handling: %s\n",
-			strerror(errno));
+		tool_err("ipcx: cannot set up signal handling: %s\n",
+			 strerror(errno));
 		return false;
 	}
 	deferring = true;
@@ -251,7 +275,7 @@ int tool_accept(struct ipcx_chan *l, const char *addr, struct ipcx_chan **out,
 
 	/* A peer that allow-uid= refused is worth a line, not the end. */
 	while ((r = ipcx_accept(l, &conn)) == -EACCES)
-		fprintf(stderr, "ipcx: %s\n", ipcx_error_detail());
+		tool_err("ipcx: %s\n", ipcx_error_detail());
 	/* Serving one connection: stop listening now (which also removes
 	 * a UNIX socket path the listener created). */
 	if (!keep || r < 0)
@@ -272,10 +296,9 @@ ssize_t tool_recv(struct ipcx_chan *c, const char *addr, unsigned char **buf,
 			return n;
 		/* A framed length is the peer's word: bound what we grant. */
 		if (m->size > TOOL_MAX_MESSAGE) {
-			fprintf(stderr,
-				"ipcx: %s: a message of %zu bytes is larger "
-				"than ipcx accepts (%u)\n",
-				addr, m->size, TOOL_MAX_MESSAGE);
+			tool_err("ipcx: %s: a message of %zu bytes is larger "
+				 "than ipcx accepts (%u)\n",
+				 addr, m->size, TOOL_MAX_MESSAGE);
 			return -EMSGSIZE;
 		}
 		unsigned char *b = realloc(*buf, m->size);
@@ -456,13 +479,11 @@ int tool_parse(const struct command *cmd, const char *addr,
 	if (r == -ENOMEM)
 		return tool_fail(r, addr);
 	if (r < 0) {
-		fprintf(stderr, "ipcx %s: %s\n", cmd->name,
-			ipcx_error_detail());
+		tool_err("ipcx %s: %s\n", cmd->name, ipcx_error_detail());
 		return EXIT_USAGE;
 	}
 	if (caps && !(ipcx_addr_facility(a)->caps & caps)) {
-		fprintf(stderr, "ipcx %s: %s: not %s\n", cmd->name, addr,
-			kinds);
+		tool_err("ipcx %s: %s: not %s\n", cmd->name, addr, kinds);
 		ipcx_addr_free(a);
 		return EXIT_USAGE;
 	}

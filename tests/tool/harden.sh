@@ -142,6 +142,19 @@ status "...and the next receiver waits (a timeout, not 'peer died')" 3 "$IPCX" r
 ( sleep 0.3; "$IPCX" send "$R" second ) &
 expect "...for the next sender" "$("$IPCX" recv -n 1 --timeout 5000 "$R")" "second"
 
+# ---- messages: an address's control bytes are escaped ----------------------
+esc=$(printf '\033')
+bad_addr=$(printf 'fifo:%s/no/a\033[31mred\nline2' "$T")
+status "an address with ESC and a newline: an error" 1 "$IPCX" recv --timeout 10 "$bad_addr"
+expect "...in one line" "$(wc -l <"$T/err")" "1"
+contains "...ESC written \\x1b" "$T/err" 'a\x1b[31mred\x0aline2'
+expect "...no raw ESC reaches the terminal" "$(grep -c "$esc" "$T/err")" "0"
+status "a usage error quoting a bad value" 2 "$IPCX" recv -n "$(printf '\033[2J')" "fifo:$T/f"
+expect "...no raw ESC" "$(grep -c "$esc" "$T/err")" "0"
+contains "...escaped" "$T/err" "'\x1b[2J'"
+status "an unknown scheme with ESC" 2 "$IPCX" send "$(printf 'bo\033gus:x')" x
+expect "...no raw ESC" "$(grep -c "$esc" "$T/err")" "0"
+
 # ---- errors at the right time, naming the limit ----------------------------
 SVK=$(printf '0x4f%06x' $(($$ & 0xffffff)))
 for a in "posixshm:/ipcx-small-$$" "mmap:$T/small.map" "sysvshm:$SVK"; do

@@ -326,6 +326,27 @@ static void t_pair_specs(void **state)
 	assert_int_equal(ipcx__addr_parse("unix:/x", NULL, true, &a), -EINVAL);
 }
 
+/* Details never carry control bytes: an address's are written \xHH,
+ * and a cut never leaves half an escape. */
+static void t_detail_escaped(void **state)
+{
+	struct ipcx_chan *c;
+	char out[7];
+
+	(void)state;
+	assert_int_equal(ipcx_open("fifo:/nonexistent-dir/a\033[2J\nb",
+				   IPCX_RECV | IPCX_CREATE, &c),
+			 -ENOENT);
+	const char *d = ipcx_error_detail();
+	assert_non_null(strstr(d, "a\\x1b[2J\\x0ab"));
+	for (const char *p = d; *p; p++)
+		assert_true((unsigned char)*p >= 0x20 && *p != 0x7f);
+	assert_int_equal(ipcx__escape(out, sizeof(out), "ab\033cd"), 6);
+	assert_string_equal(out, "ab\\x1b");
+	assert_int_equal(ipcx__escape(out, sizeof(out), "abcd\033"), 4);
+	assert_string_equal(out, "abcd"); /* no room for all of \x1b */
+}
+
 static void t_bad(void **state)
 {
 	(void)state;
@@ -409,6 +430,7 @@ int main(void)
 		cmocka_unit_test(t_public_addr),
 		cmocka_unit_test(t_limits),
 		cmocka_unit_test(t_bad),
+		cmocka_unit_test(t_detail_escaped),
 	};
 
 	return cmocka_run_group_tests_name("address parser", tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 static _Thread_local char detail[512];
 
@@ -40,7 +41,19 @@ int ipcx__fail(int err, const char *fmt, ...)
 	/* An address (or a name from the system) may hold control bytes:
 	 * an escape sequence must not reach a terminal, nor a newline
 	 * split the one-line message. */
-	ipcx__escape(detail, sizeof(detail), raw);
+	size_t n = ipcx__escape(detail, sizeof(detail), raw);
+	/* Out of descriptors: which limit. */
+	struct rlimit rl;
+	if (err == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		snprintf(detail + n, sizeof(detail) - n,
+			 " (this process may hold %llu descriptors: "
+			 "RLIMIT_NOFILE, ulimit -n)",
+			 (unsigned long long)rl.rlim_cur);
+	else if (err == ENFILE)
+		snprintf(detail + n, sizeof(detail) - n,
+			 " (the system's open files: file-max = %lld, "
+			 "/proc/sys/fs/file-max)",
+			 ipcx__read_proc("/proc/sys/fs/file-max", 0));
 	return -err;
 }
 

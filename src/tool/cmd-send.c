@@ -198,7 +198,22 @@ static int run(int argc, char **argv)
 		case 'm': af.mode = optarg; break;
 		case 't': af.timeout = optarg; break;
 		case 'N': af.nonblock = true; break;
-		case 'T': af.type = optarg; break;
+		case 'T': {
+			/* A message's type is > 0 (0 and -N only select
+			 * what a receiver takes). */
+			char *end;
+			errno = 0;
+			long t = strtol(optarg, &end, 10);
+			if (*end || end == optarg || errno || t <= 0 ||
+			    t > 0x7fffffffL)
+				return tool_usage(&cmd_send,
+						  "--type wants a message type "
+						  "from 1 to 2147483647, not "
+						  "'%s'",
+						  optarg);
+			af.type = optarg;
+			break;
+		}
 		case 'P': af.prio = optarg; break;
 		case 'h': tool_help(&cmd_send, stdout); return EXIT_OK;
 		default: return tool_usage(&cmd_send, "bad option");

@@ -168,4 +168,54 @@ expect "...leaving no /dev/shm object" "$(ls /dev/shm | grep -c "ipcx-small-$$")
 expect "...no mmap file" "$(ls "$T" | grep -c small.map)" "0"
 expect "...no System V segment" "$(ipcs -m | grep -c "$SVK")" "0"
 
+# Kernel limits exhausted, each in a private IPC namespace: the error
+# names the limit and its file, at once (a message that can never fit a
+# queue does not wait forever).
+if root && unshare --ipc true 2>/dev/null; then
+	cat >"$T/limits.sh" <<'EOS'
+set -u
+I=$IPCX
+echo 1 >/proc/sys/kernel/msgmni
+$I recv --timeout 1 sysvmq:0x10 2>/dev/null
+$I recv --timeout 1 sysvmq:0x11 2>"$T/l.msgmni"; echo "msgmni=$?"
+$I rm sysvmq:0x10
+echo 256 >/proc/sys/kernel/msgmnb
+$I recv --timeout 1 sysvmq:0x12 2>/dev/null
+timeout 5 $I send sysvmq:0x12 "$(head -c 300 /dev/zero | tr '\0' x)" 2>"$T/l.msgmnb"; echo "msgmnb=$?"
+$I send sysvmq:0x12 "$(head -c 200 /dev/zero | tr '\0' y)"; echo "fits=$?"
+$I rm sysvmq:0x12
+echo 1 >/proc/sys/kernel/shmmni
+$I shm sysvshm:0x20 create --size 4K
+$I shm sysvshm:0x21 create --size 4K 2>"$T/l.shmmni"; echo "shmmni=$?"
+$I shm sysvshm:0x20 rm
+echo 8192 >/proc/sys/kernel/shmmax
+$I shm sysvshm:0x22 create --size 16K 2>"$T/l.shmmax"; echo "shmmax=$?"
+echo "250 32000 32 1" >/proc/sys/kernel/sem
+$I sem sysvsem:0x30 create 2>/dev/null
+$I sem sysvsem:0x31 create 2>"$T/l.semmni"; echo "semmni=$?"
+$I rm sysvsem:0x30
+echo 1 >/proc/sys/fs/mqueue/queues_max
+# root ignores queues_max unless it gives up CAP_SYS_RESOURCE.
+setpriv --bounding-set -sys_resource --inh-caps -sys_resource sh -c "
+$I recv --timeout 1 posixmq:/lim-a 2>/dev/null
+$I recv --timeout 1 posixmq:/lim-b 2>'$T/l.queues'; echo \"queues_max=\$?\"
+$I rm posixmq:/lim-a posixmq:/lim-b 2>/dev/null"
+echo "left=$(ipcs -a | grep -c '^0x')"
+EOS
+	IPCX="$IPCX" T="$T" unshare --ipc sh "$T/limits.sh" >"$T/limits" 2>&1
+	for l in msgmni msgmnb shmmni shmmax semmni queues_max; do
+		contains "$l exhausted: exit 1" "$T/limits" "$l=1"
+	done
+	contains "...msgmni named" "$T/l.msgmni" "msgmni = 1, /proc/sys/kernel/msgmni"
+	contains "...a message over msgmnb fails at once, named" "$T/l.msgmnb" "msgmnb = 256, /proc/sys/kernel/msgmnb"
+	contains "...one that fits still goes" "$T/limits" "fits=0"
+	contains "...shmmni named" "$T/l.shmmni" "shmmni = 1, /proc/sys/kernel/shmmni"
+	contains "...shmmax named" "$T/l.shmmax" "shmmax = 8192, /proc/sys/kernel/shmmax"
+	contains "...semmni named" "$T/l.semmni" "SEMMNI 1 sets"
+	contains "...queues_max named" "$T/l.queues" "queues_max = 1, /proc/sys/fs/mqueue/queues_max"
+	contains "...and nothing left in the namespace" "$T/limits" "left=0"
+else
+	ok "# SKIP kernel limits need root and unshare --ipc"
+fi
+
 finish

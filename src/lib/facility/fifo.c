@@ -99,6 +99,17 @@ static int fifo_open(const struct ipcx_addr *a, unsigned flags,
 			 * path may have been swapped for a symlink since. */
 			int mfd = open(path, O_RDONLY | O_NONBLOCK |
 						     O_NOFOLLOW | O_CLOEXEC);
+			if (mfd < 0 && errno != ELOOP && errno != ENOENT) {
+				/* Out of descriptors, say: the FIFO just
+				 * made goes (if the path still names a FIFO
+				 * of ours). */
+				r = ipcx__fail(errno, "%s: open: %m", a->text);
+				if (lstat(path, &st) == 0 &&
+				    S_ISFIFO(st.st_mode) &&
+				    st.st_uid == geteuid())
+					unlink(path);
+				return r;
+			}
 			if (mfd < 0 || fstat(mfd, &st) < 0 ||
 			    !S_ISFIFO(st.st_mode) || st.st_uid != geteuid()) {
 				if (mfd >= 0)

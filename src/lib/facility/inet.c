@@ -62,6 +62,10 @@ static int inet_parse(struct ipcx_addr *a)
 	}
 	if (!*port)
 		return ipcx__fail(EINVAL, "missing port in '%s'", a->text);
+	if (*port == '-' || *port == '+')
+		return ipcx__fail(EINVAL,
+				  "port %s is out of range (0-65535) in '%s'",
+				  port, a->text);
 	if (port[strspn(port, "0123456789")] == '\0') {
 		if (strlen(port) > 5 || atoi(port) > 65535)
 			return ipcx__fail(EINVAL,

@@ -149,14 +149,23 @@ static int posixmq_open(const struct ipcx_addr *a, unsigned flags,
 	mq = mq_open(a->target, of, (mode_t)mode, sized ? &attr : NULL);
 	if (mq == (mqd_t)-1) {
 		switch (errno) {
-		case EMFILE:
 		case ENOSPC:
+			return ipcx__fail(
+				ENOSPC,
+				"%s: the system's queues are all used "
+				"(queues_max = %lld, "
+				"/proc/sys/fs/mqueue/queues_max)",
+				a->text,
+				ipcx__read_proc(
+					"/proc/sys/fs/mqueue/queues_max", 0));
 		case ENOMEM:
-			return ipcx__fail(errno,
-					  "%s: no room for another queue "
-					  "(/proc/sys/fs/mqueue/queues_max, "
-					  "ulimit -q): %m",
+			return ipcx__fail(ENOMEM,
+					  "%s: this user's queues would take "
+					  "more bytes than RLIMIT_MSGQUEUE "
+					  "allows (ulimit -q)",
 					  a->text);
+		case EMFILE:
+			return ipcx__fail(EMFILE, "%s: mq_open: %m", a->text);
 		case EINVAL:
 			if (sized)
 				return posixmq_attr_error(a, &attr);

@@ -29,6 +29,7 @@ struct sysvmq {
 		char mtext[];
 	} * sbuf, *rbuf; /* separate: one thread may send while one receives */
 	size_t rcap;	 /* mtext bytes of rbuf */
+	size_t qbytes;	 /* msg_qbytes when last looked (SIZE_MAX: unknown) */
 };
 
 static const struct ipcx__opt opt_type = {
@@ -140,8 +141,24 @@ have_id:
 		return -ENOMEM;
 	q->id = id;
 	q->select = (long)ipcx__opt(a, &opt_type);
-	q->send_type = q->select > 0 ? q->select : 1;
+	/* type= 0 or -N selects what to receive; a sender given one has
+	 * nothing valid to send with (types are > 0). */
+	q->send_type = q->select > 0 || !ipcx__opt_given(a, &opt_type)
+			       ? (q->select > 0 ? q->select : 1)
+			       : q->select;
+	if ((flags & (IPCX_SEND | IPCX_RECV)) == IPCX_SEND &&
+	    q->send_type <= 0) {
+		ipcx__chan_free(&q->c);
+		return ipcx__fail(EINVAL,
+				  "%s: a message is sent with a type > 0, not "
+				  "%ld (type=0 and -N select what to receive)",
+				  a->text, q->send_type);
+	}
 	q->msgmax = sysvmq_msgmax();
+	struct msqid_ds ds;
+	/* Unknown when this user may not read the queue's state: then no
+	 * check (and no call per message). */
+	q->qbytes = msgctl(id, IPC_STAT, &ds) == 0 ? ds.msg_qbytes : SIZE_MAX;
 	*out = &q->c;
 	return 0;
 }
@@ -183,6 +200,24 @@ static ssize_t sysvmq_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 				  "%s: a message is sent with a type > 0, "
 				  "not %ld",
 				  c->name, type);
+	/* One that can never fit the queue would wait forever: say so.
+	 * (The limit is looked at again when it seems too small: it may
+	 * have been raised since.) */
+	if (len > q->qbytes) {
+		struct msqid_ds ds;
+		q->qbytes = msgctl(q->id, IPC_STAT, &ds) == 0 ? ds.msg_qbytes
+							      : SIZE_MAX;
+		if (len > q->qbytes)
+			return ipcx__fail(
+				EMSGSIZE,
+				"%s: message of %zu bytes can never "
+				"fit the queue, which holds %zu "
+				"bytes (msg_qbytes; new queues get "
+				"msgmnb = %lld, "
+				"/proc/sys/kernel/msgmnb)",
+				c->name, len, q->qbytes,
+				ipcx__read_proc("/proc/sys/kernel/msgmnb", 0));
+	}
 	if (!grow(&q->sbuf, &scap, q->msgmax))
 		return -ENOMEM;
 	q->sbuf->mtype = type;

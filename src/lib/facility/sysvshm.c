@@ -22,6 +22,35 @@ static int m_stat(int id)
 	return shmctl(id, IPC_STAT, &ds);
 }
 
+/* shmget() failing to create SIZE bytes: which limit, and where. */
+static int create_error(const struct ipcx_addr *a, int err, size_t size)
+{
+	switch (err) {
+	case ENOSPC:
+		return ipcx__fail(
+			ENOSPC,
+			"%s: the system's segments are all used (shmmni = "
+			"%lld, /proc/sys/kernel/shmmni), or %zu more bytes "
+			"would pass the pages all segments may take (shmall = "
+			"%lld pages, /proc/sys/kernel/shmall)",
+			a->text, ipcx__read_proc("/proc/sys/kernel/shmmni", 0),
+			size, ipcx__read_proc("/proc/sys/kernel/shmall", 0));
+	case EINVAL:
+		return ipcx__fail(
+			EINVAL,
+			"%s: a segment of %zu bytes is larger than "
+			"one may be (shmmax = %lld, "
+			"/proc/sys/kernel/shmmax)",
+			a->text, size,
+			ipcx__read_proc("/proc/sys/kernel/shmmax", 0));
+	case ENOMEM:
+		return ipcx__fail(ENOMEM,
+				  "%s: no memory for a segment of %zu bytes",
+				  a->text, size);
+	default: return ipcx__fail_open(a->text, err, "segment", "shmget");
+	}
+}
+
 static int sysvshm_region_open(const struct ipcx_addr *a, unsigned flags,
 			       size_t size, struct ipcx_region *r)
 {
@@ -46,7 +75,9 @@ static int sysvshm_region_open(const struct ipcx_addr *a, unsigned flags,
 			id = shmget(key, want, IPC_CREAT | IPC_EXCL | mode);
 			if (id >= 0)
 				created = true;
-			else if (errno != EEXIST || (flags & IPCX_EXCL))
+			else if (errno != EEXIST)
+				return create_error(a, errno, want);
+			else if (flags & IPCX_EXCL)
 				return ipcx__fail_open(a->text, errno,
 						       "segment", "shmget");
 		} else if (flags & IPCX_EXCL) {

@@ -599,6 +599,10 @@ struct ipcx_object {
 	bool stale;	      /* a leftover: see ipcx(1), "ls --stale" */
 	char detail[64];      /* "listening, 2 connected", "WRITE", ... */
 	const void *holders_; /* the library's: use ipcx_object_holder() */
+	/* Nobody seen holding or using it, and no creator recorded to judge
+	 * it by (POSIX objects; System V queues and sets never used): never
+	 * stale, a live program may mean to keep it. */
+	bool unheld;
 };
 
 /* O's I-th holder (valid during the callback), or NULL past the last. */

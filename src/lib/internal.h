@@ -349,6 +349,10 @@ struct ipcx_region {
  * declared once, listed by each region facility. */
 extern const struct ipcx__opt ipcx__opt_size, ipcx__opt_wait;
 extern const struct ipcx__chan_ops ipcx__ring_chan;
+/* The pids registered in the ring header at the start of FD (read with
+ * pread: no mapping, no SIGBUS), at most MAX into PIDS: their number, or
+ * -1 when FD holds no ring. */
+int ipcx__ring_users(int fd, int32_t *pids, int max);
 
 /* ---- memory that vanishes (fault.c) ------------------------------------
  *

@@ -75,7 +75,9 @@ void ipcx__object_stat(struct ipcx_object *o, const struct stat *st)
 	o->gid = st->st_gid;
 	o->mode = (int)(st->st_mode & 07777);
 	o->size = (long long)st->st_size;
-	o->changed = (long long)st->st_mtime;
+	/* The last sign of life: a change, a read, or its mode or size. */
+	time_t t = st->st_mtime > st->st_ctime ? st->st_mtime : st->st_ctime;
+	o->changed = (long long)(st->st_atime > t ? st->st_atime : t);
 }
 
 /* ---- the snapshot ------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <libsmartcols.h>
+#include <limits.h>
 #include <pwd.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -27,6 +28,11 @@ static const char ls_usage[] =
 	"Options:\n"
 	"  -s, --stale         only leftovers: nobody holds them and the\n"
 	"                      processes known to have used them are dead\n"
+	"      --unheld        (also) those nobody holds that record no\n"
+	"                      creator to judge by (POSIX objects; System V\n"
+	"                      queues and sets never used)\n"
+	"      --older-than AGE with -s or --unheld: only those unchanged\n"
+	"                      for AGE (N, Ns, Nm, Nh, Nd; default 1h)\n"
 	"  -u, --user USER     only objects USER owns (name or uid)\n"
 	"      --ns PID        the objects of PID's IPC, mount and network\n"
 	"                      namespaces (a container's; needs root)\n"
@@ -45,6 +51,7 @@ static const char ls_usage[] =
 	"  HOLDERS   pid(command) of the processes that hold it\n"
 	"  CREATOR   the creating pid  LAST     the last pid to use it\n"
 	"  CHANGED   last change       STALE    a leftover (see --stale)\n"
+	"  UNHELD    nobody holds it, no creator recorded (see --unheld)\n"
 	"  DETAIL    what else the facility says\n"
 	"\n"
 	"The table ends with the System V ids in use against their limits\n"
@@ -53,7 +60,8 @@ static const char ls_usage[] =
 
 static const char rm_usage[] =
 	"Usage: ipcx rm [OPTIONS] ADDR...\n"
-	"       ipcx rm --stale [OPTIONS] [SCHEME...]\n"
+	"       ipcx rm --stale|--unheld [--older-than AGE] [OPTIONS] "
+	"[SCHEME...]\n"
 	"\n"
 	"Remove the objects ADDR names (IPC_RMID, shm_unlink, mq_unlink,\n"
 	"sem_unlink, unlink of a socket or FIFO), or every leftover that\n"
@@ -63,6 +71,10 @@ static const char rm_usage[] =
 	"\n"
 	"Options:\n"
 	"  -s, --stale     remove the leftovers (of the SCHEMEs named)\n"
+	"      --unheld    (also) remove what nobody holds and records no\n"
+	"                  creator: only when you mean it\n"
+	"      --older-than AGE  only what is unchanged for AGE (N, Ns, Nm,\n"
+	"                  Nh, Nd; default 1h)\n"
 	"  -f, --force     remove also what a live process holds\n"
 	"      --dry-run   print what would be removed, remove nothing\n"
 	"  -v, --verbose   print each address removed\n"
@@ -80,6 +92,7 @@ enum col {
 	C_LAST,
 	C_CHANGED,
 	C_STALE,
+	C_UNHELD,
 	C_DETAIL,
 };
 
@@ -95,18 +108,57 @@ static const struct tool_col cols[] = {
 	{"LAST", C_LAST, 0.05, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER},
 	{"CHANGED", C_CHANGED, 0.1, 0, SCOLS_JSON_STRING},
 	{"STALE", C_STALE, 0.03, 0, SCOLS_JSON_BOOLEAN},
+	{"UNHELD", C_UNHELD, 0.03, 0, SCOLS_JSON_BOOLEAN},
 	{"DETAIL", C_DETAIL, 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
 };
 #define NCOLS (sizeof(cols) / sizeof(*cols))
-#define DEFAULT_COLS \
-	"FACILITY,ADDRESS,ID,OWNER,MODE,SIZE,HOLDERS,CREATOR,CHANGED,STALE"
+#define DEFAULT_COLS                                                         \
+	"FACILITY,ADDRESS,ID,OWNER,MODE,SIZE,HOLDERS,CREATOR,CHANGED,STALE," \
+	"UNHELD"
+
+/* What --stale, --unheld and --older-than select (ls and rm). */
+struct cleanup {
+	bool stale, unheld;
+	long long older_s; /* seconds unchanged */
+};
+
+/* The default age: an object changed within the hour may be one a live
+ * program made for later use. */
+#define DEFAULT_OLDER_S 3600
+
+static bool selected(const struct ipcx_object *o, const struct cleanup *c)
+{
+	if (!((c->stale && o->stale) || (c->unheld && o->unheld)))
+		return false;
+	/* No time recorded: not known to be old. */
+	return o->changed > 0 &&
+	       (long long)time(NULL) - o->changed >= c->older_s;
+}
+
+/* AGE: N seconds, or N with s, m, h or d; -1 when it is not one. */
+static long long parse_age(const char *s)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	long long unit = !*end		     ? 1
+			 : !strcmp(end, "s") ? 1
+			 : !strcmp(end, "m") ? 60
+			 : !strcmp(end, "h") ? 3600
+			 : !strcmp(end, "d") ? 86400
+					     : 0;
+	if (errno || end == s || v < 0 || !unit || v > LLONG_MAX / unit)
+		return -1;
+	return v * unit;
+}
 
 struct ls {
 	struct libscols_table *tb;
 	int sel[NCOLS];
 	int ncols;
-	bool json, bytes, stale_only;
-	long long uid; /* -1: anyone */
+	bool json, bytes;
+	struct cleanup only; /* -s / --unheld: only those */
+	long long uid;	     /* -1: anyone */
 	size_t shown;
 };
 
@@ -203,7 +255,8 @@ static int add_row(const struct ipcx_object *o, void *arg)
 	struct libscols_line *ln;
 	char buf[1024];
 
-	if ((s->stale_only && !o->stale) || (s->uid >= 0 && o->uid != s->uid))
+	if (((s->only.stale || s->only.unheld) && !selected(o, &s->only)) ||
+	    (s->uid >= 0 && o->uid != s->uid))
 		return 0;
 	if (!(ln = scols_table_new_line(s->tb, NULL)))
 		return -ENOMEM;
@@ -251,6 +304,10 @@ static int add_row(const struct ipcx_object *o, void *arg)
 		case C_STALE:
 			snprintf(buf, sizeof(buf), "%s",
 				 o->stale ? "yes" : (s->json ? "no" : ""));
+			break;
+		case C_UNHELD:
+			snprintf(buf, sizeof(buf), "%s",
+				 o->unheld ? "yes" : (s->json ? "no" : ""));
 			break;
 		case C_DETAIL: set(ln, i, o->detail); break;
 		}
@@ -349,6 +406,8 @@ static int enter_ns(const char *pid)
 
 static const struct option ls_opts[] = {
 	{"stale", no_argument, NULL, 's'},
+	{"unheld", no_argument, NULL, 'U'},
+	{"older-than", required_argument, NULL, 'A'},
 	{"user", required_argument, NULL, 'u'},
 	{"ns", required_argument, NULL, 'N'},
 	{"bytes", no_argument, NULL, 'b'},
@@ -414,15 +473,25 @@ static int list_all(int n, char **schemes, ipcx_list_fn fn, void *arg)
 
 static int run_ls(int argc, char **argv)
 {
-	struct ls s = {.uid = -1};
+	struct ls s = {.uid = -1, .only.older_s = DEFAULT_OLDER_S};
 	const char *output = NULL, *ns = NULL;
-	bool noheadings = false, raw = false;
+	bool noheadings = false, raw = false, aged = false;
 	int opt, st;
 
 	while ((opt = getopt_long(argc, argv, "su:bJo:nrh", ls_opts, NULL)) !=
 	       -1) {
 		switch (opt) {
-		case 's': s.stale_only = true; break;
+		case 's': s.only.stale = true; break;
+		case 'U': s.only.unheld = true; break;
+		case 'A':
+			aged = true;
+			if ((s.only.older_s = parse_age(optarg)) < 0)
+				return tool_usage(&cmd_ls,
+						  "--older-than wants an age "
+						  "(N, Ns, Nm, Nh, Nd), not "
+						  "'%s'",
+						  optarg);
+			break;
 		case 'u':
 			if ((s.uid = user_id(optarg)) < 0)
 				return EXIT_USAGE;
@@ -446,6 +515,9 @@ static int run_ls(int argc, char **argv)
 		default: return tool_usage(&cmd_ls, "bad option");
 		}
 	}
+	if (aged && !s.only.stale && !s.only.unheld)
+		return tool_usage(&cmd_ls, "--older-than goes with --stale or "
+					   "--unheld");
 	if (!schemes_ok(&cmd_ls, argc - optind, argv + optind))
 		return EXIT_USAGE;
 	if (ns && (st = enter_ns(ns)) != EXIT_OK)
@@ -480,7 +552,8 @@ const struct command cmd_ls = {
 /* ---- rm ------------------------------------------------------------------ */
 
 struct rm {
-	bool force, dry_run, verbose, stale;
+	bool force, dry_run, verbose;
+	struct cleanup only; /* --stale / --unheld */
 	int failed;
 	/* ipcx_object_find()'s answer, or the leftovers to remove */
 	char (*addrs)[IPCX_ADDR_MAX];
@@ -516,6 +589,12 @@ static int judge(const struct ipcx_object *o, void *arg)
 			 "held by %s (--force removes it anyway)", h);
 		return 0;
 	}
+	/* A leftover is looked at again: used or taken up since? */
+	if ((r->only.stale || r->only.unheld) && !selected(o, &r->only)) {
+		snprintf(r->why, sizeof(r->why),
+			 "no longer a leftover (used since it was listed)");
+		return 0;
+	}
 	r->ok = true;
 	return 0;
 }
@@ -524,7 +603,7 @@ static int collect_stale(const struct ipcx_object *o, void *arg)
 {
 	struct rm *r = arg;
 
-	if (!o->stale || !mine(o))
+	if (!selected(o, &r->only) || !mine(o))
 		return 0;
 	if (r->n == r->cap) {
 		size_t c = r->cap ? r->cap * 2 : 64;
@@ -568,6 +647,8 @@ static void remove_one(struct rm *r, const struct ipcx_addr *a)
 
 static const struct option rm_opts[] = {
 	{"stale", no_argument, NULL, 's'},
+	{"unheld", no_argument, NULL, 'U'},
+	{"older-than", required_argument, NULL, 'A'},
 	{"force", no_argument, NULL, 'f'},
 	{"dry-run", no_argument, NULL, 'D'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -577,12 +658,23 @@ static const struct option rm_opts[] = {
 
 static int run_rm(int argc, char **argv)
 {
-	struct rm r = {0};
+	struct rm r = {.only.older_s = DEFAULT_OLDER_S};
+	bool aged = false;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "sfvh", rm_opts, NULL)) != -1) {
 		switch (opt) {
-		case 's': r.stale = true; break;
+		case 's': r.only.stale = true; break;
+		case 'U': r.only.unheld = true; break;
+		case 'A':
+			aged = true;
+			if ((r.only.older_s = parse_age(optarg)) < 0)
+				return tool_usage(&cmd_rm,
+						  "--older-than wants an age "
+						  "(N, Ns, Nm, Nh, Nd), not "
+						  "'%s'",
+						  optarg);
+			break;
 		case 'f': r.force = true; break;
 		case 'D': r.dry_run = true; break;
 		case 'v': r.verbose = true; break;
@@ -592,7 +684,11 @@ static int run_rm(int argc, char **argv)
 	}
 	int n = argc - optind;
 	char **args = argv + optind;
-	if (!r.stale) {
+	bool cleanup = r.only.stale || r.only.unheld;
+	if (!cleanup && aged)
+		return tool_usage(&cmd_rm, "--older-than goes with --stale or "
+					   "--unheld");
+	if (!cleanup) {
 		if (!n)
 			return tool_usage(&cmd_rm,
 					  "name the objects to remove, or "
@@ -611,8 +707,9 @@ static int run_rm(int argc, char **argv)
 		return st != EXIT_OK ? st : r.failed ? EXIT_FAIL : EXIT_OK;
 	}
 	if (r.force)
-		return tool_usage(&cmd_rm, "--stale removes only what nobody "
-					   "holds: no --force with it");
+		return tool_usage(&cmd_rm, "--stale and --unheld remove only "
+					   "what nobody holds: no --force "
+					   "with them");
 	if (!schemes_ok(&cmd_rm, n, args))
 		return EXIT_USAGE;
 	int st = list_all(n, args, collect_stale, &r);

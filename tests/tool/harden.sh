@@ -155,6 +155,59 @@ contains "...escaped" "$T/err" "'\x1b[2J'"
 status "an unknown scheme with ESC" 2 "$IPCX" send "$(printf 'bo\033gus:x')" x
 expect "...no raw ESC" "$(grep -c "$esc" "$T/err")" "0"
 
+# ---- cleanup that never deletes live data ------------------------------------
+# A program keeps an object between its runs (closed in between): the
+# cleanup, run between two runs, leaves it.
+KEEP="posixshm:/ipcx-keep-$$"
+SEMK=$(printf 'sysvsem:0x52%06x' $(($$ & 0xffffff)))
+RING="posixshm:/ipcx-deadring-$$"
+trap '"$IPCX" rm "$Q" "$PQ" "$R" "$KEEP" "$SEMK" "$RING" >/dev/null 2>&1; cleanup' EXIT
+run_keeper() { # the program: count its runs in the object
+	"$IPCX" shm "$KEEP" create --size 4K 2>/dev/null
+	c=$("$IPCX" shm "$KEEP" read --length 8 | tr -d '\0')
+	printf '%08d' $((${c:-0} + 1)) | "$IPCX" shm "$KEEP" write
+}
+run_keeper
+"$IPCX" sem "$SEMK" create --value 1
+"$IPCX" rm --stale --dry-run >"$T/dry" 2>/dev/null
+if grep -q "ipcx-keep-$$\|$SEMK" "$T/dry"; then bad "rm --stale --dry-run names neither a program's kept shm nor a fresh semaphore set"; else
+	ok "rm --stale --dry-run names neither a program's kept shm nor a fresh semaphore set"; fi
+"$IPCX" rm --stale >/dev/null 2>&1
+"$IPCX" rm --stale --unheld >/dev/null 2>&1
+run_keeper
+expect "...rm --stale and rm --stale --unheld (default age) leave them: the program's second run counts 2" \
+	"$("$IPCX" shm "$KEEP" read --length 8 | tr -d '\0')" "00000002"
+"$IPCX" ls -r -n -o ADDRESS,STALE,UNHELD posixshm sysvsem >"$T/ls" 2>/dev/null
+contains "...the kept object is listed unheld, not stale" "$T/ls" "$KEEP  yes"
+"$IPCX" ls --stale --older-than 0 -r -n -o ADDRESS sysvsem >"$T/ls" 2>/dev/null
+contains "...the semaphore set's creator is dead: stale with --older-than 0" "$T/ls" "$SEMK"
+"$IPCX" ls --stale --older-than 0 -r -n -o ADDRESS posixshm >"$T/ls" 2>/dev/null
+if grep -q "ipcx-keep-$$" "$T/ls"; then bad "...an unheld object is never stale, whatever its age"; else
+	ok "...an unheld object is never stale, whatever its age"; fi
+sleep 1.1
+status "rm --unheld --older-than 1s: asked for explicitly" 0 "$IPCX" rm --unheld --older-than 1s -v posixshm
+contains "...removes it" "$T/out" "removed $KEEP"
+status "--older-than alone is a usage error" 2 "$IPCX" rm --older-than 1h
+status "a bad age is a usage error" 2 "$IPCX" ls --stale --older-than 1y
+# A ring records who used it: all dead (SIGKILL), it is stale; one alive,
+# it is not.
+"$IPCX" recv --timeout 1 "$RING?size=64K" 2>/dev/null
+"$IPCX" recv "$RING" >/dev/null 2>&1 &
+rcv=$!
+wait_for "\"$IPCX\" ls -n -o HOLDERS '$RING' 2>/dev/null | grep -q ipcx"
+"$IPCX" send "$RING" hello
+kill -STOP $rcv
+"$IPCX" ls --stale --older-than 0 -r -n -o ADDRESS posixshm >"$T/ls" 2>/dev/null
+if grep -q "ipcx-deadring-$$" "$T/ls"; then bad "a ring whose receiver lives is not stale"; else
+	ok "a ring whose receiver lives is not stale"; fi
+kill -9 $rcv
+kill -CONT $rcv 2>/dev/null
+wait $rcv 2>/dev/null
+"$IPCX" ls -r -n -o ADDRESS,STALE,UNHELD posixshm >"$T/ls" 2>/dev/null
+contains "...once every process it records is dead, it is stale (not unheld)" "$T/ls" "$RING yes"
+status "...and rm --stale --older-than 0 removes it" 0 "$IPCX" rm --stale --older-than 0 -v posixshm
+contains "...saying so" "$T/out" "removed $RING"
+
 # ---- errors at the right time, naming the limit ----------------------------
 SVK=$(printf '0x4f%06x' $(($$ & 0xffffff)))
 for a in "posixshm:/ipcx-small-$$" "mmap:$T/small.map" "sysvshm:$SVK"; do

@@ -116,14 +116,19 @@ expect "a segment whose creator died, detached: stale" \
 	"$(row "sysvshm:$K2")" "sysvshm:$K2 yes"
 expect "a segment its live creator holds: not stale" "$(row "sysvshm:$K1")" \
 	"sysvshm:$K1"
-"$IPCX" ls --stale -r -n -o ADDRESS >"$T/stale" 2>/dev/null
+"$IPCX" ls --stale -r -n -o ADDRESS >"$T/stale.young" 2>/dev/null
+if grep -q "sysvshm:$K2" "$T/stale.young"; then bad "ls --stale: not one changed within the hour (the default age)"; else
+	ok "ls --stale: not one changed within the hour (the default age)"; fi
+"$IPCX" ls --stale --older-than 0 -r -n -o ADDRESS >"$T/stale" 2>/dev/null
 contains "ls --stale lists it" "$T/stale" "sysvshm:$K2"
 if grep -q "sysvshm:$K1" "$T/stale"; then bad "...and not the held one"; else
 	ok "...and not the held one"; fi
-status "rm --stale --dry-run" 0 "$IPCX" rm --stale --dry-run sysvshm
+status "rm --stale --dry-run" 0 "$IPCX" rm --stale --older-than 0 --dry-run sysvshm
 contains "...names it" "$T/out" "would remove sysvshm:$K2"
 ipcs -m | grep -q "$K2" && ok "...and leaves it" || bad "...and leaves it"
-status "rm --stale sysvshm" 0 "$IPCX" rm --stale -v sysvshm
+status "rm --stale (default age) leaves a leftover of the last hour" 0 "$IPCX" rm --stale -v sysvshm
+ipcs -m | grep -q "$K2" && ok "...still there" || bad "...still there"
+status "rm --stale --older-than 0 sysvshm" 0 "$IPCX" rm --stale --older-than 0 -v sysvshm
 contains "...removes it" "$T/out" "removed sysvshm:$K2"
 ipcs -m | grep -q "$K2" && bad "...gone from ipcs" || ok "...gone from ipcs"
 ipcs -m | grep -q "$K1" && ok "...the held one stays" ||
@@ -162,8 +167,8 @@ fi
 status "rm posixshm" 0 "$IPCX" rm "posixshm:/ipcx-ls-$P-x"
 [ -e "/dev/shm/ipcx-ls-$P-x" ] && bad "...gone" || ok "...gone"
 "$IPCX" sem "posixsem:/ipcx-ls-$P-s" create --value 0
-COLS=FACILITY,ADDRESS,OWNER,MODE,HOLDERS,STALE
-expect "ipcx's named semaphore, nobody holding: stale" \
+COLS=FACILITY,ADDRESS,OWNER,MODE,HOLDERS,STALE,UNHELD
+expect "ipcx's named semaphore, nobody holding: unheld (no creator recorded), not stale" \
 	"$(row "posixsem:/ipcx-ls-$P-s")" \
 	"posixsem posixsem:/ipcx-ls-$P-s root 0600 yes"
 status "rm posixsem" 0 "$IPCX" rm "posixsem:/ipcx-ls-$P-s"
@@ -251,7 +256,7 @@ ipcs -s | grep -q "$K3" && bad "...gone" || ok "...gone"
 "$IPCX" shm "posixshm:/ipcx-ls-$P-a%3Fb%20c" create --size 1K
 [ -e "/dev/shm/ipcx-ls-$P-a?b c" ] && ok "a name with '?' and ' '" ||
 	bad "a name with '?' and ' '"
-COLS=ADDRESS,STALE
+COLS=ADDRESS,UNHELD
 expect "...listed escaped, ready to paste" \
 	"$(row "posixshm:/ipcx-ls-$P-a%3Fb%20c")" "posixshm:/ipcx-ls-$P-a%3Fb%20c yes"
 status "...and removed by that address" 0 "$IPCX" rm "posixshm:/ipcx-ls-$P-a%3Fb%20c"

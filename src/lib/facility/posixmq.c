@@ -470,7 +470,7 @@ static int posixmq_list(struct ipcx__lister *l)
 		}
 		if ((e = ipcx__holders(l, st.st_dev, st.st_ino, &o)) < 0)
 			break;
-		o.stale = o.nholders == 0;
+		o.unheld = o.nholders == 0; /* no creator recorded */
 		e = ipcx__emit(l, &o);
 	}
 	closedir(dp);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int ipcx__check_posix_name(const struct ipcx_addr *a, const char *what)
 {
@@ -32,8 +33,37 @@ int ipcx__check_posix_name(const struct ipcx_addr *a, const char *what)
 	return 0;
 }
 
+/* Whether the object NAME in DFD has recorded users, all dead. */
+static int judge(struct ipcx_object *o, int dfd, const char *name,
+		 ipcx__users_fn users)
+{
+	int32_t pids[32];
+	int n = -1;
+
+	o->unheld = o->nholders == 0;
+	if (!users || o->nholders)
+		return 0;
+	int fd = openat(dfd, name,
+			O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0) {
+		n = users(fd, pids, 32);
+		close(fd);
+	}
+	if (n <= 0)
+		return 0; /* nobody recorded: unheld */
+	o->unheld = false;
+	o->stale = true;
+	for (int i = 0; i < n; i++) {
+		if (ipcx__alive(pids[i]))
+			o->stale = false;
+		o->last = pids[i];
+	}
+	return 0;
+}
+
 int ipcx__list_shm_dir(struct ipcx__lister *l, const char *dir,
-		       const char *prefix, const char *skip)
+		       const char *prefix, const char *skip,
+		       ipcx__users_fn users)
 {
 	const struct ipcx__facility *ops = l->ops;
 	size_t plen = prefix ? strlen(prefix) : 0;
@@ -89,9 +119,10 @@ int ipcx__list_shm_dir(struct ipcx__lister *l, const char *dir,
 		ipcx__object_stat(&o, &st);
 		if ((e = ipcx__holders(l, st.st_dev, st.st_ino, &o)) < 0)
 			break;
-		/* No creator is recorded: a leftover is what no process
-		 * (that could be inspected) maps or has open. */
-		o.stale = o.nholders == 0;
+		/* The kernel records no creator: an object nobody maps or
+		 * has open is unheld, and stale only when what it holds
+		 * (an ipcx ring) names who used it, all dead. */
+		judge(&o, dfd, n, users);
 		e = ipcx__emit(l, &o);
 	}
 	closedir(dp);

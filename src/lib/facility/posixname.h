@@ -12,9 +12,14 @@ int ipcx__check_posix_name(const struct ipcx_addr *a, const char *what);
 
 /* Lists the regular files of the directory DIR whose names start with
  * PREFIX (NULL: all but those starting with SKIP) as SCHEME:/NAME (the
- * prefix removed) of L's facility, held by whoever has them open or mapped,
- * stale when nobody does. */
+ * prefix removed) of L's facility, held by whoever has them open or
+ * mapped.  Nobody holding one: unheld, unless USERS (may be NULL) finds
+ * in its contents (FD, read-only) who used it: -1 nothing recorded, else
+ * the number of recorded pids it wrote to PIDS (at most MAX); stale when
+ * every one is dead. */
+typedef int (*ipcx__users_fn)(int fd, int32_t *pids, int max);
 int ipcx__list_shm_dir(struct ipcx__lister *l, const char *dir,
-		       const char *prefix, const char *skip);
+		       const char *prefix, const char *skip,
+		       ipcx__users_fn users);
 
 #endif

@@ -200,7 +200,7 @@ static int posixsem_limits(struct ipcx_limit *out, size_t max)
  * there; a process that uses one maps that file). */
 static int posixsem_list(struct ipcx__lister *l)
 {
-	return ipcx__list_shm_dir(l, "/dev/shm", "sem.", NULL);
+	return ipcx__list_shm_dir(l, "/dev/shm", "sem.", NULL, NULL);
 }
 
 /* Unnamed semaphores: the same operations on a sem_t in a region; no

@@ -66,7 +66,9 @@ static int posixshm_limits(struct ipcx_limit *out, size_t max)
 /* /dev/shm, all but the named semaphores ("sem.*"). */
 static int posixshm_list(struct ipcx__lister *l)
 {
-	return ipcx__list_shm_dir(l, "/dev/shm", NULL, "sem.");
+	/* A ring in it records the pids of its senders and receivers. */
+	return ipcx__list_shm_dir(l, "/dev/shm", NULL, "sem.",
+				  ipcx__ring_users);
 }
 
 static const struct ipcx__opt *const posixshm_opts[] = {

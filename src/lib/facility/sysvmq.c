@@ -378,6 +378,7 @@ static int sysvmq_row(struct ipcx__lister *l, const char *line,
 	snprintf(o->detail, sizeof(o->detail), "%lld bytes queued", cbytes);
 	o->stale =
 		(lspid || lrpid) && !ipcx__alive(lspid) && !ipcx__alive(lrpid);
+	o->unheld = !lspid && !lrpid; /* never used: no creator recorded */
 	return 1;
 }
 

@@ -354,6 +354,7 @@ static int sysvsem_row(struct ipcx__lister *l, const char *line,
 		}
 	}
 	o->stale = known && used && !live;
+	o->unheld = known && !used; /* nothing records its creator */
 	return 1;
 }
 

@@ -1189,6 +1189,24 @@ static int attach(struct ring *r, size_t size)
 
 static int ring_chan_unlink_self(const struct ipcx_chan *c);
 
+int ipcx__ring_users(int fd, int32_t *pids, int max)
+{
+	struct ring_hdr h;
+	int n = 0;
+
+	/* A copy of bytes from another process: every value checked. */
+	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+	    atomic_load(&h.magic) != RING_MAGIC || h.version != RING_VERSION)
+		return -1;
+	for (int i = 0; i < 2 * SLOTS && n < max; i++) {
+		int32_t pid = atomic_load(i < SLOTS ? &h.prod_pid[i]
+						    : &h.cons_pid[i - SLOTS]);
+		if (pid > 0 && pid <= TID_MAX)
+			pids[n++] = pid;
+	}
+	return n;
+}
+
 static int ring_chan_open(const struct ipcx_addr *a, unsigned flags,
 			  struct ipcx_chan **out)
 {

@@ -195,6 +195,21 @@ static void t_shrunk_backing(void **state)
 	close(fd);
 	assert_int_equal(ipcx_region_write(r, 0, "x", 1), -EFAULT);
 	ipcx_region_close(r);
+
+	/* A mutex in a region cut under it: -EFAULT, not SIGBUS. */
+	const char *mx = new_addr("mmap");
+	struct ipcx_mutex *m;
+	assert_int_equal(ipcx_region_open(mx, IPCX_CREATE, 8192, &r), 0);
+	assert_int_equal(ipcx_mutex_init(r, 4096, &m), 0);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(truncate(mx + strlen("mmap:"), 0) == 0 ? 0 : 1);
+	assert_int_equal(conf_wait(pid), 0);
+	assert_int_equal(ipcx_mutex_acquire(m, IPCX_WAIT_FOREVER), -EFAULT);
+	assert_non_null(strstr(ipcx_error_detail(), "SIGBUS"));
+	assert_int_equal(ipcx_mutex_release(m), -EFAULT);
+	ipcx_mutex_close(m);
+	ipcx_region_close(r);
 }
 
 /* Touching a cut object through the raw pointer: the process lives (the

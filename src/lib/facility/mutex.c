@@ -19,8 +19,21 @@ _Static_assert(alignof(pthread_mutex_t) <= 8 && alignof(pthread_cond_t) <= 8,
 /* A handle: this process's pointer into the region, and its name. */
 struct handle {
 	void *p;
+	const struct ipcx__fault_slot *watch; /* the region's SIGBUS watch */
 	char name[IPCX_ADDR_MAX + 96];
 };
+
+/* -EFAULT when the region's memory vanished under the handle (the
+ * operation ran on the zeros mapped in its place). */
+static int vanished(const struct handle *h)
+{
+	if (!ipcx__fault_lost(h->watch))
+		return 0;
+	return ipcx__fail(EFAULT,
+			  "%s: the region's object shrank under its mapping "
+			  "(SIGBUS): the lock or condition is gone",
+			  h->name);
+}
 
 struct ipcx_mutex {
 	struct handle h;
@@ -52,6 +65,7 @@ static int place(struct ipcx_region *r, size_t offset, size_t size,
 		return e;
 	}
 	h->p = p;
+	h->watch = r->watch;
 	*out = h;
 	return 0;
 }
@@ -126,6 +140,9 @@ int ipcx_cond_close(struct ipcx_cond *c)
 /* What a lock call's status means; EOWNERDEAD made consistent. */
 static int locked(struct ipcx_mutex *m, int e, const char *call)
 {
+	int v = vanished(&m->h);
+	if (v < 0)
+		return v;
 	if (e == 0)
 		return 0;
 	if (e == EOWNERDEAD) {
@@ -185,6 +202,8 @@ int ipcx_mutex_release(struct ipcx_mutex *m)
 
 	if (!m)
 		return ipcx__fail(EINVAL, "ipcx_mutex_release: NULL mutex");
+	if ((e = vanished(&m->h)) < 0)
+		return e;
 	if ((e = pthread_mutex_unlock((pthread_mutex_t *)m->h.p)))
 		return ipcx__fail(
 			e, "%s: release: %s%s", m->h.name, ipcx_strerror(e),

@@ -4,7 +4,14 @@
 #                format and musl checks
 #   make bench   ipcx bench (every facility, raw syscalls vs ipcx) and
 #                the developers' lsbench
+#   make stress  the long loops: exactly-once with kills, 1000 kill -9
+#                trials on a ring, raced symlinks, a 10-minute soak
+#   make fuzz    libFuzzer (clang) on the address parser, the framing
+#                decoder and the ring, FUZZ_RUNS executions each
 BUILD      ?= build
+FUZZ_BUILD ?= build-fuzz
+FUZZ_RUNS  ?= 10000000
+SOAK_SECS  ?= 600
 ASAN_BUILD ?= build-asan
 MUSL_BUILD ?= build-musl
 SOURCES     = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find include src tests bench fuzz -name '*.[ch]')
@@ -14,13 +21,17 @@ DEPS = meson ninja-build pkg-config gcc libc6-dev libcmocka-dev \
        libsmartcols-dev musl-tools clang-format python3 socat \
        util-linux procps iproute2 python3-sysv-ipc gnuplot-nox
 
-.PHONY: all deps build demo check check-plain check-asan check-musl \
-        check-format format bench install clean
+.PHONY: all deps install-packages build demo check check-plain check-asan check-musl \
+        check-format format bench stress fuzz install clean
 
 all: build
 
 deps:
-	@missing=""; for p in $(DEPS); do \
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEPS)"
+
+# Installs PACKAGES that are missing (Debian), as root.
+install-packages:
+	@missing=""; for p in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
 	    || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -76,8 +87,42 @@ bench: build
 	@echo
 	$(BUILD)/bench/lsbench $(BUILD)/src/tool/ipcx
 
+# The long loops (minutes): exactly-once with N x M senders and receivers
+# killed at random, 1000 kill -9 trials on ring send/receive, raced
+# symlinks with many tries, and a soak with memory, descriptors and
+# kernel objects checked flat.
+stress: build
+	python3 tests/stress/exactly_once.py --long $(BUILD)/src/tool/ipcx
+	$(BUILD)/tests/test-ring-kill 1000
+	$(BUILD)/tests/test-symlink-race 50000
+	python3 tests/stress/soak.py --seconds $(SOAK_SECS) $(BUILD)/src/tool/ipcx
+
+# Coverage-guided fuzzing (clang's libFuzzer, ASan and UBSan): new inputs
+# that add coverage join fuzz/corpus/TARGET, crashes go to
+# fuzz/crashes/TARGET (both replayed by make check).
+FUZZ_DEPS = clang libclang-rt-14-dev
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=false \
+	  -Db_sanitize=address,undefined -Db_lundef=false
+
+fuzz: deps
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(FUZZ_DEPS)"
+	@$(MAKE) --no-print-directory $(FUZZ_BUILD)/build.ninja
+	ninja -C $(FUZZ_BUILD) fuzz/fuzz-addr fuzz/fuzz-frame fuzz/fuzz-ring
+	@for t in addr frame ring; do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t fuzz/crashes/$$t; \
+	  echo "fuzz-$$t: $(FUZZ_RUNS) runs"; \
+	  $(FUZZ_BUILD)/fuzz/fuzz-$$t -runs=$(FUZZ_RUNS) -print_final_stats=1 \
+	    -artifact_prefix=fuzz/crashes/$$t/ \
+	    $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t 2>$(FUZZ_BUILD)/fuzz-$$t.log \
+	    || { tail -40 $(FUZZ_BUILD)/fuzz-$$t.log; exit 1; }; \
+	  grep -E '^stat::(number_of_executed_units|peak_rss)' $(FUZZ_BUILD)/fuzz-$$t.log; \
+	  $(FUZZ_BUILD)/fuzz/fuzz-$$t -merge=1 fuzz/corpus/$$t \
+	    $(FUZZ_BUILD)/corpus/$$t 2>/dev/null; \
+	done
+
 install: build
 	meson install -C $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(MUSL_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(MUSL_BUILD) $(FUZZ_BUILD)

@@ -215,8 +215,10 @@ static int snapshot(struct ipcx__lister *l)
 			h->ipc_ns = st.st_ino;
 			h->other_ns = my_ns && st.st_ino != my_ns;
 		}
-		if ((!scan_fds(p, d->d_name) | !scan_maps(p, d->d_name)) &&
-		    !unseen++)
+		/* Both, whatever the first says. */
+		bool fds_ok = scan_fds(p, d->d_name);
+		bool maps_ok = scan_maps(p, d->d_name);
+		if ((!fds_ok || !maps_ok) && !unseen++)
 			snprintf(first, sizeof(first), "pid %d, %s",
 				 (int)h->pid, h->comm);
 	}

@@ -84,11 +84,11 @@
  * producer of small messages that finds the ring full waits up to 2 us
  * for up to 32 KiB more room than one record, so that the two sides do
  * not trade the consumers' cache line for every message.  Neither side looks at
- * the other's position on the way to a wait (only every 100 ms, and for a
+ * the other's position on the way to a wait (only every 50 ms, and for a
  * non-blocking call that finds nothing): that would pull the other side's cache
  * line once per message.  Right after publishing, it prefetches for writing the
  * lines the next record will use; a waiting consumer prefetches the record's
- * second line.  Sleeps last at most 100 ms, after which the waiter checks the
+ * second line.  Sleeps last at most 50 ms, after which the waiter checks the
  * pids registered in the header: when every peer that registered is dead,
  * -EPIPE.  Registrations of processes that were already dead when a
  * handle opened do not count for it: a killed pair does not end the next
@@ -118,7 +118,7 @@
 #define SPIN_NS 20000
 #define SLACK_NS 2000
 #define SLACK_MAX (32u << 10)
-#define LIVENESS_MS 100
+#define LIVENESS_MS 50
 
 /* The per-message helpers: inlined into send and receive, whose calls
  * would otherwise cost as much as the work. */
@@ -389,7 +389,7 @@ static int64_t now_ns(void)
  * side's owner is outside an operation (!LOCK_WORD).  Spins about 2 us,
  * yields the CPU up to 50 us (the holder may be waiting for it), then
  * sleeps: on the lock word (counted in lock_waiting, the same Dekker pair
- * as the ring's sleeps), or in backoff steps for "busy".  Every 100 ms
+ * as the ring's sleeps), or in backoff steps for "busy".  Every 50 ms
  * the holder's thread must still be alive, else this one takes over.
  */
 static int side_wait(struct ring *r, struct ring_side *s, bool lock_word)

@@ -416,6 +416,44 @@ static void t_bad_input(void **state)
 	assert_int_equal(ipcx_sem_close(NULL), 0);
 }
 
+/* A POSIX semaphore whose memory is cut under it (its /dev/shm file, or
+ * its region's object, truncated by another process): -EFAULT, never
+ * SIGBUS. */
+static void t_memory_vanishes(void **state)
+{
+	(void)state;
+	const char *a = new_name(POSIX, "");
+	struct ipcx_sem *s;
+	char path[160];
+	assert_int_equal(ipcx_sem_open(a, IPCX_CREATE, 1, &s), 0);
+	snprintf(path, sizeof(path), "/dev/shm/sem.%s", strchr(a, '/') + 1);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(truncate(path, 0) == 0 ? 0 : 1);
+	assert_int_equal(conf_wait(pid), 0);
+	assert_int_equal(ipcx_sem_release(s), -EFAULT);
+	assert_non_null(strstr(ipcx_error_detail(), "SIGBUS"));
+	assert_int_equal(ipcx_sem_acquire(s, 0), -EFAULT);
+	ipcx_sem_close(s);
+
+	/* Unnamed, in a region (removed by the teardown if this fails). */
+	char *reg = made[nmade < 7 ? nmade++ : 7], shm[96];
+	struct ipcx_region *r;
+	snprintf(reg, sizeof(made[0]), "posixshm:/ipcx-test-%d-semreg",
+		 (int)getpid());
+	assert_int_equal(ipcx_region_open(reg, IPCX_CREATE, 8192, &r), 0);
+	assert_int_equal(ipcx_sem_init(r, 4096, 0, &s), 0);
+	snprintf(shm, sizeof(shm), "/dev/shm/ipcx-test-%d-semreg",
+		 (int)getpid());
+	pid = fork();
+	if (pid == 0)
+		_exit(truncate(shm, 0) == 0 ? 0 : 1);
+	assert_int_equal(conf_wait(pid), 0);
+	assert_int_equal(ipcx_sem_release(s), -EFAULT);
+	ipcx_sem_close(s);
+	ipcx_region_close(r);
+}
+
 /* ipcx_sem_unlink() removes what this handle's open created, only in the
  * process that created it; ipcx_unlink() removes any by its address. */
 static void t_unlink_what_it_made(void **state)
@@ -564,6 +602,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(t_counting, remove_made),
+		cmocka_unit_test_teardown(t_memory_vanishes, remove_made),
 		cmocka_unit_test_teardown(t_try_and_timed, remove_made),
 		cmocka_unit_test_teardown(t_post_outlives_poster, remove_made),
 		cmocka_unit_test_teardown(t_address_options, remove_made),

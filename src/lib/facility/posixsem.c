@@ -27,6 +27,9 @@ _Static_assert(sizeof(sem_t) <= IPCX_SEM_SIZE, "IPCX_SEM_SIZE holds a sem_t");
 struct posixsem {
 	struct ipcx_sem s;
 	sem_t *sem;
+	/* The SIGBUS watch of the memory the semaphore lives in: a named
+	 * one's own page (the C library maps it), an unnamed one's region. */
+	struct ipcx__fault_slot *watch;
 	bool named;
 	pid_t creator;		 /* the process whose open created it, or 0 */
 	char path[NAME_MAX + 1]; /* the name, for sem_unlink */
@@ -91,14 +94,43 @@ static int posixsem_open(const struct ipcx_addr *a, unsigned flags,
 	}
 	p->sem = sem;
 	p->named = true;
+	/* The page the C library mapped: watched like a region. */
+	long pg = sysconf(_SC_PAGESIZE);
+	p->watch = ipcx__fault_watch(
+		(void *)((uintptr_t)sem & ~(uintptr_t)(pg - 1)), (size_t)pg);
+	if (!p->watch) {
+		sem_close(sem);
+		if (created)
+			sem_unlink(a->target);
+		free(p);
+		return ipcx__fail(ENOMEM,
+				  "%s: cannot watch the semaphore's "
+				  "memory for SIGBUS",
+				  a->text);
+	}
 	p->creator = created ? getpid() : 0;
 	snprintf(p->path, sizeof(p->path), "%s", a->target);
 	*out = &p->s;
 	return 0;
 }
 
+/* -EFAULT when the semaphore's memory vanished (its object was cut):
+ * the call ran on the zeros mapped in its place. */
+static int vanished(const struct ipcx_sem *s)
+{
+	if (!ipcx__fault_lost(((const struct posixsem *)s)->watch))
+		return 0;
+	return ipcx__fail(EFAULT,
+			  "%s: the object the semaphore lives in shrank "
+			  "under it (SIGBUS): the semaphore is gone",
+			  s->name);
+}
+
 static int posixsem_post(struct ipcx_sem *s)
 {
+	int e = vanished(s);
+	if (e < 0)
+		return e;
 	if (sem_post(((struct posixsem *)s)->sem) < 0)
 		return errno == EOVERFLOW
 			       ? ipcx__fail(EOVERFLOW,
@@ -106,7 +138,7 @@ static int posixsem_post(struct ipcx_sem *s)
 					    s->name, SEM_VALUE_MAX)
 			       : ipcx__fail(errno, "%s: sem_post: %s", s->name,
 					    ipcx_strerror(errno));
-	return 0;
+	return vanished(s);
 }
 
 static int posixsem_wait(struct ipcx_sem *s, int timeout_ms)
@@ -115,9 +147,11 @@ static int posixsem_wait(struct ipcx_sem *s, int timeout_ms)
 	struct timespec ts;
 	int r;
 
+	if ((r = vanished(s)) < 0)
+		return r;
 	if (timeout_ms == 0) {
 		if (sem_trywait(sem) == 0)
-			return 0;
+			return vanished(s);
 		if (errno == EAGAIN)
 			return ipcx__fail(EAGAIN, "%s: value is 0 (would wait)",
 					  s->name);
@@ -130,7 +164,7 @@ static int posixsem_wait(struct ipcx_sem *s, int timeout_ms)
 		r = timeout_ms < 0 ? sem_wait(sem) : sem_timedwait(sem, &ts);
 	while (r < 0 && errno == EINTR);
 	if (r == 0)
-		return 0;
+		return vanished(s);
 	if (errno == ETIMEDOUT)
 		return ipcx__fail(ETIMEDOUT, "%s: timed out after %d ms",
 				  s->name, timeout_ms);
@@ -145,6 +179,9 @@ static int posixsem_value(const struct ipcx_sem *s)
 	if (sem_getvalue(((const struct posixsem *)s)->sem, &v) < 0)
 		return ipcx__fail(errno, "%s: sem_getvalue: %s", s->name,
 				  ipcx_strerror(errno));
+	int e = vanished(s);
+	if (e < 0)
+		return e;
 	/* Linux reports 0, never a negative count of waiters. */
 	return v < 0 ? 0 : v;
 }
@@ -178,8 +215,10 @@ static int posixsem_close(struct ipcx_sem *s)
 {
 	struct posixsem *p = (struct posixsem *)s;
 
-	if (p->named)
+	if (p->named) {
+		ipcx__fault_unwatch(p->watch);
 		sem_close(p->sem);
+	}
 	free(p);
 	return 0;
 }
@@ -245,6 +284,7 @@ static int posixsem_place(struct ipcx_region *r, size_t offset, bool init,
 	if (!p)
 		return -ENOMEM;
 	p->sem = sem;
+	p->watch = r->watch; /* the region's: it goes with the region */
 	*out = &p->s;
 	return 0;
 }

@@ -37,8 +37,10 @@ struct report {
 	int bad; /* a torn or out-of-order message */
 };
 
-/* A child: sends (or receives) until an error, then reports it. */
-static void side(bool sender, size_t size, int fd)
+/* A child: sends (or receives) until an error, then reports it.  After
+ * its first message it writes a byte to READY: it has registered on its
+ * side (a process killed before that was never a peer to wait for). */
+static void side(bool sender, size_t size, int fd, int ready)
 {
 	struct ipcx_chan *c;
 	static unsigned char buf[65536];
@@ -68,7 +70,8 @@ static void side(bool sender, size_t size, int fd)
 			rep.err = (int)-r;
 			break;
 		}
-		seq++;
+		if (seq++ == 0 && write(ready, "r", 1) != 1)
+			_exit(4);
 	}
 	rep.count = (long long)seq;
 	if (write(fd, &rep, sizeof(rep)) != sizeof(rep))
@@ -99,19 +102,30 @@ int main(int argc, char **argv)
 			continue;
 		}
 		ipcx_close(mk);
-		int p[2][2];
-		if (pipe(p[0]) < 0 || pipe(p[1]) < 0)
+		int p[2][2], ready[2];
+		if (pipe(p[0]) < 0 || pipe(p[1]) < 0 || pipe(ready) < 0)
 			return 1;
 		pid_t kid[2];
 		for (int k = 0; k < 2; k++) {
 			kid[k] = fork();
 			if (kid[k] == 0) {
 				close(p[k][0]);
-				side(k == 0, size, p[k][1]);
+				side(k == 0, size, p[k][1], ready[1]);
 			}
 			close(p[k][1]);
 		}
-		/* Let them run, then kill one at a random moment. */
+		close(ready[1]);
+		/* Both in flow (each has moved one message)... */
+		char rb[2];
+		struct pollfd rp = {ready[0], POLLIN, 0};
+		for (int got = 0; got < 2 && poll(&rp, 1, 3000) == 1;) {
+			ssize_t r = read(ready[0], rb, 2 - (size_t)got);
+			if (r <= 0)
+				break;
+			got += (int)r;
+		}
+		close(ready[0]);
+		/* ...then one is killed at a random moment. */
 		struct timespec d = {0, (long)(rand_r(&seed) % 20000000)};
 		nanosleep(&d, NULL);
 		int victim = rand_r(&seed) % 2, survivor = !victim;

@@ -152,6 +152,18 @@ static long long parse_age(const char *s)
 	return v * unit;
 }
 
+/* --older-than ARG of CMD into C; false after a usage message. */
+static bool set_age(const struct command *cmd, const char *arg,
+		    struct cleanup *c)
+{
+	if ((c->older_s = parse_age(arg)) >= 0)
+		return true;
+	tool_usage(cmd,
+		   "--older-than wants an age (N, Ns, Nm, Nh, Nd), not '%s'",
+		   arg);
+	return false;
+}
+
 struct ls {
 	struct libscols_table *tb;
 	int sel[NCOLS];
@@ -485,12 +497,8 @@ static int run_ls(int argc, char **argv)
 		case 'U': s.only.unheld = true; break;
 		case 'A':
 			aged = true;
-			if ((s.only.older_s = parse_age(optarg)) < 0)
-				return tool_usage(&cmd_ls,
-						  "--older-than wants an age "
-						  "(N, Ns, Nm, Nh, Nd), not "
-						  "'%s'",
-						  optarg);
+			if (!set_age(&cmd_ls, optarg, &s.only))
+				return EXIT_USAGE;
 			break;
 		case 'u':
 			if ((s.uid = user_id(optarg)) < 0)
@@ -668,12 +676,8 @@ static int run_rm(int argc, char **argv)
 		case 'U': r.only.unheld = true; break;
 		case 'A':
 			aged = true;
-			if ((r.only.older_s = parse_age(optarg)) < 0)
-				return tool_usage(&cmd_rm,
-						  "--older-than wants an age "
-						  "(N, Ns, Nm, Nh, Nd), not "
-						  "'%s'",
-						  optarg);
+			if (!set_age(&cmd_rm, optarg, &r.only))
+				return EXIT_USAGE;
 			break;
 		case 'f': r.force = true; break;
 		case 'D': r.dry_run = true; break;

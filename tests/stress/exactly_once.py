@@ -34,6 +34,17 @@ def payload(s, i):
     return b"s%d:%d:%s:%s" % (s, i, tag, pad)
 
 
+def ended(p, secs):
+    """Whether P ends within SECS (else it is killed)."""
+    try:
+        p.wait(timeout=secs)
+        return True
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        return False
+
+
 class Run:
     def __init__(self, ipcx, tmp, addr, nsend, nrecv, count, kill, seconds):
         self.ipcx, self.tmp, self.addr = ipcx, tmp, addr
@@ -84,10 +95,7 @@ class Run:
                 continue
             k = rng.randrange(len(receivers))
             receivers[k].send_signal(sig)
-            try:
-                receivers[k].wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                receivers[k].kill()
+            if not ended(receivers[k], 10):
                 return "a receiver did not end within 10 s of SIGTERM"
 
             self.killed_receivers += 1
@@ -97,20 +105,11 @@ class Run:
             receivers[k] = self.recv()
             outs[k] = self.last_out
         for p in senders:
-            if p.poll() is None:
-                try:
-                    p.wait(timeout=120)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
-                    return "a sender hung"
+            if not ended(p, 120):
+                return "a sender hung"
         for p in receivers:
             p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+            if not ended(p, 10):
                 return "a receiver did not end within 10 s of SIGTERM"
         # Drain what is left.
         path = os.path.join(self.tmp, "out.drain")

@@ -5,6 +5,11 @@
 
 root() { [ "$(id -u)" = 0 ]; }
 
+# Every object a section makes is added here and removed at exit, also
+# when a check fails (the old code under test may leave them).
+OBJS=""
+trap 'for o in $OBJS; do "$IPCX" rm "$o" >/dev/null 2>&1; done; cleanup' EXIT
+
 # ---- memory that vanishes ---------------------------------------------------
 # A /dev/shm with 1 MiB, in a private mount namespace.
 if root && unshare --mount true 2>/dev/null; then
@@ -42,7 +47,7 @@ fi
 Q=$(printf 'sysvmq:0x50%06x' $(($$ & 0xffffff)))
 PQ="posixmq:/ipcx-harden-$$"
 R="posixshm:/ipcx-harden-$$"
-trap '"$IPCX" rm "$Q" "$PQ" "$R" >/dev/null 2>&1; cleanup' EXIT
+OBJS="$OBJS $Q $PQ $R"
 # relay -u QUEUE unix:PATH whose server is gone: the message goes back.
 for src in "$Q" "$PQ"; do
 	"$IPCX" recv --timeout 1 "$src" 2>/dev/null
@@ -161,7 +166,7 @@ expect "...no raw ESC" "$(grep -c "$esc" "$T/err")" "0"
 KEEP="posixshm:/ipcx-keep-$$"
 SEMK=$(printf 'sysvsem:0x52%06x' $(($$ & 0xffffff)))
 RING="posixshm:/ipcx-deadring-$$"
-trap '"$IPCX" rm "$Q" "$PQ" "$R" "$KEEP" "$SEMK" "$RING" >/dev/null 2>&1; cleanup' EXIT
+OBJS="$OBJS $KEEP $SEMK $RING"
 run_keeper() { # the program: count its runs in the object
 	"$IPCX" shm "$KEEP" create --size 4K 2>/dev/null
 	c=$("$IPCX" shm "$KEEP" read --length 8 | tr -d '\0')
@@ -210,6 +215,7 @@ contains "...saying so" "$T/out" "removed $RING"
 
 # ---- errors at the right time, naming the limit ----------------------------
 SVK=$(printf '0x4f%06x' $(($$ & 0xffffff)))
+OBJS="$OBJS posixshm:/ipcx-small-$$ sysvshm:$SVK"
 for a in "posixshm:/ipcx-small-$$" "mmap:$T/small.map" "sysvshm:$SVK"; do
 	for size in 64 100; do
 		status "a ring of $size bytes is refused ($a)" 1 \

@@ -232,6 +232,14 @@ HOT uint64_t align16(uint64_t n)
 	return (n + 15) & ~(uint64_t)15;
 }
 
+/* Whether the region faulted (SIGBUS) under the copy just made: one load
+ * (a ring always has its watch). */
+HOT bool lost(const struct ring *r)
+{
+	return __builtin_expect(
+		atomic_load_explicit(&r->watch->lost, memory_order_relaxed), 0);
+}
+
 static int corrupt(const struct ring *r, const char *what)
 {
 	/* Zeros where the object was cut look impossible: say why. */
@@ -954,7 +962,7 @@ static ssize_t ring_chan_send(struct ipcx_chan *c, const struct iovec *iov,
 			memcpy(p, iov[i].iov_base, iov[i].iov_len);
 			p += iov[i].iov_len;
 		}
-		if (__builtin_expect(ipcx__fault_lost(r->watch), 0))
+		if (lost(r))
 			e = ipcx__region_lost(r->region);
 		else
 			publish(r, len);
@@ -1075,7 +1083,7 @@ static ssize_t ring_chan_recv(struct ipcx_chan *c, void *buf, size_t len,
 			       c->name, (unsigned long long)mlen, len);
 	} else {
 		memcpy(buf, (unsigned char *)rec_at(r, pos) + REC, mlen);
-		if (__builtin_expect(ipcx__fault_lost(r->watch), 0)) {
+		if (lost(r)) {
 			e = ipcx__region_lost(r->region);
 		} else {
 			consume(r, pos, mlen);

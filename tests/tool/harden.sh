@@ -277,4 +277,17 @@ else
 	ok "# SKIP kernel limits need root and unshare --ipc"
 fi
 
+# Message types are > 0; a port is a port.
+TQ=$(printf 'sysvmq:0x54%06x' $(($$ & 0xffffff)))
+OBJS="$OBJS $TQ"
+"$IPCX" recv --timeout 1 "$TQ" 2>/dev/null
+status "send --type -1 is a usage error" 2 "$IPCX" send --type -1 "$TQ" a
+contains "...saying what a type is" "$T/err" "from 1 to 2147483647"
+status "send to sysvmq:K?type=0 is refused" 1 "$IPCX" send "$TQ?type=0" b
+contains "...saying why" "$T/err" "sent with a type > 0"
+status "send to sysvmq:K?type=-3 is refused" 1 "$IPCX" send "$TQ?type=-3" c
+status "...and nothing was sent" 1 "$IPCX" recv --nonblock -n 1 "$TQ"
+status "tcp:127.0.0.1:-1 is a usage error" 2 "$IPCX" send tcp:127.0.0.1:-1 x
+contains "...about the port" "$T/err" "port -1 is out of range"
+
 finish

@@ -148,11 +148,12 @@ have_id:
 			       : q->select;
 	if ((flags & (IPCX_SEND | IPCX_RECV)) == IPCX_SEND &&
 	    q->send_type <= 0) {
+		long t = q->send_type;
 		ipcx__chan_free(&q->c);
 		return ipcx__fail(EINVAL,
 				  "%s: a message is sent with a type > 0, not "
 				  "%ld (type=0 and -N select what to receive)",
-				  a->text, q->send_type);
+				  a->text, t);
 	}
 	q->msgmax = sysvmq_msgmax();
 	struct msqid_ds ds;

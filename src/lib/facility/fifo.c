@@ -81,6 +81,7 @@ static int fifo_open(const struct ipcx_addr *a, unsigned flags,
 	bool created = false;
 	dev_t made_dev = 0;
 	ino_t made_ino = 0;
+	int hold = -1; /* a read end kept while a receiver opens its own */
 	struct stat st, fst;
 	struct ipcx_chan *c;
 	int fd, r;
@@ -123,7 +124,14 @@ static int fifo_open(const struct ipcx_addr *a, unsigned flags,
 			made_dev = st.st_dev;
 			made_ino = st.st_ino;
 			r = fchmod(mfd, (mode_t)mode) < 0 ? -errno : 0;
-			close(mfd);
+			/* A receiver keeps this read end until its own is
+			 * open: a writer that comes in between finds a
+			 * reader, not EPIPE.  (A sender must not: its open
+			 * waits for a real reader.) */
+			if (dir == IPCX_RECV)
+				hold = mfd;
+			else
+				close(mfd);
 			if (r < 0) {
 				r = ipcx__fail(-r, "%s: fchmod: %s", a->text,
 					       ipcx_strerror(r));
@@ -177,6 +185,10 @@ static int fifo_open(const struct ipcx_addr *a, unsigned flags,
 		c->rfd = fd;
 	else
 		c->wfd = fd;
+	if (hold >= 0) {
+		close(hold);
+		hold = -1;
+	}
 	/* fifo_open_fd() may have left O_NONBLOCK on; chan_ready decides. */
 	ipcx__set_nonblock(fd, false);
 	r = ipcx__chan_ready(c);
@@ -187,6 +199,8 @@ static int fifo_open(const struct ipcx_addr *a, unsigned flags,
 	*out = c;
 	return 0;
 fail:
+	if (hold >= 0)
+		close(hold);
 	/* Only the FIFO this call made, not what replaced it since. */
 	if (created && lstat(path, &st) == 0 && st.st_dev == made_dev &&
 	    st.st_ino == made_ino)

@@ -140,7 +140,8 @@ static bool dead_letter(const char *file, const unsigned char *buf, size_t n,
 
 	if (!f) {
 		tool_err("ipcx: --dead-letter %s: %s\n", file,
-			 strerror(errno == ELOOP ? ELOOP : errno));
+			 errno == ELOOP ? "is a symbolic link; not following it"
+					: strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return false;

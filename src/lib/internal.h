@@ -347,7 +347,7 @@ struct ipcx_region {
 /* size= of regions and rings (region.c), and a ring's wait= and the
  * channel role of every region facility, a ring in the region (ring.c):
  * declared once, listed by each region facility. */
-extern const struct ipcx__opt ipcx__opt_size, ipcx__opt_wait;
+extern const struct ipcx__opt ipcx__opt_size, ipcx__opt_wait, ipcx__opt_duplex;
 extern const struct ipcx__chan_ops ipcx__ring_chan;
 /* The pids registered in the ring header at the start of FD (read with
  * pread: no mapping, no SIGBUS), at most MAX into PIDS: their number, or

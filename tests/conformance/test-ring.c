@@ -858,6 +858,75 @@ static void t_dead_pair_does_not_poison(void **state)
 	close(sync[1]);
 }
 
+/* duplex=1: a ring each way in one region.  The side that creates it
+ * (the server) receives requests on one and replies on the other; a
+ * client opens the address with no option and no direction.  Replies
+ * come exactly once and in order, on every named region facility. */
+static void t_duplex_request_reply(void **state)
+{
+	(void)state;
+	char addrs[3][60];
+	snprintf(addrs[0], sizeof(addrs[0]), "posixshm:/ipcx-ring-%d-dx",
+		 (int)getpid());
+	snprintf(addrs[1], sizeof(addrs[1]), "sysvshm:0x%x",
+		 0x4e000000 | ((int)getpid() & 0xffff) << 8 | 0xdd);
+	snprintf(addrs[2], sizeof(addrs[2]), "mmap:/tmp/ipcx-ring-%d-dx",
+		 (int)getpid());
+	for (int k = 0; k < 3; k++) {
+		char made[100], buf[64];
+		snprintf(names[nnames < 15 ? nnames++ : 15], sizeof(names[0]),
+			 "%.60s", addrs[k]);
+		snprintf(made, sizeof(made), "%.60s?size=64K&duplex=1",
+			 addrs[k]);
+		struct ipcx_chan *srv = ropen(made, IPCX_CREATE | IPCX_EXCL);
+		pid_t pid = fork();
+		if (pid == 0) {
+			struct ipcx_chan *cl;
+			CHILD_CHECK(ipcx_open(addrs[k], 0, &cl) == 0);
+			for (int i = 0; i < 1000; i++) {
+				char q[32], a[64];
+				int n = snprintf(q, sizeof(q), "req %d", i);
+				CHILD_CHECK(ipcx_send(cl, q, (size_t)n, NULL) ==
+					    n);
+				ssize_t r = ipcx_recv(cl, a, sizeof(a), NULL);
+				char want[64];
+				int w = snprintf(want, sizeof(want),
+						 "reply to req %d", i);
+				CHILD_CHECK(r == w &&
+					    !memcmp(a, want, (size_t)w));
+			}
+			ipcx_close(cl);
+			_exit(0);
+		}
+		for (int i = 0; i < 1000; i++) {
+			ssize_t r = ipcx_recv(srv, buf, sizeof(buf), NULL);
+			assert_true(r > 0);
+			char out[96];
+			int n = snprintf(out, sizeof(out), "reply to %.*s",
+					 (int)r, buf);
+			assert_int_equal(ipcx_send(srv, out, (size_t)n, NULL),
+					 n);
+		}
+		assert_int_equal(conf_wait(pid), 0);
+		/* One-way handles use the first ring: what a sender sends,
+		 * the side that created it receives. */
+		struct ipcx_chan *tx = ropen(addrs[k], IPCX_SEND);
+		assert_int_equal(ipcx_send(tx, "one-way", 7, NULL), 7);
+		assert_int_equal(ipcx_recv(srv, buf, sizeof(buf), NULL), 7);
+		ipcx_close(tx);
+		ipcx_close(srv);
+		ipcx_unlink(addrs[k]);
+	}
+	/* duplex=1 on a region that holds one ring: refused, by name. */
+	const char *one = new_ring("size=64K");
+	struct ipcx_chan *c = ropen(one, IPCX_CREATE | IPCX_RECV), *d;
+	char dx[160];
+	snprintf(dx, sizeof(dx), "%s&duplex=1", one);
+	assert_int_equal(ipcx_open(dx, 0, &d), -EINVAL);
+	assert_non_null(strstr(ipcx_error_detail(), "holds one ring"));
+	ipcx_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest quirks[] = {
@@ -883,6 +952,7 @@ int main(void)
 					  remove_rings),
 		cmocka_unit_test_teardown(t_dead_pair_does_not_poison,
 					  remove_rings),
+		cmocka_unit_test_teardown(t_duplex_request_reply, remove_rings),
 	};
 
 	return conf_run(&fix, quirks, sizeof(quirks) / sizeof(*quirks));

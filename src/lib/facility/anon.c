@@ -32,6 +32,7 @@ static void anon_region_close(struct ipcx_region *r)
 static const struct ipcx__opt *const anon_opts[] = {
 	&ipcx__opt_size,
 	&ipcx__opt_wait,
+	&ipcx__opt_duplex,
 	NULL,
 };
 

@@ -59,6 +59,7 @@ static int mmap_unlink(const struct ipcx_addr *a)
 static const struct ipcx__opt *const mmap_opts[] = {
 	&ipcx__opt_size,
 	&ipcx__opt_wait,
+	&ipcx__opt_duplex,
 	&ipcx__opt_follow,
 	NULL,
 };

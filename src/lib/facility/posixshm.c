@@ -74,6 +74,7 @@ static int posixshm_list(struct ipcx__lister *l)
 static const struct ipcx__opt *const posixshm_opts[] = {
 	&ipcx__opt_size,
 	&ipcx__opt_wait,
+	&ipcx__opt_duplex,
 	NULL,
 };
 

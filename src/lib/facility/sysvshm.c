@@ -195,6 +195,7 @@ static int sysvshm_limits(struct ipcx_limit *out, size_t max)
 static const struct ipcx__opt *const sysvshm_opts[] = {
 	&ipcx__opt_size,
 	&ipcx__opt_wait,
+	&ipcx__opt_duplex,
 	&ipcx__opt_proj,
 	NULL,
 };

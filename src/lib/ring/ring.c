@@ -111,7 +111,7 @@
 
 #define RING_MAGIC 0x52585049u /* "IPXR" */
 #define RING_INIT 0x54494e49u  /* "INIT": being initialised */
-#define RING_VERSION 2u
+#define RING_VERSION 3u
 #define SLOTS 8
 #define REC 16u /* record header */
 #define PAD_FLAG 1u
@@ -152,6 +152,9 @@ struct ring_hdr {
 	uint32_t version;
 	uint64_t capacity;
 	uint64_t data_off;
+	/* A duplex region: the offset of the second ring's header (the
+	 * other direction), or 0 for a region that is one ring. */
+	uint64_t pair_off;
 	_Atomic int32_t prod_pid[SLOTS];
 	_Atomic int32_t cons_pid[SLOTS];
 	struct ring_side prod; /* pos: the head */
@@ -177,6 +180,15 @@ const struct ipcx__opt ipcx__opt_wait = {
 	.names = wait_names,
 };
 
+const struct ipcx__opt ipcx__opt_duplex = {
+	.pub = {"duplex", "1 or 0", "0",
+		"a ring each way (request/reply): the side that creates the "
+		"region receives on one and sends on the other, every side "
+		"that opens it the reverse"},
+	.kind = IPCX__OPT_BOOL,
+	.roles = IPCX__ROLE_CHAN,
+};
+
 struct ring {
 	struct ipcx_chan c;
 	struct ipcx_region *region;
@@ -195,6 +207,12 @@ struct ring {
 	int poll_fd;   /* a consumer's notification socket, or -1 */
 	int poll_slot; /* its entry in poll_token[] */
 	int notify_fd; /* a producer's socket to notify pollers, or -1 */
+	/* Duplex: the ring this handle sends on and the one it receives
+	 * on (itself and OTHER, whichever way its side says); a one-way
+	 * handle is both.  OTHER shares the region (BORROWED). */
+	struct ring *tx, *rx, *other;
+	bool borrowed;
+	bool attached; /* the header passed its checks */
 	/* Registrations of processes dead before this open, per side. */
 	int32_t prod_before[SLOTS], cons_before[SLOTS];
 	/* The region's SIGBUS watch: looked at after each copy. */
@@ -945,7 +963,7 @@ HOT void publish(struct ring *r, uint64_t len)
 static ssize_t ring_chan_send(struct ipcx_chan *c, const struct iovec *iov,
 			      int n, const struct ipcx_meta *m)
 {
-	struct ring *r = (struct ring *)c;
+	struct ring *r = ((struct ring *)c)->tx;
 	uint64_t len = 0;
 	int e;
 
@@ -973,7 +991,7 @@ static ssize_t ring_chan_send(struct ipcx_chan *c, const struct iovec *iov,
 
 static int ring_chan_reserve(struct ipcx_chan *c, size_t len, void **ptr)
 {
-	struct ring *r = (struct ring *)c;
+	struct ring *r = ((struct ring *)c)->tx;
 	int e;
 
 	if ((e = enter(r, true)) < 0)
@@ -991,7 +1009,7 @@ static int ring_chan_reserve(struct ipcx_chan *c, size_t len, void **ptr)
 
 static int ring_chan_commit(struct ipcx_chan *c, size_t len)
 {
-	struct ring *r = (struct ring *)c;
+	struct ring *r = ((struct ring *)c)->tx;
 
 	if (!r->reserved)
 		return ipcx__fail(EINVAL, "%s: nothing reserved", c->name);
@@ -1068,7 +1086,7 @@ HOT int begin_read(struct ring *r, uint64_t *pos, uint64_t *len)
 static ssize_t ring_chan_recv(struct ipcx_chan *c, void *buf, size_t len,
 			      struct ipcx_meta *m)
 {
-	struct ring *r = (struct ring *)c;
+	struct ring *r = ((struct ring *)c)->rx;
 	uint64_t pos = 0, mlen = 0;
 	int e;
 
@@ -1097,7 +1115,7 @@ static ssize_t ring_chan_recv(struct ipcx_chan *c, void *buf, size_t len,
 
 static int ring_chan_peek(struct ipcx_chan *c, const void **ptr, size_t *len)
 {
-	struct ring *r = (struct ring *)c;
+	struct ring *r = ((struct ring *)c)->rx;
 	uint64_t pos = 0, mlen = 0;
 	int e;
 
@@ -1118,7 +1136,7 @@ static int ring_chan_peek(struct ipcx_chan *c, const void **ptr, size_t *len)
 
 static int ring_chan_release(struct ipcx_chan *c)
 {
-	struct ring *r = (struct ring *)c;
+	struct ring *r = ((struct ring *)c)->rx;
 
 	if (!r->peeked)
 		return ipcx__fail(EINVAL, "%s: nothing peeked", c->name);
@@ -1146,50 +1164,92 @@ static uint64_t fit_capacity(size_t size)
 	return room >= 64 ? cap : 0;
 }
 
-static int attach(struct ring *r, size_t size)
+/* Writes an empty ring's header at H, over SIZE bytes (PAIR_OFF: where
+ * the other direction's header is, or 0), the magic last.  0, or 0 too
+ * small for a ring. */
+static uint64_t init_header(struct ring_hdr *h, size_t size, uint64_t pair_off)
+{
+	uint64_t cap = fit_capacity(size);
+
+	if (!cap)
+		return 0;
+	h->version = RING_VERSION;
+	memset(&h->prod, 0, sizeof(h->prod));
+	memset(&h->cons, 0, sizeof(h->cons));
+	h->capacity = cap;
+	h->data_off = sizeof(struct ring_hdr);
+	h->pair_off = pair_off;
+	return cap;
+}
+
+/* Checks the header at r->h against SIZE bytes there and takes its
+ * geometry. */
+static int take_header(struct ring *r, size_t size)
+{
+	struct ring_hdr *h = r->h;
+
+	if (atomic_load_explicit(&h->magic, memory_order_acquire) !=
+		    RING_MAGIC ||
+	    h->version != RING_VERSION)
+		return corrupt(r, "magic or version");
+	/* Check what the header says against what we mapped. */
+	uint64_t cap = h->capacity, pair = h->pair_off;
+	size_t room = pair ? (size_t)pair : size;
+	if (pair && (pair % 64 || pair > size ||
+		     size - pair < sizeof(struct ring_hdr) + 64))
+		return corrupt(r, "pair offset");
+	if (cap < 64 || (cap & (cap - 1)) ||
+	    h->data_off != sizeof(struct ring_hdr) ||
+	    room < sizeof(struct ring_hdr) ||
+	    cap > room - sizeof(struct ring_hdr))
+		return corrupt(r, "capacity");
+	r->cap = cap;
+	r->data = (unsigned char *)h + h->data_off;
+	r->cached_tail = atomic_load(&h->cons.pos);
+	note_dead(h->prod_pid, r->prod_before);
+	note_dead(h->cons_pid, r->cons_before);
+	r->attached = true;
+	return 0;
+}
+
+/*
+ * The first opener initialises (*MADE): one ring over all SIZE bytes,
+ * or, DUPLEX, two (a ring each way) over the two halves; the others
+ * wait for the magic.
+ */
+static int attach(struct ring *r, size_t size, bool duplex, bool *made)
 {
 	struct ring_hdr *h = r->h;
 	uint32_t zero = 0;
 
-	/* The first opener initialises; the others wait for the magic. */
+	*made = false;
 	if (atomic_compare_exchange_strong(&h->magic, &zero, RING_INIT)) {
-		uint64_t cap = fit_capacity(size);
-		if (!cap) {
+		uint64_t half = duplex ? (size / 2) & ~(uint64_t)63 : 0;
+		struct ring_hdr *h1 = (struct ring_hdr *)((char *)h + half);
+		bool ok = duplex ? init_header(h1, size - half, 0) &&
+					   init_header(h, half, half)
+				 : init_header(h, size, 0);
+		if (!ok) {
 			atomic_store(&h->magic, 0);
 			return ipcx__fail(EINVAL,
 					  "%s: a region of %zu bytes is too "
-					  "small for a ring",
-					  r->c.name, size);
+					  "small for a ring%s",
+					  r->c.name, size,
+					  duplex ? " each way" : "");
 		}
-		h->version = RING_VERSION;
-		memset(&h->prod, 0, sizeof(h->prod));
-		memset(&h->cons, 0, sizeof(h->cons));
-		h->capacity = cap;
-		h->data_off = sizeof(struct ring_hdr);
+		if (duplex)
+			atomic_store_explicit(&h1->magic, RING_MAGIC,
+					      memory_order_release);
 		atomic_store_explicit(&h->magic, RING_MAGIC,
 				      memory_order_release);
+		*made = true;
 	}
 	for (int i = 0; atomic_load(&h->magic) == RING_INIT; i++) {
 		if (i > 1000)
 			return corrupt(r, "never finished initialising");
 		poll(NULL, 0, 1);
 	}
-	if (atomic_load_explicit(&h->magic, memory_order_acquire) !=
-		    RING_MAGIC ||
-	    h->version != RING_VERSION)
-		return corrupt(r, "magic or version");
-	/* Check what the header says against what we mapped. */
-	uint64_t cap = h->capacity;
-	if (cap < 64 || (cap & (cap - 1)) ||
-	    h->data_off != sizeof(struct ring_hdr) ||
-	    cap > size - sizeof(struct ring_hdr))
-		return corrupt(r, "capacity");
-	r->cap = cap;
-	r->data = (unsigned char *)h + h->data_off;
-	note_dead(h->prod_pid, r->prod_before);
-	note_dead(h->cons_pid, r->cons_before);
-	r->cached_tail = atomic_load(&h->cons.pos);
-	return 0;
+	return take_header(r, size);
 }
 
 /* Default size of a ring region that is created without size=. */
@@ -1215,22 +1275,77 @@ int ipcx__ring_users(int fd, int32_t *pids, int max)
 	return n;
 }
 
-static int ring_chan_open(const struct ipcx_addr *a, unsigned flags,
-			  struct ipcx_chan **out)
+/* A ring object for address A: its own state, no region yet. */
+static struct ring *ring_new(const struct ipcx_addr *a, unsigned flags)
 {
 	struct ring *r = ipcx__chan_new(sizeof(*r), a, flags);
-	int e;
 
 	if (!r)
-		return -ENOMEM;
-	pthread_once(&atfork_once, watch_forks);
-	if ((e = join_barriers(r)) < 0) {
+		return NULL;
+	if (join_barriers(r) < 0) {
 		ipcx__chan_free(&r->c);
-		return e;
+		return NULL;
 	}
 	r->prod_slot = r->cons_slot = -1;
 	r->poll_fd = r->notify_fd = -1;
 	r->wait = (enum wait_mode)ipcx__opt(a, &ipcx__opt_wait);
+	r->tx = r->rx = r;
+	return r;
+}
+
+/*
+ * A two-way handle: the region holds a ring each way.  The side that
+ * laid it out (MADE: the first to open it, normally the one that
+ * creates it) receives on the first ring, where one-way senders send,
+ * and sends on the second; every other side the reverse.
+ */
+static int pair_up(struct ring *r, const struct ipcx_addr *a, unsigned flags,
+		   bool made)
+{
+	uint64_t off = r->h->pair_off;
+	int e;
+
+	if (!off)
+		return ipcx__fail(EINVAL,
+				  "%s: duplex=1, but this region holds one "
+				  "ring (made without duplex=1): use it as one "
+				  "queue, or remove it so that duplex=1 makes "
+				  "a ring each way",
+				  r->c.name);
+	struct ring *o = ring_new(a, flags);
+	if (!o)
+		return -ENOMEM;
+	o->region = r->region;
+	o->borrowed = true;
+	o->watch = r->watch;
+	o->h = (struct ring_hdr *)((char *)r->h + off);
+	if ((e = take_header(o, r->region->size - (size_t)off)) < 0) {
+		ipcx__chan_free(&o->c);
+		return e;
+	}
+	r->other = o;
+	r->rx = made ? r : o;
+	r->tx = made ? o : r;
+	return 0;
+}
+
+static void ring_free(struct ring *r);
+
+static int ring_chan_open(const struct ipcx_addr *a, unsigned flags,
+			  struct ipcx_chan **out)
+{
+	unsigned dir = flags & (IPCX_SEND | IPCX_RECV);
+	/* A two-way handle (no direction named, or both) of a region laid
+	 * out with duplex=1 is one side of a ring each way; a one-way
+	 * handle uses the first ring, as on any region. */
+	bool two_way = dir != IPCX_SEND && dir != IPCX_RECV;
+	bool duplex = two_way && ipcx__opt(a, &ipcx__opt_duplex), made = false;
+	struct ring *r;
+	int e;
+
+	pthread_once(&atfork_once, watch_forks);
+	if (!(r = ring_new(a, flags)))
+		return -ENOMEM;
 	r->region = calloc(1, sizeof(*r->region));
 	if (!r->region) {
 		ipcx__chan_free(&r->c);
@@ -1251,24 +1366,27 @@ static int ring_chan_open(const struct ipcx_addr *a, unsigned flags,
 	}
 	r->h = r->region->base;
 	r->watch = r->region->watch;
-	e = attach(r, r->region->size);
+	e = attach(r, r->region->size, duplex, &made);
 	if (e == 0)
 		e = ipcx__region_lost(r->region);
+	if (e == 0 && two_way && (duplex || r->h->pair_off))
+		e = pair_up(r, a, flags, made);
 	if (e < 0) {
 		/* What this open created goes with it. */
 		ring_chan_unlink_self(&r->c);
-		ipcx_region_close(r->region);
-		ipcx__chan_free(&r->c);
+		ring_free(r);
 		return e;
 	}
 	*out = &r->c;
 	return 0;
 }
 
-static int ring_chan_close(struct ipcx_chan *c)
+/* Leaves R's sides and frees it (and its region unless borrowed). */
+static void ring_free(struct ring *r)
 {
-	struct ring *r = (struct ring *)c;
-
+	/* A header that failed its checks is not touched. */
+	if (!r->attached)
+		goto out;
 	/* An open reservation is dropped (never published); a peek is
 	 * left for the next consumer. */
 	if (r->reserved)
@@ -1297,21 +1415,35 @@ static int ring_chan_close(struct ipcx_chan *c)
 	}
 	if (r->notify_fd >= 0)
 		close(r->notify_fd);
-	ipcx_region_close(r->region);
-	ipcx__chan_free(c);
+out:
+	if (!r->borrowed)
+		ipcx_region_close(r->region);
+	ipcx__chan_free(&r->c);
+}
+
+static int ring_chan_close(struct ipcx_chan *c)
+{
+	struct ring *r = (struct ring *)c;
+
+	/* The other direction first: it borrows the region. */
+	if (r->other)
+		ring_free(r->other);
+	ring_free(r);
 	return 0;
 }
 
 static int ring_chan_fd(struct ipcx_chan *c)
 {
-	return ring_fd(c);
+	return ring_fd(&((struct ring *)c)->rx->c);
 }
 
 static int ring_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 {
-	const struct ring *r = (const struct ring *)c;
-	uint64_t head = atomic_load(&r->h->prod.pos),
-		 tail = atomic_load(&r->h->cons.pos);
+	/* What this side sends on, and what waits for it on the other. */
+	const struct ring *r = ((const struct ring *)c)->tx,
+			  *in = ((const struct ring *)c)->rx;
+	uint64_t head = atomic_load(&in->h->prod.pos),
+		 tail = atomic_load(&in->h->cons.pos);
 
 	i->semantics = IPCX_MESSAGE;
 	i->eof_is_zero = false; /* a ring carries empty messages */
@@ -1321,8 +1453,8 @@ static int ring_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 							   : UINT32_MAX - REC);
 	/* Bytes in use, records included (the count of messages is not
 	 * kept: it would cost a shared write per message). */
-	i->queued = head >= tail && head - tail <= r->cap ? (long)(head - tail)
-							  : -1;
+	i->queued = head >= tail && head - tail <= in->cap ? (long)(head - tail)
+							   : -1;
 	return 0;
 }
 

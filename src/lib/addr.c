@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stddef.h>
@@ -598,4 +599,27 @@ int ipcx__addr_format(char *buf, size_t n, const char *scheme,
 int ipcx_addr_check(const char *addr, const char *defaults)
 {
 	IPCX__WITH_ADDR(addr, defaults, 0);
+}
+
+/* follow= (internal.h): shared by every facility that opens a path for
+ * writing; one that does not list it never follows. */
+const struct ipcx__opt ipcx__opt_follow = {
+	.pub = {"follow", "1 or 0", "0",
+		"open the path through a symbolic link (by default one there "
+		"is refused)"},
+	.kind = IPCX__OPT_BOOL,
+	.roles = IPCX__ROLE_ALL,
+};
+
+int ipcx__nofollow(const struct ipcx_addr *a)
+{
+	return ipcx__opt(a, &ipcx__opt_follow) ? 0 : O_NOFOLLOW;
+}
+
+int ipcx__fail_link(const struct ipcx_addr *a)
+{
+	return ipcx__fail(ELOOP,
+			  "%s: is a symbolic link; not following it "
+			  "(follow=1 does)",
+			  a->text);
 }

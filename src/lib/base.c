@@ -8,27 +8,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-const struct ipcx__opt ipcx__opt_follow = {
-	.pub = {"follow", "1 or 0", "0",
-		"open the path through a symbolic link (by default one there "
-		"is refused)"},
-	.kind = IPCX__OPT_BOOL,
-	.roles = IPCX__ROLE_ALL,
-};
-
-int ipcx__nofollow(const struct ipcx_addr *a)
-{
-	return ipcx__opt(a, &ipcx__opt_follow) ? 0 : O_NOFOLLOW;
-}
-
-int ipcx__fail_link(const struct ipcx_addr *a)
-{
-	return ipcx__fail(ELOOP,
-			  "%s: is a symbolic link; not following it "
-			  "(follow=1 does)",
-			  a->text);
-}
-
 int64_t ipcx__now_ms(void)
 {
 	struct timespec ts;

@@ -140,6 +140,13 @@ long long ipcx__opt(const struct ipcx_addr *a, const struct ipcx__opt *o);
 bool ipcx__opt_given(const struct ipcx_addr *a, const struct ipcx__opt *o);
 /* Permission bits to create with: mode=, else 0600. */
 unsigned ipcx__addr_mode(const struct ipcx_addr *a);
+/* follow=: whether a path the library opens (for writing: a mapped
+ * file, a FIFO, a lock file) may be a symbolic link.  ipcx__nofollow()
+ * is O_NOFOLLOW unless the address says follow=1 (facilities without the
+ * option never follow); ipcx__fail_link() is -ELOOP, saying so. */
+extern const struct ipcx__opt ipcx__opt_follow;
+int ipcx__nofollow(const struct ipcx_addr *a);
+int ipcx__fail_link(const struct ipcx_addr *a);
 
 /*
  * Parses TEXT into A.  DEFAULTS ("timeout=5&create=1", may be NULL) are
@@ -186,14 +193,6 @@ struct ipcx_chan;
 int ipcx__eintr(const struct ipcx_chan *c);
 
 /* ---- time, descriptors, /proc (base.c) --------------------------------- */
-
-/* follow=: whether a path the library opens (for writing: a mapped
- * file, a FIFO, a lock file) may be a symbolic link.  ipcx__nofollow()
- * is O_NOFOLLOW unless the address says follow=1 (facilities without the
- * option never follow); ipcx__fail_link() is -ELOOP, saying so. */
-extern const struct ipcx__opt ipcx__opt_follow;
-int ipcx__nofollow(const struct ipcx_addr *a);
-int ipcx__fail_link(const struct ipcx_addr *a);
 
 /* CLOCK_MONOTONIC in milliseconds. */
 int64_t ipcx__now_ms(void);

@@ -5,6 +5,21 @@
 
 root() { [ "$(id -u)" = 0 ]; }
 
+# key HH: a System V key of this run (HH, then the pid's low 24 bits).
+key() { printf '0x%s%06x' "$1" $(($$ & 0xffffff)); }
+
+# ends_on_term DESC PID: PID, sent SIGTERM, dies of it within a second.
+ends_on_term() {
+	kill -TERM "$2"
+	t0=$(date +%s%N)
+	wait "$2"
+	st=$?
+	t1=$(date +%s%N)
+	expect "$1 ends on SIGTERM (143)" "$st" "143"
+	ms=$(((t1 - t0) / 1000000))
+	[ $ms -lt 1000 ] && ok "...within a second" || bad "...within a second ($ms ms)"
+}
+
 # Every object a section makes is added here and removed at exit, also
 # when a check fails (the old code under test may leave them).
 OBJS=""
@@ -44,7 +59,7 @@ else
 fi
 
 # ---- nothing taken is lost at the tool's edge --------------------------------
-Q=$(printf 'sysvmq:0x50%06x' $(($$ & 0xffffff)))
+Q="sysvmq:$(key 50)"
 PQ="posixmq:/ipcx-harden-$$"
 R="posixshm:/ipcx-harden-$$"
 OBJS="$OBJS $Q $PQ $R"
@@ -108,13 +123,7 @@ for a in "$Q" "$PQ" "$R?size=64K" "fifo:$T/fifo" "unix:$T/u"; do
 	"$IPCX" recv "$a" >/dev/null 2>"$T/err" &
 	p=$!
 	sleep 0.2
-	kill -TERM $p
-	t0=$(date +%s%N)
-	wait $p
-	st=$?
-	t1=$(date +%s%N)
-	expect "recv $a ends on SIGTERM (143)" "$st" "143"
-	[ $(((t1 - t0) / 1000000)) -lt 1000 ] && ok "...within a second" || bad "...within a second ($(((t1 - t0) / 1000000)) ms)"
+	ends_on_term "recv $a" $p
 done
 expect "a FIFO recv created while it waited for a writer is removed" "$(ls "$T" | grep -c '^fifo$')" "0"
 expect "a UNIX socket path it created is removed" "$(ls "$T" | grep -c '^u$')" "0"
@@ -124,13 +133,7 @@ wait_for "[ -S '$T/dgr' ]"
 "$IPCX" relay -u "$Q" "unix-dgram:$T/dgr" 2>"$T/err" &
 p=$!
 sleep 0.2
-kill -TERM $p
-t0=$(date +%s%N)
-wait $p
-st=$?
-t1=$(date +%s%N)
-expect "relay from a System V queue (a thread waits in msgrcv) ends on SIGTERM" "$st" "143"
-[ $(((t1 - t0) / 1000000)) -lt 1000 ] && ok "...within a second" || bad "...within a second ($(((t1 - t0) / 1000000)) ms)"
+ends_on_term "relay from a System V queue (a thread waits in msgrcv)" $p
 kill $dgr 2>/dev/null
 wait $dgr 2>/dev/null
 
@@ -168,7 +171,7 @@ expect "...no raw ESC" "$(grep -c "$esc" "$T/err")" "0"
 # A program keeps an object between its runs (closed in between): the
 # cleanup, run between two runs, leaves it.
 KEEP="posixshm:/ipcx-keep-$$"
-SEMK=$(printf 'sysvsem:0x52%06x' $(($$ & 0xffffff)))
+SEMK="sysvsem:$(key 52)"
 RING="posixshm:/ipcx-deadring-$$"
 OBJS="$OBJS $KEEP $SEMK $RING"
 run_keeper() { # the program: count its runs in the object
@@ -218,7 +221,7 @@ status "...and rm --stale --older-than 0 removes it" 0 "$IPCX" rm --stale --olde
 contains "...saying so" "$T/out" "removed $RING"
 
 # ---- errors at the right time, naming the limit ----------------------------
-SVK=$(printf '0x4f%06x' $(($$ & 0xffffff)))
+SVK="$(key 4f)"
 OBJS="$OBJS posixshm:/ipcx-small-$$ sysvshm:$SVK"
 for a in "posixshm:/ipcx-small-$$" "mmap:$T/small.map" "sysvshm:$SVK"; do
 	for size in 64 100; do
@@ -282,7 +285,7 @@ else
 fi
 
 # Message types are > 0; a port is a port.
-TQ=$(printf 'sysvmq:0x54%06x' $(($$ & 0xffffff)))
+TQ="sysvmq:$(key 54)"
 OBJS="$OBJS $TQ"
 "$IPCX" recv --timeout 1 "$TQ" 2>/dev/null
 status "send --type -1 is a usage error" 2 "$IPCX" send --type -1 "$TQ" a

@@ -61,10 +61,13 @@ enum ipcx_semantics {
 };
 
 /* Capability bits of struct ipcx_facility.caps. */
-#define IPCX_CAP_NETWORK 0x01u	/* crosses machines */
-#define IPCX_CAP_POLL 0x02u	/* ipcx_fd() gives a pollable descriptor */
-#define IPCX_CAP_PAIR 0x04u	/* ipcx_pair() works */
-#define IPCX_CAP_LISTEN 0x08u	/* listen/accept (connection-oriented) */
+#define IPCX_CAP_NETWORK 0x01u /* crosses machines */
+#define IPCX_CAP_POLL 0x02u    /* ipcx_fd() gives a pollable descriptor */
+#define IPCX_CAP_PAIR 0x04u    /* ipcx_pair() works */
+/* IPCX_LISTEN makes a listener: ipcx_accept() gives a connection per
+ * client (sockets; rings in any region, each connection in memory of
+ * its own). */
+#define IPCX_CAP_LISTEN 0x08u
 #define IPCX_CAP_ONEWAY 0x10u	/* one channel carries one direction */
 #define IPCX_CAP_NAMED 0x20u	/* TARGET names a kernel object */
 #define IPCX_CAP_CONNLESS 0x40u /* no end of stream: 0 is an empty message */
@@ -77,6 +80,9 @@ enum ipcx_semantics {
  * receives from (a message sent back goes to its end): System V and
  * POSIX queues, rings in named regions. */
 #define IPCX_CAP_QUEUE 0x800u
+/* The receiving end binds the address: IPCX_LISTEN is how it is opened
+ * (sockets; a datagram socket binds, a stream socket listens). */
+#define IPCX_CAP_BIND 0x1000u
 
 /* One row of the comparison table (ipcx info).  Static storage. */
 struct ipcx_facility {
@@ -184,10 +190,13 @@ struct ipcx_chan;
 #define IPCX_CREATE 0x01u   /* create a missing FIFO, ...; mode 0600 */
 #define IPCX_EXCL 0x02u	    /* with CREATE: fail if it exists */
 #define IPCX_NONBLOCK 0x04u /* operations return -EAGAIN instead of waiting */
-#define IPCX_LISTEN 0x08u   /* sockets: bind (and listen) on the address */
-#define IPCX_CONNECT 0x10u  /* sockets: connect to it (the default) */
-#define IPCX_SEND 0x20u	    /* open for sending (one-way facilities) */
-#define IPCX_RECV 0x40u	    /* open for receiving (one-way facilities) */
+/* Listen on the address (sockets bind, a datagram socket to receive;
+ * a region becomes a listener); refused (-EOPNOTSUPP) where the
+ * facility has neither (IPCX_CAP_LISTEN, IPCX_CAP_BIND). */
+#define IPCX_LISTEN 0x08u
+#define IPCX_CONNECT 0x10u /* sockets: connect to it (the default) */
+#define IPCX_SEND 0x20u	   /* open for sending (one-way facilities) */
+#define IPCX_RECV 0x40u	   /* open for receiving (one-way facilities) */
 /* A signal handler that runs while a call waits ends the call: -EINTR,
  * nothing sent or taken (by default a wait goes on through signals). */
 #define IPCX_INTR 0x80u
@@ -256,9 +265,12 @@ int ipcx_open_addr(const struct ipcx_addr *a, unsigned flags,
 int ipcx_pair(const char *scheme, struct ipcx_chan **a, struct ipcx_chan **b);
 
 /*
- * Waits for a connection on a listening channel (up to its timeout) and
- * returns it.  -EINVAL when L does not listen; -EACCES when allow-uid=
- * refused the peer (the connection is closed, L stays usable).
+ * Waits for a connection on a listening channel (a socket, or a region
+ * opened with IPCX_LISTEN: each connection a ring each way in memory of
+ * its own) up to its timeout, and returns it.  -EINVAL when L does not
+ * listen; -EACCES when allow-uid= refused the peer, or a ring's peer did
+ * not show it can open L's region (the connection is closed, L stays
+ * usable).
  */
 int ipcx_accept(struct ipcx_chan *l, struct ipcx_chan **out);
 
@@ -297,7 +309,8 @@ int ipcx_shutdown(struct ipcx_chan *c);
  * then ipcx_commit() publishes the first LEN bytes (at most what was
  * reserved).  ipcx_peek() points at the next message without copying;
  * ipcx_release() frees it.  Between the two calls this side of the ring
- * is held: other senders (receivers) wait.  -EOPNOTSUPP on other
+ * is held: other senders (receivers) wait.  At the end of a connection
+ * ipcx_peek() gives NULL and 0 and holds nothing.  -EOPNOTSUPP on other
  * channels; errors as ipcx_send()/ipcx_recv().
  */
 int ipcx_reserve(struct ipcx_chan *c, size_t len, void **ptr);

@@ -481,6 +481,14 @@ bool ipcx__opt_given(const struct ipcx_addr *a, const struct ipcx__opt *o)
 	return i >= 0 && (a->given & (1u << i));
 }
 
+void ipcx__opt_forget(struct ipcx_addr *a, const struct ipcx__opt *o)
+{
+	int i = opt_index(a, o);
+
+	if (i >= 0)
+		a->given &= ~(1u << i);
+}
+
 long long ipcx__opt(const struct ipcx_addr *a, const struct ipcx__opt *o)
 {
 	int i = opt_index(a, o);

@@ -24,8 +24,18 @@ int ipcx_open_addr(const struct ipcx_addr *a, unsigned flags,
 				  "%s: this facility has no name to open: use "
 				  "ipcx_pair()",
 				  a->text);
-	if ((r = ipcx__addr_role(a, IPCX__ROLE_CHAN, "a channel")) < 0 ||
-	    (r = a->ops->chan->open(a, ipcx__addr_flags(a, flags), &c)) < 0)
+	if ((r = ipcx__addr_role(a, IPCX__ROLE_CHAN, "a channel")) < 0)
+		return r;
+	flags = ipcx__addr_flags(a, flags);
+	if ((flags & IPCX_LISTEN) &&
+	    !(a->ops->info.caps & (IPCX_CAP_LISTEN | IPCX_CAP_BIND)))
+		return ipcx__fail(EOPNOTSUPP,
+				  "%s: %s cannot listen (a %s has no "
+				  "connections to accept): open it without "
+				  "IPCX_LISTEN",
+				  a->text, a->ops->info.scheme,
+				  a->ops->info.title);
+	if ((r = a->ops->chan->open(a, flags, &c)) < 0)
 		return r;
 	*out = c;
 	return 0;

@@ -138,6 +138,8 @@ struct ipcx_addr {
 long long ipcx__opt(const struct ipcx_addr *a, const struct ipcx__opt *o);
 /* Whether the address (or its defaults) gave O. */
 bool ipcx__opt_given(const struct ipcx_addr *a, const struct ipcx__opt *o);
+/* Makes A as if it had not given O (its default applies). */
+void ipcx__opt_forget(struct ipcx_addr *a, const struct ipcx__opt *o);
 /* Permission bits to create with: mode=, else 0600. */
 unsigned ipcx__addr_mode(const struct ipcx_addr *a);
 /* follow=: whether a path the library opens (for writing: a mapped

@@ -39,10 +39,10 @@ int ipcx__region_map(struct ipcx_region *r, int fd, size_t size)
 int ipcx__region_size(const struct ipcx_addr *a, const struct ipcx_region *r,
 		      size_t size, bool exists, size_t cur, size_t *out)
 {
-	if (ipcx__opt_given(a, &ipcx__opt_size))
+	if (exists && r->size_if_new)
+		size = 0; /* size= was for creating it */
+	else if (ipcx__opt_given(a, &ipcx__opt_size))
 		size = (size_t)ipcx__opt(a, &ipcx__opt_size);
-	else if (exists && r->size_if_new)
-		size = 0;
 	if (exists) {
 		if (size == 0)
 			size = cur;

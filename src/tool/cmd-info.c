@@ -36,6 +36,7 @@ static const char usage[] =
 	"  NETWORK    crosses machines\n"
 	"  POLL       ipcx_fd() can be polled\n"
 	"  PAIR       ipcx_pair() works\n"
+	"  LISTEN     a listener accepts a connection per client\n"
 	"  STANDARD   where it comes from\n"
 	"\n"
 	"Limit columns (-l):\n"
@@ -65,6 +66,7 @@ enum field {
 	F_NETWORK,
 	F_POLL,
 	F_PAIR,
+	F_LISTEN,
 	F_STANDARD,
 	F_LIMIT,
 	F_VALUE,
@@ -86,6 +88,7 @@ static const struct tool_col fac_cols[] = {
 	{"NETWORK", F_NETWORK, 0.05, 0, SCOLS_JSON_BOOLEAN},
 	{"POLL", F_POLL, 0.05, 0, SCOLS_JSON_BOOLEAN},
 	{"PAIR", F_PAIR, 0.05, 0, SCOLS_JSON_BOOLEAN},
+	{"LISTEN", F_LISTEN, 0.05, 0, SCOLS_JSON_BOOLEAN},
 	{"STANDARD", F_STANDARD, 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
 };
 
@@ -136,6 +139,7 @@ static void fill_facility(struct libscols_line *ln, const int *sel, int n,
 		case F_NETWORK: v = yesno(f->caps & IPCX_CAP_NETWORK); break;
 		case F_POLL: v = yesno(f->caps & IPCX_CAP_POLL); break;
 		case F_PAIR: v = yesno(f->caps & IPCX_CAP_PAIR); break;
+		case F_LISTEN: v = yesno(f->caps & IPCX_CAP_LISTEN); break;
 		case F_STANDARD: v = f->standard; break;
 		default: break;
 		}

@@ -250,6 +250,11 @@ int tool_open(const struct command *cmd, const char *addr, const char *defaults,
 	if ((r = tool_parse(cmd, addr, defaults, IPCX_CAP_CHANNEL, "a channel",
 			    &a)))
 		return r;
+	/* A receiving end listens where the facility's receiving end binds
+	 * the address (sockets); anything else is opened as it is: a ring
+	 * stays the queue it is (ipcx serve makes listeners). */
+	if (!(ipcx_addr_facility(a)->caps & IPCX_CAP_BIND))
+		flags &= ~IPCX_LISTEN;
 	r = ipcx_open_addr(a, flags, &c);
 	ipcx_addr_free(a);
 	if (r < 0)

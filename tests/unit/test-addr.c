@@ -226,6 +226,11 @@ static void t_roles_and_caps(void **state)
 		/* A queue is a named channel of messages. */
 		if (caps & IPCX_CAP_QUEUE)
 			assert_true((caps & IPCX_CAP_NAMED) && f->chan);
+		/* A listener accepts; binding to receive is a channel's. */
+		assert_true(!!(caps & IPCX_CAP_LISTEN) ==
+			    !!(f->chan && f->chan->accept));
+		if (caps & IPCX_CAP_BIND)
+			assert_true(f->chan != NULL);
 		assert_ptr_equal(ipcx_facility_find(f->info.scheme), &f->info);
 		for (size_t k = 0; ipcx_facility_option(&f->info, k); k++)
 			for (size_t j = 0; j < k; j++)

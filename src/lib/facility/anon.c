@@ -48,7 +48,8 @@ const struct ipcx__facility ipcx__anon_ops = {
 		 .handle = "none",
 		 .standard = "POSIX (MAP_ANONYMOUS: Linux, BSD)",
 		 .semantics = IPCX_SHARED_MEMORY,
-		 .caps = IPCX_CAP_CHANNEL | IPCX_CAP_REGION},
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_CHANNEL | IPCX_CAP_REGION |
+			 IPCX_CAP_LISTEN},
 	.common = IPCX__COMMON_CREATE | IPCX__COMMON_TIMEOUT |
 		  IPCX__COMMON_NONBLOCK,
 	.opts = anon_opts,

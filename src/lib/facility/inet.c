@@ -306,7 +306,7 @@ const struct ipcx__facility ipcx__tcp_ops = {
 		 .standard = "BSD sockets (POSIX)",
 		 .semantics = IPCX_BYTE_STREAM,
 		 .caps = IPCX_CAP_NETWORK | IPCX_CAP_POLL | IPCX_CAP_LISTEN |
-			 IPCX_CAP_CHANNEL},
+			 IPCX_CAP_BIND | IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_WAITS,
 	.opts = tcp_opts,
 	.parse = inet_parse,
@@ -336,7 +336,7 @@ const struct ipcx__facility ipcx__udp_ops = {
 		 .standard = "BSD sockets (POSIX)",
 		 .semantics = IPCX_MESSAGE,
 		 .caps = IPCX_CAP_NETWORK | IPCX_CAP_POLL | IPCX_CAP_CONNLESS |
-			 IPCX_CAP_CHANNEL},
+			 IPCX_CAP_BIND | IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_WAITS,
 	.opts = udp_opts,
 	.parse = inet_parse,

@@ -92,8 +92,8 @@ const struct ipcx__facility ipcx__posixshm_ops = {
 		 .handle = "fd",
 		 .standard = "POSIX",
 		 .semantics = IPCX_SHARED_MEMORY,
-		 .caps = IPCX_CAP_NAMED | IPCX_CAP_CHANNEL | IPCX_CAP_QUEUE |
-			 IPCX_CAP_REGION},
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_NAMED | IPCX_CAP_CHANNEL |
+			 IPCX_CAP_QUEUE | IPCX_CAP_REGION | IPCX_CAP_LISTEN},
 	.common = IPCX__COMMON_ALL,
 	.opts = posixshm_opts,
 	.parse = posixshm_parse,

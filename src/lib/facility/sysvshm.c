@@ -213,8 +213,8 @@ const struct ipcx__facility ipcx__sysvshm_ops = {
 		 .handle = "shmid",
 		 .standard = "System V (XSI)",
 		 .semantics = IPCX_SHARED_MEMORY,
-		 .caps = IPCX_CAP_NAMED | IPCX_CAP_CHANNEL | IPCX_CAP_QUEUE |
-			 IPCX_CAP_REGION},
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_NAMED | IPCX_CAP_CHANNEL |
+			 IPCX_CAP_QUEUE | IPCX_CAP_REGION | IPCX_CAP_LISTEN},
 	.common = IPCX__COMMON_ALL,
 	.opts = sysvshm_opts,
 	.parse = ipcx__sysv_parse,

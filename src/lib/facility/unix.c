@@ -635,7 +635,7 @@ const struct ipcx__facility ipcx__unix_ops = {
 		 .standard = "POSIX (@name: Linux)",
 		 .semantics = IPCX_BYTE_STREAM,
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_LISTEN |
-			 IPCX_CAP_NAMED | IPCX_CAP_CHANNEL},
+			 IPCX_CAP_BIND | IPCX_CAP_NAMED | IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_ALL,
 	.opts = unix_opts,
 	.parse = unix_parse,
@@ -671,7 +671,7 @@ const struct ipcx__facility ipcx__unix_dgram_ops = {
 		 .standard = "POSIX (@name: Linux)",
 		 .semantics = IPCX_MESSAGE,
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_NAMED |
-			 IPCX_CAP_CONNLESS | IPCX_CAP_CHANNEL},
+			 IPCX_CAP_CONNLESS | IPCX_CAP_BIND | IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_ALL,
 	.opts = unix_msg_opts,
 	.parse = unix_parse,
@@ -689,7 +689,7 @@ const struct ipcx__facility ipcx__unix_seqpacket_ops = {
 		 .standard = "POSIX (@name: Linux)",
 		 .semantics = IPCX_MESSAGE,
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_LISTEN |
-			 IPCX_CAP_NAMED | IPCX_CAP_CHANNEL},
+			 IPCX_CAP_BIND | IPCX_CAP_NAMED | IPCX_CAP_CHANNEL},
 	.common = IPCX__COMMON_ALL,
 	.opts = unix_msg_opts,
 	.parse = unix_parse,

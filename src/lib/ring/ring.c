@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The ring channel: variable-size messages in any shared-memory region. */
 #include "../internal.h"
+#include "rendezvous.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -13,7 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
@@ -157,6 +163,16 @@ struct ring_hdr {
 	uint64_t pair_off;
 	_Atomic int32_t prod_pid[SLOTS];
 	_Atomic int32_t cons_pid[SLOTS];
+	/* A connection (a ring each way between two ends, made by a
+	 * listener's accept): the end that sends here is done (shut down
+	 * or closed: the consumer reads end of stream once it is empty);
+	 * the end that receives here has closed (a send is -EPIPE); how
+	 * many processes hold the sending end.  On the line of the pids,
+	 * which only opens, closes and forks write: a send can look at it
+	 * for nothing. */
+	_Atomic uint32_t writer_done;
+	_Atomic uint32_t reader_gone;
+	_Atomic uint32_t holders;
 	struct ring_side prod; /* pos: the head */
 	struct ring_side cons; /* pos: the tail */
 	alignas(64) _Atomic uint32_t data_seq;
@@ -166,6 +182,9 @@ struct ring_hdr {
 	alignas(64) _Atomic uint32_t space_seq;
 	_Atomic uint32_t prod_waiting;
 };
+
+/* The connection fields fit in what was padding before the sides. */
+_Static_assert(offsetof(struct ring_hdr, prod) == 128, "ring header layout");
 
 enum wait_mode { WAIT_ADAPTIVE, WAIT_SPIN, WAIT_FUTEX };
 
@@ -217,6 +236,40 @@ struct ring {
 	int32_t prod_before[SLOTS], cons_before[SLOTS];
 	/* The region's SIGBUS watch: looked at after each copy. */
 	const struct ipcx__fault_slot *watch;
+	/* An end of a connection (both directions: CONN), in its own
+	 * memory; the rendezvous socket it keeps (it hangs up when the
+	 * peer's processes are all gone) and, once polled, the epoll
+	 * descriptor that waits for it and for messages; its peer's
+	 * credentials; this process's list of ends. */
+	bool conn;
+	int conn_fd, ep_fd;
+	pid_t peer_pid;
+	uid_t peer_uid;
+	struct ring *next_conn;
+	/* A listener: its rendezvous socket (else -1) and the header in
+	 * its region. */
+	int listen_fd;
+	struct listen_hdr *lh;
+};
+
+/*
+ * A listening region holds this header where a ring's would be (the
+ * magic tells them apart): the rendezvous socket's token (rendezvous.c),
+ * the secret a client proves it could map the region with, the size of
+ * each connection's memory, and the listener's pid (for messages).
+ */
+#define LISTEN_MAGIC 0x4c585049u /* "IPXL" */
+#define LISTEN_VERSION 1u
+#define LISTEN_REGION 4096u /* the size of a new listening region */
+
+struct listen_hdr {
+	_Atomic uint32_t magic;
+	uint32_t version;
+	uint64_t conn_size;
+	_Atomic uint64_t token;
+	_Atomic int32_t pid;
+	uint32_t unused;
+	uint8_t secret[IPCX__RV_SECRET];
 };
 
 static inline void cpu_relax(void)
@@ -285,9 +338,12 @@ static void forget_tid(void)
 	tid_cache = 0;
 }
 
+static void conns_prepare(void), conns_parent(void), conns_child(void);
+
 static void watch_forks(void)
 {
 	pthread_atfork(NULL, NULL, forget_tid);
+	pthread_atfork(conns_prepare, conns_parent, conns_child);
 }
 
 static inline int32_t my_tid(void)
@@ -398,6 +454,30 @@ static int peers_gone(struct ring *r, _Atomic int32_t *slots,
 	if (!dead)
 		return 0; /* nobody has come yet: keep waiting */
 	return ipcx__fail(EPIPE, "%s: peer %d died", r->c.name, (int)dead);
+}
+
+static int conn_closed(struct ring *r, bool producer);
+
+/* A connection's peer is gone when the socket its processes hold has
+ * hung up: they closed it (then what conn_closed() says: end of stream
+ * after the last message, or -EPIPE), or all died without closing it
+ * (-EPIPE, once nothing it sent is left), or its listener went away
+ * before accepting it.  0 while it is there. */
+HOT bool has_data(struct ring *r);
+
+static int conn_peer_gone(struct ring *r, bool producer)
+{
+	if (r->conn_fd < 0 || !ipcx__rv_gone(r->conn_fd))
+		return 0;
+	if (!producer && has_data(r))
+		return 0;
+	int e = conn_closed(r, producer);
+	if (e)
+		return e;
+	return ipcx__fail(EPIPE,
+			  "%s: the peer is gone (its processes died without "
+			  "closing the connection)",
+			  r->c.name);
 }
 
 static int64_t now_ns(void)
@@ -667,9 +747,28 @@ static bool positions_ok(struct ring *r, bool producer)
 	return head - r->want <= r->cap && has_data(r);
 }
 
+/* A connection whose peer is done: a producer's -EPIPE (the peer
+ * closed: nobody reads; or this end shut down), a consumer's 1 (end of stream)
+ * once nothing published before the peer was done is left; else 0. */
+static int conn_closed(struct ring *r, bool producer)
+{
+	if (producer && atomic_load(&r->h->reader_gone))
+		return ipcx__fail(EPIPE, "%s: the peer closed the connection",
+				  r->c.name);
+	if (producer)
+		return atomic_load(&r->h->writer_done)
+			       ? ipcx__fail(EPIPE,
+					    "%s: this end of the connection "
+					    "was shut down for sending",
+					    r->c.name)
+			       : 0;
+	return atomic_load(&r->h->writer_done) && !has_data(r) ? 1 : 0;
+}
+
 /*
  * Waits until the other side has made room (producer) or published the
- * record at r->want (consumer), or the deadline.
+ * record at r->want (consumer), or the deadline.  On a connection, 1 for
+ * a consumer at the end of the stream.
  */
 static int ring_wait(struct ring *r, bool producer, int64_t *deadline_ms)
 {
@@ -691,6 +790,9 @@ static int ring_wait(struct ring *r, bool producer, int64_t *deadline_ms)
 	if (r->c.flags & IPCX_NONBLOCK) {
 		if (ready(r))
 			return 0;
+		int e = r->conn ? conn_closed(r, producer) : 0;
+		if (e)
+			return e;
 		/* Not on the way to a wait: looking at the other side's
 		 * position would pull its cache line every time. */
 		if (!positions_ok(r, producer))
@@ -705,6 +807,11 @@ static int ring_wait(struct ring *r, bool producer, int64_t *deadline_ms)
 			if (ready(r))
 				return 0;
 			cpu_relax();
+		}
+		if (r->conn) {
+			int e = conn_closed(r, producer);
+			if (e)
+				return e;
 		}
 		int64_t now = now_ns();
 		if (start < 0) {
@@ -724,16 +831,24 @@ static int ring_wait(struct ring *r, bool producer, int64_t *deadline_ms)
 				return lost;
 			if (!positions_ok(r, producer))
 				return corrupt(r, "positions");
-			int e = peers_gone(r, peers,
-					   producer ? r->cons_before
-						    : r->prod_before);
-			if (e < 0)
+			int e = r->conn ? conn_peer_gone(r, producer)
+					: peers_gone(r, peers,
+						     producer ? r->cons_before
+							      : r->prod_before);
+			if (e)
 				return e;
 			last_check = now;
 		}
 		if (mode == WAIT_SPIN ||
 		    (mode == WAIT_ADAPTIVE && now - start < SPIN_NS))
 			continue;
+		/* A connection's peer may have died since: one poll(2),
+		 * as dear as the sleep it saves. */
+		if (r->conn) {
+			int e = conn_peer_gone(r, producer);
+			if (e)
+				return e;
+		}
 		/* Sleep: read the word, announce, barrier, re-check, sleep. */
 		uint32_t s = atomic_load(seq);
 		atomic_fetch_add(waiting, 1);
@@ -970,6 +1085,8 @@ static ssize_t ring_chan_send(struct ipcx_chan *c, const struct iovec *iov,
 	(void)m;
 	for (int i = 0; i < n; i++)
 		len += iov[i].iov_len;
+	if (r->conn && (e = conn_closed(r, true)) < 0)
+		return e;
 	if ((e = enter(r, true)) < 0)
 		return e;
 	e = reserve_room(r, len);
@@ -994,6 +1111,8 @@ static int ring_chan_reserve(struct ipcx_chan *c, size_t len, void **ptr)
 	struct ring *r = ((struct ring *)c)->tx;
 	int e;
 
+	if (r->conn && (e = conn_closed(r, true)) < 0)
+		return e;
 	if ((e = enter(r, true)) < 0)
 		return e;
 	e = reserve_room(r, len);
@@ -1043,8 +1162,8 @@ HOT int next_message(struct ring *r, uint64_t *pos, uint64_t *len)
 		r->want = tail;
 		if (!has_data(r)) {
 			int e = ring_wait(r, false, &deadline);
-			if (e < 0)
-				return e;
+			if (e)
+				return e; /* 1: the end of a connection */
 		}
 		/* Read once: another process may be writing here. */
 		const struct rec_hdr *h = rec_at(r, tail);
@@ -1072,13 +1191,13 @@ HOT void consume(struct ring *r, uint64_t pos, uint64_t len)
 		settle_poller(r);
 }
 
-/* Enters the consumers' side and finds the next message; on failure the
- * side is left. */
+/* Enters the consumers' side and finds the next message; on failure,
+ * or 1 at the end of a connection, the side is left. */
 HOT int begin_read(struct ring *r, uint64_t *pos, uint64_t *len)
 {
 	int e = enter(r, false);
 
-	if (e == 0 && (e = next_message(r, pos, len)) < 0)
+	if (e == 0 && (e = next_message(r, pos, len)) != 0)
 		leave(r, false);
 	return e;
 }
@@ -1090,8 +1209,11 @@ static ssize_t ring_chan_recv(struct ipcx_chan *c, void *buf, size_t len,
 	uint64_t pos = 0, mlen = 0;
 	int e;
 
-	if ((e = begin_read(r, &pos, &mlen)) < 0)
-		return e;
+	if ((e = begin_read(r, &pos, &mlen)) != 0) {
+		if (e == 1 && m)
+			m->size = 0;
+		return e == 1 ? 0 : e; /* the end of a connection: 0 */
+	}
 	if (mlen > len) {
 		if (m)
 			m->size = mlen;
@@ -1119,8 +1241,14 @@ static int ring_chan_peek(struct ipcx_chan *c, const void **ptr, size_t *len)
 	uint64_t pos = 0, mlen = 0;
 	int e;
 
-	if ((e = begin_read(r, &pos, &mlen)) < 0)
+	if ((e = begin_read(r, &pos, &mlen)) != 0) {
+		if (e == 1) { /* the end of a connection: nothing held */
+			*ptr = NULL;
+			*len = 0;
+			return 0;
+		}
 		return e;
+	}
 	if ((e = ipcx__region_lost(r->region)) < 0) {
 		leave(r, false);
 		return e;
@@ -1215,7 +1343,7 @@ static int take_header(struct ring *r, size_t size)
 /*
  * The first opener initialises (*MADE): one ring over all SIZE bytes,
  * or, DUPLEX, two (a ring each way) over the two halves; the others
- * wait for the magic.
+ * wait for the magic.  1 when the region holds a listener instead.
  */
 static int attach(struct ring *r, size_t size, bool duplex, bool *made)
 {
@@ -1249,11 +1377,18 @@ static int attach(struct ring *r, size_t size, bool duplex, bool *made)
 			return corrupt(r, "never finished initialising");
 		poll(NULL, 0, 1);
 	}
+	if (atomic_load_explicit(&h->magic, memory_order_acquire) ==
+	    LISTEN_MAGIC)
+		return 1;
 	return take_header(r, size);
 }
 
-/* Default size of a ring region that is created without size=. */
+/* Default size of a ring region that is created without size=, and of
+ * each connection's memory when a listener is made without it. */
 #define DEFAULT_RING_SIZE (1u << 20)
+/* The most memory a client makes for a connection (what the listener's
+ * header asks for is checked against it). */
+#define MAX_CONN_SIZE (1ull << 36)
 
 static int ring_chan_unlink_self(const struct ipcx_chan *c);
 
@@ -1275,10 +1410,12 @@ int ipcx__ring_users(int fd, int32_t *pids, int max)
 	return n;
 }
 
-/* A ring object for address A: its own state, no region yet. */
-static struct ring *ring_new(const struct ipcx_addr *a, unsigned flags)
+/* A ring object named NAME: its own state, no memory yet. */
+static struct ring *ring_alloc(const struct ipcx__facility *ops,
+			       const char *name, unsigned flags,
+			       enum wait_mode wait, int timeout_ms)
 {
-	struct ring *r = ipcx__chan_new(sizeof(*r), a, flags);
+	struct ring *r = ipcx__chan_new_named(sizeof(*r), ops, name, flags);
 
 	if (!r)
 		return NULL;
@@ -1286,11 +1423,21 @@ static struct ring *ring_new(const struct ipcx_addr *a, unsigned flags)
 		ipcx__chan_free(&r->c);
 		return NULL;
 	}
+	r->c.timeout_ms = timeout_ms;
 	r->prod_slot = r->cons_slot = -1;
-	r->poll_fd = r->notify_fd = -1;
-	r->wait = (enum wait_mode)ipcx__opt(a, &ipcx__opt_wait);
+	r->poll_fd = r->notify_fd = r->listen_fd = r->conn_fd = r->ep_fd = -1;
+	r->wait = wait;
 	r->tx = r->rx = r;
+	r->peer_pid = -1;
+	r->peer_uid = (uid_t)-1;
 	return r;
+}
+
+static struct ring *ring_new(const struct ipcx_addr *a, unsigned flags)
+{
+	return ring_alloc(a->ops, a->text, flags,
+			  (enum wait_mode)ipcx__opt(a, &ipcx__opt_wait),
+			  a->timeout == IPCX__UNSET ? -1 : a->timeout);
 }
 
 /*
@@ -1299,8 +1446,7 @@ static struct ring *ring_new(const struct ipcx_addr *a, unsigned flags)
  * creates it) receives on the first ring, where one-way senders send,
  * and sends on the second; every other side the reverse.
  */
-static int pair_up(struct ring *r, const struct ipcx_addr *a, unsigned flags,
-		   bool made)
+static int pair_up(struct ring *r, bool made)
 {
 	uint64_t off = r->h->pair_off;
 	int e;
@@ -1312,7 +1458,8 @@ static int pair_up(struct ring *r, const struct ipcx_addr *a, unsigned flags,
 				  "queue, or remove it so that duplex=1 makes "
 				  "a ring each way",
 				  r->c.name);
-	struct ring *o = ring_new(a, flags);
+	struct ring *o = ring_alloc(r->c.ops, r->c.name, r->c.flags, r->wait,
+				    r->c.timeout_ms);
 	if (!o)
 		return -ENOMEM;
 	o->region = r->region;
@@ -1331,6 +1478,384 @@ static int pair_up(struct ring *r, const struct ipcx_addr *a, unsigned flags,
 
 static void ring_free(struct ring *r);
 
+/* ---- connections -------------------------------------------------------
+ *
+ * A listening region holds a listener's header; a client that opens it
+ * makes the connection's memory (a memfd: no name anywhere, freed with
+ * the last mapping), lays a ring each way out in it and hands it to the
+ * listener through the rendezvous (rendezvous.c); ipcx_accept() maps
+ * it.  The accepting end receives on the first ring, as on any duplex
+ * region.  Each end registers its process on the sides it uses when it
+ * connects or accepts (the client puts the listener's pid in for the
+ * end that has not accepted yet), counts its holders (a fork adds one)
+ * and, when the last holder closes, marks its rings: end of stream for
+ * the peer's receives, -EPIPE for its sends.  An end whose processes
+ * all died is -EPIPE at the peer's next wait (within 50 ms).
+ */
+
+/* This process's connection ends, for fork. */
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ring *conns;
+
+static void conns_add(struct ring *r)
+{
+	pthread_mutex_lock(&conns_lock);
+	r->next_conn = conns;
+	conns = r;
+	pthread_mutex_unlock(&conns_lock);
+}
+
+static void conns_del(struct ring *r)
+{
+	pthread_mutex_lock(&conns_lock);
+	for (struct ring **p = &conns; *p; p = &(*p)->next_conn)
+		if (*p == r) {
+			*p = r->next_conn;
+			break;
+		}
+	pthread_mutex_unlock(&conns_lock);
+}
+
+/* Before fork: the child holds every end too (its close is counted).
+ * A fork that fails leaves one holder too many: the peer then sees the
+ * end's socket hang up (-EPIPE) instead of its end of stream. */
+static void conns_prepare(void)
+{
+	pthread_mutex_lock(&conns_lock);
+	for (struct ring *e = conns; e; e = e->next_conn)
+		atomic_fetch_add(&e->tx->h->holders, 1);
+}
+
+static void conns_parent(void)
+{
+	pthread_mutex_unlock(&conns_lock);
+}
+
+static void conns_child(void)
+{
+	pthread_mutex_unlock(&conns_lock);
+}
+
+/* SIZE bytes of FD, mapped and watched: R's own memory. */
+static int conn_memory(struct ring *r, int fd, size_t size)
+{
+	struct ipcx_region *g = calloc(1, sizeof(*g));
+	int e;
+
+	if (!g)
+		return -ENOMEM;
+	g->ops = r->c.ops;
+	g->fd = -1;
+	g->id = -1;
+	snprintf(g->name, sizeof(g->name), "%s", r->c.name);
+	if ((e = ipcx__region_map(g, fd, size)) < 0) {
+		free(g);
+		return e;
+	}
+	if (!(g->watch = ipcx__fault_watch(g->base, g->size))) {
+		munmap(g->base, g->size);
+		free(g);
+		return ipcx__fail(ENOMEM,
+				  "%s: cannot watch the mapping for SIGBUS",
+				  r->c.name);
+	}
+	r->conn = true;
+	r->region = g;
+	r->h = g->base;
+	r->watch = g->watch;
+	return 0;
+}
+
+static void conn_memory_free(struct ipcx_region *g)
+{
+	ipcx__fault_unwatch(g->watch);
+	munmap(g->base, g->size);
+	free(g);
+}
+
+/* R's end of the connection whose socket is FD: registers this
+ * process on the sides it uses and counts it as a holder. */
+static int conn_start(struct ring *r, int fd)
+{
+	struct ring *tx = r->tx, *rx = r->rx;
+	int e;
+
+	tx->conn = rx->conn = true;
+	r->conn_fd = fd;
+	if (r->other)
+		r->other->conn_fd = fd;
+	if ((e = register_pid(tx, tx->h->prod_pid, &tx->prod_slot)) < 0 ||
+	    (e = register_pid(rx, rx->h->cons_pid, &rx->cons_slot)) < 0)
+		return e;
+	atomic_fetch_add(&tx->h->holders, 1);
+	conns_add(r);
+	return 0;
+}
+
+/* The last holder of R's end closes it: the peer reads end of stream
+ * and its sends fail; wake whoever of it waits. */
+static void conn_end(struct ring *r)
+{
+	struct ring *tx = r->tx, *rx = r->rx;
+	uint32_t n = atomic_load(&tx->h->holders);
+
+	conns_del(r);
+	do {
+		if (n == 0)
+			break; /* scribbled on: close it anyway */
+	} while (!atomic_compare_exchange_weak(&tx->h->holders, &n, n - 1));
+	if (n > 1)
+		return;
+	atomic_store(&tx->h->writer_done, 1);
+	atomic_store(&rx->h->reader_gone, 1);
+	atomic_fetch_add(&tx->h->data_seq, 1);
+	futex(&tx->h->data_seq, FUTEX_WAKE, INT_MAX, NULL);
+	atomic_fetch_add(&rx->h->space_seq, 1);
+	futex(&rx->h->space_seq, FUTEX_WAKE, INT_MAX, NULL);
+	if (atomic_load(&tx->h->pollers))
+		notify_pollers(tx);
+}
+
+/*
+ * Connects R to the listener whose header L copied: makes the memory
+ * (0600, its pages reserved), lays a ring each way out in it (this end
+ * sends on the first) and hands it over.
+ */
+static int conn_connect(struct ring *r, const struct listen_hdr *l)
+{
+	uint64_t size = l->conn_size;
+	pid_t lpid = -1;
+	bool made;
+	int fd, sock = -1, e;
+
+	if (size < LISTEN_REGION || size > MAX_CONN_SIZE)
+		return ipcx__fail(EPROTO,
+				  "%s: the listener's header is corrupt "
+				  "(connection size %llu)",
+				  r->c.name, (unsigned long long)size);
+	fd = memfd_create("ipcx-connection", MFD_CLOEXEC);
+	if (fd < 0)
+		return ipcx__fail(errno, "%s: memfd_create: %m", r->c.name);
+	if (fchmod(fd, 0600) < 0 || ftruncate(fd, (off_t)size) < 0) {
+		e = ipcx__fail(errno, "%s: the connection's memory: %m",
+			       r->c.name);
+		goto out;
+	}
+	if ((e = posix_fallocate(fd, 0, (off_t)size)) != 0) {
+		e = ipcx__fail(e,
+			       "%s: no room for the connection's %llu bytes "
+			       "of memory: %s",
+			       r->c.name, (unsigned long long)size,
+			       strerror(e));
+		goto out;
+	}
+	if ((e = conn_memory(r, fd, size)) < 0 ||
+	    (e = attach(r, size, true, &made)) != 0 ||
+	    (e = pair_up(r, false)) < 0)
+		goto out;
+	e = ipcx__rv_connect(&r->c, l->token, l->secret, fd, &sock, &lpid,
+			     &r->peer_uid);
+	if (e == 0)
+		e = conn_start(r, sock);
+	else if (e == -ECONNREFUSED)
+		e = ipcx__fail(ECONNREFUSED,
+			       "%s: nobody listens there (its listener, pid "
+			       "%d, is gone, or in another network namespace)",
+			       r->c.name, (int)l->pid);
+	else if (e == -ETIMEDOUT || e == -EAGAIN)
+		e = ipcx__fail(-e, "%s: the listener's backlog is full%s",
+			       r->c.name,
+			       e == -EAGAIN ? " (nonblock)" : ": timed out");
+	r->peer_pid = lpid;
+out:
+	close(fd);
+	return e;
+}
+
+/* The unnamed (anon) listener this process made or inherited: an
+ * unnamed address opened without IPCX_LISTEN connects to it. */
+static struct listen_hdr *_Atomic family_listener;
+
+/* A copy of the listener's header at H (memory others write). */
+static void listen_copy(const struct listen_hdr *h, struct listen_hdr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->conn_size = h->conn_size;
+	out->token = atomic_load(&h->token);
+	out->pid = atomic_load(&h->pid);
+	memcpy(out->secret, h->secret, sizeof(out->secret));
+}
+
+/* Makes the rendezvous in L's region, or takes over one whose listener
+ * is gone. */
+static int listen_attach(struct ring *l, uint64_t conn_size)
+{
+	struct listen_hdr *h = l->lh;
+	uint32_t zero = 0, m;
+	uint64_t token = 0;
+	int e;
+
+	if (atomic_compare_exchange_strong(&h->magic, &zero, RING_INIT)) {
+		if (getrandom(h->secret, sizeof(h->secret), 0) !=
+		    (ssize_t)sizeof(h->secret))
+			e = ipcx__fail(errno, "%s: getrandom: %m", l->c.name);
+		else
+			e = ipcx__rv_listen(&l->c, &token, false,
+					    &l->listen_fd);
+		if (e < 0) {
+			atomic_store(&h->magic, 0);
+			return e;
+		}
+		h->version = LISTEN_VERSION;
+		h->conn_size = conn_size;
+		atomic_store(&h->token, token);
+		atomic_store(&h->pid, (int32_t)getpid());
+		atomic_store_explicit(&h->magic, LISTEN_MAGIC,
+				      memory_order_release);
+		return 0;
+	}
+	for (int i = 0; (m = atomic_load(&h->magic)) == RING_INIT; i++) {
+		if (i > 1000)
+			return ipcx__fail(EPROTO,
+					  "%s: the region never finished "
+					  "initialising",
+					  l->c.name);
+		poll(NULL, 0, 1);
+	}
+	if (m == RING_MAGIC)
+		return ipcx__fail(EINVAL,
+				  "%s: it holds a ring, not a listener: remove "
+				  "it first (ipcx rm), or listen on another "
+				  "name",
+				  l->c.name);
+	if (m != LISTEN_MAGIC || h->version != LISTEN_VERSION)
+		return ipcx__fail(EPROTO,
+				  "%s: neither a ring nor a listener is laid "
+				  "out in it (magic or version)",
+				  l->c.name);
+	token = atomic_load(&h->token);
+	e = ipcx__rv_listen(&l->c, &token, true, &l->listen_fd);
+	if (e == -EADDRINUSE)
+		return ipcx__fail(EADDRINUSE, "%s: pid %d listens on it",
+				  l->c.name, (int)atomic_load(&h->pid));
+	if (e < 0)
+		return e;
+	/* Its listener is gone: take its place. */
+	h->conn_size = conn_size;
+	atomic_store(&h->pid, (int32_t)getpid());
+	return 0;
+}
+
+/* A region object for address A, not yet opened. */
+static struct ipcx_region *region_new(const struct ipcx_addr *a)
+{
+	struct ipcx_region *g = calloc(1, sizeof(*g));
+
+	if (!g)
+		return NULL;
+	g->ops = a->ops;
+	g->fd = -1;
+	g->id = -1;
+	g->size_if_new = true;
+	snprintf(g->name, sizeof(g->name), "%s", a->text);
+	return g;
+}
+
+/* IPCX_LISTEN: a listener in the region of A (made one page large;
+ * size= is each connection's memory). */
+static int listen_open(const struct ipcx_addr *a, unsigned flags,
+		       struct ipcx_chan **out)
+{
+	struct ipcx_addr ra = *a;
+	uint64_t conn_size = ipcx__opt_given(a, &ipcx__opt_size)
+				     ? (uint64_t)ipcx__opt(a, &ipcx__opt_size)
+				     : DEFAULT_RING_SIZE;
+	struct ring *l = ring_new(a, flags & ~IPCX_LISTEN);
+	int e;
+
+	if (!l)
+		return -ENOMEM;
+	if (!(l->region = region_new(a))) {
+		ipcx__chan_free(&l->c);
+		return -ENOMEM;
+	}
+	ipcx__opt_forget(&ra, &ipcx__opt_size);
+	e = ipcx__region_open(&ra, flags, LISTEN_REGION, l->region);
+	if (e < 0) {
+		free(l->region);
+		ipcx__chan_free(&l->c);
+		return e;
+	}
+	l->lh = l->region->base;
+	if (l->region->size < sizeof(struct listen_hdr))
+		e = ipcx__fail(EINVAL,
+			       "%s: a region of %zu bytes is too small "
+			       "for a listener",
+			       a->text, l->region->size);
+	else if (conn_size < LISTEN_REGION || conn_size > MAX_CONN_SIZE)
+		e = ipcx__fail(EINVAL,
+			       "%s: size=%llu: each connection takes from %u "
+			       "bytes to %llu",
+			       a->text, (unsigned long long)conn_size,
+			       LISTEN_REGION, MAX_CONN_SIZE);
+	else
+		e = listen_attach(l, conn_size);
+	if (e < 0) {
+		ring_chan_unlink_self(&l->c);
+		ring_free(l);
+		return e;
+	}
+	l->c.listening = true;
+	if (!(a->ops->info.caps & IPCX_CAP_NAMED))
+		atomic_store(&family_listener, l->lh);
+	*out = &l->c;
+	return 0;
+}
+
+static int ring_chan_accept(struct ipcx_chan *lc, struct ipcx_chan **out)
+{
+	struct ring *l = (struct ring *)lc, *r;
+	struct listen_hdr h;
+	struct stat st;
+	char name[sizeof(lc->name) + 32];
+	pid_t pid = -1;
+	uid_t uid = (uid_t)-1;
+	int fd, sock, e;
+
+	listen_copy(l->lh, &h);
+	if ((e = ipcx__rv_accept(lc, l->listen_fd, h.secret, &fd, &sock, &pid,
+				 &uid)) < 0)
+		return e;
+	snprintf(name, sizeof(name), "%s (pid %d)", lc->name, (int)pid);
+	r = ring_alloc(lc->ops, name, lc->flags, l->wait, lc->timeout_ms);
+	if (!r) {
+		close(fd);
+		close(sock);
+		return -ENOMEM;
+	}
+	r->conn_fd = sock; /* closed with R */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size != h.conn_size)
+		e = ipcx__fail(EPROTO,
+			       "%s: the client sent memory of %lld bytes, not "
+			       "the %llu of a connection",
+			       r->c.name, (long long)st.st_size,
+			       (unsigned long long)h.conn_size);
+	else if ((e = conn_memory(r, fd, h.conn_size)) == 0 &&
+		 (e = take_header(r, h.conn_size)) == 0 &&
+		 (e = pair_up(r, true)) == 0)
+		e = conn_start(r, sock);
+	close(fd);
+	if (e < 0) {
+		ring_free(r);
+		return e;
+	}
+	r->peer_pid = pid;
+	r->peer_uid = uid;
+	*out = &r->c;
+	return 0;
+}
+
 static int ring_chan_open(const struct ipcx_addr *a, unsigned flags,
 			  struct ipcx_chan **out)
 {
@@ -1340,22 +1865,25 @@ static int ring_chan_open(const struct ipcx_addr *a, unsigned flags,
 	 * handle uses the first ring, as on any region. */
 	bool two_way = dir != IPCX_SEND && dir != IPCX_RECV;
 	bool duplex = two_way && ipcx__opt(a, &ipcx__opt_duplex), made = false;
+	struct listen_hdr *fl = atomic_load(&family_listener), lh;
 	struct ring *r;
 	int e;
 
 	pthread_once(&atfork_once, watch_forks);
+	if (flags & IPCX_LISTEN)
+		return listen_open(a, flags, out);
 	if (!(r = ring_new(a, flags)))
 		return -ENOMEM;
-	r->region = calloc(1, sizeof(*r->region));
-	if (!r->region) {
+	if (fl && !(a->ops->info.caps & IPCX_CAP_NAMED)) {
+		/* An unnamed region: the listener of this process family. */
+		listen_copy(fl, &lh);
+		e = conn_connect(r, &lh);
+		goto done;
+	}
+	if (!(r->region = region_new(a))) {
 		ipcx__chan_free(&r->c);
 		return -ENOMEM;
 	}
-	r->region->ops = a->ops;
-	r->region->fd = -1;
-	r->region->id = -1;
-	r->region->size_if_new = true;
-	snprintf(r->region->name, sizeof(r->region->name), "%s", a->text);
 	/* A new ring is the address's size=, else 1 MiB; one that exists is
 	 * mapped whole. */
 	e = ipcx__region_open(a, flags, DEFAULT_RING_SIZE, r->region);
@@ -1367,10 +1895,20 @@ static int ring_chan_open(const struct ipcx_addr *a, unsigned flags,
 	r->h = r->region->base;
 	r->watch = r->region->watch;
 	e = attach(r, r->region->size, duplex, &made);
+	if (e == 1) {
+		/* A listener: connect to it, in memory of our own. */
+		listen_copy((struct listen_hdr *)r->h, &lh);
+		ipcx_region_close(r->region);
+		r->region = NULL;
+		r->h = NULL;
+		e = conn_connect(r, &lh);
+		goto done;
+	}
 	if (e == 0)
 		e = ipcx__region_lost(r->region);
 	if (e == 0 && two_way && (duplex || r->h->pair_off))
-		e = pair_up(r, a, flags, made);
+		e = pair_up(r, made);
+done:
 	if (e < 0) {
 		/* What this open created goes with it. */
 		ring_chan_unlink_self(&r->c);
@@ -1381,12 +1919,17 @@ static int ring_chan_open(const struct ipcx_addr *a, unsigned flags,
 	return 0;
 }
 
-/* Leaves R's sides and frees it (and its region unless borrowed). */
+/* Leaves R's sides and frees it, and the other direction (first: it
+ * borrows the region), and its region unless borrowed. */
 static void ring_free(struct ring *r)
 {
+	if (r->other)
+		ring_free(r->other);
 	/* A header that failed its checks is not touched. */
 	if (!r->attached)
 		goto out;
+	if (r->conn && !r->borrowed)
+		conns_del(r);
 	/* An open reservation is dropped (never published); a peek is
 	 * left for the next consumer. */
 	if (r->reserved)
@@ -1416,7 +1959,20 @@ static void ring_free(struct ring *r)
 	if (r->notify_fd >= 0)
 		close(r->notify_fd);
 out:
-	if (!r->borrowed)
+	if (r->listen_fd >= 0)
+		close(r->listen_fd);
+	if (!r->borrowed && r->conn_fd >= 0)
+		close(r->conn_fd);
+	if (r->ep_fd >= 0)
+		close(r->ep_fd);
+	if (r->lh)
+		atomic_compare_exchange_strong(
+			&family_listener, &(struct listen_hdr *){r->lh}, NULL);
+	if (r->borrowed || !r->region)
+		;
+	else if (r->conn)
+		conn_memory_free(r->region);
+	else
 		ipcx_region_close(r->region);
 	ipcx__chan_free(&r->c);
 }
@@ -1425,28 +1981,80 @@ static int ring_chan_close(struct ipcx_chan *c)
 {
 	struct ring *r = (struct ring *)c;
 
-	/* The other direction first: it borrows the region. */
-	if (r->other)
-		ring_free(r->other);
+	/* A listener removes the region its open created, as a listening
+	 * UNIX socket removes its path. */
+	if (r->lh)
+		ring_chan_unlink_self(c);
+	if (r->conn && r->attached && r->tx->conn)
+		conn_end(r);
 	ring_free(r);
 	return 0;
 }
 
+static int ring_chan_shutdown(struct ipcx_chan *c)
+{
+	struct ring *r = ((struct ring *)c)->tx;
+
+	if (!r->conn)
+		return ipcx__fail(EOPNOTSUPP,
+				  "%s: a ring that is not a connection has no "
+				  "peer to shut down for",
+				  c->name);
+	atomic_store(&r->h->writer_done, 1);
+	atomic_fetch_add(&r->h->data_seq, 1);
+	futex(&r->h->data_seq, FUTEX_WAKE, INT_MAX, NULL);
+	if (atomic_load(&r->h->pollers))
+		notify_pollers(r);
+	return 0;
+}
+
+/* A connection's descriptor is readable when messages wait or when its
+ * peer is gone: an epoll set of the receiving ring's and the socket. */
+static int conn_fd(struct ring *r)
+{
+	int pfd = ring_fd(&r->rx->c);
+
+	if (pfd < 0 || r->ep_fd >= 0)
+		return pfd < 0 ? pfd : r->ep_fd;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN};
+	struct epoll_event hup = {.events = EPOLLIN | EPOLLRDHUP};
+
+	if (ep < 0)
+		return ipcx__fail(errno, "%s: epoll_create1: %m", r->c.name);
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, pfd, &ev) < 0 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, r->conn_fd, &hup) < 0) {
+		int e = ipcx__fail(errno, "%s: epoll_ctl: %m", r->c.name);
+		close(ep);
+		return e;
+	}
+	return r->ep_fd = ep;
+}
+
 static int ring_chan_fd(struct ipcx_chan *c)
 {
-	return ring_fd(&((struct ring *)c)->rx->c);
+	struct ring *r = (struct ring *)c;
+
+	if (r->lh)
+		return r->listen_fd;
+	return r->conn ? conn_fd(r) : ring_fd(&r->rx->c);
 }
 
 static int ring_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *i)
 {
+	const struct ring *l = (const struct ring *)c;
+
+	i->semantics = IPCX_MESSAGE;
+	i->eof_is_zero = l->conn || l->lh; /* else: empty messages */
+	i->peer_pid = l->peer_pid;
+	i->peer_uid = l->peer_uid;
+	if (l->lh)
+		return 0;
 	/* What this side sends on, and what waits for it on the other. */
-	const struct ring *r = ((const struct ring *)c)->tx,
-			  *in = ((const struct ring *)c)->rx;
+	const struct ring *r = l->tx, *in = l->rx;
 	uint64_t head = atomic_load(&in->h->prod.pos),
 		 tail = atomic_load(&in->h->cons.pos);
 
-	i->semantics = IPCX_MESSAGE;
-	i->eof_is_zero = false; /* a ring carries empty messages */
 	i->capacity = (long)r->cap;
 	i->msgsize =
 		(long)(r->cap / 2 - REC < UINT32_MAX - REC ? r->cap / 2 - REC
@@ -1472,7 +2080,9 @@ static int ring_chan_unlink_self(const struct ipcx_chan *c)
 
 const struct ipcx__chan_ops ipcx__ring_chan = {
 	.open = ring_chan_open,
+	.accept = ring_chan_accept,
 	.send = ring_chan_send,
+	.shutdown = ring_chan_shutdown,
 	.recv = ring_chan_recv,
 	.close = ring_chan_close,
 	.get = ring_chan_get,

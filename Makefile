@@ -19,7 +19,8 @@ SOURCES     = $(shell git ls-files --cached --others --exclude-standard '*.c' '*
 # Debian packages the build, the tests and the demo use.
 DEPS = meson ninja-build pkg-config gcc libc6-dev libcmocka-dev \
        libsmartcols-dev musl-tools clang-format python3 socat \
-       util-linux procps iproute2 python3-sysv-ipc gnuplot-nox
+       util-linux procps iproute2 python3-sysv-ipc gnuplot-nox \
+       netcat-openbsd systemd
 
 .PHONY: all deps install-packages build demo check check-plain check-asan check-musl \
         check-format format bench stress fuzz install clean

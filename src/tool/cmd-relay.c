@@ -24,7 +24,10 @@ static const char usage[] =
 	"sending direction is half-closed and copying goes on the other way\n"
 	"until that ends too (or --linger runs out); then relay exits 0.\n"
 	"Both addresses are connected to unless one says listen=1; a\n"
-	"listening address serves one connection.\n"
+	"listening address serves one connection.  With --fork, ADDRESS1 is\n"
+	"listened on (any facility that listens: sockets, shared memory) and\n"
+	"each client is relayed, in a process of its own, to a connection of\n"
+	"its own to ADDRESS2, many at once.\n"
 	"\n"
 	"A message taken that cannot be delivered is never dropped: it goes\n"
 	"back to the end of its queue where the source is one (System V or\n"
@@ -39,296 +42,93 @@ static const char usage[] =
 	"      --dead-letter FILE append undeliverable messages to FILE\n"
 	"                         (JSON lines; created 0600, never through\n"
 	"                         a symbolic link)\n"
-	"  -v, --verbose          say where a listening side listens\n"
+	"      --fork             serve every client of ADDRESS1 (above)\n"
+	"  -m, --max N            with --fork: at most N clients at once\n"
+	"                         (default 64; more wait in the backlog)\n"
+	"  -n, --connections N    with --fork: serve N clients, then exit\n"
+	"                         once they are done (1 if one failed)\n"
+	"  -v, --verbose          say where a listening side listens; with\n"
+	"                         --fork, who connects and how each ended\n"
 	"  -h, --help             show this help\n"
 	"\n"
 	"Examples:\n"
 	"  ipcx relay stdio: tcp:127.0.0.1:9000        a netcat\n"
 	"  ipcx relay -u udp::9000?listen=1 unix-dgram:/tmp/d\n"
-	"  ipcx relay 'tcp::8080?listen=1' exec:'tr a-z A-Z'\n";
+	"  ipcx relay 'tcp::8080?listen=1' exec:'tr a-z A-Z'\n"
+	"  ipcx relay --fork 'posixshm:/db?size=1M' tcp:db.example:5432\n";
 
 static const struct option longopts[] = {
 	{"unidirectional", no_argument, NULL, 'u'},
 	{"linger", required_argument, NULL, 'L'},
 	{"dead-letter", required_argument, NULL, 'D'},
+	{"fork", no_argument, NULL, 'F'},
+	{"max", required_argument, NULL, 'm'},
+	{"connections", required_argument, NULL, 'n'},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
 
-struct side {
-	const char *addr;
-	struct ipcx_chan *c;
-	bool reading; /* still copying from this side (under lock) */
-	bool zero_eof;
-	bool threaded;	    /* no descriptor to poll: a thread receives */
-	unsigned char *buf; /* what was received from this side */
-	size_t cap;
-	int status; /* a thread's exit status */
-};
-
-struct relay {
-	struct side s[2];
-	long long linger_ms; /* -1: none */
-	long long deadline;  /* -1: none (under lock) */
-	pthread_mutex_t lock;
-	int wake[2];		  /* a thread that stops writes a byte here */
-	const char *dead_letter;  /* --dead-letter FILE, or NULL */
-	_Atomic bool undelivered; /* a message could not be delivered */
-};
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Source X has ended: half-close the other side's input. */
-static void ended(struct relay *r, int x)
-{
-	struct side *to = &r->s[!x];
-	int e;
-
-	pthread_mutex_lock(&r->lock);
-	r->s[x].reading = false;
-	if (r->linger_ms >= 0 && to->reading)
-		r->deadline = now_ms() + r->linger_ms;
-	pthread_mutex_unlock(&r->lock);
-	e = ipcx_shutdown(to->c);
-	if (e < 0 && e != -EOPNOTSUPP)
-		tool_err("ipcx: %s\n", ipcx_error_detail());
-}
-
-static bool reading(struct relay *r, int x)
-{
-	pthread_mutex_lock(&r->lock);
-	bool b = r->s[x].reading;
-	pthread_mutex_unlock(&r->lock);
-	return b;
-}
-
-/* Puts a message back at the end of ADDR's queue; false when it cannot
- * at once (the queue is full, or gone). */
-static bool put_back(const char *addr, const unsigned char *buf, size_t n,
-		     const struct ipcx_meta *m)
-{
-	struct ipcx_chan *c;
-	struct ipcx_addr *a;
-
-	if (ipcx_addr_parse(addr, NULL, &a) < 0)
-		return false;
-	bool queue = ipcx_addr_facility(a)->caps & IPCX_CAP_QUEUE;
-	int e = queue ? ipcx_open_addr(a, IPCX_SEND | IPCX_NONBLOCK, &c) : -1;
-	ipcx_addr_free(a);
-	if (e < 0)
-		return false;
-	ssize_t w = ipcx_send(c, buf, n, m);
-	ipcx_close(c);
-	return w == (ssize_t)n;
-}
-
-/* Appends a message to FILE (JSON line); never through a symlink. */
-static bool dead_letter(const char *file, const unsigned char *buf, size_t n,
-			const struct ipcx_meta *m)
-{
-	int fd = open(file,
-		      O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		      0600);
-	FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
-
-	if (!f) {
-		tool_err("ipcx: --dead-letter %s: %s\n", file,
-			 errno == ELOOP ? "is a symbolic link; not following it"
-					: strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return false;
-	}
-	tool_json_message(f, buf, n, m);
-	return fclose(f) == 0;
-}
-
-/*
- * A message from side X (N bytes at BUF, metadata M) that the other
- * side did not take (WHY says how): back to its queue, else to the
- * dead-letter file, else to stderr.  Never dropped; relay exits 1.
- */
-static void undeliverable(struct relay *r, int x, const unsigned char *buf,
-			  size_t n, const struct ipcx_meta *m, const char *why)
-{
-	const char *addr = r->s[x].addr;
-
-	r->undelivered = true;
-	tool_err("ipcx: %s\n", why);
-	if (put_back(addr, buf, n, m)) {
-		tool_err("ipcx: %s: the message (%zu bytes) was put back, at "
-			 "the end of the queue\n",
-			 addr, n);
-		return;
-	}
-	if (r->dead_letter && dead_letter(r->dead_letter, buf, n, m)) {
-		tool_err("ipcx: the undelivered message (%zu bytes) is in %s\n",
-			 n, r->dead_letter);
-		return;
-	}
-	tool_err("ipcx: the undelivered message: ");
-	tool_json_message(stderr, buf, n, m);
-}
-
-/* Copies one receive from side X to the other; an exit status. */
-static int copy(struct relay *r, int x)
-{
-	struct side *from = &r->s[x], *to = &r->s[!x];
-	struct ipcx_meta m = {0};
-	ssize_t n, w;
-	char why[512];
-
-	n = tool_recv(from->c, from->addr, &from->buf, &from->cap, &m);
-	if (n == -EACCES) {
-		tool_err("ipcx: %s\n", ipcx_error_detail());
-		return EXIT_OK;
-	}
-	if (n < 0)
-		return tool_fail((int)n, from->addr);
-	if (n == 0 && from->zero_eof) {
-		ended(r, x);
-		return EXIT_OK;
-	}
-	/* A stop signal interrupts a send that waits (the message then
-	 * goes back, below); any other signal does not. */
-	while ((w = ipcx_send(to->c, from->buf, (size_t)n, NULL)) == -EINTR &&
-	       !tool_stop)
-		;
-	if (w == n)
-		return EXIT_OK;
-	if (w >= 0)
-		snprintf(why, sizeof(why),
-			 "%s: only %zd of %zd bytes were taken", to->addr, w,
-			 n);
-	else if (w == -EINTR)
-		snprintf(why, sizeof(why),
-			 "%s: stopped by a signal while waiting to deliver",
-			 to->addr);
-	else
-		snprintf(why, sizeof(why), "%s", ipcx_error_detail());
-	if (w < 0)
-		w = 0;
-	undeliverable(r, x, from->buf + w, (size_t)(n - w), &m, why);
-	/* This direction is over (the other may go on). */
-	ended(r, x);
-	return EXIT_OK;
-}
-
-/*
- * A source with no descriptor (a System V queue) cannot be polled: a
- * thread waits in its blocking receive instead, and tells the main loop
- * through a pipe when it stops.  Each direction has its own buffer.
- */
-struct pump {
-	struct relay *r;
-	int x;
-	_Atomic bool done;
-};
-
-static void *pump(void *arg)
-{
-	struct pump *p = arg;
-	struct side *s = &p->r->s[p->x];
-
-	while (s->status == EXIT_OK && reading(p->r, p->x) && !tool_stop)
-		s->status = copy(p->r, p->x);
-	if (write(p->r->wake[1], "x", 1) < 0)
-		s->status = EXIT_FAIL;
-	p->done = true;
-	return NULL;
-}
-
 /* A listening side serves one connection: say where, wait for it, and
  * stop listening (which removes a UNIX socket path it made). */
-static int accept_one(struct side *s, struct ipcx_chan *l, bool verbose)
+static int accept_one(const char *addr, struct ipcx_chan *l,
+		      struct ipcx_chan **out, bool verbose)
 {
 	struct ipcx_chan_info info = {0};
 
 	if (verbose && ipcx_chan_get(l, &info) == 0)
-		tool_err("ipcx: %s: listening on %s\n", s->addr, info.local);
-	return tool_accept(l, s->addr, &s->c, false);
+		tool_err("ipcx: %s: listening on %s\n", addr, info.local);
+	return tool_accept(l, addr, out, false);
 }
 
-/* --linger ran out: a command still running on either side is told to
- * stop, so that closing (which waits for it) does not hang. */
-static void stop_children(struct relay *r)
+static void say_peer(const char *addr, struct ipcx_chan *c)
 {
 	struct ipcx_chan_info info = {0};
 
-	for (int i = 0; i < 2; i++)
-		if (reading(r, i) && ipcx_chan_get(r->s[i].c, &info) == 0 &&
-		    info.child > 0)
-			kill(info.child, SIGTERM);
+	if (ipcx_chan_get(c, &info) == 0 && info.peer[0])
+		tool_err("ipcx: %s: connected to %s\n", addr, info.peer);
 }
 
-/* Waits for and copies from the polled sides until both ends stop. */
-static int relay_loop(struct relay *r)
-{
-	int st = EXIT_OK;
+/* relay --fork: each connection of the listener, in a process of its
+ * own, relayed to a connection of its own to TARGET. */
+struct fork_relay {
+	const struct tool_relay_opts *o;
+	const char *target;
+	bool verbose;
+};
 
-	while (st == EXIT_OK && (reading(r, 0) || reading(r, 1)) &&
-	       !tool_stop) {
-		struct pollfd p[3] = {{.fd = r->wake[0], .events = POLLIN}};
-		int idx[3] = {-1}, n = 1, ms = -1;
-		for (int i = 0; i < 2; i++)
-			if (!r->s[i].threaded && reading(r, i)) {
-				p[n] = (struct pollfd){.fd = ipcx_fd(r->s[i].c),
-						       .events = POLLIN};
-				idx[n++] = i;
-			}
-		pthread_mutex_lock(&r->lock);
-		long long deadline = r->deadline;
-		pthread_mutex_unlock(&r->lock);
-		if (deadline >= 0) {
-			long long left = deadline - now_ms();
-			if (left <= 0) {
-				stop_children(r);
-				break;
-			}
-			ms = (int)left;
-		}
-		int k = poll(p, (nfds_t)n, ms);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			perror("ipcx: poll");
-			return EXIT_FAIL;
-		}
-		if (p[0].revents) {
-			char ch;
-			if (read(r->wake[0], &ch, 1) < 0)
-				return EXIT_FAIL;
-			for (int i = 0; i < 2; i++)
-				if (r->s[i].threaded &&
-				    r->s[i].status != EXIT_OK)
-					return r->s[i].status;
-		}
-		for (int j = 1; j < n && st == EXIT_OK; j++)
-			if (p[j].revents)
-				st = copy(r, idx[j]);
+static int relay_one(struct ipcx_chan *conn, const char *addr, void *arg)
+{
+	struct fork_relay *fr = arg;
+	struct ipcx_chan *c[2] = {conn, NULL};
+	const char *a[2] = {addr, fr->target};
+	unsigned dir = fr->o->oneway ? IPCX_SEND : IPCX_RECV | IPCX_SEND;
+	int st = tool_open(&cmd_relay, fr->target, NULL,
+			   dir | IPCX_CONNECT | IPCX_INTR, &c[1], NULL);
+
+	if (st != EXIT_OK) {
+		tool_close(conn);
+		return st;
 	}
-	return st;
+	if (fr->verbose)
+		say_peer(fr->target, c[1]);
+	return tool_relay(c, a, fr->o);
 }
 
 static int run(int argc, char **argv)
 {
-	struct relay r = {.linger_ms = -1, .deadline = -1, .wake = {-1, -1}};
-	struct pump pumps[2];
-	pthread_t tid[2];
-	bool oneway = false, verbose = false, started[2] = {false, false};
+	struct tool_relay_opts o = {.linger_ms = -1};
+	struct tool_fork_opts fo = {.max = TOOL_FORK_MAX, .count = -1};
+	struct ipcx_chan *c[2] = {NULL, NULL};
+	const char *addr[2];
+	bool verbose = false, forking = false;
 	int opt, st = EXIT_OK;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "uvh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "um:n:vh", longopts, NULL)) !=
+	       -1) {
 		switch (opt) {
-		case 'u': oneway = true; break;
+		case 'u': o.oneway = true; break;
 		case 'L': {
 			double secs = strtod(optarg, &end);
 			if (*end || secs < 0)
@@ -336,10 +136,21 @@ static int run(int argc, char **argv)
 						  "--linger wants seconds, "
 						  "not '%s'",
 						  optarg);
-			r.linger_ms = (long long)(secs * 1000);
+			o.linger_ms = (long long)(secs * 1000);
 			break;
 		}
-		case 'D': r.dead_letter = optarg; break;
+		case 'D': o.dead_letter = optarg; break;
+		case 'F': forking = true; break;
+		case 'm':
+			if (!tool_count_arg(&cmd_relay, "--max", optarg,
+					    &fo.max))
+				return EXIT_USAGE;
+			break;
+		case 'n':
+			if (!tool_count_arg(&cmd_relay, "--connections", optarg,
+					    &fo.count))
+				return EXIT_USAGE;
+			break;
 		case 'v': verbose = true; break;
 		case 'h': tool_help(&cmd_relay, stdout); return EXIT_OK;
 		default: return tool_usage(&cmd_relay, "bad option");
@@ -347,82 +158,40 @@ static int run(int argc, char **argv)
 	}
 	if (!tool_args_ok(&cmd_relay, argc - optind))
 		return EXIT_USAGE;
+	addr[0] = argv[optind];
+	addr[1] = argv[optind + 1];
+	if (!forking && (fo.max != TOOL_FORK_MAX || fo.count != -1))
+		return tool_usage(&cmd_relay,
+				  "--max and --connections go with --fork");
 	if (!tool_defer_signals())
 		return EXIT_FAIL;
-	pthread_mutex_init(&r.lock, NULL);
-	if (pipe(r.wake) < 0) {
-		perror("ipcx: pipe");
-		return EXIT_FAIL;
+	if (forking) {
+		struct fork_relay fr = {
+			.o = &o, .target = addr[1], .verbose = verbose};
+		fo.verbose = verbose;
+		return tool_fork_server(&cmd_relay, addr[0], &fo, relay_one,
+					&fr);
 	}
 	for (int i = 0; i < 2; i++) {
-		struct side *s = &r.s[i];
-		unsigned dir = oneway ? (i == 0 ? IPCX_RECV : IPCX_SEND)
-				      : IPCX_RECV | IPCX_SEND;
-		s->addr = argv[optind + i];
+		unsigned dir = o.oneway ? (i == 0 ? IPCX_RECV : IPCX_SEND)
+					: IPCX_RECV | IPCX_SEND;
 		struct ipcx_chan *l = NULL;
-		st = tool_open(&cmd_relay, s->addr, NULL,
-			       dir | IPCX_CONNECT | IPCX_INTR, &s->c, &l);
+		st = tool_open(&cmd_relay, addr[i], NULL,
+			       dir | IPCX_CONNECT | IPCX_INTR, &c[i], &l);
 		if (st == EXIT_OK && l)
-			st = accept_one(s, l, verbose);
+			st = accept_one(addr[i], l, &c[i], verbose);
 		if (st != EXIT_OK)
-			goto out;
-		s->reading = !oneway || i == 0;
-		s->zero_eof = tool_zero_is_eof(s->c);
-		s->threaded = ipcx_fd(s->c) < 0; /* nothing to poll */
-		s->cap = 65536;
-		s->buf = malloc(s->cap);
-		if (!s->buf) {
-			st = EXIT_FAIL;
-			goto out;
-		}
-		if (verbose) {
-			struct ipcx_chan_info info = {0};
-			if (ipcx_chan_get(s->c, &info) == 0 && info.peer[0])
-				tool_err("ipcx: %s: connected to %s\n", s->addr,
-					 info.peer);
-		}
+			break;
+		if (verbose)
+			say_peer(addr[i], c[i]);
 	}
-	for (int i = 0; i < 2; i++) {
-		if (!r.s[i].threaded || !r.s[i].reading)
-			continue;
-		pumps[i] = (struct pump){.r = &r, .x = i, .done = false};
-		if (pthread_create(&tid[i], NULL, pump, &pumps[i]) != 0) {
-			tool_err("ipcx: cannot start a thread\n");
-			st = EXIT_FAIL;
-			goto out;
-		}
-		started[i] = true;
+	if (st != EXIT_OK) {
+		for (int i = 0; i < 2; i++)
+			if (c[i])
+				tool_close(c[i]);
+		return st;
 	}
-	st = relay_loop(&r);
-	/* A stop signal: a thread blocked in a receive is interrupted (the
-	 * process's timer may wake another thread) until it has finished
-	 * the message it holds. */
-	for (int i = 0; i < 2; i++)
-		while (tool_stop && started[i] && !pumps[i].done) {
-			pthread_kill(tid[i], SIGALRM);
-			poll(NULL, 0, 10);
-		}
-	for (int i = 0; i < 2; i++)
-		if (started[i] && pumps[i].done) {
-			pthread_join(tid[i], NULL);
-			started[i] = false;
-		}
-	/* A thread that has stopped is joined; one still blocked in a
-	 * receive (--linger ran out) ends with the process. */
-	for (int i = 0; i < 2; i++)
-		if (started[i] && !reading(&r, i)) {
-			pthread_join(tid[i], NULL);
-			started[i] = false;
-		}
-out:
-	for (int i = 0; i < 2; i++) {
-		if (r.s[i].c && !started[i] && !started[!i])
-			tool_close(r.s[i].c);
-		free(started[i] ? NULL : r.s[i].buf);
-	}
-	close(r.wake[0]);
-	close(r.wake[1]);
-	return st == EXIT_OK && r.undelivered ? EXIT_FAIL : st;
+	return tool_relay(c, addr, &o);
 }
 
 const struct command cmd_relay = {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const struct command *const commands[] = {
-	&cmd_info, &cmd_send, &cmd_recv, &cmd_relay, &cmd_shm,
+	&cmd_info, &cmd_send, &cmd_recv, &cmd_relay, &cmd_serve, &cmd_shm,
 	&cmd_sem,  &cmd_lock, &cmd_ls,	 &cmd_rm,    &cmd_bench,
 };
 

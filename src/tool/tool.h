@@ -24,8 +24,8 @@ struct command {
 	const char *usage; /* the whole --help text */
 };
 
-extern const struct command cmd_info, cmd_send, cmd_recv, cmd_relay, cmd_shm,
-	cmd_sem, cmd_lock, cmd_bench, cmd_ls, cmd_rm;
+extern const struct command cmd_info, cmd_send, cmd_recv, cmd_relay, cmd_serve,
+	cmd_shm, cmd_sem, cmd_lock, cmd_bench, cmd_ls, cmd_rm;
 
 /* Prints CMD's help to F. */
 void tool_help(const struct command *cmd, FILE *f);
@@ -147,6 +147,42 @@ void tool_json_base64(FILE *f, const unsigned char *buf, size_t len);
  * and type, prio, pid, uid, from where M has them (M may be NULL). */
 void tool_json_message(FILE *f, const unsigned char *data, size_t len,
 		       const struct ipcx_meta *m);
+
+/* The relay engine (relay.c): copies between C[0] and C[1] (named
+ * ADDR[0], ADDR[1]) until both end, as ipcx relay says; closes both.
+ * Returns an exit status. */
+struct tool_relay_opts {
+	bool oneway;		 /* from C[0] to C[1] only */
+	long long linger_ms;	 /* after one side ends; -1: no limit */
+	const char *dead_letter; /* --dead-letter FILE, or NULL */
+};
+int tool_relay(struct ipcx_chan *c[2], const char *addr[2],
+	       const struct tool_relay_opts *o);
+
+/*
+ * A listener on ADDR that serves each connection in a process of its
+ * own (forks.c: ipcx serve, relay --fork): FN(connection, ADDR, ARG)
+ * runs in the child, which ends with FN's exit status.  Until a stop
+ * signal, or until COUNT connections (-1: no end) have been served and
+ * their processes ended; at most MAX at once.  With VERBOSE, one line
+ * per connection and per child that ends (its exit status or signal).
+ * A stop signal closes the listener and is passed to the children,
+ * which are waited for.  Returns an exit status (with COUNT: EXIT_FAIL
+ * when a child did not exit 0).
+ */
+#define TOOL_FORK_MAX 64
+struct tool_fork_opts {
+	int max, count;
+	bool verbose;
+};
+typedef int (*tool_serve_fn)(struct ipcx_chan *c, const char *addr, void *arg);
+int tool_fork_server(const struct command *cmd, const char *addr,
+		     const struct tool_fork_opts *o, tool_serve_fn fn,
+		     void *arg);
+/* Parses a count from 1 to 1000000 given to option NAME; a usage error
+ * (printed) makes it false. */
+bool tool_count_arg(const struct command *cmd, const char *name,
+		    const char *text, int *out);
 
 /* Whether ipcx_recv() returning 0 on C means end of stream. */
 bool tool_zero_is_eof(const struct ipcx_chan *c);

@@ -613,6 +613,39 @@ static void t_shutdown(void **state)
 	ipcx_close(l);
 }
 
+/* ---- a poller sees the end that follows the last message --------------- */
+
+static void t_poll_sees_end(void **state)
+{
+	(void)state;
+	char addr[128], buf[16];
+	struct ipcx_chan *l, *c, *a;
+
+	shm_addr(addr, sizeof(addr), "size=64K&timeout=5000");
+	assert_int_equal(ipcx_open(addr, IPCX_LISTEN | IPCX_CREATE, &l), 0);
+	for (int k = 0; k < 50; k++) {
+		assert_int_equal(ipcx_open(addr, 0, &c), 0);
+		assert_int_equal(ipcx_accept(l, &a), 0);
+		struct pollfd p = {.fd = ipcx_fd(a), .events = POLLIN};
+		assert_true(p.fd >= 0);
+		/* The message and the end, both before the receiver looks:
+		 * taking the message must not take the end's wake-up. */
+		assert_int_equal(ipcx_send(c, "x", 1, NULL), 1);
+		if (k % 2)
+			assert_int_equal(ipcx_shutdown(c), 0);
+		else
+			ipcx_close(c);
+		assert_int_equal(poll(&p, 1, 2000), 1);
+		assert_int_equal(ipcx_recv(a, buf, sizeof(buf), NULL), 1);
+		assert_int_equal(poll(&p, 1, 2000), 1);
+		assert_int_equal(ipcx_recv(a, buf, sizeof(buf), NULL), 0);
+		if (k % 2)
+			ipcx_close(c);
+		ipcx_close(a);
+	}
+	ipcx_close(l);
+}
+
 /* ---- one poll loop, UNIX and shared-memory clients --------------------- */
 
 static void t_mixed_poll(void **state)
@@ -655,6 +688,7 @@ int main(void)
 		cmocka_unit_test_teardown(t_bad_peer, remove_made),
 		cmocka_unit_test_teardown(t_fork_handoff, remove_made),
 		cmocka_unit_test_teardown(t_shutdown, remove_made),
+		cmocka_unit_test_teardown(t_poll_sees_end, remove_made),
 		cmocka_unit_test_teardown(t_mixed_poll, remove_made),
 	};
 

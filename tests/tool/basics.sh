@@ -7,7 +7,7 @@ contains "--help lists the commands" "$T/out" "relay"
 status "no command is a usage error" 2 "$IPCX"
 status "an unknown command is a usage error" 2 "$IPCX" frobnicate
 contains "...and names it" "$T/err" "frobnicate"
-for c in info send recv relay; do
+for c in info send recv relay serve; do
 	"$IPCX" help $c >"$T/a" 2>&1
 	"$IPCX" $c --help >"$T/b" 2>&1
 	if cmp -s "$T/a" "$T/b" && [ -s "$T/a" ]; then

@@ -891,6 +891,12 @@ static bool has_data_now(struct ring *r)
 	       atomic_load_explicit(&r->h->cons.pos, memory_order_acquire);
 }
 
+/* Something a poller must see: a message, or a connection's end. */
+static bool poll_pending(struct ring *r)
+{
+	return has_data_now(r) || (r->conn && atomic_load(&r->h->writer_done));
+}
+
 /* ---- polling ----------------------------------------------------------- */
 
 static socklen_t poll_name(uint32_t token, struct sockaddr_un *un)
@@ -941,10 +947,10 @@ static void drain(int fd)
  * readable; drain, then look again so a racing publish is not lost. */
 static void settle_poller(struct ring *r)
 {
-	if (has_data_now(r))
+	if (poll_pending(r))
 		return;
 	drain(r->poll_fd);
-	if (has_data_now(r))
+	if (poll_pending(r))
 		poke(r->poll_fd, atomic_load(&r->h->poll_token[r->poll_slot]));
 }
 
@@ -989,8 +995,9 @@ static int ring_fd(struct ipcx_chan *c)
 			atomic_fetch_add(&r->h->pollers, 1);
 			/* Senders that missed the count see the data. */
 			heavy_barrier();
-			/* Messages already waiting make it readable now. */
-			if (has_data_now(r))
+			/* Messages already waiting (or a connection's end)
+			 * make it readable now. */
+			if (poll_pending(r))
 				poke(fd, token);
 			return fd;
 		}

@@ -255,6 +255,21 @@ int ipcx_open_addr(const struct ipcx_addr *a, unsigned flags,
 		   struct ipcx_chan **out);
 
 /*
+ * A channel around FD, a descriptor the process was given (inherited,
+ * passed by systemd, received over a socket): its facility is found from
+ * what FD is (fstat, SO_DOMAIN, SO_TYPE): a UNIX stream, datagram or
+ * seqpacket socket, a TCP or UDP socket (a listening one accepts), a pipe
+ * or FIFO (one way, as it was opened).  FLAGS as ipcx_open()
+ * (IPCX_NONBLOCK, IPCX_INTR; the socket is what it is, listening or
+ * not, whatever IPCX_LISTEN says).  On success the channel owns FD
+ * (ipcx_close() closes it); on failure FD stays the caller's.  -EINVAL
+ * for a kind ipcx does not wrap (a regular file, ...), -EBADF.  The
+ * address form, fd:N and fd:NAME (systemd socket activation), wraps a
+ * duplicate and leaves N open.
+ */
+int ipcx_open_fd(int fd, unsigned flags, struct ipcx_chan **out);
+
+/*
  * Two connected channels of SCHEME ("pipe", "unix", "unix-dgram",
  * "unix-seqpacket", "pty"), for a process and the child it forks.  Each end
  * both sends and receives (a "pipe" pair is two pipes, one per direction;

@@ -3,8 +3,10 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int ipcx_open_addr(const struct ipcx_addr *a, unsigned flags,
 		   struct ipcx_chan **out)
@@ -37,6 +39,64 @@ int ipcx_open_addr(const struct ipcx_addr *a, unsigned flags,
 				  a->ops->info.title);
 	if ((r = a->ops->chan->open(a, flags, &c)) < 0)
 		return r;
+	*out = c;
+	return 0;
+}
+
+/* What kind of file ST is, for a message. */
+static const char *file_kind(const struct stat *st)
+{
+	switch (st->st_mode & S_IFMT) {
+	case S_IFREG: return "regular file";
+	case S_IFDIR: return "directory";
+	case S_IFCHR: return "character device";
+	case S_IFBLK: return "block device";
+	case S_IFSOCK: return "socket of a kind ipcx has no facility for";
+	default: return "file of another kind";
+	}
+}
+
+int ipcx__adopt(int fd, unsigned flags, const char *name,
+		struct ipcx_chan **out)
+{
+	const struct ipcx__facility *f;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return ipcx__fail(errno, "%s: %s", name,
+				  errno == EBADF ? "no such open descriptor"
+						 : strerror(errno));
+	for (size_t i = 0; (f = ipcx__facility_nth(i)); i++) {
+		if (!f->chan || !f->chan->adopt)
+			continue;
+		int r = f->chan->adopt(f, fd, &st, flags, name, out);
+		if (r != -EPROTOTYPE)
+			return r;
+	}
+	return ipcx__fail(EINVAL,
+			  "%s: a %s: ipcx wraps UNIX, TCP and UDP sockets, "
+			  "pipes and FIFOs",
+			  name, file_kind(&st));
+}
+
+int ipcx_open_fd(int fd, unsigned flags, struct ipcx_chan **out)
+{
+	char name[32];
+	struct ipcx_chan *c;
+	int r;
+
+	if (!out || fd < 0)
+		return ipcx__fail(EINVAL, "ipcx_open_fd: %s",
+				  out ? "a negative descriptor" : "NULL out");
+	snprintf(name, sizeof(name), "fd:%d", fd);
+	if ((r = ipcx__adopt(fd, flags, name, &c)) < 0)
+		return r;
+	if ((r = ipcx__chan_ready(c)) < 0) {
+		/* The descriptor stays the caller's. */
+		c->rfd = c->wfd = -1;
+		ipcx_close(c);
+		return r;
+	}
 	*out = c;
 	return 0;
 }

@@ -250,6 +250,12 @@ void *ipcx__chan_new(size_t size, const struct ipcx_addr *a, unsigned flags);
 void *ipcx__chan_new_named(size_t size, const struct ipcx__facility *ops,
 			   const char *name, unsigned flags);
 
+/* A channel around FD, a descriptor the process was given, named NAME,
+ * by the facility whose kind it is (chan_ops adopt); takes FD on
+ * success.  -EINVAL (with a detail) for a kind none wraps. */
+int ipcx__adopt(int fd, unsigned flags, const char *name,
+		struct ipcx_chan **out);
+
 /* Frees a channel whose facility state is already released. */
 void ipcx__chan_free(struct ipcx_chan *c);
 
@@ -516,7 +522,11 @@ void ipcx__list_warn(struct ipcx__lister *l, const char *fmt, ...)
  * pair and list are given the facility (several may share them).
  * fd: a pollable descriptor made on demand (NULL: rfd, else wfd).
  * reserve/commit, peek/release: zero-copy (rings); between the two calls
- * the side's lock is held.
+ * the side's lock is held.  adopt: wraps FD (fstat ST), a descriptor
+ * the process was given (fd:, ipcx_open_fd()), when it is of this
+ * facility's kind (a socket of its domain and type, a pipe): takes FD
+ * on success; -EPROTOTYPE, without a detail, when it is not (the next
+ * facility is asked).
  */
 struct ipcx__chan_ops {
 	int (*open)(const struct ipcx_addr *a, unsigned flags,
@@ -537,6 +547,9 @@ struct ipcx__chan_ops {
 	int (*commit)(struct ipcx_chan *c, size_t len);
 	int (*peek)(struct ipcx_chan *c, const void **ptr, size_t *len);
 	int (*release)(struct ipcx_chan *c);
+	int (*adopt)(const struct ipcx__facility *f, int fd,
+		     const struct stat *st, unsigned flags, const char *name,
+		     struct ipcx_chan **out);
 };
 
 /*

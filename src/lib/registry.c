@@ -16,6 +16,7 @@ extern const struct ipcx__facility ipcx__udp_ops;
 extern const struct ipcx__facility ipcx__pty_ops;
 extern const struct ipcx__facility ipcx__exec_ops;
 extern const struct ipcx__facility ipcx__stdio_ops;
+extern const struct ipcx__facility ipcx__fd_ops;
 extern const struct ipcx__facility ipcx__sysvmq_ops;
 extern const struct ipcx__facility ipcx__sysvsem_ops;
 extern const struct ipcx__facility ipcx__posixsem_ops;
@@ -52,6 +53,7 @@ static const struct ipcx__facility *const registry[] = {
 	&ipcx__pty_ops,
 	&ipcx__exec_ops,
 	&ipcx__stdio_ops,
+	&ipcx__fd_ops,
 };
 /* clang-format on */
 

@@ -120,6 +120,40 @@ static void peer_creds(struct ipcx__sock *s)
 #endif
 }
 
+bool ipcx__sock_kind(int fd, const struct stat *st, int *domain, int *type)
+{
+	socklen_t len = sizeof(int);
+
+	if (!S_ISSOCK(st->st_mode) ||
+	    getsockopt(fd, SOL_SOCKET, SO_DOMAIN, domain, &len) < 0)
+		return false;
+	len = sizeof(int);
+	return getsockopt(fd, SOL_SOCKET, SO_TYPE, type, &len) == 0;
+}
+
+struct ipcx__sock *ipcx__sock_adopt(const struct ipcx__facility *ops, int fd,
+				    int type, unsigned flags, const char *name)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int on = 0;
+	socklen_t olen = sizeof(on);
+	struct ipcx__sock *s =
+		ipcx__sock_wrap(ops, name, flags & ~IPCX_LISTEN, fd, type);
+
+	if (!s)
+		return NULL;
+	/* What it is now: listening, connected, or neither (a datagram
+	 * socket bound, or not). */
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &olen) == 0 && on)
+		s->c.listening = true;
+	else if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+		s->connected = true;
+		peer_creds(s);
+	}
+	return s;
+}
+
 int ipcx__sock_accept(struct ipcx_chan *lc, struct ipcx_chan **out)
 {
 	struct ipcx__sock *l = (struct ipcx__sock *)lc, *s;

@@ -38,6 +38,13 @@ struct ipcx__sock {
 struct ipcx__sock *ipcx__sock_wrap(const struct ipcx__facility *ops,
 				   const char *name, unsigned flags, int fd,
 				   int type);
+/* Whether FD (fstat ST) is a socket: its domain and type. */
+struct stat;
+bool ipcx__sock_kind(int fd, const struct stat *st, int *domain, int *type);
+/* Wraps an inherited socket FD of facility OPS (a chan_ops adopt): as
+ * it is now, listening (SO_ACCEPTCONN), connected, or neither. */
+struct ipcx__sock *ipcx__sock_adopt(const struct ipcx__facility *ops, int fd,
+				    int type, unsigned flags, const char *name);
 ssize_t ipcx__sock_send(struct ipcx_chan *c, const struct iovec *iov, int n,
 			const struct ipcx_meta *m);
 ssize_t ipcx__sock_recv(struct ipcx_chan *c, void *buf, size_t len,

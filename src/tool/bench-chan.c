@@ -853,6 +853,9 @@ static const struct chan_case {
 	{"exec", "exec (cat)", "channel", "kernel", make_exec, NULL},
 	{"stdio", "stdio", "channel", "kernel", NULL,
 	 "the tool's own stdin and stdout: nothing between two processes"},
+	{"fd", "fd", "channel", "kernel", NULL,
+	 "a descriptor it is given, measured as what it is (unix, tcp, "
+	 "pipe...)"},
 };
 
 /* Every region facility's channel is a ring: measured in each wait mode.

@@ -146,6 +146,14 @@ int tool_fork_server(const struct command *cmd, const char *addr,
 	if (r < 0)
 		return tool_fail(r, addr);
 	tool_track(l);
+	/* An inherited descriptor (fd:) is what it is. */
+	if (ipcx_chan_get(l, &info) < 0 || !info.listening) {
+		tool_err("ipcx: %s: not a listening socket: nothing to "
+			 "accept\n",
+			 addr);
+		st = EXIT_FAIL;
+		goto out;
+	}
 	s.kids = calloc((size_t)o->max, sizeof(*s.kids));
 	if (!s.kids || pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
 		tool_err("ipcx: %s\n", strerror(errno));
@@ -155,7 +163,7 @@ int tool_fork_server(const struct command *cmd, const char *addr,
 	struct sigaction sa = {.sa_handler = on_chld, .sa_flags = SA_NOCLDSTOP};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGCHLD, &sa, NULL);
-	if (o->verbose && ipcx_chan_get(l, &info) == 0)
+	if (o->verbose)
 		tool_err("ipcx: %s: listening on %s\n", addr,
 			 info.local[0] ? info.local : addr);
 	while (!tool_stop) {

@@ -197,6 +197,65 @@ expect "serve: the command it ran got the signal too" \
 expect "serve: SIGTERM removed its socket path" \
 	"$([ -e "$T/stop.sock" ] && echo left)" ""
 
+# ---- socket activation: systemd-socket-activate passes the socket -------
+# A free port (a socket bound to port 0, closed: nothing else takes it in
+# the moment before systemd-socket-activate binds it on this test box).
+free_port() {
+	$PY -c 'import socket, sys
+s = socket.socket(socket.AF_INET, getattr(socket, sys.argv[1]))
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
+}
+if command -v systemd-socket-activate >/dev/null; then
+	P=$(free_port SOCK_STREAM)
+	# It starts serve at the first connection, with the listener as fd 3.
+	systemd-socket-activate -l "127.0.0.1:$P" --fdname=web \
+		$IPCX serve -v -n 2 fd:web -- tr a-z A-Z 2>"$T/sa.err" &
+	S=$!
+	wait_for "ss -Hltn 'sport = :$P' | grep -q ." 
+	echo activated | socat - "tcp:127.0.0.1:$P" >"$T/sa1"
+	echo again | nc -N 127.0.0.1 "$P" >"$T/sa2"
+	wait_exit $S
+	expect "socket activation: serve fd:web, two clients, exit 0" "$WST" 0
+	expect "socket activation: both served" "$(cat "$T/sa1" "$T/sa2" | tr '\n' ' ')" \
+		"ACTIVATED AGAIN "
+	contains "socket activation: the passed socket listens" "$T/sa.err" \
+		"listening on tcp:127.0.0.1:$P"
+	# A datagram socket: ipcx recv on fd: (the only one passed).
+	U=$(free_port SOCK_DGRAM)
+	systemd-socket-activate -d -l "127.0.0.1:$U" \
+		$IPCX recv -n 2 fd: >"$T/dg" 2>"$T/dg.err" &
+	S=$!
+	wait_for "udp_bound $U"
+	printf 'first' | socat -u - "udp-sendto:127.0.0.1:$U"
+	wait_for "[ -s '$T/dg' ]"
+	printf 'second' | socat -u - "udp-sendto:127.0.0.1:$U"
+	wait_exit $S
+	expect "socket activation: recv fd: on a datagram socket, exit 0" "$WST" 0
+	expect "socket activation: each datagram a message" \
+		"$(cat "$T/dg" | tr '\n' ' ')" "first second "
+	# relay --fork on an activated UNIX socket, to a TCP backend.
+	$IPCX serve -v tcp:127.0.0.1:0 -- tr a-z A-Z 2>"$T/b2.err" &
+	B=$!
+	BP=$(serve_port "$T/b2.err")
+	systemd-socket-activate -l "$T/act.sock" \
+		$IPCX relay --fork -n 1 fd: "tcp:127.0.0.1:$BP" 2>"$T/ra.err" &
+	S=$!
+	wait_for "[ -S '$T/act.sock' ]"
+	echo relayed | socat - "unix-connect:$T/act.sock" >"$T/ra"
+	wait_exit $S
+	expect "socket activation: relay --fork fd: -> tcp, exit 0" "$WST" 0
+	expect "socket activation: relayed" "$(cat "$T/ra")" "RELAYED"
+	kill $B
+	wait $B 2>/dev/null
+	# serve on a descriptor that does not listen (a pipe): said, exit 1.
+	status "serve on a descriptor that does not listen: exit 1" 1 \
+		sh -c "echo | $IPCX serve fd:0 -- cat"
+	contains "serve on a descriptor that does not listen: says so" \
+		"$T/err" "not a listening socket"
+else
+	ok "# SKIP socket activation: no systemd-socket-activate (Debian's systemd package)"
+fi
+
 # ---- bad input ---------------------------------------------------------
 status "serve on a FIFO: a usage error" 2 $IPCX serve "fifo:$T/f" -- cat
 contains "serve on a FIFO: says why" "$T/err" "has no connections to serve"

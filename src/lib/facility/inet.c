@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* What inet_parse() makes of TARGET: pointers into a->target. */
@@ -182,6 +183,25 @@ fail:
 	return r;
 }
 
+static int inet_adopt(const struct ipcx__facility *f, int fd,
+		      const struct stat *st, unsigned flags, const char *name,
+		      struct ipcx_chan **out)
+{
+	int domain, type;
+	struct ipcx__sock *s;
+
+	if (!ipcx__sock_kind(fd, st, &domain, &type) ||
+	    (domain != AF_INET && domain != AF_INET6) || type != inet_type(f))
+		return -EPROTOTYPE;
+	if (!(s = ipcx__sock_adopt(f, fd, type, flags, name)))
+		return -ENOMEM;
+	s->format = inet_format;
+	s->resolve = inet_resolve;
+	s->peek_below = type == SOCK_DGRAM ? 65536 : 0;
+	*out = &s->c;
+	return 0;
+}
+
 static int inet_open(const struct ipcx_addr *a, unsigned flags,
 		     struct ipcx_chan **out)
 {
@@ -296,6 +316,7 @@ static const struct ipcx__chan_ops tcp_chan = {
 	.shutdown = ipcx__sock_shutdown,
 	.close = ipcx__sock_close,
 	.get = ipcx__sock_get,
+	.adopt = inet_adopt,
 };
 
 const struct ipcx__facility ipcx__tcp_ops = {
@@ -326,6 +347,7 @@ static const struct ipcx__chan_ops udp_chan = {
 	.recv = ipcx__sock_recv,
 	.close = ipcx__sock_close,
 	.get = ipcx__sock_get,
+	.adopt = inet_adopt,
 };
 
 const struct ipcx__facility ipcx__udp_ops = {

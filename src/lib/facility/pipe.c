@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int pipe_pair(const struct ipcx__facility *f, struct ipcx_chan **a,
@@ -41,6 +42,26 @@ static int pipe_pair(const struct ipcx__facility *f, struct ipcx_chan **a,
 	return 0;
 }
 
+/* A pipe or FIFO descriptor: the direction it was opened for. */
+static int pipe_adopt(const struct ipcx__facility *f, int fd,
+		      const struct stat *st, unsigned flags, const char *name,
+		      struct ipcx_chan **out)
+{
+	int mode = fcntl(fd, F_GETFL);
+	struct ipcx_chan *c;
+
+	if (!S_ISFIFO(st->st_mode) || mode < 0)
+		return -EPROTOTYPE;
+	if (!(c = ipcx__chan_new_named(sizeof(*c), f, name,
+				       flags & ~IPCX_LISTEN)))
+		return -ENOMEM;
+	mode &= O_ACCMODE;
+	c->rfd = mode != O_WRONLY ? fd : -1;
+	c->wfd = mode != O_RDONLY ? fd : -1;
+	*out = c;
+	return 0;
+}
+
 static int pipe_limits(struct ipcx_limit *out, size_t max)
 {
 	return (int)ipcx__limits_pipe(out, max);
@@ -57,6 +78,7 @@ static const struct ipcx__chan_ops pipe_chan = {
 	.recv = ipcx__fd_recv,
 	.shutdown = ipcx__fd_shutdown,
 	.close = ipcx__fd_close,
+	.adopt = pipe_adopt,
 };
 
 const struct ipcx__facility ipcx__pipe_ops = {

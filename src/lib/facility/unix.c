@@ -324,6 +324,23 @@ static int unix_open(const struct ipcx_addr *a, unsigned flags,
 	return 0;
 }
 
+static int unix_adopt(const struct ipcx__facility *f, int fd,
+		      const struct stat *st, unsigned flags, const char *name,
+		      struct ipcx_chan **out)
+{
+	int domain, type;
+	struct ipcx__sock *s;
+
+	if (!ipcx__sock_kind(fd, st, &domain, &type) || domain != AF_UNIX ||
+	    type != unix_type(f))
+		return -EPROTOTYPE;
+	if (!(s = ipcx__sock_adopt(f, fd, type, flags, name)))
+		return -ENOMEM;
+	unix_setup(s);
+	*out = &s->c;
+	return 0;
+}
+
 static int unix_pair(const struct ipcx__facility *ops, struct ipcx_chan **a,
 		     struct ipcx_chan **b)
 {
@@ -625,6 +642,7 @@ static const struct ipcx__chan_ops unix_chan = {
 	.close = ipcx__sock_close,
 	.get = ipcx__sock_get,
 	.unlink_self = ipcx__sock_unlink_self,
+	.adopt = unix_adopt,
 };
 
 const struct ipcx__facility ipcx__unix_ops = {
@@ -661,6 +679,7 @@ static const struct ipcx__chan_ops unix_dgram_chan = {
 	.close = ipcx__sock_close,
 	.get = ipcx__sock_get,
 	.unlink_self = ipcx__sock_unlink_self,
+	.adopt = unix_adopt,
 };
 
 const struct ipcx__facility ipcx__unix_dgram_ops = {

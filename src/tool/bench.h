@@ -61,6 +61,8 @@ void bench_progress(const struct bench_opts *o, const struct bench_row *r);
  * and the reference rows (bench-sync.c).  The floor probe is returned
  * in ns for the environment. */
 void bench_channels(const struct bench_opts *o);
+/* Request/reply through a listening server (bench-rr.c). */
+void bench_reqrep(const struct bench_opts *o);
 void bench_sync(const struct bench_opts *o);
 double bench_reference(const struct bench_opts *o);
 

@@ -582,6 +582,7 @@ static int run(int argc, char **argv)
 	env_read(&e);
 	e.floor_ns = bench_reference(&o);
 	bench_channels(&o);
+	bench_reqrep(&o);
 	bench_sync(&o);
 	bench_uncovered_rows(&o);
 	rows = bench_rows(&nrows);

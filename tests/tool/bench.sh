@@ -37,6 +37,16 @@ for r in rows:
             and not r["note"].startswith("skipped"):
         assert r["call_ns"] > 0 and r["raw_call_ns"] > 0, r
         assert "per call" in r["note"], r
+# Request/reply through a listening server, one and four clients, each
+# next to its raw path (the ring's round trip for shared memory).
+for f in ("unix", "unix-seqpacket", "tcp (loopback)", "ring connections (posixshm)"):
+    for n in ("1 client", "4 clients"):
+        rr = [r for r in rows if r["kind"] == "request/reply" and r["facility"] == f + ", " + n]
+        assert rr, (f, n)
+        for r in rr:
+            assert r["median_ns"] > 0 and r["raw_median_ns"] > 0, r
+            assert r["latency_ratio"] > 0 and r["msgs_per_s"] > 0, r
+            assert r["raw_is"] == ("ring round trip" if "ring" in f else "syscalls"), r
 # Sizes above a facility's limit are skipped, and say why.
 q = [r for r in rows if r["facility"] == "sysvmq" and r["size"] == 65536][0]
 assert q["note"].startswith("skipped: larger than"), q

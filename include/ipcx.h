@@ -271,11 +271,12 @@ int ipcx_open_fd(int fd, unsigned flags, struct ipcx_chan **out);
 
 /*
  * Two connected channels of SCHEME ("pipe", "unix", "unix-dgram",
- * "unix-seqpacket", "pty"), for a process and the child it forks.  Each end
- * both sends and receives (a "pipe" pair is two pipes, one per direction;
- * a "pty" pair is master and slave in raw mode).  SCHEME may carry options
- * for both ends: "unix:?framing=length&timeout=100".  -EOPNOTSUPP when
- * SCHEME has no pairs.
+ * "unix-seqpacket", "pty", "anon"), for a process and the child it forks.
+ * Each end both sends and receives (a "pipe" pair is two pipes, one per
+ * direction; a "pty" pair is master and slave in raw mode; an "anon" pair
+ * is a ring each way, a connection as a listener's accept makes it).  SCHEME
+ * may carry options for both ends: "unix:?framing=length&timeout=100".
+ * -EOPNOTSUPP when SCHEME has no pairs.
  */
 int ipcx_pair(const char *scheme, struct ipcx_chan **a, struct ipcx_chan **b);
 

@@ -138,7 +138,7 @@ int ipcx_pair(const char *scheme, struct ipcx_chan **a, struct ipcx_chan **b)
 			       scheme);
 		goto out;
 	}
-	r = ad.ops->chan->pair(ad.ops, &x, &y);
+	r = ad.ops->chan->pair(&ad, &x, &y);
 	if (r < 0)
 		goto out;
 	if ((r = pair_apply(x, &ad)) < 0 || (r = pair_apply(y, &ad)) < 0) {

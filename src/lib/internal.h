@@ -519,7 +519,8 @@ void ipcx__list_warn(struct ipcx__lister *l, const char *fmt, ...)
  * direction.  close: releases everything, the struct included; never
  * fails to free.  get: fills the facility's part of ipcx_chan_info.
  * unlink_self: removes what the channel created; async-signal-safe.
- * pair and list are given the facility (several may share them).
+ * pair is given the parsed "SCHEME:?OPTS" (its ops: several facilities
+ * may share the function, as list is given the lister).
  * fd: a pollable descriptor made on demand (NULL: rfd, else wfd).
  * reserve/commit, peek/release: zero-copy (rings); between the two calls
  * the side's lock is held.  adopt: wraps FD (fstat ST), a descriptor
@@ -531,7 +532,7 @@ void ipcx__list_warn(struct ipcx__lister *l, const char *fmt, ...)
 struct ipcx__chan_ops {
 	int (*open)(const struct ipcx_addr *a, unsigned flags,
 		    struct ipcx_chan **out);
-	int (*pair)(const struct ipcx__facility *f, struct ipcx_chan **a,
+	int (*pair)(const struct ipcx_addr *pa, struct ipcx_chan **a,
 		    struct ipcx_chan **b);
 	int (*accept)(struct ipcx_chan *l, struct ipcx_chan **out);
 	ssize_t (*send)(struct ipcx_chan *c, const struct iovec *iov, int n,

@@ -583,6 +583,53 @@ static void t_fork_handoff(void **state)
 	ipcx_close(l);
 }
 
+/* ---- an anon pair: a connection without a listener ------------------ */
+
+static void t_anon_pair(void **state)
+{
+	(void)state;
+	struct ipcx_chan *a, *b;
+	char buf[64];
+
+	assert_int_equal(ipcx_pair("anon:?size=64K&timeout=5000", &a, &b), 0);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		ipcx_close(a);
+		for (;;) {
+			ssize_t r = ipcx_recv(b, buf, sizeof(buf), NULL);
+			if (r == 0)
+				_exit(0);
+			CHILD_CHECK(r > 0);
+			CHILD_CHECK(ipcx_send(b, buf, (size_t)r, NULL) == r);
+		}
+	}
+	ipcx_close(b);
+	for (int i = 0; i < 500; i++) {
+		int n = snprintf(buf, sizeof(buf), "pair %d", i);
+		assert_int_equal(ipcx_send(a, buf, (size_t)n, NULL), n);
+		char back[64];
+		assert_int_equal(ipcx_recv(a, back, sizeof(back), NULL), n);
+		assert_memory_equal(back, buf, (size_t)n);
+	}
+	ipcx_close(a);
+	assert_int_equal(conf_wait(pid), 0);
+	/* The child dies: the parent's wait ends with -EPIPE. */
+	assert_int_equal(ipcx_pair("anon:?size=64K&timeout=5000", &a, &b), 0);
+	pid = fork();
+	if (pid == 0)
+		raise(SIGKILL);
+	ipcx_close(b);
+	assert_int_equal(conf_wait(pid), 128 + 9);
+	assert_int_equal(ipcx_recv(a, buf, sizeof(buf), NULL), -EPIPE);
+	ipcx_close(a);
+	/* Named regions have no pairs; anon has no duplex=. */
+	assert_int_equal(ipcx_pair("posixshm", &a, &b), -EOPNOTSUPP);
+	assert_non_null(strstr(ipcx_error_detail(), "open its address"));
+	assert_int_equal(ipcx_open("anon:?duplex=1", 0, &a), -EINVAL);
+	assert_int_equal(ipcx_pair("anon:?size=100", &a, &b), -EINVAL);
+}
+
 /* ---- half-close ------------------------------------------------------- */
 
 static void t_shutdown(void **state)
@@ -687,6 +734,7 @@ int main(void)
 		cmocka_unit_test_teardown(t_dead_listener, remove_made),
 		cmocka_unit_test_teardown(t_bad_peer, remove_made),
 		cmocka_unit_test_teardown(t_fork_handoff, remove_made),
+		cmocka_unit_test_teardown(t_anon_pair, remove_made),
 		cmocka_unit_test_teardown(t_shutdown, remove_made),
 		cmocka_unit_test_teardown(t_poll_sees_end, remove_made),
 		cmocka_unit_test_teardown(t_mixed_poll, remove_made),

@@ -32,7 +32,6 @@ static void anon_region_close(struct ipcx_region *r)
 static const struct ipcx__opt *const anon_opts[] = {
 	&ipcx__opt_size,
 	&ipcx__opt_wait,
-	&ipcx__opt_duplex,
 	NULL,
 };
 
@@ -48,8 +47,8 @@ const struct ipcx__facility ipcx__anon_ops = {
 		 .handle = "none",
 		 .standard = "POSIX (MAP_ANONYMOUS: Linux, BSD)",
 		 .semantics = IPCX_SHARED_MEMORY,
-		 .caps = IPCX_CAP_POLL | IPCX_CAP_CHANNEL | IPCX_CAP_REGION |
-			 IPCX_CAP_LISTEN},
+		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_CHANNEL |
+			 IPCX_CAP_REGION | IPCX_CAP_LISTEN},
 	.common = IPCX__COMMON_CREATE | IPCX__COMMON_TIMEOUT |
 		  IPCX__COMMON_NONBLOCK,
 	.opts = anon_opts,

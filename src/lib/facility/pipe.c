@@ -7,9 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int pipe_pair(const struct ipcx__facility *f, struct ipcx_chan **a,
+static int pipe_pair(const struct ipcx_addr *pa, struct ipcx_chan **a,
 		     struct ipcx_chan **b)
 {
+	const struct ipcx__facility *f = pa->ops;
 	struct ipcx_chan *x, *y;
 	int ab[2], ba[2];
 

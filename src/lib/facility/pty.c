@@ -110,9 +110,10 @@ static int pty_open(const struct ipcx_addr *a, unsigned flags,
 	return 0;
 }
 
-static int pty_pair(const struct ipcx__facility *f, struct ipcx_chan **a,
+static int pty_pair(const struct ipcx_addr *pa, struct ipcx_chan **a,
 		    struct ipcx_chan **b)
 {
+	const struct ipcx__facility *f = pa->ops;
 	struct termios t;
 	struct pty *x, *y;
 	char slave[64];

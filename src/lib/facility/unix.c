@@ -341,9 +341,10 @@ static int unix_adopt(const struct ipcx__facility *f, int fd,
 	return 0;
 }
 
-static int unix_pair(const struct ipcx__facility *ops, struct ipcx_chan **a,
+static int unix_pair(const struct ipcx_addr *pa, struct ipcx_chan **a,
 		     struct ipcx_chan **b)
 {
+	const struct ipcx__facility *ops = pa->ops;
 	int type = unix_type(ops), sv[2];
 	struct ipcx__sock *x, *y;
 	char name[32];

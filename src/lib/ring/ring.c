@@ -1623,6 +1623,31 @@ static void conn_end(struct ring *r)
 		notify_pollers(tx);
 }
 
+/* A connection's memory: SIZE bytes of a memfd (no name anywhere), mode
+ * 0600, its pages reserved (no room is an error now, never a SIGBUS
+ * later).  The descriptor, or -errno. */
+static int conn_memfd(const char *name, uint64_t size)
+{
+	int fd = memfd_create("ipcx-connection", MFD_CLOEXEC), e;
+
+	if (fd < 0)
+		return ipcx__fail(errno, "%s: memfd_create: %m", name);
+	if (fchmod(fd, 0600) < 0 || ftruncate(fd, (off_t)size) < 0) {
+		e = ipcx__fail(errno, "%s: the connection's memory: %m", name);
+		close(fd);
+		return e;
+	}
+	if ((e = posix_fallocate(fd, 0, (off_t)size)) != 0) {
+		e = ipcx__fail(e,
+			       "%s: no room for the connection's %llu bytes "
+			       "of memory: %s",
+			       name, (unsigned long long)size, strerror(e));
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
 /*
  * Connects R to the listener whose header L copied: makes the memory
  * (0600, its pages reserved), lays a ring each way out in it (this end
@@ -1640,22 +1665,8 @@ static int conn_connect(struct ring *r, const struct listen_hdr *l)
 				  "%s: the listener's header is corrupt "
 				  "(connection size %llu)",
 				  r->c.name, (unsigned long long)size);
-	fd = memfd_create("ipcx-connection", MFD_CLOEXEC);
-	if (fd < 0)
-		return ipcx__fail(errno, "%s: memfd_create: %m", r->c.name);
-	if (fchmod(fd, 0600) < 0 || ftruncate(fd, (off_t)size) < 0) {
-		e = ipcx__fail(errno, "%s: the connection's memory: %m",
-			       r->c.name);
-		goto out;
-	}
-	if ((e = posix_fallocate(fd, 0, (off_t)size)) != 0) {
-		e = ipcx__fail(e,
-			       "%s: no room for the connection's %llu bytes "
-			       "of memory: %s",
-			       r->c.name, (unsigned long long)size,
-			       strerror(e));
-		goto out;
-	}
+	if ((fd = conn_memfd(r->c.name, size)) < 0)
+		return fd;
 	if ((e = conn_memory(r, fd, size)) < 0 ||
 	    (e = attach(r, size, true, &made)) != 0 ||
 	    (e = pair_up(r, false)) < 0)
@@ -1861,6 +1872,75 @@ static int ring_chan_accept(struct ipcx_chan *lc, struct ipcx_chan **out)
 	r->peer_uid = uid;
 	*out = &r->c;
 	return 0;
+}
+
+/*
+ * ipcx_pair() of an unnamed region (anon:): the two ends of a
+ * connection, for a process and the child it forks, as a listener's
+ * accept and its client would have them (a ring each way in memory of
+ * their own, a socket pair to learn of the other's end).  A named
+ * region is opened by address on both sides instead.
+ */
+static int ring_chan_pair(const struct ipcx_addr *pa, struct ipcx_chan **a,
+			  struct ipcx_chan **b)
+{
+	uint64_t size = ipcx__opt_given(pa, &ipcx__opt_size)
+				? (uint64_t)ipcx__opt(pa, &ipcx__opt_size)
+				: DEFAULT_RING_SIZE;
+	struct ring *x = NULL, *y = NULL;
+	char name[64];
+	int sv[2] = {-1, -1}, fd = -1, e;
+	bool made;
+
+	if (pa->ops->info.caps & IPCX_CAP_NAMED)
+		return ipcx__fail(EOPNOTSUPP,
+				  "%s: a named region has no pairs: open its "
+				  "address on both sides (duplex=1 where it "
+				  "is made), or listen on it",
+				  pa->ops->info.scheme);
+	if (size < LISTEN_REGION || size > MAX_CONN_SIZE)
+		return ipcx__fail(EINVAL,
+				  "%s: size=%llu: a pair takes from %u bytes "
+				  "to %llu",
+				  pa->text, (unsigned long long)size,
+				  LISTEN_REGION, MAX_CONN_SIZE);
+	pthread_once(&atfork_once, watch_forks);
+	snprintf(name, sizeof(name), "%s:(pair)", pa->ops->info.scheme);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return ipcx__fail(errno, "%s: socketpair: %m", name);
+	e = -ENOMEM;
+	if (!(x = ring_alloc(pa->ops, name, 0,
+			     (enum wait_mode)ipcx__opt(pa, &ipcx__opt_wait),
+			     -1)) ||
+	    !(y = ring_alloc(pa->ops, name, 0, x->wait, -1)))
+		goto fail;
+	if ((e = fd = conn_memfd(name, size)) < 0 ||
+	    (e = conn_memory(x, fd, size)) < 0 ||
+	    (e = attach(x, size, true, &made)) != 0 ||
+	    (e = pair_up(x, true)) < 0 || (e = conn_memory(y, fd, size)) < 0 ||
+	    (e = take_header(y, size)) < 0 || (e = pair_up(y, false)) < 0 ||
+	    (e = conn_start(x, sv[0])) < 0)
+		goto fail;
+	sv[0] = -1; /* X's now */
+	if ((e = conn_start(y, sv[1])) < 0)
+		goto fail;
+	close(fd);
+	*a = &x->c;
+	*b = &y->c;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	/* A socket conn_start() took goes with its ring. */
+	if (sv[0] >= 0 && (!x || x->conn_fd != sv[0]))
+		close(sv[0]);
+	if (!y || y->conn_fd != sv[1])
+		close(sv[1]);
+	if (x)
+		ring_free(x);
+	if (y)
+		ring_free(y);
+	return e < 0 ? e : -EPROTO;
 }
 
 static int ring_chan_open(const struct ipcx_addr *a, unsigned flags,
@@ -2087,6 +2167,7 @@ static int ring_chan_unlink_self(const struct ipcx_chan *c)
 
 const struct ipcx__chan_ops ipcx__ring_chan = {
 	.open = ring_chan_open,
+	.pair = ring_chan_pair,
 	.accept = ring_chan_accept,
 	.send = ring_chan_send,
 	.shutdown = ring_chan_shutdown,

@@ -1834,7 +1834,7 @@ static int ring_chan_accept(struct ipcx_chan *lc, struct ipcx_chan **out)
 {
 	struct ring *l = (struct ring *)lc, *r;
 	struct listen_hdr h;
-	struct stat st;
+	struct stat st = {0};
 	char name[sizeof(lc->name) + 32];
 	pid_t pid = -1;
 	uid_t uid = (uid_t)-1;

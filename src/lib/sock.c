@@ -154,26 +154,34 @@ struct ipcx__sock *ipcx__sock_adopt(const struct ipcx__facility *ops, int fd,
 	return s;
 }
 
-int ipcx__sock_accept(struct ipcx_chan *lc, struct ipcx_chan **out)
+int ipcx__accept_fd(struct ipcx_chan *lc, int lfd)
 {
-	struct ipcx__sock *l = (struct ipcx__sock *)lc, *s;
-	int64_t deadline = -2;
+	int64_t deadline = ipcx__deadline(lc);
 	int fd, r;
 
 	for (;;) {
-		fd = accept4(lc->rfd, NULL, NULL, SOCK_CLOEXEC);
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 		if (fd >= 0)
-			break;
+			return fd;
 		if (errno == EINTR && (r = ipcx__eintr(lc)) < 0)
 			return r;
 		if (errno == EINTR || errno == ECONNABORTED)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return ipcx__fail(errno, "%s: accept: %m", lc->name);
-		r = sock_wait(lc, POLLIN, &deadline);
+		r = ipcx__wait_fd(lc, lfd, POLLIN, deadline);
 		if (r < 0)
 			return r;
 	}
+}
+
+int ipcx__sock_accept(struct ipcx_chan *lc, struct ipcx_chan **out)
+{
+	struct ipcx__sock *l = (struct ipcx__sock *)lc, *s;
+	int fd = ipcx__accept_fd(lc, lc->rfd), r;
+
+	if (fd < 0)
+		return fd;
 	s = ipcx__sock_wrap(lc->ops, lc->name, lc->flags & ~IPCX_LISTEN, fd,
 			    l->type);
 	if (!s) {

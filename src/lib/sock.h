@@ -51,6 +51,10 @@ ssize_t ipcx__sock_recv(struct ipcx_chan *c, void *buf, size_t len,
 			struct ipcx_meta *m);
 int ipcx__sock_shutdown(struct ipcx_chan *c);
 int ipcx__sock_accept(struct ipcx_chan *l, struct ipcx_chan **out);
+/* Accepts on listening socket LFD for channel LC (its deadline, nonblock
+ * and IPCX_INTR): the new descriptor (close-on-exec), or -errno with a
+ * detail. */
+int ipcx__accept_fd(struct ipcx_chan *lc, int lfd);
 int ipcx__sock_close(struct ipcx_chan *c);
 int ipcx__sock_unlink_self(const struct ipcx_chan *c);
 int ipcx__sock_get(const struct ipcx_chan *c, struct ipcx_chan_info *i);

@@ -196,35 +196,47 @@ static size_t rr_region(size_t size)
 	return s > (1u << 20) ? s : 1u << 20;
 }
 
-static int raw_listener(struct rr_ctx *x)
+/* The raw path's socket, of the case's kind, and the address of its
+ * listener (TCP: loopback, PORT; UNIX: x->path) in SS. */
+static int raw_socket(const struct rr_ctx *x, int port,
+		      struct sockaddr_storage *ss, socklen_t *len)
 {
 	bool tcp = !strcmp(x->j->c->scheme, "tcp");
 	int type = strcmp(x->j->c->scheme, "unix-seqpacket") ? SOCK_STREAM
 							     : SOCK_SEQPACKET;
-	int fd = socket(tcp ? AF_INET : AF_UNIX, type | SOCK_CLOEXEC, 0);
-	struct sockaddr_storage ss = {0};
-	socklen_t len;
 
-	if (fd < 0)
-		return -errno;
+	memset(ss, 0, sizeof(*ss));
 	if (tcp) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
 		in->sin_family = AF_INET;
 		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		len = sizeof(*in);
+		in->sin_port = htons((uint16_t)port);
+		*len = sizeof(*in);
 	} else {
-		struct sockaddr_un *un = (struct sockaddr_un *)&ss;
+		struct sockaddr_un *un = (struct sockaddr_un *)ss;
 		un->sun_family = AF_UNIX;
 		snprintf(un->sun_path, sizeof(un->sun_path), "%s", x->path);
-		len = sizeof(*un);
+		*len = sizeof(*un);
 	}
+	int fd = socket(tcp ? AF_INET : AF_UNIX, type | SOCK_CLOEXEC, 0);
+	return fd < 0 ? -errno : fd;
+}
+
+static int raw_listener(struct rr_ctx *x)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd = raw_socket(x, 0, &ss, &len);
+
+	if (fd < 0)
+		return fd;
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 16) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
 		int e = -errno;
 		close(fd);
 		return e;
 	}
-	if (tcp)
+	if (ss.ss_family == AF_INET)
 		x->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	return fd;
 }
@@ -309,33 +321,18 @@ static void rr_server(struct rr_ctx *x, bool ref, int ready)
 
 static int rr_connect_raw(const struct rr_ctx *x)
 {
-	bool tcp = x->port != 0;
-	int type = strcmp(x->j->c->scheme, "unix-seqpacket") ? SOCK_STREAM
-							     : SOCK_SEQPACKET;
-	int fd = socket(tcp ? AF_INET : AF_UNIX, type | SOCK_CLOEXEC, 0);
-	struct sockaddr_storage ss = {0};
+	struct sockaddr_storage ss;
 	socklen_t len;
+	int fd = raw_socket(x, x->port, &ss, &len);
 
 	if (fd < 0)
-		return -errno;
-	if (tcp) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-		in->sin_family = AF_INET;
-		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		in->sin_port = htons((uint16_t)x->port);
-		len = sizeof(*in);
-	} else {
-		struct sockaddr_un *un = (struct sockaddr_un *)&ss;
-		un->sun_family = AF_UNIX;
-		snprintf(un->sun_path, sizeof(un->sun_path), "%s", x->path);
-		len = sizeof(*un);
-	}
+		return fd;
 	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
 		int e = -errno;
 		close(fd);
 		return e;
 	}
-	if (tcp)
+	if (x->port)
 		nodelay(fd);
 	return fd;
 }

@@ -142,13 +142,8 @@ static int run(int argc, char **argv)
 		case 'D': o.dead_letter = optarg; break;
 		case 'F': forking = true; break;
 		case 'm':
-			if (!tool_count_arg(&cmd_relay, "--max", optarg,
-					    &fo.max))
-				return EXIT_USAGE;
-			break;
 		case 'n':
-			if (!tool_count_arg(&cmd_relay, "--connections", optarg,
-					    &fo.count))
+			if (!tool_fork_opt(&cmd_relay, opt, optarg, &fo))
 				return EXIT_USAGE;
 			break;
 		case 'v': verbose = true; break;

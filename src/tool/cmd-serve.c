@@ -191,13 +191,8 @@ static int run(int argc, char **argv)
 	       -1) {
 		switch (opt) {
 		case 'm':
-			if (!tool_count_arg(&cmd_serve, "--max", optarg,
-					    &o.max))
-				return EXIT_USAGE;
-			break;
 		case 'n':
-			if (!tool_count_arg(&cmd_serve, "--connections", optarg,
-					    &o.count))
+			if (!tool_fork_opt(&cmd_serve, opt, optarg, &o))
 				return EXIT_USAGE;
 			break;
 		case 'v': o.verbose = true; break;

@@ -29,6 +29,14 @@ bool tool_count_arg(const struct command *cmd, const char *name,
 	return true;
 }
 
+bool tool_fork_opt(const struct command *cmd, int opt, const char *arg,
+		   struct tool_fork_opts *o)
+{
+	return opt == 'm'
+		       ? tool_count_arg(cmd, "--max", arg, &o->max)
+		       : tool_count_arg(cmd, "--connections", arg, &o->count);
+}
+
 /* SIGCHLD writes here, so that one poll waits for a client and for a
  * child that ends. */
 static int chld_pipe[2] = {-1, -1};

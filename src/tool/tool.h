@@ -183,6 +183,9 @@ int tool_fork_server(const struct command *cmd, const char *addr,
  * (printed) makes it false. */
 bool tool_count_arg(const struct command *cmd, const char *name,
 		    const char *text, int *out);
+/* -m/--max N or -n/--connections N (OPT 'm' or 'n') into O. */
+bool tool_fork_opt(const struct command *cmd, int opt, const char *arg,
+		   struct tool_fork_opts *o);
 
 /* Whether ipcx_recv() returning 0 on C means end of stream. */
 bool tool_zero_is_eof(const struct ipcx_chan *c);

@@ -57,6 +57,19 @@ static const char *shm_addr(char *buf, size_t n, const char *opts)
 	return note(buf);
 }
 
+/* A listener on a new posixshm address (OPTS: timeout=5000 and a 64K
+ * ring) into *L; with C and A, a client's end and its accepted end. */
+static void listen_shm(char *addr, size_t n, struct ipcx_chan **l,
+		       struct ipcx_chan **c, struct ipcx_chan **a)
+{
+	shm_addr(addr, n, "size=64K&timeout=5000");
+	assert_int_equal(ipcx_open(addr, IPCX_LISTEN | IPCX_CREATE, l), 0);
+	if (c) {
+		assert_int_equal(ipcx_open(addr, 0, c), 0);
+		assert_int_equal(ipcx_accept(*l, a), 0);
+	}
+}
+
 /* ---- the conformance suite over shared-memory connections ----------- */
 
 static void conn_setup(struct fx *f, const char *opts)
@@ -406,8 +419,7 @@ static void t_dead_client(void **state)
 	char addr[128], buf[16];
 	struct ipcx_chan *l, *c;
 
-	shm_addr(addr, sizeof(addr), "size=64K&timeout=5000");
-	assert_int_equal(ipcx_open(addr, IPCX_LISTEN | IPCX_CREATE, &l), 0);
+	listen_shm(addr, sizeof(addr), &l, NULL, NULL);
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -531,10 +543,7 @@ static void t_fork_handoff(void **state)
 	char addr[128], buf[64];
 	struct ipcx_chan *l, *c, *a;
 
-	shm_addr(addr, sizeof(addr), "size=64K&timeout=5000");
-	assert_int_equal(ipcx_open(addr, IPCX_LISTEN | IPCX_CREATE, &l), 0);
-	assert_int_equal(ipcx_open(addr, 0, &c), 0);
-	assert_int_equal(ipcx_accept(l, &a), 0);
+	listen_shm(addr, sizeof(addr), &l, &c, &a);
 	fflush(NULL);
 	/* The classic server: accept, fork, the parent closes its copy at
 	 * once, the child serves. */
@@ -638,10 +647,7 @@ static void t_shutdown(void **state)
 	char addr[128], buf[16];
 	struct ipcx_chan *l, *c, *a;
 
-	shm_addr(addr, sizeof(addr), "size=64K&timeout=5000");
-	assert_int_equal(ipcx_open(addr, IPCX_LISTEN | IPCX_CREATE, &l), 0);
-	assert_int_equal(ipcx_open(addr, 0, &c), 0);
-	assert_int_equal(ipcx_accept(l, &a), 0);
+	listen_shm(addr, sizeof(addr), &l, &c, &a);
 	assert_int_equal(ipcx_send(c, "last", 4, NULL), 4);
 	assert_int_equal(ipcx_shutdown(c), 0);
 	assert_int_equal(ipcx_send(c, "more", 4, NULL), -EPIPE);
@@ -668,8 +674,7 @@ static void t_poll_sees_end(void **state)
 	char addr[128], buf[16];
 	struct ipcx_chan *l, *c, *a;
 
-	shm_addr(addr, sizeof(addr), "size=64K&timeout=5000");
-	assert_int_equal(ipcx_open(addr, IPCX_LISTEN | IPCX_CREATE, &l), 0);
+	listen_shm(addr, sizeof(addr), &l, NULL, NULL);
 	for (int k = 0; k < 50; k++) {
 		assert_int_equal(ipcx_open(addr, 0, &c), 0);
 		assert_int_equal(ipcx_accept(l, &a), 0);

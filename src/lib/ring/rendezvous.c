@@ -217,24 +217,12 @@ int ipcx__rv_accept(struct ipcx_chan *l, int lfd,
 		    const uint8_t secret[IPCX__RV_SECRET], int *memfd, int *out,
 		    pid_t *pid, uid_t *uid)
 {
-	int64_t deadline = ipcx__deadline(l);
 	struct ucred uc = {.pid = -1};
 	socklen_t len = sizeof(uc);
-	int fd, e;
+	int fd = ipcx__accept_fd(l, lfd), e;
 
-	for (;;) {
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0)
-			break;
-		if (errno == EINTR && (e = ipcx__eintr(l)) < 0)
-			return e;
-		if (errno == EINTR || errno == ECONNABORTED)
-			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return ipcx__fail(errno, "%s: accept: %m", l->name);
-		if ((e = ipcx__wait_fd(l, lfd, POLLIN, deadline)) < 0)
-			return e;
-	}
+	if (fd < 0)
+		return fd;
 	getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len);
 	e = rv_hello(l, fd, secret, memfd, uc.pid);
 	if (e < 0) {

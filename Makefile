@@ -17,10 +17,10 @@ MUSL_BUILD ?= build-musl
 SOURCES     = $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find include src tests bench fuzz -name '*.[ch]')
 
 # Debian packages the build, the tests and the demo use.
-DEPS = meson ninja-build pkg-config gcc libc6-dev libcmocka-dev \
+DEPS = meson ninja-build pkg-config gcc libc6-dev libcmocka-dev libzmq3-dev \
        libsmartcols-dev musl-tools clang-format python3 socat \
        util-linux procps iproute2 python3-sysv-ipc gnuplot-nox \
-       netcat-openbsd systemd
+       netcat-openbsd systemd python3-zmq
 
 .PHONY: all deps install-packages build demo check check-plain check-asan check-musl \
         check-format format bench stress fuzz install clean

@@ -481,6 +481,39 @@ bool ipcx__opt_given(const struct ipcx_addr *a, const struct ipcx__opt *o)
 	return i >= 0 && (a->given & (1u << i));
 }
 
+int ipcx__opt_text(const struct ipcx_addr *a, const struct ipcx__opt *o,
+		   char *out, size_t n)
+{
+	const char *q = a->ops->no_options ? NULL : strchr(a->text, '?');
+	size_t nlen = strlen(o->pub.name);
+
+	for (const char *s = q ? q + 1 : NULL; s && *s;) {
+		const char *amp = strchr(s, '&');
+		size_t len = amp ? (size_t)(amp - s) : strlen(s);
+		if (len > nlen && s[nlen] == '=' &&
+		    !memcmp(s, o->pub.name, nlen)) {
+			char *v;
+			int r = decode(a->text, s + nlen + 1, len - nlen - 1,
+				       &v);
+			if (r < 0)
+				return r;
+			size_t vl = strlen(v);
+			if (vl >= n) {
+				free(v);
+				return ipcx__fail(EINVAL,
+						  "option '%s' is longer than "
+						  "%zu bytes in '%s'",
+						  o->pub.name, n - 1, a->text);
+			}
+			memcpy(out, v, vl + 1);
+			free(v);
+			return 1;
+		}
+		s = amp ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
 void ipcx__opt_forget(struct ipcx_addr *a, const struct ipcx__opt *o)
 {
 	int i = opt_index(a, o);

@@ -138,6 +138,11 @@ struct ipcx_addr {
 long long ipcx__opt(const struct ipcx_addr *a, const struct ipcx__opt *o);
 /* Whether the address (or its defaults) gave O. */
 bool ipcx__opt_given(const struct ipcx_addr *a, const struct ipcx__opt *o);
+/* The text of option O as A's address gave it (decoded), into OUT (N
+ * bytes): 1, 0 when it is not there, -EINVAL when longer.  For options
+ * whose value is text (a CUSTOM parse that accepts any). */
+int ipcx__opt_text(const struct ipcx_addr *a, const struct ipcx__opt *o,
+		   char *out, size_t n);
 /* Makes A as if it had not given O (its default applies). */
 void ipcx__opt_forget(struct ipcx_addr *a, const struct ipcx__opt *o);
 /* Permission bits to create with: mode=, else 0600. */

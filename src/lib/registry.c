@@ -17,6 +17,7 @@ extern const struct ipcx__facility ipcx__pty_ops;
 extern const struct ipcx__facility ipcx__exec_ops;
 extern const struct ipcx__facility ipcx__stdio_ops;
 extern const struct ipcx__facility ipcx__fd_ops;
+extern const struct ipcx__facility ipcx__zmq_ops;
 extern const struct ipcx__facility ipcx__sysvmq_ops;
 extern const struct ipcx__facility ipcx__sysvsem_ops;
 extern const struct ipcx__facility ipcx__posixsem_ops;
@@ -54,6 +55,7 @@ static const struct ipcx__facility *const registry[] = {
 	&ipcx__exec_ops,
 	&ipcx__stdio_ops,
 	&ipcx__fd_ops,
+	&ipcx__zmq_ops,
 };
 /* clang-format on */
 

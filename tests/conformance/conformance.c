@@ -260,6 +260,8 @@ static struct ipcx_chan *start(struct fx *f, const char *opts,
 		struct ipcx_chan *b = f->fix->end_b(f);
 		CHILD_CHECK(b != NULL);
 		fn(b);
+		if (f->fix->close_b)
+			CHILD_CHECK(ipcx_close(b) == 0);
 		_exit(0);
 	}
 	close(r->ctl[0]);

@@ -34,7 +34,11 @@ struct fixture {
 	bool lossy;    /* may drop under load (UDP) */
 	bool no_fill;  /* a sender cannot be filled to EAGAIN */
 	bool no_eof;   /* a dead peer is -EPIPE, not end of stream (rings) */
-	size_t large;  /* bytes for the large transfer (streams) */
+	/* Sends are delivered by the library after they return (ZeroMQ):
+	 * the child closes its end before it exits, as such a program
+	 * must, or what it sent last may never leave. */
+	bool close_b;
+	size_t large; /* bytes for the large transfer (streams) */
 	/* Parent, before fork: create what both ends need.  OPTS are
 	 * address options for both ends ("framing=length", "" for none). */
 	void (*setup)(struct fx *f, const char *opts);

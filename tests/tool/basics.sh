@@ -36,11 +36,11 @@ contains "...saying so" "$T/err" "timed out after 100 ms"
 status "nonblock with nothing there exits 1" 1 "$IPCX" recv --nonblock "unix-dgram:$T/d"
 
 status "info" 0 "$IPCX" info
-for s in pipe fifo unix unix-dgram unix-seqpacket tcp udp sysvmq posixmq sysvshm posixshm anon mmap sysvsem posixsem flock fcntl signal pty exec stdio fd; do
+for s in pipe fifo unix unix-dgram unix-seqpacket tcp udp sysvmq posixmq sysvshm posixshm anon mmap sysvsem posixsem flock fcntl signal pty exec stdio fd zmq; do
 	grep -q "^$s " "$T/out" && ok "info lists $s" || bad "info lists $s"
 done
 status "info -J" 0 "$IPCX" info -J
-if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["facilities"]) == 22; assert any(l["limit"] == "pipe capacity" and l["value"] > 0 for l in d["limits"])' "$T/out"; then
+if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["facilities"]) == 23; assert any(l["limit"] == "pipe capacity" and l["value"] > 0 for l in d["limits"])' "$T/out"; then
 	ok "info -J is one JSON document with facilities and limits"
 else bad "info -J is one JSON document with facilities and limits"; fi
 status "info -o -n -r" 0 "$IPCX" info -n -r -o SCHEME,SEMANTICS udp tcp

@@ -144,6 +144,11 @@ static int copy(struct relay *r, int x)
 	char why[512];
 
 	n = tool_recv(from->c, from->addr, &from->buf, &from->cap, &m);
+	/* A polled side that woke with nothing after all (ZeroMQ's
+	 * descriptor tells of every change; another reader of a queue took
+	 * it): wait again. */
+	if (n == -EAGAIN && !from->threaded)
+		return EXIT_OK;
 	if (n == -EACCES) {
 		tool_err("ipcx: %s\n", ipcx_error_detail());
 		return EXIT_OK;

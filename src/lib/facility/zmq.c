@@ -419,6 +419,21 @@ static ssize_t zmq_recv_chan(struct ipcx_chan *c, void *buf, size_t len,
 	struct zchan *z = (struct zchan *)c;
 	int r;
 
+	/* Polled (ipcx_fd() taken): the descriptor is what waits, and it
+	 * may wake for a change that brought no message (ZMQ_FD tells of
+	 * every change, a rep socket's turn to send included): nothing
+	 * there is -EAGAIN, not a wait in the wrong place. */
+	int ev = 0;
+	size_t evlen = sizeof(ev);
+	if (!z->holding && z->ep >= 0 &&
+	    zmq_getsockopt(z->sock, ZMQ_EVENTS, &ev, &evlen) == 0 &&
+	    !(ev & ZMQ_POLLIN)) {
+		settle(z);
+		return ipcx__fail(EAGAIN,
+				  "%s: nothing to receive (a wake-up of its "
+				  "descriptor with no message)",
+				  c->name);
+	}
 	if (!z->holding && (r = take(z)) < 0) {
 		settle(z);
 		return r;

@@ -1,0 +1,167 @@
+#!/bin/sh
+# zmq: from the shell, with pyzmq peers: push/pull both ways, pub/sub with
+# subscriptions, req/rep both ways, and relay between ZeroMQ and local
+# facilities (a ring, a System V queue), boundaries kept.
+. "$(dirname "$0")/lib.sh"
+
+PY=/usr/bin/python3
+if ! "$IPCX" info -r -n -o FACILITY zmq | grep -q libzmq; then
+	ok "# SKIP zmq: this ipcx was built without libzmq"
+	finish
+	exit 0
+fi
+if ! $PY -c 'import zmq' 2>/dev/null; then
+	ok "# SKIP zmq: no pyzmq (Debian's python3-zmq) to talk to"
+	finish
+	exit 0
+fi
+
+# A free TCP port on loopback.
+free_port() {
+	$PY -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# wait_exit PID: up to 20 s; its status in WST (124: killed).
+wait_exit() {
+	( sleep 20 && kill -9 "$1" ) 2>/dev/null &
+	dog=$!
+	wait "$1" 2>/dev/null
+	WST=$?
+	pkill -P "$dog" sleep 2>/dev/null || WST=124
+	wait "$dog" 2>/dev/null
+}
+
+# ---- push/pull --------------------------------------------------------
+P=$(free_port)
+$PY -c '
+import zmq, sys
+s = zmq.Context().socket(zmq.PUSH); s.bind("tcp://127.0.0.1:" + sys.argv[1])
+for m in [b"one", b"", b"three"]: s.send(m)
+s.send_multipart([b"f1", b"f22"])
+s.close(linger=5000)' "$P" &
+S=$!
+timeout 20 "$IPCX" recv -n 4 --json "zmq:tcp://127.0.0.1:$P?type=pull" >"$T/pull" 2>"$T/err"
+expect "recv from a pyzmq push: exit 0" $? 0
+wait $S
+expect "recv from a pyzmq push: each message, the empty one too" \
+	"$(head -3 "$T/pull" | tr '\n' ' ')" \
+	'{"data":"one","size":3,"type":1} {"data":"","size":0,"type":1} {"data":"three","size":5,"type":1} '
+contains "recv from a pyzmq push: two frames arrive as one message, type 2" \
+	"$T/pull" '"size":13,"type":2}'
+
+P=$(free_port)
+$PY -c '
+import zmq, sys
+s = zmq.Context().socket(zmq.PULL); s.bind("tcp://127.0.0.1:" + sys.argv[1])
+s.RCVTIMEO = 10000
+print(s.recv().decode(), s.recv().decode())' "$P" >"$T/py" &
+S=$!
+status "send to a pyzmq pull: exit 0" 0 \
+	"$IPCX" send "zmq:tcp://127.0.0.1:$P?type=push" alpha beta
+wait_exit $S
+expect "send to a pyzmq pull: both arrived (the last too: close waits)" \
+	"$(cat "$T/py")" "alpha beta"
+
+# ---- pub/sub ----------------------------------------------------------
+P=$(free_port)
+$PY -c '
+import zmq, sys, time
+s = zmq.Context().socket(zmq.PUB); s.bind("tcp://127.0.0.1:" + sys.argv[1])
+for i in range(400):
+    s.send(b"noise %d" % i); s.send(b"tick.%d" % i); time.sleep(0.01)' "$P" &
+S=$!
+timeout 20 "$IPCX" recv -n 3 "zmq:tcp://127.0.0.1:$P?type=sub&subscribe=tick." \
+	>"$T/sub"
+expect "sub with subscribe=tick.: exit 0" $? 0
+kill $S 2>/dev/null
+wait $S 2>/dev/null
+expect "sub with subscribe=tick.: only ticks" "$(grep -c '^tick\.' "$T/sub")" 3
+
+# ipcx publishes (relay from stdin), pyzmq subscribes with a prefix.
+P=$(free_port)
+( i=0; while [ $i -lt 400 ]; do echo "x$i"; echo "y$i"; i=$((i + 1)); sleep 0.01; done ) |
+	"$IPCX" relay -u stdio: "zmq:tcp://127.0.0.1:$P?type=pub&bind=1" &
+R=$!
+$PY -c '
+import zmq, sys
+s = zmq.Context().socket(zmq.SUB); s.connect("tcp://127.0.0.1:" + sys.argv[1])
+s.setsockopt(zmq.SUBSCRIBE, b"y"); s.RCVTIMEO = 10000
+print(" ".join(s.recv().decode()[0] for _ in range(3)))' "$P" >"$T/pysub"
+expect "pyzmq sub of an ipcx pub: only its prefix" "$(cat "$T/pysub")" "y y y"
+kill $R 2>/dev/null
+wait $R 2>/dev/null
+
+# ---- req/rep ----------------------------------------------------------
+P=$(free_port)
+$PY -c '
+import zmq, sys
+s = zmq.Context().socket(zmq.REP); s.bind("tcp://127.0.0.1:" + sys.argv[1])
+for _ in range(2): s.send(s.recv().upper())' "$P" &
+S=$!
+printf 'first\n' | timeout 20 "$IPCX" relay --linger 1 stdio: "zmq:tcp://127.0.0.1:$P?type=req" >"$T/req1"
+printf 'second\n' | timeout 20 "$IPCX" relay --linger 1 stdio: "zmq:tcp://127.0.0.1:$P?type=req" >"$T/req2"
+wait_exit $S
+expect "ipcx req to a pyzmq rep: the replies" "$(cat "$T/req1" "$T/req2" | tr '\n' ' ')" \
+	"FIRST SECOND "
+
+P=$(free_port)
+# A command that answers each line at once (tr would wait for the end).
+timeout 20 "$IPCX" relay "zmq:tcp://127.0.0.1:$P?type=rep&bind=1" \
+	exec:'sed -u y/abcdefghijklmnopqrstuvwxyz/ABCDEFGHIJKLMNOPQRSTUVWXYZ/' &
+R=$!
+$PY -c '
+import zmq, sys
+s = zmq.Context().socket(zmq.REQ); s.connect("tcp://127.0.0.1:" + sys.argv[1])
+s.RCVTIMEO = 10000
+s.send(b"hello rep\n"); print(s.recv().decode(), end="")' "$P" >"$T/pyreq"
+expect "pyzmq req to an ipcx rep (relayed to a command)" "$(cat "$T/pyreq")" "HELLO REP"
+kill $R 2>/dev/null
+wait $R 2>/dev/null
+
+# ---- relay: local facilities to ZeroMQ and back, boundaries kept --------
+SHM=/ipcx-zmq-$$
+KEY=$(printf '0x%x' $((0x5a000000 + $$ % 65536)))
+P=$(free_port)
+# A ring to a pyzmq pull.
+$IPCX send --create "posixshm:$SHM?size=64K" r1 r2 r3
+$PY -c '
+import zmq, sys
+s = zmq.Context().socket(zmq.PULL); s.bind("tcp://127.0.0.1:" + sys.argv[1])
+s.RCVTIMEO = 10000
+print(" ".join(s.recv().decode() for _ in range(3)))' "$P" >"$T/ring2zmq" &
+S=$!
+timeout 20 "$IPCX" relay -u --linger 1 "posixshm:$SHM" "zmq:tcp://127.0.0.1:$P?type=push" &
+R=$!
+wait_exit $S
+expect "relay ring -> zmq push: each message, in order" "$(cat "$T/ring2zmq")" "r1 r2 r3"
+kill $R 2>/dev/null
+wait $R 2>/dev/null
+$IPCX rm "posixshm:$SHM" 2>/dev/null
+# A pyzmq push to a System V queue.
+P=$(free_port)
+$PY -c '
+import zmq, sys
+s = zmq.Context().socket(zmq.PUSH); s.bind("tcp://127.0.0.1:" + sys.argv[1])
+for m in [b"q1", b"q two", b"q3"]: s.send(m)
+s.close(linger=5000)' "$P" &
+S=$!
+timeout 20 "$IPCX" relay -u "zmq:tcp://127.0.0.1:$P?type=pull" "sysvmq:$KEY?create=1" &
+R=$!
+timeout 20 "$IPCX" recv -n 3 "sysvmq:$KEY?create=1" >"$T/zmq2q"
+expect "relay zmq pull -> sysvmq: each message, boundaries kept" \
+	"$(cat "$T/zmq2q" | tr '\n' '|')" "q1|q two|q3|"
+kill $R 2>/dev/null
+wait $R $S 2>/dev/null
+$IPCX rm "sysvmq:$KEY" 2>/dev/null
+
+# ---- bad input ----------------------------------------------------------
+status "zmq without an endpoint: a usage error" 2 $IPCX send zmq:nowhere x
+contains "...says what an endpoint is" "$T/err" "TRANSPORT://"
+status "zmq with an unknown type: a usage error" 2 \
+	$IPCX send "zmq:tcp://127.0.0.1:1?type=fan" x
+status "zmq pull cannot send: exit 1" 1 \
+	$IPCX send "zmq:inproc://x?type=pull&timeout=100" x
+expect "nothing left" "$(ls /dev/shm | grep -c "ipcx-zmq-$$")" 0
+
+finish

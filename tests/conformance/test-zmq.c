@@ -10,7 +10,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static bool built(void)
 {
@@ -193,6 +195,124 @@ static void t_poll(void **state)
 	ipcx_close(rep);
 }
 
+/* A Python peer (pyzmq) run as a child: its exit status. */
+static pid_t python(const char *script, const char *arg)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl("/usr/bin/python3", "python3", "-c", script, arg,
+		      (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static bool have_pyzmq(void)
+{
+	pid_t p = python("import zmq", "");
+	return conf_wait(p) == 0;
+}
+
+/* Frames of a received message (meta type N): their bytes and sizes. */
+static int frames_of(const unsigned char *b, size_t n, const unsigned char **f,
+		     uint32_t *len, int max)
+{
+	int k = 0;
+	for (size_t at = 0; at + 4 <= n && k < max; k++) {
+		memcpy(&len[k], b + at, 4);
+		f[k] = b + at + 4;
+		at += 4 + len[k];
+	}
+	return k;
+}
+
+/* dealer/router both ways with pyzmq: the identity frame is what a
+ * router's reply repeats. */
+static void t_dealer_router(void **state)
+{
+	(void)state;
+	SKIP_UNBUILT();
+	if (!have_pyzmq()) {
+		printf("# no pyzmq (python3-zmq)\n");
+		skip();
+	}
+	struct ipcx_chan_info i = {0};
+	struct ipcx_meta m = IPCX_META_INIT;
+	unsigned char buf[256], out[256];
+	const unsigned char *f[4];
+	uint32_t len[4];
+
+	/* ipcx router, pyzmq dealer. */
+	struct ipcx_chan *r =
+		must("zmq:tcp://127.0.0.1:*?type=router&bind=1&timeout=10000");
+	ipcx_chan_get(r, &i);
+	pid_t py = python("import zmq, sys\n"
+			  "s = zmq.Context().socket(zmq.DEALER)\n"
+			  "s.connect(sys.argv[1]); s.RCVTIMEO = 10000\n"
+			  "s.send(b'hello')\n"
+			  "sys.exit(0 if s.recv() == b'HELLO' else 1)\n",
+			  i.local + 4);
+	ssize_t n = ipcx_recv(r, buf, sizeof(buf), &m);
+	assert_true(n > 0);
+	assert_int_equal(m.type, 2);
+	assert_int_equal(frames_of(buf, (size_t)n, f, len, 4), 2);
+	assert_int_equal(len[1], 5);
+	assert_memory_equal(f[1], "hello", 5);
+	/* The reply: the same identity, then the body. */
+	size_t o = 0;
+	memcpy(out, &len[0], 4);
+	memcpy(out + 4, f[0], len[0]);
+	o = 4 + len[0];
+	uint32_t bl = 5;
+	memcpy(out + o, &bl, 4);
+	memcpy(out + o + 4, "HELLO", 5);
+	o += 9;
+	struct ipcx_meta sm = IPCX_META_INIT;
+	sm.valid = IPCX_META_TYPE;
+	sm.type = 2;
+	assert_int_equal(ipcx_send(r, out, o, &sm), (ssize_t)o);
+	assert_int_equal(conf_wait(py), 0);
+	ipcx_close(r);
+
+	/* pyzmq router, ipcx dealer. */
+	int ctl[2];
+	assert_int_equal(pipe(ctl), 0);
+	char port[16];
+	fflush(NULL);
+	py = fork();
+	if (py == 0) {
+		dup2(ctl[1], 1);
+		close(ctl[0]);
+		execl("/usr/bin/python3", "python3", "-c",
+		      "import zmq, sys\n"
+		      "s = zmq.Context().socket(zmq.ROUTER)\n"
+		      "p = s.bind_to_random_port('tcp://127.0.0.1')\n"
+		      "print(p, flush=True); s.RCVTIMEO = 10000\n"
+		      "who, body = s.recv_multipart()\n"
+		      "s.send_multipart([who, body.upper()])\n"
+		      "s.close(linger=5000)\n",
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(ctl[1]);
+	ssize_t pn = read(ctl[0], port, sizeof(port) - 1);
+	close(ctl[0]);
+	assert_true(pn > 0);
+	port[pn] = '\0';
+	char addr[80];
+	snprintf(addr, sizeof(addr),
+		 "zmq:tcp://127.0.0.1:%d?type=dealer&timeout=10000",
+		 atoi(port));
+	struct ipcx_chan *d = must(addr);
+	assert_int_equal(ipcx_send(d, "ping", 4, NULL), 4);
+	assert_int_equal(ipcx_recv(d, buf, sizeof(buf), &m), 4);
+	assert_int_equal(m.type, 1);
+	assert_memory_equal(buf, "PING", 4);
+	ipcx_close(d);
+	assert_int_equal(conf_wait(py), 0);
+}
+
 static void t_errors(void **state)
 {
 	(void)state;
@@ -234,9 +354,8 @@ static void t_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest own[] = {
-		cmocka_unit_test(t_frames),
-		cmocka_unit_test(t_subscribe),
-		cmocka_unit_test(t_poll),
+		cmocka_unit_test(t_frames), cmocka_unit_test(t_subscribe),
+		cmocka_unit_test(t_poll),   cmocka_unit_test(t_dealer_router),
 		cmocka_unit_test(t_errors),
 	};
 

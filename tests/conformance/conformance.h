@@ -38,6 +38,10 @@ struct fixture {
 	 * the child closes its end before it exits, as such a program
 	 * must, or what it sent last may never leave. */
 	bool close_b;
+	/* ipcx_fd() may wake with no message (ZeroMQ's ZMQ_FD tells of
+	 * every change): a non-blocking receive then says -EAGAIN, and the
+	 * caller polls again. */
+	bool wakes_empty;
 	size_t large; /* bytes for the large transfer (streams) */
 	/* Parent, before fork: create what both ends need.  OPTS are
 	 * address options for both ends ("framing=length", "" for none). */

@@ -107,8 +107,35 @@ static int zfail(const struct ipcx_chan *c, int err, const char *what)
 	return ipcx__fail(err, "%s: %s: %s", c->name, what, zmq_strerror(err));
 }
 
+/* A child of fork() cannot use its parent's context (its I/O threads
+ * stayed behind): it starts its own with its first socket. */
+static void ctx_prepare(void)
+{
+	pthread_mutex_lock(&ctx_lock);
+}
+
+static void ctx_parent(void)
+{
+	pthread_mutex_unlock(&ctx_lock);
+}
+
+static void ctx_child(void)
+{
+	ctx = NULL;
+	nsockets = 0;
+	pthread_mutex_unlock(&ctx_lock);
+}
+
+static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+static void watch_forks(void)
+{
+	pthread_atfork(ctx_prepare, ctx_parent, ctx_child);
+}
+
 static void *ctx_get(void)
 {
+	pthread_once(&fork_once, watch_forks);
 	pthread_mutex_lock(&ctx_lock);
 	if (!ctx)
 		ctx = zmq_ctx_new();
@@ -257,6 +284,15 @@ static int io_fail(struct zchan *z, int err, bool send)
 		return ipcx__fail(ETIMEDOUT, "%s: timed out after %d ms",
 				  z->c.name, z->c.timeout_ms);
 	case EFSM:
+		/* Polled (ipcx_fd() taken), a receive out of turn is a
+		 * wake-up of the descriptor for the turn to send (ZMQ_FD
+		 * tells of every change): nothing to receive yet. */
+		if (!send && z->ep >= 0)
+			return ipcx__fail(EAGAIN,
+					  "%s: nothing to receive: its turn "
+					  "is to send (a wake-up of its "
+					  "descriptor with no message)",
+					  z->c.name);
 		return ipcx__fail(EPROTO,
 				  "%s: out of turn: a req socket sends, then "
 				  "receives the reply; a rep socket receives, "
@@ -419,21 +455,6 @@ static ssize_t zmq_recv_chan(struct ipcx_chan *c, void *buf, size_t len,
 	struct zchan *z = (struct zchan *)c;
 	int r;
 
-	/* Polled (ipcx_fd() taken): the descriptor is what waits, and it
-	 * may wake for a change that brought no message (ZMQ_FD tells of
-	 * every change, a rep socket's turn to send included): nothing
-	 * there is -EAGAIN, not a wait in the wrong place. */
-	int ev = 0;
-	size_t evlen = sizeof(ev);
-	if (!z->holding && z->ep >= 0 &&
-	    zmq_getsockopt(z->sock, ZMQ_EVENTS, &ev, &evlen) == 0 &&
-	    !(ev & ZMQ_POLLIN)) {
-		settle(z);
-		return ipcx__fail(EAGAIN,
-				  "%s: nothing to receive (a wake-up of its "
-				  "descriptor with no message)",
-				  c->name);
-	}
 	if (!z->holding && (r = take(z)) < 0) {
 		settle(z);
 		return r;

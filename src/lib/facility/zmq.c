@@ -372,7 +372,9 @@ static ssize_t zmq_send_chan(struct ipcx_chan *c, const struct iovec *iov,
 		if (zmq_send(z->sock, b, fl, flags | (more ? ZMQ_SNDMORE : 0)) <
 		    0) {
 			int e = errno;
-			if (e == EINTR && interrupted(z) == 0)
+			/* Never leave a message half sent: a later frame
+			 * is retried whatever the signal. */
+			if (e == EINTR && (f > 0 || interrupted(z) == 0))
 				continue;
 			free(joined);
 			settle(z);

@@ -80,7 +80,7 @@ expect "sub with subscribe=tick.: only ticks" "$(grep -c '^tick\.' "$T/sub")" 3
 
 # ipcx publishes (relay from stdin), pyzmq subscribes with a prefix.
 P=$(free_port)
-( i=0; while [ $i -lt 400 ]; do echo "x$i"; echo "y$i"; i=$((i + 1)); sleep 0.01; done ) |
+( i=0; while [ $i -lt 400 ]; do echo "x$i"; sleep 0.005; echo "y$i"; i=$((i + 1)); sleep 0.005; done ) |
 	"$IPCX" relay -u stdio: "zmq:tcp://127.0.0.1:$P?type=pub&bind=1" &
 R=$!
 $PY -c '
@@ -154,6 +154,68 @@ expect "relay zmq pull -> sysvmq: each message, boundaries kept" \
 kill $R 2>/dev/null
 wait $R $S 2>/dev/null
 $IPCX rm "sysvmq:$KEY" 2>/dev/null
+
+# ---- a plain C libzmq peer (tests/peer/zmqpeer.c) -----------------------
+ZP=${ZMQPEER:-}
+NL='
+'
+if [ -n "$ZP" ] && [ -x "$ZP" ]; then
+	P=$(free_port)
+	$ZP push "tcp://127.0.0.1:$P" bind send c1 c2 &
+	S=$!
+	expect "C push -> ipcx pull" \
+		"$(timeout 20 "$IPCX" recv -n 2 "zmq:tcp://127.0.0.1:$P?type=pull" | tr '\n' ' ')" \
+		"c1 c2 "
+	wait $S
+	P=$(free_port)
+	$ZP pull "tcp://127.0.0.1:$P" bind recv 2 >"$T/cpull" &
+	S=$!
+	$IPCX send "zmq:tcp://127.0.0.1:$P?type=push" d1 d2
+	wait_exit $S
+	expect "ipcx push -> C pull" "$(cat "$T/cpull" | tr '\n' ' ')" "d1 d2 "
+	P=$(free_port)
+	$ZP pub "tcp://127.0.0.1:$P" bind publish 400 &
+	S=$!
+	expect "C pub -> ipcx sub, subscribe=y" \
+		"$(timeout 20 "$IPCX" recv -n 3 "zmq:tcp://127.0.0.1:$P?type=sub&subscribe=y" | cut -c1 | tr '\n' ' ')" \
+		"y y y "
+	kill $S 2>/dev/null
+	wait $S 2>/dev/null
+	P=$(free_port)
+	# One line per read of stdin, so one message each.
+	( i=0; while [ $i -lt 400 ]; do echo "x$i"; sleep 0.005; echo "y$i"; i=$((i + 1)); sleep 0.005; done ) |
+		"$IPCX" relay -u stdio: "zmq:tcp://127.0.0.1:$P?type=pub&bind=1" &
+	R=$!
+	expect "ipcx pub -> C sub, subscribe=x" \
+		"$($ZP sub "tcp://127.0.0.1:$P" connect recv 3 x | grep . | cut -c1 | tr '\n' ' ')" \
+		"x x x "
+	kill $R 2>/dev/null
+	wait $R 2>/dev/null
+	P=$(free_port)
+	$ZP rep "tcp://127.0.0.1:$P" bind serve 1 &
+	S=$!
+	expect "ipcx req -> C rep" \
+		"$(printf 'ask\n' | timeout 20 "$IPCX" relay --linger 1 stdio: "zmq:tcp://127.0.0.1:$P?type=req")" \
+		"ASK"
+	wait_exit $S
+	P=$(free_port)
+	timeout 20 "$IPCX" relay "zmq:tcp://127.0.0.1:$P?type=rep&bind=1" \
+		exec:'sed -u y/abcdefghijklmnopqrstuvwxyz/ABCDEFGHIJKLMNOPQRSTUVWXYZ/' &
+	R=$!
+	expect "C req -> ipcx rep" \
+		"$($ZP req "tcp://127.0.0.1:$P" connect ask "c asks$NL")" "C ASKS"
+	kill $R 2>/dev/null
+	wait $R 2>/dev/null
+	P=$(free_port)
+	$ZP router "tcp://127.0.0.1:$P" bind serve 1 &
+	S=$!
+	expect "ipcx dealer -> C router (the router answers the same identity)" \
+		"$(printf 'deal\n' | timeout 20 "$IPCX" relay --linger 1 stdio: "zmq:tcp://127.0.0.1:$P?type=dealer")" \
+		"DEAL"
+	wait_exit $S
+else
+	ok "# SKIP the C libzmq peer: not built"
+fi
 
 # ---- bad input ----------------------------------------------------------
 status "zmq without an endpoint: a usage error" 2 $IPCX send zmq:nowhere x

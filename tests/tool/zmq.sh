@@ -32,6 +32,28 @@ wait_exit() {
 	wait "$dog" 2>/dev/null
 }
 
+# An ipcx publisher on port $1, fed from a ring so that each message
+# stays one (stdin's reads would join lines): start_pub, feed_pub &,
+# stop_pub.
+start_pub() {
+	PUBSHM=/ipcx-zmq-$$-pub
+	$IPCX send --create "posixshm:$PUBSHM?size=64K" warm
+	"$IPCX" relay -u "posixshm:$PUBSHM" "zmq:tcp://127.0.0.1:$1?type=pub&bind=1" &
+	PUBR=$!
+}
+feed_pub() {
+	i=0
+	while [ $i -lt 400 ] && $IPCX send "posixshm:$PUBSHM" "x$i" "y$i"; do
+		i=$((i + 1))
+		sleep 0.01
+	done
+}
+stop_pub() {
+	kill $1 $PUBR 2>/dev/null
+	wait $1 $PUBR 2>/dev/null
+	$IPCX rm "posixshm:$PUBSHM" 2>/dev/null
+}
+
 # ---- push/pull --------------------------------------------------------
 P=$(free_port)
 $PY -c '
@@ -78,19 +100,18 @@ kill $S 2>/dev/null
 wait $S 2>/dev/null
 expect "sub with subscribe=tick.: only ticks" "$(grep -c '^tick\.' "$T/sub")" 3
 
-# ipcx publishes (relay from stdin), pyzmq subscribes with a prefix.
+# ipcx publishes (relay from a ring), pyzmq subscribes with a prefix.
 P=$(free_port)
-( i=0; while [ $i -lt 400 ]; do echo "x$i"; sleep 0.005; echo "y$i"; i=$((i + 1)); sleep 0.005; done ) |
-	"$IPCX" relay -u stdio: "zmq:tcp://127.0.0.1:$P?type=pub&bind=1" &
-R=$!
+start_pub $P
+feed_pub &
+F=$!
 $PY -c '
 import zmq, sys
 s = zmq.Context().socket(zmq.SUB); s.connect("tcp://127.0.0.1:" + sys.argv[1])
 s.setsockopt(zmq.SUBSCRIBE, b"y"); s.RCVTIMEO = 10000
 print(" ".join(s.recv().decode()[0] for _ in range(3)))' "$P" >"$T/pysub"
 expect "pyzmq sub of an ipcx pub: only its prefix" "$(cat "$T/pysub")" "y y y"
-kill $R 2>/dev/null
-wait $R 2>/dev/null
+stop_pub $F
 
 # ---- req/rep ----------------------------------------------------------
 P=$(free_port)
@@ -182,15 +203,13 @@ if [ -n "$ZP" ] && [ -x "$ZP" ]; then
 	kill $S 2>/dev/null
 	wait $S 2>/dev/null
 	P=$(free_port)
-	# One line per read of stdin, so one message each.
-	( i=0; while [ $i -lt 400 ]; do echo "x$i"; sleep 0.005; echo "y$i"; i=$((i + 1)); sleep 0.005; done ) |
-		"$IPCX" relay -u stdio: "zmq:tcp://127.0.0.1:$P?type=pub&bind=1" &
-	R=$!
+	start_pub $P
+	feed_pub &
+	F=$!
 	expect "ipcx pub -> C sub, subscribe=x" \
-		"$($ZP sub "tcp://127.0.0.1:$P" connect recv 3 x | grep . | cut -c1 | tr '\n' ' ')" \
+		"$($ZP sub "tcp://127.0.0.1:$P" connect recv 3 x | cut -c1 | tr '\n' ' ')" \
 		"x x x "
-	kill $R 2>/dev/null
-	wait $R 2>/dev/null
+	stop_pub $F
 	P=$(free_port)
 	$ZP rep "tcp://127.0.0.1:$P" bind serve 1 &
 	S=$!
@@ -215,6 +234,67 @@ if [ -n "$ZP" ] && [ -x "$ZP" ]; then
 	wait_exit $S
 else
 	ok "# SKIP the C libzmq peer: not built"
+fi
+
+# ---- two network namespaces: fan-in and fan-out between "machines" -------
+# Two namespaces joined by a veth pair, local addresses only; root.
+NA=ipcx-a-$$ NB=ipcx-b-$$
+if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && ip netns add $NA 2>/dev/null; then
+	ip netns add $NB
+	ip link add va$$ type veth peer name vb$$
+	ip link set va$$ netns $NA
+	ip link set vb$$ netns $NB
+	ip -n $NA addr add 10.251.$(($$ % 200)).1/24 dev va$$
+	ip -n $NB addr add 10.251.$(($$ % 200)).2/24 dev vb$$
+	for ns in $NA $NB; do ip -n $ns link set lo up; done
+	ip -n $NA link set va$$ up
+	ip -n $NB link set vb$$ up
+	A=10.251.$(($$ % 200)).1 B=10.251.$(($$ % 200)).2
+	KEY2=$(printf '0x%x' $((0x5b000000 + $$ % 65536)))
+	# Fan-in: two senders in A, one puller in B relaying into a queue.
+	ip netns exec $NB $IPCX relay -u "zmq:tcp://$B:5700?type=pull&bind=1" \
+		"sysvmq:$KEY2?create=1" &
+	R=$!
+	ip netns exec $NA $IPCX send "zmq:tcp://$B:5700?type=push" a1 a2 &
+	S1=$!
+	ip netns exec $NA $IPCX send "zmq:tcp://$B:5700?type=push" b1 b2 &
+	S2=$!
+	expect "fan-in across namespaces: both senders' messages, each once" \
+		"$(timeout 20 $IPCX recv -n 4 "sysvmq:$KEY2" | sort | tr '\n' ' ')" \
+		"a1 a2 b1 b2 "
+	kill $R 2>/dev/null
+	wait $R $S1 $S2 2>/dev/null
+	$IPCX rm "sysvmq:$KEY2" 2>/dev/null
+	# Fan-out: a publisher in A fed from a ring, two subscribers in B.
+	SHM2=/ipcx-zmq-$$-fan
+	# Everything of "machine" A runs in A (a ring's poller is woken
+	# through its network namespace's abstract sockets).
+	ip netns exec $NA $IPCX send --create "posixshm:$SHM2?size=64K" warm
+	ip netns exec $NA $IPCX relay -u "posixshm:$SHM2" \
+		"zmq:tcp://$A:5701?type=pub&bind=1" &
+	R=$!
+	SUBS=
+	for k in 1 2; do
+		timeout 20 ip netns exec $NB $IPCX recv -n 3 \
+			"zmq:tcp://$A:5701?type=sub&subscribe=t" >"$T/fan$k" &
+		SUBS="$SUBS $!"
+	done
+	i=0
+	while [ $i -lt 300 ] && { [ $(wc -l <"$T/fan1") -lt 3 ] || [ $(wc -l <"$T/fan2") -lt 3 ]; }; do
+		ip netns exec $NA $IPCX send "posixshm:$SHM2" "t$i" "skip$i"
+		i=$((i + 1))
+		sleep 0.02
+	done
+	wait $SUBS 2>/dev/null
+	expect "fan-out across namespaces: each subscriber got 3 ticks, no skips" \
+		"$(cat "$T/fan1" "$T/fan2" | cut -c1 | sort | uniq -c | tr -s ' ')" " 6 t"
+	kill $R 2>/dev/null
+	wait $R 2>/dev/null
+	$IPCX rm "posixshm:$SHM2" 2>/dev/null
+	ip netns del $NA
+	ip netns del $NB
+else
+	ok "# SKIP network namespaces: need root and ip netns"
 fi
 
 # ---- bad input ----------------------------------------------------------

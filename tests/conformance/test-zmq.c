@@ -280,43 +280,25 @@ static void t_dealer_router(void **state)
 	assert_int_equal(conf_wait(py), 0);
 	ipcx_close(r);
 
-	/* pyzmq router, ipcx dealer. */
-	int ctl[2];
-	assert_int_equal(pipe(ctl), 0);
-	char port[16];
-	fflush(NULL);
-	py = fork();
-	if (py == 0) {
-		dup2(ctl[1], 1);
-		close(ctl[0]);
-		execl("/usr/bin/python3", "python3", "-c",
-		      "import zmq, sys\n"
-		      "s = zmq.Context().socket(zmq.ROUTER)\n"
-		      "p = s.bind_to_random_port('tcp://127.0.0.1')\n"
-		      "print(p, flush=True); s.RCVTIMEO = 10000\n"
-		      "who, body = s.recv_multipart()\n"
-		      "s.send_multipart([who, body.upper()])\n"
-		      "s.close(linger=5000)\n",
-		      (char *)NULL);
-		_exit(127);
-	}
-	close(ctl[1]);
-	/* The pipe stays open until it exits (print may write twice). */
-	ssize_t pn = read(ctl[0], port, sizeof(port) - 1);
-	assert_true(pn > 0);
-	port[pn] = '\0';
-	char addr[80];
-	snprintf(addr, sizeof(addr),
-		 "zmq:tcp://127.0.0.1:%d?type=dealer&timeout=10000",
-		 atoi(port));
-	struct ipcx_chan *d = must(addr);
+	/* pyzmq router, ipcx dealer (which binds: the router connects to
+	 * the port it took). */
+	struct ipcx_chan *d =
+		must("zmq:tcp://127.0.0.1:*?type=dealer&bind=1&timeout=10000");
+	memset(&i, 0, sizeof(i));
+	ipcx_chan_get(d, &i);
+	py = python("import zmq, sys\n"
+		    "s = zmq.Context().socket(zmq.ROUTER)\n"
+		    "s.connect(sys.argv[1]); s.RCVTIMEO = 10000\n"
+		    "who, body = s.recv_multipart()\n"
+		    "s.send_multipart([who, body.upper()])\n"
+		    "s.close(linger=5000)\n",
+		    i.local + 4);
 	assert_int_equal(ipcx_send(d, "ping", 4, NULL), 4);
 	assert_int_equal(ipcx_recv(d, buf, sizeof(buf), &m), 4);
 	assert_int_equal(m.type, 1);
 	assert_memory_equal(buf, "PING", 4);
 	ipcx_close(d);
 	assert_int_equal(conf_wait(py), 0);
-	close(ctl[0]);
 }
 
 static void t_errors(void **state)

@@ -210,13 +210,17 @@ if [ -n "$ZP" ] && [ -x "$ZP" ]; then
 		"$($ZP sub "tcp://127.0.0.1:$P" connect recv 3 x | cut -c1 | tr '\n' ' ')" \
 		"x x x "
 	stop_pub $F
-	P=$(free_port)
-	$ZP rep "tcp://127.0.0.1:$P" bind serve 1 &
-	S=$!
-	expect "ipcx req -> C rep" \
-		"$(printf 'ask\n' | timeout 20 "$IPCX" relay --linger 1 stdio: "zmq:tcp://127.0.0.1:$P?type=req")" \
-		"ASK"
-	wait_exit $S
+	# ask_c SERVER CLIENT LINE DESC WANT: a C SERVER (rep, router)
+	# answers one LINE that ipcx sends as a CLIENT (req, dealer).
+	ask_c() {
+		P=$(free_port)
+		$ZP $1 "tcp://127.0.0.1:$P" bind serve 1 &
+		S=$!
+		expect "$4" "$(printf '%s\n' "$3" | timeout 20 "$IPCX" relay \
+			--linger 1 stdio: "zmq:tcp://127.0.0.1:$P?type=$2")" "$5"
+		wait_exit $S
+	}
+	ask_c rep req ask "ipcx req -> C rep" ASK
 	P=$(free_port)
 	timeout 20 "$IPCX" relay "zmq:tcp://127.0.0.1:$P?type=rep&bind=1" \
 		exec:'sed -u y/abcdefghijklmnopqrstuvwxyz/ABCDEFGHIJKLMNOPQRSTUVWXYZ/' &
@@ -225,13 +229,8 @@ if [ -n "$ZP" ] && [ -x "$ZP" ]; then
 		"$($ZP req "tcp://127.0.0.1:$P" connect ask "c asks$NL")" "C ASKS"
 	kill $R 2>/dev/null
 	wait $R 2>/dev/null
-	P=$(free_port)
-	$ZP router "tcp://127.0.0.1:$P" bind serve 1 &
-	S=$!
-	expect "ipcx dealer -> C router (the router answers the same identity)" \
-		"$(printf 'deal\n' | timeout 20 "$IPCX" relay --linger 1 stdio: "zmq:tcp://127.0.0.1:$P?type=dealer")" \
-		"DEAL"
-	wait_exit $S
+	ask_c router dealer deal \
+		"ipcx dealer -> C router (the router answers the same identity)" DEAL
 else
 	ok "# SKIP the C libzmq peer: not built"
 fi

@@ -23,6 +23,10 @@ struct side {
 	unsigned char *buf; /* what was received from this side */
 	size_t cap;
 	int status; /* a thread's exit status */
+	/* Both sides are one facility: a message keeps its System V type,
+	 * POSIX priority or ZeroMQ frames across (set once, before the
+	 * copying starts). */
+	bool same_kind;
 };
 
 struct relay {
@@ -159,9 +163,17 @@ static int copy(struct relay *r, int x)
 		ended(r, x);
 		return EXIT_OK;
 	}
+	/* Between two of one facility, what the message carries besides
+	 * its bytes goes along (never a datagram's sender: replies go to
+	 * the connected peer). */
+	struct ipcx_meta keep = IPCX_META_INIT;
+	keep.valid = m.valid & (IPCX_META_TYPE | IPCX_META_PRIO);
+	keep.type = m.type;
+	keep.prio = m.prio;
 	/* A stop signal interrupts a send that waits (the message then
 	 * goes back, below); any other signal does not. */
-	while ((w = ipcx_send(to->c, from->buf, (size_t)n, NULL)) == -EINTR &&
+	while ((w = ipcx_send(to->c, from->buf, (size_t)n,
+			      from->same_kind ? &keep : NULL)) == -EINTR &&
 	       !tool_stop)
 		;
 	if (w == n)
@@ -292,8 +304,13 @@ int tool_relay(struct ipcx_chan *c[2], const char *addr[2],
 		st = EXIT_FAIL;
 		goto out;
 	}
+	struct ipcx_chan_info ci[2] = {{0}, {0}};
+	bool same = ipcx_chan_get(c[0], &ci[0]) == 0 &&
+		    ipcx_chan_get(c[1], &ci[1]) == 0 &&
+		    ci[0].facility == ci[1].facility;
 	for (int i = 0; i < 2; i++) {
 		struct side *s = &r.s[i];
+		s->same_kind = same;
 		s->reading = !o->oneway || i == 0;
 		s->zero_eof = tool_zero_is_eof(s->c);
 		s->threaded = ipcx_fd(s->c) < 0; /* nothing to poll */

@@ -57,6 +57,18 @@ wait $rr
 expect "relay -u fifo -> framed unix: one message per read" "$(cat "$T/r3")" "chunk
 more"
 
+# Between two of one facility a message keeps its System V type.
+KA=$(printf '0x%x' $((0x5c000000 + $$ % 65536)))
+KB=$(printf '0x%x' $((0x5d000000 + $$ % 65536)))
+"$IPCX" send --create --type 7 "sysvmq:$KA" typed
+"$IPCX" relay -u --linger 0.5 "sysvmq:$KA" "sysvmq:$KB?create=1" 2>/dev/null &
+rl=$!
+expect "relay sysvmq -> sysvmq keeps the message's type" \
+	"$(timeout 10 "$IPCX" recv -n 1 --json "sysvmq:$KB?create=1" | sed 's/.*"type":\([0-9]*\).*/\1/')" 7
+kill $rl 2>/dev/null
+wait $rl 2>/dev/null
+"$IPCX" rm "sysvmq:$KA" "sysvmq:$KB" 2>/dev/null
+
 status "relay of a FIFO both ways is refused" 1 "$IPCX" relay "fifo:$T/f" stdio:
 contains "...saying why" "$T/err" "one direction"
 status "relay to a missing socket fails" 1 "$IPCX" relay stdio: "unix:$T/none"

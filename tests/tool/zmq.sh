@@ -176,6 +176,28 @@ kill $R 2>/dev/null
 wait $R $S 2>/dev/null
 $IPCX rm "sysvmq:$KEY" 2>/dev/null
 
+# zmq -> zmq: a message of several frames crosses a relay whole.
+P=$(free_port)
+Q=$(free_port)
+$PY -c '
+import zmq, sys
+s = zmq.Context().socket(zmq.PULL); s.bind("tcp://127.0.0.1:" + sys.argv[1])
+s.RCVTIMEO = 10000
+print(s.recv_multipart())' "$Q" >"$T/multi" &
+S=$!
+timeout 20 "$IPCX" relay -u "zmq:tcp://127.0.0.1:$P?type=pull&bind=1" \
+	"zmq:tcp://127.0.0.1:$Q?type=push" &
+R=$!
+$PY -c '
+import zmq, sys
+s = zmq.Context().socket(zmq.PUSH); s.connect("tcp://127.0.0.1:" + sys.argv[1])
+s.send_multipart([b"id", b"", b"body"]); s.close(linger=5000)' "$P"
+wait_exit $S
+expect "relay zmq -> zmq: the frames arrive as they left" "$(cat "$T/multi")" \
+	"[b'id', b'', b'body']"
+kill $R 2>/dev/null
+wait $R 2>/dev/null
+
 # ---- a plain C libzmq peer (tests/peer/zmqpeer.c) -----------------------
 ZP=${ZMQPEER:-}
 NL='

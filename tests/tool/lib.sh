@@ -68,6 +68,25 @@ port_in() {
 	sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$1" | head -1
 }
 
+# wait_exit PID: waits up to 20 s for a child of this shell; its exit
+# status in WST (124 when it had to be killed).
+wait_exit() {
+	( sleep 20 && kill -9 "$1" ) 2>/dev/null &
+	dog=$!
+	wait "$1" 2>/dev/null
+	WST=$?
+	pkill -P "$dog" sleep 2>/dev/null || WST=124
+	wait "$dog" 2>/dev/null
+}
+
+# free_port [SOCK_STREAM|SOCK_DGRAM]: a port free on loopback now (a
+# socket bound to port 0 and closed).
+free_port() {
+	/usr/bin/python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, getattr(socket, sys.argv[1]))
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "${1:-SOCK_STREAM}"
+}
+
 finish() {
 	echo "1..$n"
 	echo "# $((n - fails)) passed, $fails failed"

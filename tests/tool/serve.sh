@@ -13,17 +13,6 @@ serve_port() {
 	sed -n 's/.*listening on .*:\([0-9][0-9]*\)$/\1/p' "$1" | head -1
 }
 
-# wait_exit PID: waits up to 20 s for a child of this shell; its exit
-# status in WST (124 when it had to be killed).
-wait_exit() {
-	( sleep 20 && kill -9 "$1" ) 2>/dev/null &
-	dog=$!
-	wait "$1" 2>/dev/null
-	WST=$?
-	pkill -P "$dog" sleep 2>/dev/null || WST=124
-	wait "$dog" 2>/dev/null
-}
-
 # ---- TCP: socat, nc and Python at once --------------------------------
 $IPCX serve -v -n 3 tcp:127.0.0.1:0 -- tr a-z A-Z 2>"$T/tcp.err" &
 S=$!
@@ -198,13 +187,6 @@ expect "serve: SIGTERM removed its socket path" \
 	"$([ -e "$T/stop.sock" ] && echo left)" ""
 
 # ---- socket activation: systemd-socket-activate passes the socket -------
-# A free port (a socket bound to port 0, closed: nothing else takes it in
-# the moment before systemd-socket-activate binds it on this test box).
-free_port() {
-	$PY -c 'import socket, sys
-s = socket.socket(socket.AF_INET, getattr(socket, sys.argv[1]))
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
-}
 if command -v systemd-socket-activate >/dev/null; then
 	P=$(free_port SOCK_STREAM)
 	# It starts serve at the first connection, with the listener as fd 3.

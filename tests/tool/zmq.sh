@@ -16,22 +16,6 @@ if ! $PY -c 'import zmq' 2>/dev/null; then
 	exit 0
 fi
 
-# A free TCP port on loopback.
-free_port() {
-	$PY -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_exit PID: up to 20 s; its status in WST (124: killed).
-wait_exit() {
-	( sleep 20 && kill -9 "$1" ) 2>/dev/null &
-	dog=$!
-	wait "$1" 2>/dev/null
-	WST=$?
-	pkill -P "$dog" sleep 2>/dev/null || WST=124
-	wait "$dog" 2>/dev/null
-}
-
 # An ipcx publisher on port $1, fed from a ring so that each message
 # stays one (stdin's reads would join lines): start_pub, feed_pub &,
 # stop_pub.

@@ -33,6 +33,17 @@ struct rv_hello {
 	uint8_t secret[IPCX__RV_SECRET];
 };
 
+/* The message of a hello (in IOV) with room for descriptors at CTL. */
+static struct msghdr hello_msg(struct rv_hello *h, struct iovec *iov, void *ctl,
+			       size_t n)
+{
+	*iov = (struct iovec){h, sizeof(*h)};
+	return (struct msghdr){.msg_iov = iov,
+			       .msg_iovlen = 1,
+			       .msg_control = ctl,
+			       .msg_controllen = n};
+}
+
 static socklen_t rv_addr(struct sockaddr_un *sa, uint64_t token)
 {
 	memset(sa, 0, sizeof(*sa));
@@ -104,11 +115,8 @@ int ipcx__rv_connect(struct ipcx_chan *c, uint64_t token,
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = {&hello, sizeof(hello)};
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = ctl.buf,
-			   .msg_controllen = sizeof(ctl.buf)};
+	struct iovec iov;
+	struct msghdr m = hello_msg(&hello, &iov, ctl.buf, sizeof(ctl.buf));
 	int fd = rv_socket(c), e;
 
 	if (fd < 0)
@@ -170,11 +178,8 @@ static int rv_hello(struct ipcx_chan *l, int fd,
 		char buf[CMSG_SPACE(4 * sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = {&hello, sizeof(hello)};
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = ctl.buf,
-			   .msg_controllen = sizeof(ctl.buf)};
+	struct iovec iov;
+	struct msghdr m = hello_msg(&hello, &iov, ctl.buf, sizeof(ctl.buf));
 	struct pollfd p = {.fd = fd, .events = POLLIN};
 	ssize_t n;
 	int got = -1, nfds = 0;

@@ -314,6 +314,17 @@ ssize_t ipcx_recv(struct ipcx_chan *c, void *buf, size_t len,
 		  struct ipcx_meta *meta);
 
 /*
+ * As ipcx_recv(), for this one call without waiting (MSG_DONTWAIT,
+ * ZMQ_DONTWAIT): -EAGAIN when nothing can be taken at once, whatever
+ * IPCX_NONBLOCK and timeout= say.  A message is still taken whole; a
+ * framed stream keeps a message that has only partly arrived for the
+ * next call.  For a loop that empties a channel after its descriptor
+ * polled readable, without a poll(2) per message.
+ */
+ssize_t ipcx_try_recv(struct ipcx_chan *c, void *buf, size_t len,
+		      struct ipcx_meta *meta);
+
+/*
  * Half-closes: the peer reads end of stream, C can still receive.
  * -EOPNOTSUPP where the facility cannot (a pty).
  */

@@ -346,18 +346,22 @@ static __attribute__((noinline)) ssize_t framed_recv(struct ipcx_chan *c,
 	return r;
 }
 
-/* Every output the caller's struct has room for starts cleared; nothing
- * past its struct_size is touched. */
+/* Every output the caller's struct has room for starts cleared (the
+ * sender's address an empty string: its bytes after the first are not
+ * written on every message); nothing past its struct_size is touched. */
 static __attribute__((noinline)) int meta_clear(struct ipcx_meta *meta)
 {
-	size_t n = IPCX__META_V1;
+	size_t n = IPCX__META_V1, peer = offsetof(struct ipcx_meta, peer);
 	int r = ipcx__struct_size(meta->struct_size, IPCX__META_V1,
 				  sizeof(*meta), "ipcx_meta", &n);
 
 	if (r < 0)
 		return r;
 	memset((char *)meta + offsetof(struct ipcx_meta, valid), 0,
-	       n - offsetof(struct ipcx_meta, valid));
+	       peer - offsetof(struct ipcx_meta, valid));
+	meta->peer[0] = '\0';
+	if (n > IPCX__META_V1) /* fields of a later version */
+		memset((char *)meta + IPCX__META_V1, 0, n - IPCX__META_V1);
 	return 0;
 }
 
@@ -383,6 +387,20 @@ ssize_t ipcx_recv(struct ipcx_chan *c, void *buf, size_t len,
 			     1))
 		return c->io->recv(c, buf, len, NULL);
 	return recv_slow(c, buf, len, meta);
+}
+
+/* Initial-exec: one load on the receive paths, no call to find it. */
+_Thread_local bool ipcx__dontwait __attribute__((tls_model("initial-exec")));
+
+ssize_t ipcx_try_recv(struct ipcx_chan *c, void *buf, size_t len,
+		      struct ipcx_meta *meta)
+{
+	bool was = ipcx__dontwait;
+
+	ipcx__dontwait = true;
+	ssize_t r = ipcx_recv(c, buf, len, meta);
+	ipcx__dontwait = was;
+	return r;
 }
 
 int ipcx_shutdown(struct ipcx_chan *c)

@@ -123,7 +123,7 @@ int ipcx__wait_fd(const struct ipcx_chan *c, int fd, short events,
 {
 	struct pollfd p = {.fd = fd, .events = events};
 
-	if (c->flags & IPCX_NONBLOCK)
+	if (ipcx__nowait(c))
 		deadline = 0; /* poll once, never sleep */
 	for (;;) {
 		int ms = -1;
@@ -142,7 +142,7 @@ int ipcx__wait_fd(const struct ipcx_chan *c, int fd, short events,
 		if (r < 0 && (r = ipcx__eintr(c)) < 0)
 			return r;
 		if (r == 0) {
-			if (c->flags & IPCX_NONBLOCK)
+			if (ipcx__nowait(c))
 				return ipcx__fail(
 					EAGAIN, "%s: nothing ready (nonblock)",
 					c->name);
@@ -348,7 +348,7 @@ ssize_t ipcx__fd_recv(struct ipcx_chan *c, void *buf, size_t len,
 	int64_t deadline = -2;
 
 	(void)m;
-	if (__builtin_expect(c->plain_io, 1)) {
+	if (__builtin_expect(c->plain_io && !ipcx__dontwait, 1)) {
 		/* Blocking: the read waits; only what it says needs more. */
 		ssize_t r = read(c->rfd, buf, len);
 		if (r >= 0)
@@ -368,7 +368,7 @@ ssize_t ipcx__fd_recv(struct ipcx_chan *c, void *buf, size_t len,
 				  c->name);
 	for (;;) {
 		if (!c->own_nonblock &&
-		    ((c->flags & IPCX_NONBLOCK) || c->timeout_ms >= 0)) {
+		    (ipcx__nowait(c) || c->timeout_ms >= 0)) {
 			if (deadline == -2)
 				deadline = ipcx__deadline(c);
 			int r = ipcx__wait_fd(c, c->rfd, POLLIN, deadline);

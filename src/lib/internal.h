@@ -242,6 +242,17 @@ struct ipcx_chan {
 	char name[IPCX_ADDR_MAX + 96]; /* the address, for messages */
 };
 
+/* Set by ipcx_try_recv() for its one call, in its thread: a receive
+ * that would wait says -EAGAIN instead, as with IPCX_NONBLOCK. */
+extern _Thread_local bool ipcx__dontwait
+	__attribute__((tls_model("initial-exec")));
+
+/* Whether this call on C must not wait (IPCX_NONBLOCK, ipcx_try_recv). */
+static inline bool ipcx__nowait(const struct ipcx_chan *c)
+{
+	return (c->flags & IPCX_NONBLOCK) || ipcx__dontwait;
+}
+
 /* framing=length (byte streams): declared once, listed by each byte
  * stream facility; ipcx__chan_new() applies it. */
 extern const struct ipcx__opt ipcx__opt_framing;

@@ -318,7 +318,8 @@ static ssize_t sock_recv_stream(struct ipcx_chan *c, void *buf, size_t len,
 	int64_t deadline = -2;
 
 	for (;;) {
-		ssize_t r = recv(c->rfd, buf, len, 0);
+		ssize_t r = recv(c->rfd, buf, len,
+				 ipcx__dontwait ? MSG_DONTWAIT : 0);
 		if (r >= 0) {
 			if (m && s->peer_pid > 0) {
 				m->pid = s->peer_pid;
@@ -359,11 +360,11 @@ ssize_t ipcx__sock_recv(struct ipcx_chan *c, void *buf, size_t len,
 	if (!s->is_message)
 		return sock_recv_stream(c, buf, len, m);
 	for (;;) {
-		int flags = 0;
+		int flags = ipcx__dontwait ? MSG_DONTWAIT : 0;
 		if (len < s->peek_below) {
 			/* A buffer that may be too small: look before taking,
 			 * so that a large message stays queued. */
-			r = recv(c->rfd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+			r = recv(c->rfd, NULL, 0, MSG_PEEK | MSG_TRUNC | flags);
 			if (r < 0)
 				goto error;
 			if ((size_t)r > len) {

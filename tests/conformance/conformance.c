@@ -627,6 +627,51 @@ static void t_nonblock(void **state)
 	finish();
 }
 
+static void two_late_child(struct ipcx_chan *b)
+{
+	usleep(200000);
+	conf_send_all(b, "x", 1);
+	usleep(300000);
+	conf_send_all(b, "y", 1);
+	child_idle();
+}
+
+/* ipcx_try_recv() on a channel that waits: -EAGAIN at once when nothing
+ * is there, the message when it is, and the channel still waits for the
+ * next ipcx_recv(). */
+static void t_try_recv(void **state)
+{
+	struct fx *f = *state;
+	struct ipcx_chan *a = start(f, "", two_late_child);
+	struct timespec t0;
+	ssize_t r;
+	/* Room for any message (a POSIX queue wants its msgsize). */
+	static char buf[1 << 20];
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(ipcx_try_recv(a, buf, sizeof(buf), NULL), -EAGAIN);
+	assert_true(conf_ms_since(&t0) < 150);
+	assert_true(ipcx_error_detail()[0] != '\0');
+	bool polled = ipcx_fd(a) >= 0;
+	for (int i = 0;
+	     (r = ipcx_try_recv(a, buf, sizeof(buf), NULL)) == -EAGAIN; i++) {
+		assert_true(i < 500);
+		if (polled)
+			wait_readable(a);
+		else
+			usleep(10000);
+	}
+	assert_int_equal(r, 1);
+	assert_int_equal(buf[0], 'x');
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(ipcx_try_recv(a, buf, sizeof(buf), NULL), -EAGAIN);
+	/* The next receive waits, as the channel does. */
+	assert_int_equal(conf_recv_exact(a, buf, 1), 1);
+	assert_int_equal(buf[0], 'y');
+	assert_true(conf_ms_since(&t0) >= 100);
+	finish();
+}
+
 static void hundred_then_idle_child(struct ipcx_chan *b)
 {
 	char msg[100];
@@ -711,6 +756,7 @@ int conf_run(const struct fixture *fix, const struct CMUnitTest *extra,
 		cmocka_unit_test_setup_teardown(t_peer_death, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_nonblock, setup, teardown),
+		cmocka_unit_test_setup_teardown(t_try_recv, setup, teardown),
 		cmocka_unit_test_setup_teardown(t_small_buffer, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(t_eintr, setup, teardown),

@@ -280,12 +280,17 @@ static ssize_t posixmq_recv(struct ipcx_chan *c, void *buf, size_t len,
 				  "msgsize %ld, not %zu",
 				  c->name, q->msgsize, len);
 	}
-	if (c->timeout_ms >= 0)
+	/* One call that must not wait (ipcx_try_recv()) on a blocking
+	 * descriptor: a deadline already past. */
+	bool once = ipcx__dontwait && !(c->flags & IPCX_NONBLOCK);
+	if (once)
+		ts = (struct timespec){0, 0};
+	else if (c->timeout_ms >= 0)
 		ts = ipcx__deadline_ts(CLOCK_REALTIME, c->timeout_ms);
 	for (;;) {
 		/* The priority only where somebody asks for it. */
 		unsigned *pp = m ? &prio : NULL;
-		ssize_t r = c->timeout_ms >= 0
+		ssize_t r = once || c->timeout_ms >= 0
 				    ? mq_timedreceive(q->mq, buf, len, pp, &ts)
 				    : mq_receive(q->mq, buf, len, pp);
 		if (r >= 0) {
@@ -297,7 +302,9 @@ static ssize_t posixmq_recv(struct ipcx_chan *c, void *buf, size_t len,
 			return r;
 		}
 		if (errno != EINTR)
-			return posixmq_error(c, errno, false);
+			return posixmq_error(
+				c, once && errno == ETIMEDOUT ? EAGAIN : errno,
+				false);
 		if ((r = ipcx__eintr(c)) < 0)
 			return r;
 	}

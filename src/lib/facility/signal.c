@@ -204,12 +204,11 @@ static ssize_t signal_recv(struct ipcx_chan *c, void *buf, size_t len,
 	sigaddset(&set, s->sig);
 	for (;;) {
 		int r;
-		if (deadline < 0 && !(c->flags & IPCX_NONBLOCK)) {
+		if (deadline < 0 && !ipcx__nowait(c)) {
 			r = sigwaitinfo(&set, &si);
 		} else {
-			int64_t left = c->flags & IPCX_NONBLOCK
-					       ? 0
-					       : deadline - ipcx__now_ms();
+			int64_t left =
+				ipcx__nowait(c) ? 0 : deadline - ipcx__now_ms();
 			struct timespec ts = {
 				left > 0 ? left / 1000 : 0,
 				left > 0 ? (left % 1000) * 1000000L : 0};
@@ -222,7 +221,7 @@ static ssize_t signal_recv(struct ipcx_chan *c, void *buf, size_t len,
 		if (errno == EINTR)
 			continue;
 		if (errno == EAGAIN)
-			return c->flags & IPCX_NONBLOCK
+			return ipcx__nowait(c)
 				       ? ipcx__fail(EAGAIN,
 						    "%s: no signal pending "
 						    "(nonblock)",

@@ -261,8 +261,8 @@ static ssize_t sysvmq_recv(struct ipcx_chan *c, void *buf, size_t len,
 	/* Ask for no more than fits BUF: a larger message then fails with
 	 * E2BIG and stays queued (never MSG_NOERROR, which would cut it). */
 	size_t want = len < q->msgmax ? len : q->msgmax;
-	bool poll_wait = c->timeout_ms >= 0 && !(c->flags & IPCX_NONBLOCK);
-	int flg = (c->flags & IPCX_NONBLOCK) || poll_wait ? IPC_NOWAIT : 0;
+	bool poll_wait = c->timeout_ms >= 0 && !ipcx__nowait(c);
+	int flg = ipcx__nowait(c) || poll_wait ? IPC_NOWAIT : 0;
 
 	if (!grow(&q->rbuf, &q->rcap, want))
 		return -ENOMEM;

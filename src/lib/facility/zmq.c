@@ -91,13 +91,16 @@ static int nsockets;
 struct zchan {
 	struct ipcx_chan c;
 	void *sock;
-	int zfd;     /* ZMQ_FD */
-	int pending; /* eventfd: set while a message waits (ipcx_fd) */
-	int ep;	     /* epoll of both, or -1 */
+	int zfd;	 /* ZMQ_FD */
+	int pending;	 /* eventfd: set while a message waits (ipcx_fd) */
+	int ep;		 /* epoll of both, or -1 */
+	bool flagged;	 /* the eventfd is set */
+	bool sends_only; /* push, pub: never a message to wait for */
 	/* A message taken but not delivered (buffer too small): as the
 	 * caller will see it. */
 	unsigned char *held;
 	size_t held_len, held_cap;
+	zmq_msg_t part; /* each frame received (libzmq reuses it) */
 	long held_frames;
 	bool holding;
 };
@@ -158,22 +161,30 @@ static void ctx_put(void)
 
 /* Keeps the eventfd of ipcx_fd() set exactly while a message waits:
  * ZMQ_FD only says that the state changed, and a send or receive may
- * take that news without a message being gone. */
-static void settle(struct zchan *z)
+ * take that news without a message being gone.  Only this channel
+ * changes the eventfd, so its state is known: a system call only when it
+ * changes (a relay sending a stream of messages makes none). */
+static __attribute__((noinline)) void settle_polled(struct zchan *z)
 {
 	int ev = 0;
 	size_t len = sizeof(ev);
 	uint64_t v = 1;
 
-	if (z->ep < 0 || zmq_getsockopt(z->sock, ZMQ_EVENTS, &ev, &len) < 0)
+	if (zmq_getsockopt(z->sock, ZMQ_EVENTS, &ev, &len) < 0)
 		return;
-	if ((ev & ZMQ_POLLIN) || z->holding) {
-		if (write(z->pending, &v, sizeof(v)) < 0) {
-			/* Already set. */
-		}
-	} else if (read(z->pending, &v, sizeof(v)) < 0) {
-		/* Not set. */
-	}
+	bool want = (ev & ZMQ_POLLIN) || z->holding;
+	if (want == z->flagged)
+		return;
+	if (want ? write(z->pending, &v, sizeof(v)) == sizeof(v)
+		 : read(z->pending, &v, sizeof(v)) == sizeof(v))
+		z->flagged = want;
+}
+
+/* After every call: nothing to do until somebody polls. */
+static inline void settle(struct zchan *z)
+{
+	if (z->ep >= 0 && !z->sends_only)
+		settle_polled(z);
 }
 
 static int subscribe(struct zchan *z, const struct ipcx_addr *a)
@@ -208,6 +219,7 @@ static int zmq_close_chan(struct ipcx_chan *c)
 		close(z->ep);
 	if (z->pending >= 0)
 		close(z->pending);
+	zmq_msg_close(&z->part);
 	free(z->held);
 	ipcx__chan_free(c);
 	return 0;
@@ -225,6 +237,8 @@ static int zmq_open_chan(const struct ipcx_addr *a, unsigned flags,
 	if (!z)
 		return -ENOMEM;
 	z->zfd = z->pending = z->ep = -1;
+	zmq_msg_init(&z->part);
+	z->sends_only = type == ZMQ_PUSH || type == ZMQ_PUB;
 	void *cx = ctx_get();
 	if (!cx || !(z->sock = zmq_socket(cx, type))) {
 		r = zfail(&z->c, errno, "zmq_socket");
@@ -276,7 +290,7 @@ static int io_fail(struct zchan *z, int err, bool send)
 {
 	switch (err) {
 	case EAGAIN:
-		if (z->c.flags & IPCX_NONBLOCK)
+		if (ipcx__nowait(&z->c))
 			return ipcx__fail(EAGAIN, "%s: %s (nonblock)",
 					  z->c.name,
 					  send ? "the queue is full"
@@ -324,6 +338,19 @@ static ssize_t zmq_send_chan(struct ipcx_chan *c, const struct iovec *iov,
 	const unsigned char *p;
 	long frames = m && (m->valid & IPCX_META_TYPE) ? m->type : 1;
 
+	if (n == 1 && frames <= 1) {
+		/* One frame from one buffer: the common case, one call. */
+		while (zmq_send(z->sock, iov[0].iov_base, iov[0].iov_len,
+				flags) < 0) {
+			int e = errno;
+			if (e == EINTR && interrupted(z) == 0)
+				continue;
+			settle(z);
+			return e == EINTR ? -EINTR : io_fail(z, e, true);
+		}
+		settle(z);
+		return (ssize_t)iov[0].iov_len;
+	}
 	for (int i = 0; i < n; i++)
 		len += iov[i].iov_len;
 	if (n == 1) {
@@ -413,37 +440,39 @@ static int hold(struct zchan *z, zmq_msg_t *part, bool framed)
 	return 0;
 }
 
-/* Takes the next whole message into z->held. */
-static int take(struct zchan *z)
+/*
+ * Takes the next whole message: a message of one frame that fits LEN goes
+ * straight into BUF (one copy, as zmq_recv() makes) and its size is
+ * returned; any other is kept in z->held (several frames encoded) and 0
+ * returned, or -errno.
+ */
+static ssize_t take(struct zchan *z, void *buf, size_t len)
 {
-	int flags = (z->c.flags & IPCX_NONBLOCK) ? ZMQ_DONTWAIT : 0, more = 0;
-	size_t mlen = sizeof(more);
-	zmq_msg_t part;
+	int flags = ipcx__nowait(&z->c) ? ZMQ_DONTWAIT : 0, more = 0;
+	zmq_msg_t *part = &z->part;
 	int r = 0;
 
 	z->held_len = 0;
 	z->held_frames = 0;
 	do {
-		zmq_msg_init(&part);
-		while (zmq_msg_recv(&part, z->sock, flags) < 0) {
+		while (zmq_msg_recv(part, z->sock, flags) < 0) {
 			int e = errno;
 			if (e == EINTR &&
 			    (z->held_frames || interrupted(z) == 0))
 				continue; /* never leave a message half taken */
-			zmq_msg_close(&part);
 			return e == EINTR ? -EINTR : io_fail(z, e, false);
 		}
-		zmq_getsockopt(z->sock, ZMQ_RCVMORE, &more, &mlen);
-		if (z->held_frames == 0 && !more) {
-			/* One frame: the message is its bytes. */
-			r = hold(z, &part, false);
-		} else {
-			if (z->held_frames == 0)
-				z->held_len = 0;
-			r = hold(z, &part, true);
+		more = zmq_msg_more(part);
+		size_t n = zmq_msg_size(part);
+		if (z->held_frames == 0 && !more && n <= len) {
+			memcpy(buf, zmq_msg_data(part), n);
+			z->held_frames = 1;
+			return (ssize_t)n;
 		}
+		/* One frame: the message is its bytes; several: each a
+		 * length and its bytes. */
+		r = hold(z, part, z->held_frames > 0 || more);
 		z->held_frames++;
-		zmq_msg_close(&part);
 	} while (more && r == 0);
 	if (r < 0)
 		return r;
@@ -455,9 +484,17 @@ static ssize_t zmq_recv_chan(struct ipcx_chan *c, void *buf, size_t len,
 			     struct ipcx_meta *m)
 {
 	struct zchan *z = (struct zchan *)c;
-	int r;
+	ssize_t r = 0;
 
-	if (!z->holding && (r = take(z)) < 0) {
+	if (!z->holding)
+		r = take(z, buf, len);
+	if (r != 0 || !z->holding) {
+		/* An error, or delivered at once (an empty message too). */
+		if (r >= 0 && m) {
+			m->size = (size_t)r;
+			m->type = 1;
+			m->valid |= IPCX_META_TYPE;
+		}
 		settle(z);
 		return r;
 	}

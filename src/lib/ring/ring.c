@@ -102,13 +102,18 @@
  *
  * Polling.  ipcx_fd() on a ring makes the consumer a poller: it binds a
  * UNIX datagram socket to an abstract name ("ipcx-ring-" and a random
- * token it lists in the header) and returns it.  A producer that has just
- * published, and sees the count of pollers non-zero (one load, on a line
- * it reads anyway to decide whether to wake a sleeper), sends each poller
- * a one-byte datagram; a full socket buffer is already readable, so such
- * a send is dropped.  A consumer that empties the ring drains its socket,
- * then looks again, so the descriptor is readable exactly while messages
- * wait.  Nobody polling: no socket, no send, nothing on the fast path.
+ * token it lists in the header) and returns it.  A consumer that empties
+ * the ring drains its socket, arms its bit in poll_armed, and looks
+ * again, so the descriptor is readable exactly while messages wait.  A
+ * producer that has just published, and sees the count of pollers
+ * non-zero (one load, on a line it reads anyway to decide whether to wake
+ * a sleeper), fences and looks at poll_armed: the pollers armed (taken
+ * back to 0 at once) get a one-byte datagram each.  So a stream of
+ * messages costs one datagram each time the consumer catches up, not one
+ * per message (the store of the position and the load of the bits, and
+ * the consumer's arming and its second look, are a Dekker pair: a full
+ * fence on each side).  Nobody polling: no socket, no send, nothing on
+ * the fast path.
  *
  * Hostile memory.  Every value read from the region (positions, tags,
  * lengths, flags, owners) is checked before use; anything impossible is
@@ -117,7 +122,7 @@
 
 #define RING_MAGIC 0x52585049u /* "IPXR" */
 #define RING_INIT 0x54494e49u  /* "INIT": being initialised */
-#define RING_VERSION 3u
+#define RING_VERSION 4u
 #define SLOTS 8
 #define REC 16u /* record header */
 #define PAD_FLAG 1u
@@ -179,6 +184,8 @@ struct ring_hdr {
 	_Atomic uint32_t cons_waiting;
 	_Atomic uint32_t pollers;	    /* consumers that ipcx_fd()'d */
 	_Atomic uint32_t poll_token[SLOTS]; /* their sockets' names */
+	/* Bit I: poller I found the ring empty and waits for a poke. */
+	_Atomic uint32_t poll_armed;
 	alignas(64) _Atomic uint32_t space_seq;
 	_Atomic uint32_t prod_waiting;
 };
@@ -464,6 +471,7 @@ static int conn_closed(struct ring *r, bool producer);
  * (-EPIPE, once nothing it sent is left), or its listener went away
  * before accepting it.  0 while it is there. */
 HOT bool has_data(struct ring *r);
+static void settle_poller(struct ring *r);
 
 static int conn_peer_gone(struct ring *r, bool producer)
 {
@@ -525,7 +533,7 @@ static int side_wait(struct ring *r, struct ring_side *s, bool lock_word)
 			return corrupt(r, "side lock");
 		if (holder == 0)
 			continue;
-		if (r->c.flags & IPCX_NONBLOCK)
+		if (ipcx__nowait(&r->c))
 			return ipcx__fail(EAGAIN,
 					  "%s: ring busy: thread %d is inside "
 					  "an operation (nonblock)",
@@ -787,16 +795,25 @@ static int ring_wait(struct ring *r, bool producer, int64_t *deadline_ms)
 	 * threads of one core. */
 	int64_t start = -1, last_check = 0;
 
-	if (r->c.flags & IPCX_NONBLOCK) {
+	if (ipcx__nowait(&r->c)) {
 		if (ready(r))
 			return 0;
 		int e = r->conn ? conn_closed(r, producer) : 0;
 		if (e)
 			return e;
+		/* A connection's peer killed: its socket hung up (one
+		 * poll(2), on this path only: what a wait would find). */
+		if (r->conn && (e = conn_peer_gone(r, producer)) != 0)
+			return e;
 		/* Not on the way to a wait: looking at the other side's
 		 * position would pull its cache line every time. */
 		if (!positions_ok(r, producer))
 			return corrupt(r, "positions");
+		/* A poller that woke for nothing (a poke that came after it
+		 * had taken the message): its descriptor must not stay
+		 * readable, nor miss the next message. */
+		if (!producer && r->poll_fd >= 0)
+			settle_poller(r);
 		return ipcx__fail(EAGAIN, "%s: %s (nonblock)", r->c.name,
 				  producer ? "ring full" : "ring empty");
 	}
@@ -919,8 +936,8 @@ static void poke(int fd, uint32_t token)
 	       len);
 }
 
-/* After publishing, when somebody polls. */
-static void notify_pollers(struct ring *r)
+/* The pollers of MASK (bits of poll_token[]) are told. */
+static void notify_pollers(struct ring *r, uint32_t mask)
 {
 	if (r->notify_fd < 0) {
 		r->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -930,8 +947,19 @@ static void notify_pollers(struct ring *r)
 	for (int i = 0; i < SLOTS; i++) {
 		uint32_t t = atomic_load_explicit(&r->h->poll_token[i],
 						  memory_order_relaxed);
-		if (t)
+		if (t && (mask >> i & 1))
 			poke(r->notify_fd, t);
+	}
+}
+
+/* After publishing, when somebody polls: those waiting for a poke. */
+static void notify_armed(struct ring *r)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&r->h->poll_armed, memory_order_relaxed)) {
+		uint32_t mask = atomic_exchange(&r->h->poll_armed, 0);
+		if (mask)
+			notify_pollers(r, mask);
 	}
 }
 
@@ -944,12 +972,18 @@ static void drain(int fd)
 }
 
 /* After a receive: when the ring is empty, the descriptor must not say
- * readable; drain, then look again so a racing publish is not lost. */
+ * readable; drain, arm (a producer pokes the next message), then look
+ * again so a racing publish is not lost. */
 static void settle_poller(struct ring *r)
 {
-	if (poll_pending(r))
+	/* The next record is there: the line the next receive reads
+	 * anyway, not the producer's position (which it writes for every
+	 * message). */
+	if (has_data(r) || poll_pending(r))
 		return;
 	drain(r->poll_fd);
+	atomic_fetch_or(&r->h->poll_armed, 1u << r->poll_slot);
+	atomic_thread_fence(memory_order_seq_cst);
 	if (poll_pending(r))
 		poke(r->poll_fd, atomic_load(&r->h->poll_token[r->poll_slot]));
 }
@@ -992,6 +1026,7 @@ static int ring_fd(struct ipcx_chan *c)
 						   token)) {
 			r->poll_slot = i;
 			r->poll_fd = fd;
+			atomic_fetch_or(&r->h->poll_armed, 1u << i);
 			atomic_fetch_add(&r->h->pollers, 1);
 			/* Senders that missed the count see the data. */
 			heavy_barrier();
@@ -1072,7 +1107,7 @@ HOT void publish(struct ring *r, uint64_t len)
 	uint64_t next = r->resv_pos + REC + align16(len);
 	advance(&r->h->prod.pos, next, &r->h->data_seq, &r->h->cons_waiting);
 	if (atomic_load_explicit(&r->h->pollers, memory_order_relaxed))
-		notify_pollers(r);
+		notify_armed(r);
 	/* Ask now for the lines the next record will write: the consumer
 	 * read them a lap ago, and the request then travels while this
 	 * side does something else. */
@@ -1192,10 +1227,13 @@ HOT int next_message(struct ring *r, uint64_t *pos, uint64_t *len)
 
 HOT void consume(struct ring *r, uint64_t pos, uint64_t len)
 {
-	advance(&r->h->cons.pos, pos + REC + align16(len), &r->h->space_seq,
-		&r->h->prod_waiting);
-	if (r->poll_fd >= 0)
+	uint64_t next = pos + REC + align16(len);
+
+	advance(&r->h->cons.pos, next, &r->h->space_seq, &r->h->prod_waiting);
+	if (r->poll_fd >= 0) {
+		r->want = next;
 		settle_poller(r);
+	}
 }
 
 /* Enters the consumers' side and finds the next message; on failure,
@@ -1620,7 +1658,7 @@ static void conn_end(struct ring *r)
 	atomic_fetch_add(&rx->h->space_seq, 1);
 	futex(&rx->h->space_seq, FUTEX_WAKE, INT_MAX, NULL);
 	if (atomic_load(&tx->h->pollers))
-		notify_pollers(tx);
+		notify_pollers(tx, ~0u);
 }
 
 /* A connection's memory: SIZE bytes of a memfd (no name anywhere), mode
@@ -2039,8 +2077,11 @@ static void ring_free(struct ring *r)
 	if (r->poll_fd >= 0) {
 		uint32_t t = atomic_load(&r->h->poll_token[r->poll_slot]);
 		if (atomic_compare_exchange_strong(
-			    &r->h->poll_token[r->poll_slot], &t, 0))
+			    &r->h->poll_token[r->poll_slot], &t, 0)) {
+			atomic_fetch_and(&r->h->poll_armed,
+					 ~(1u << r->poll_slot));
 			atomic_fetch_sub(&r->h->pollers, 1);
+		}
 		close(r->poll_fd);
 	}
 	if (r->notify_fd >= 0)
@@ -2091,7 +2132,7 @@ static int ring_chan_shutdown(struct ipcx_chan *c)
 	atomic_fetch_add(&r->h->data_seq, 1);
 	futex(&r->h->data_seq, FUTEX_WAKE, INT_MAX, NULL);
 	if (atomic_load(&r->h->pollers))
-		notify_pollers(r);
+		notify_pollers(r, ~0u);
 	return 0;
 }
 

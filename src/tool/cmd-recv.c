@@ -92,7 +92,7 @@ static int recv_messages(struct receiver *r, struct ipcx_chan *c, bool *eof)
 	struct ipcx_meta m = {.want = r->json ? IPCX_META_PID : 0};
 
 	while ((r->want < 0 || r->got < r->want) && !tool_stop) {
-		ssize_t n = tool_recv(c, r->addr, &r->buf, &r->cap, &m);
+		ssize_t n = tool_recv(c, r->addr, false, &r->buf, &r->cap, &m);
 		if (n == -EACCES) {
 			tool_err("ipcx: %s\n", ipcx_error_detail());
 			continue;

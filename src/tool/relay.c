@@ -39,6 +39,9 @@ struct relay {
 	_Atomic bool undelivered; /* a message could not be delivered */
 };
 
+/* Messages taken from a ready side without polling again. */
+#define DRAIN 256
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -139,19 +142,28 @@ static void undeliverable(struct relay *r, int x, const unsigned char *buf,
 	tool_json_message(stderr, buf, n, m);
 }
 
-/* Copies one receive from side X to the other; an exit status. */
-static int copy(struct relay *r, int x)
+/*
+ * Copies one receive from side X to the other (without waiting for it
+ * with NOWAIT); an exit status.  *MORE: a message went, and this
+ * direction goes on.
+ */
+static int copy(struct relay *r, int x, bool nowait, bool *more)
 {
 	struct side *from = &r->s[x], *to = &r->s[!x];
-	struct ipcx_meta m = {0};
+	/* The library clears what it reports into (and a message's worth
+	 * of zeroes per message would cost more than a small message). */
+	struct ipcx_meta m;
 	ssize_t n, w;
 	char why[512];
 
-	n = tool_recv(from->c, from->addr, &from->buf, &from->cap, &m);
-	/* A polled side that woke with nothing after all (ZeroMQ's
-	 * descriptor tells of every change; another reader of a queue took
-	 * it): wait again. */
-	if (n == -EAGAIN && !from->threaded)
+	*more = false;
+	m.struct_size = sizeof(m);
+	m.want = 0;
+	n = tool_recv(from->c, from->addr, nowait, &from->buf, &from->cap, &m);
+	/* Nothing there now (NOWAIT: a polled side that woke with nothing
+	 * after all, as ZeroMQ's descriptor may, or another reader of a
+	 * queue took it), or nothing more: wait again. */
+	if (n == -EAGAIN && nowait)
 		return EXIT_OK;
 	if (n == -EACCES) {
 		tool_err("ipcx: %s\n", ipcx_error_detail());
@@ -166,18 +178,23 @@ static int copy(struct relay *r, int x)
 	/* Between two of one facility, what the message carries besides
 	 * its bytes goes along (never a datagram's sender: replies go to
 	 * the connected peer). */
-	struct ipcx_meta keep = IPCX_META_INIT;
-	keep.valid = m.valid & (IPCX_META_TYPE | IPCX_META_PRIO);
-	keep.type = m.type;
-	keep.prio = m.prio;
+	struct ipcx_meta keep, *kept = NULL;
+	if (from->same_kind) {
+		keep = (struct ipcx_meta)IPCX_META_INIT;
+		keep.valid = m.valid & (IPCX_META_TYPE | IPCX_META_PRIO);
+		keep.type = m.type;
+		keep.prio = m.prio;
+		kept = &keep;
+	}
 	/* A stop signal interrupts a send that waits (the message then
 	 * goes back, below); any other signal does not. */
-	while ((w = ipcx_send(to->c, from->buf, (size_t)n,
-			      from->same_kind ? &keep : NULL)) == -EINTR &&
+	while ((w = ipcx_send(to->c, from->buf, (size_t)n, kept)) == -EINTR &&
 	       !tool_stop)
 		;
-	if (w == n)
+	if (w == n) {
+		*more = true;
 		return EXIT_OK;
+	}
 	if (w >= 0)
 		snprintf(why, sizeof(why),
 			 "%s: only %zd of %zd bytes were taken", to->addr, w,
@@ -212,8 +229,10 @@ static void *pump(void *arg)
 	struct pump *p = arg;
 	struct side *s = &p->r->s[p->x];
 
+	bool more;
+
 	while (s->status == EXIT_OK && reading(p->r, p->x) && !tool_stop)
-		s->status = copy(p->r, p->x);
+		s->status = copy(p->r, p->x, false, &more);
 	if (write(p->r->wake[1], "x", 1) < 0)
 		s->status = EXIT_FAIL;
 	p->done = true;
@@ -274,9 +293,18 @@ static int relay_loop(struct relay *r)
 				    r->s[i].status != EXIT_OK)
 					return r->s[i].status;
 		}
-		for (int j = 1; j < n && st == EXIT_OK; j++)
-			if (p[j].revents)
-				st = copy(r, idx[j]);
+		/* A side that polled readable is emptied of what is there
+		 * now, without a poll(2) per message (up to DRAIN: then
+		 * the other direction has its turn); never waiting, so
+		 * that a wake-up with nothing after all does not hold the
+		 * other direction up. */
+		for (int j = 1; j < n && st == EXIT_OK; j++) {
+			bool more = p[j].revents != 0;
+			for (int k = 0;
+			     more && st == EXIT_OK && k < DRAIN && !tool_stop;
+			     k++)
+				st = copy(r, idx[j], true, &more);
+		}
 	}
 	return st;
 }

@@ -112,10 +112,11 @@ int tool_close(struct ipcx_chan *c);
 
 /*
  * ipcx_recv() into *BUF, growing it when a message needs more room (up
- * to TOOL_MAX_MESSAGE, beyond which it says so and returns -EMSGSIZE).
+ * to TOOL_MAX_MESSAGE, beyond which it says so and returns -EMSGSIZE);
+ * ipcx_try_recv() with NOWAIT.
  */
-ssize_t tool_recv(struct ipcx_chan *c, const char *addr, unsigned char **buf,
-		  size_t *cap, struct ipcx_meta *m);
+ssize_t tool_recv(struct ipcx_chan *c, const char *addr, bool nowait,
+		  unsigned char **buf, size_t *cap, struct ipcx_meta *m);
 
 /*
  * Signals that end the tool (SIGINT, SIGTERM, SIGHUP).  tool_signals():

@@ -292,11 +292,12 @@ int tool_accept(struct ipcx_chan *l, const char *addr, struct ipcx_chan **out,
 	return EXIT_OK;
 }
 
-ssize_t tool_recv(struct ipcx_chan *c, const char *addr, unsigned char **buf,
-		  size_t *cap, struct ipcx_meta *m)
+ssize_t tool_recv(struct ipcx_chan *c, const char *addr, bool nowait,
+		  unsigned char **buf, size_t *cap, struct ipcx_meta *m)
 {
 	for (;;) {
-		ssize_t n = ipcx_recv(c, *buf, *cap, m);
+		ssize_t n = nowait ? ipcx_try_recv(c, *buf, *cap, m)
+				   : ipcx_recv(c, *buf, *cap, m);
 		if (n != -EMSGSIZE || m->size <= *cap)
 			return n;
 		/* A framed length is the peer's word: bound what we grant. */

@@ -32,6 +32,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef IPCX_HAVE_ZMQ
+#include <zmq.h>
+#endif
 
 #define STOP (1ull << 63)    /* end of the latency phase */
 #define RUN_END (1ull << 62) /* end of one throughput run: the count */
@@ -39,11 +42,19 @@
 #define SWITCH (1ull << 60)  /* the last message of a throughput block */
 #define BATCH 32
 
-enum raw_kind { RAW_NONE, RAW_STREAM, RAW_DGRAM, RAW_SYSVMQ, RAW_POSIXMQ };
+enum raw_kind {
+	RAW_NONE,
+	RAW_STREAM,
+	RAW_DGRAM,
+	RAW_SYSVMQ,
+	RAW_POSIXMQ,
+	RAW_ZMQ
+};
 
 struct side {
 	struct ipcx_chan *xw, *xr; /* ipcx: write to, read from */
 	int rw, rr;		   /* raw: fds, msqids or mqds */
+	void *rz;		   /* raw: a libzmq socket, both ways */
 };
 
 struct pair {
@@ -68,6 +79,16 @@ struct pair {
 	int runs;	/* throughput blocks sent: the child's next path */
 	bool echoes;	/* the other end echoes by itself: no child */
 	bool zero_copy; /* ipcx path: reserve/commit, peek/release */
+	/*
+	 * Ends that cannot cross fork() (ZeroMQ's: a context's threads stay
+	 * in the parent) are opened after it: LATE(p, 0) in the parent,
+	 * LATE(p, 1) in the child, LATE(p, 2) both ends in one process for
+	 * the per-call cost.
+	 */
+	int (*late)(struct pair *p, int who);
+	int port[2];		/* TCP ports of the late ends: ipcx, raw */
+	void *zctx, *zsocks[2]; /* the raw path's libzmq context, sockets */
+	int nz;
 };
 
 /* ---- the two paths ------------------------------------------------------ */
@@ -75,9 +96,11 @@ struct pair {
 static unsigned char *qbuf; /* System V: mtype then the text */
 static size_t qcap;
 
-static int raw_put(struct pair *p, int fd, const void *b, size_t n)
+static int raw_put(struct pair *p, const struct side *s, const void *b,
+		   size_t n)
 {
 	const char *c = b;
+	int fd = s->rw;
 	ssize_t w;
 
 	switch (p->raw) {
@@ -113,13 +136,22 @@ static int raw_put(struct pair *p, int fd, const void *b, size_t n)
 			if (errno != EINTR || bench_timed_out)
 				return -errno;
 		return 0;
+#ifdef IPCX_HAVE_ZMQ
+	case RAW_ZMQ:
+		while (zmq_send(s->rz, b, n, 0) < 0)
+			if (errno != EINTR || bench_timed_out)
+				return -errno;
+		return 0;
+#endif
 	default: return -ENOTSUP;
 	}
 }
 
-static int raw_get(struct pair *p, int fd, void *b, size_t n, size_t cap)
+static int raw_get(struct pair *p, const struct side *s, void *b, size_t n,
+		   size_t cap)
 {
 	char *c = b;
+	int fd = s->rr;
 	ssize_t r;
 
 	switch (p->raw) {
@@ -159,6 +191,13 @@ static int raw_get(struct pair *p, int fd, void *b, size_t n, size_t cap)
 			if (errno != EINTR || bench_timed_out)
 				return -errno;
 		return r == (ssize_t)n ? 0 : -EPROTO;
+#ifdef IPCX_HAVE_ZMQ
+	case RAW_ZMQ:
+		while ((r = zmq_recv(s->rz, b, cap, 0)) < 0)
+			if (errno != EINTR || bench_timed_out)
+				return -errno;
+		return r == (ssize_t)n ? 0 : -EPROTO;
+#endif
 	default: return -ENOTSUP;
 	}
 }
@@ -167,7 +206,7 @@ static int put(struct pair *p, const struct side *s, bool raw, const void *b,
 	       size_t n)
 {
 	if (raw)
-		return raw_put(p, s->rw, b, n);
+		return raw_put(p, s, b, n);
 	if (p->zero_copy) {
 		/* Written in place in the ring, then published. */
 		void *at;
@@ -186,7 +225,7 @@ static int get(struct pair *p, const struct side *s, bool raw, void *b,
 	       size_t n, size_t cap)
 {
 	if (raw)
-		return raw_get(p, s->rr, b, n, cap);
+		return raw_get(p, s, b, n, cap);
 	if (p->zero_copy) {
 		/* Read in place: what the checks look at (the sequence
 		 * number and the last byte), then the slot goes back. */
@@ -536,8 +575,8 @@ static int make_duplex(struct pair *p, const char *scheme, enum raw_kind raw)
 
 	if (r < 0)
 		return r;
-	p->s[0] = (struct side){a, a, ipcx_fd(a), ipcx_fd(a)};
-	p->s[1] = (struct side){b, b, ipcx_fd(b), ipcx_fd(b)};
+	p->s[0] = (struct side){a, a, ipcx_fd(a), ipcx_fd(a), NULL};
+	p->s[1] = (struct side){b, b, ipcx_fd(b), ipcx_fd(b), NULL};
 	p->raw = raw;
 	struct ipcx_chan_info i = {0};
 	int sndbuf = 0;
@@ -595,8 +634,8 @@ static int make_pipe(struct pair *p, const struct bench_opts *o)
 		return -errno;
 	memcpy(p->fds, (int[]){x[0], x[1], y[0], y[1]}, sizeof(p->fds));
 	p->nfds = 4;
-	p->s[0] = (struct side){a, a, x[1], y[0]};
-	p->s[1] = (struct side){b, b, y[1], x[0]};
+	p->s[0] = (struct side){a, a, x[1], y[0], NULL};
+	p->s[1] = (struct side){b, b, y[1], x[0], NULL};
 	p->raw = RAW_STREAM;
 	return 0;
 }
@@ -631,8 +670,8 @@ static int make_fifo(struct pair *p, const struct bench_opts *o)
 	for (int k = 0; k < 2; k++)
 		close(hold[k]);
 	p->nfds = 0;
-	p->s[0] = (struct side){w0, r0, ipcx_fd(w0), ipcx_fd(r0)};
-	p->s[1] = (struct side){w1, r1, ipcx_fd(w1), ipcx_fd(r1)};
+	p->s[0] = (struct side){w0, r0, ipcx_fd(w0), ipcx_fd(r0), NULL};
+	p->s[1] = (struct side){w1, r1, ipcx_fd(w1), ipcx_fd(r1), NULL};
 	p->raw = RAW_STREAM;
 	return 0;
 }
@@ -654,8 +693,8 @@ static int make_tcp(struct pair *p, const struct bench_opts *o)
 	ipcx_close(l);
 	if (r < 0)
 		return r;
-	p->s[0] = (struct side){a, a, ipcx_fd(a), ipcx_fd(a)};
-	p->s[1] = (struct side){b, b, ipcx_fd(b), ipcx_fd(b)};
+	p->s[0] = (struct side){a, a, ipcx_fd(a), ipcx_fd(a), NULL};
+	p->s[1] = (struct side){b, b, ipcx_fd(b), ipcx_fd(b), NULL};
 	p->raw = RAW_STREAM;
 	return 0;
 }
@@ -690,8 +729,8 @@ static int make_udp(struct pair *p, const struct bench_opts *o)
 	if (connect(fd[0], (struct sockaddr *)&sa[1], sizeof(sa[1])))
 		return -errno;
 	p->unconnected = fd[1];
-	p->s[0] = (struct side){a, a, fd[0], fd[0]};
-	p->s[1] = (struct side){b, b, fd[1], fd[1]};
+	p->s[0] = (struct side){a, a, fd[0], fd[0], NULL};
+	p->s[1] = (struct side){b, b, fd[1], fd[1], NULL};
 	p->raw = RAW_DGRAM;
 	p->maxmsg = 65507;
 	p->why_max = "UDP's largest datagram over IPv4";
@@ -737,13 +776,13 @@ static int make_queue(struct pair *p, const struct bench_opts *o, bool sysv)
 		ipcx_chan_get(q[0], &i);
 		bench_alarm_msqid[0] = (int)i.id;
 		bench_alarm_msqid[1] = id1;
-		p->s[0] = (struct side){q[0], q[1], (int)i.id, id1};
-		p->s[1] = (struct side){q[1], q[0], id1, (int)i.id};
+		p->s[0] = (struct side){q[0], q[1], (int)i.id, id1, NULL};
+		p->s[1] = (struct side){q[1], q[0], id1, (int)i.id, NULL};
 	} else {
-		p->s[0] =
-			(struct side){q[0], q[1], ipcx_fd(q[0]), ipcx_fd(q[1])};
-		p->s[1] =
-			(struct side){q[1], q[0], ipcx_fd(q[1]), ipcx_fd(q[0])};
+		p->s[0] = (struct side){q[0], q[1], ipcx_fd(q[0]),
+					ipcx_fd(q[1]), NULL};
+		p->s[1] = (struct side){q[1], q[0], ipcx_fd(q[1]),
+					ipcx_fd(q[0]), NULL};
 	}
 	p->raw = sysv ? RAW_SYSVMQ : RAW_POSIXMQ;
 	return 0;
@@ -795,8 +834,8 @@ static int make_ring(struct pair *p, const struct bench_opts *o)
 			return r;
 	}
 	struct ipcx_chan *a = end[0], *b = end[1];
-	p->s[0] = (struct side){a, b, -1, -1};
-	p->s[1] = (struct side){b, a, -1, -1};
+	p->s[0] = (struct side){a, b, -1, -1, NULL};
+	p->s[1] = (struct side){b, a, -1, -1, NULL};
 	p->raw = RAW_NONE;
 	struct ipcx_chan_info i = {0};
 	ipcx_chan_get(a, &i);
@@ -822,7 +861,7 @@ static int make_exec(struct pair *p, const struct bench_opts *o)
 	p->stream = true;
 	if ((r = open_kept(p, "exec:cat", 0, &c)) < 0)
 		return r;
-	p->s[0] = (struct side){c, c, -1, -1};
+	p->s[0] = (struct side){c, c, -1, -1, NULL};
 	p->raw = RAW_NONE;
 	p->no_tput = true;
 	p->echoes = true;
@@ -830,6 +869,83 @@ static int make_exec(struct pair *p, const struct bench_opts *o)
 		 "an echo through cat(1): round trips only");
 	return 0;
 }
+
+#ifdef IPCX_HAVE_ZMQ
+/* A free TCP port on the loopback (the kernel's choice, let go). */
+static int free_port(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -errno;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	else
+		port = -errno;
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/*
+ * ZeroMQ PAIR sockets over TCP on the loopback, the parent binding: the
+ * ipcx path through zmq: addresses (and ipcx's context), the raw path
+ * through libzmq's zmq_send/zmq_recv on sockets of a context of its own,
+ * with the same high-water marks, timeouts and linger.  For the per-call
+ * cost (WHO 2, one process) both are inproc:// pairs, which have no I/O
+ * thread: what remains is the calls themselves.
+ */
+static int zmq_late(struct pair *p, int who)
+{
+	int ms = 10000, r;
+
+	if (!p->zctx && !(p->zctx = zmq_ctx_new()))
+		return -errno;
+	for (int side = who == 2 ? 0 : who; side <= (who == 2 ? 1 : who);
+	     side++) {
+		char at[2][96], addr[160];
+		for (int k = 0; k < 2; k++) {
+			if (who == 2)
+				snprintf(at[k], sizeof(at[k]),
+					 "inproc://ipcx-bench-%d-%d",
+					 (int)getpid(), k);
+			else
+				snprintf(at[k], sizeof(at[k]),
+					 "tcp://127.0.0.1:%d", p->port[k]);
+		}
+		snprintf(addr, sizeof(addr), "zmq:%s?type=pair&timeout=%d%s",
+			 at[0], ms, side == 0 ? "&bind=1" : "");
+		struct ipcx_chan *c;
+		if ((r = open_kept(p, addr, 0, &c)) < 0)
+			return r;
+		void *z = zmq_socket(p->zctx, ZMQ_PAIR);
+		if (!z)
+			return -errno;
+		p->zsocks[p->nz++] = z;
+		if (zmq_setsockopt(z, ZMQ_SNDTIMEO, &ms, sizeof(ms)) < 0 ||
+		    zmq_setsockopt(z, ZMQ_RCVTIMEO, &ms, sizeof(ms)) < 0 ||
+		    zmq_setsockopt(z, ZMQ_LINGER, &ms, sizeof(ms)) < 0 ||
+		    (side == 0 ? zmq_bind(z, at[1]) : zmq_connect(z, at[1])) <
+			    0)
+			return -errno;
+		p->s[side] = (struct side){c, c, -1, -1, z};
+	}
+	return 0;
+}
+
+static int make_zmq(struct pair *p, const struct bench_opts *o)
+{
+	(void)o;
+	for (int k = 0; k < 2; k++)
+		if ((p->port[k] = free_port()) < 0)
+			return p->port[k];
+	p->raw = RAW_ZMQ;
+	p->late = zmq_late;
+	return 0;
+}
+#endif
 
 /* How each channel facility is measured, with its raw counterpart; the
  * facilities come from the library's registry, in its order. */
@@ -856,9 +972,9 @@ static const struct chan_case {
 	{"fd", "fd", "channel", "kernel", NULL,
 	 "a descriptor it is given, measured as what it is (unix, tcp, "
 	 "pipe...)"},
-	{"zmq", "zmq", "channel", "kernel", NULL,
-	 "not measured yet (its rows, against libzmq's own, are the next "
-	 "step of issue 15)"},
+#ifdef IPCX_HAVE_ZMQ
+	{"zmq", "zmq pair (tcp loopback)", "channel", "kernel", make_zmq, NULL},
+#endif
 };
 
 /* Every region facility's channel is a ring: measured in each wait mode.
@@ -955,6 +1071,7 @@ static void drop_child_side(struct pair *p)
 	}
 }
 
+/* Closes and removes what the pair made; it can be made again. */
 static void release(struct pair *p)
 {
 	for (int i = 0; i < p->nchans; i++)
@@ -963,6 +1080,17 @@ static void release(struct pair *p)
 		close(p->fds[i]);
 	for (int i = 0; i < p->nnames; i++)
 		ipcx_unlink(p->names[i]);
+#ifdef IPCX_HAVE_ZMQ
+	int zero = 0;
+	for (int i = 0; i < p->nz; i++) {
+		zmq_setsockopt(p->zsocks[i], ZMQ_LINGER, &zero, sizeof(zero));
+		zmq_close(p->zsocks[i]);
+	}
+	if (p->zctx)
+		zmq_ctx_term(p->zctx);
+#endif
+	p->zctx = NULL;
+	p->nchans = p->nfds = p->nnames = p->nz = 0;
 }
 
 static void fail_row(struct bench_row *row, int e, const char *what)
@@ -1001,6 +1129,8 @@ static void measure_case(const void *arg, size_t size,
 	}
 	snprintf(row->note, sizeof(row->note), "%s", p.note);
 	bool has_raw = p.raw != RAW_NONE;
+	if (p.raw == RAW_ZMQ)
+		row->raw_is = "libzmq";
 	/* A ring has no system calls to compare with: its references are
 	 * the hardware's (the cache-line floor, or a futex ping-pong when
 	 * it sleeps) and the minimal ring, measured around it. */
@@ -1019,12 +1149,15 @@ static void measure_case(const void *arg, size_t size,
 	}
 	bench_timed_out = 0;
 	alarm((unsigned)(o->seconds * 4) + 10);
-	/* One thread, both ends here: sizes that fit any kernel buffer. */
-	if (has_raw && size <= 4096)
+	/* One thread, both ends here: sizes that fit any kernel buffer.
+	 * (Ends opened after the fork: after the child, below.) */
+	if (has_raw && size <= 4096 && !p.late)
 		per_call(&p, size, cap, o, row);
 	/* An echo of its own (exec: cat) needs no child of ours. */
 	pid_t pid = p.echoes ? 0 : bench_fork();
 	if (pid == 0 && !p.echoes) {
+		if (p.late && p.late(&p, 1) < 0)
+			_exit(10);
 		int st = child(&p, size, cap, has_raw);
 		_exit(st);
 	}
@@ -1034,8 +1167,14 @@ static void measure_case(const void *arg, size_t size,
 		return;
 	}
 	bench_alarm_child = pid;
-	if (pid > 0)
+	if (pid > 0 && !p.late)
 		drop_child_side(&p);
+	if (p.late && (e = p.late(&p, 0)) < 0) {
+		fail_row(row, e, "setup");
+		bench_reap(pid, true);
+		release(&p);
+		return;
+	}
 	e = latency(&p, size, cap, has_raw, o, row);
 	if (e == 0 && !p.no_tput)
 		e = throughput(&p, size, cap, has_raw, o, row);
@@ -1060,6 +1199,15 @@ static void measure_case(const void *arg, size_t size,
 				 st);
 			row->med = row->msgs = -1;
 		}
+	}
+	/* Late ends: the per-call cost once the child is gone (ZeroMQ's
+	 * threads must not exist at a fork). */
+	if (e == 0 && p.late && has_raw && size <= 4096) {
+		release(&p);
+		if ((e = p.late(&p, 2)) == 0)
+			per_call(&p, size, cap, o, row);
+		else
+			fail_row(row, e, "setup (per call)");
 	}
 	if (ring) {
 		bench_ring_refs(o, sleeps, size, &ref[1][0], &ref[1][1]);

@@ -64,6 +64,9 @@ void bench_channels(const struct bench_opts *o);
 /* Request/reply through a listening server (bench-rr.c). */
 void bench_reqrep(const struct bench_opts *o);
 void bench_sync(const struct bench_opts *o);
+/* A ring relayed to ZeroMQ against libzmq's own push/pull (bench-zmq.c,
+ * built with libzmq). */
+void bench_relay_zmq(const struct bench_opts *o);
 double bench_reference(const struct bench_opts *o);
 
 /* Pins the caller to CPU (0 parent, 1 child) when there are two. */

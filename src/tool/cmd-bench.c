@@ -583,6 +583,9 @@ static int run(int argc, char **argv)
 	e.floor_ns = bench_reference(&o);
 	bench_channels(&o);
 	bench_reqrep(&o);
+#ifdef IPCX_HAVE_ZMQ
+	bench_relay_zmq(&o);
+#endif
 	bench_sync(&o);
 	bench_uncovered_rows(&o);
 	rows = bench_rows(&nrows);

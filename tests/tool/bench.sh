@@ -71,6 +71,32 @@ for region in ("mmap", "posixshm", "sysvshm"):
         assert len(r) == 1 and r[0]["median_ns"] > 0 and r[0]["msgs_per_s"] > 0, (region, wait, r)
 PY
 expect "...and leaves no region behind" "$(ls /dev/shm | grep -c "ipcx-bench")$(ipcs -m | grep -c '^0x')" "00"
+# ZeroMQ: PAIR sockets next to libzmq's own, and the relay of a ring to a
+# push socket next to libzmq's push/pull (when the build has libzmq).
+if "$IPCX" info -r -n -o FACILITY zmq | grep -q libzmq; then
+	status "bench --quick zmq" 0 "$IPCX" bench --quick --json -s 64,64K zmq
+	if python3 - "$T/out" <<'PY'; then ok "...zmq rows next to libzmq's, relay rows"; else bad "...zmq rows next to libzmq's, relay rows"; fi
+import json, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+for size in (64, 65536):
+    z = [r for r in rows if r["facility"] == "zmq pair (tcp loopback)" and r["size"] == size]
+    assert len(z) == 1, z
+    z = z[0]
+    assert z["raw_is"] == "libzmq" and not z["note"].startswith(("failed", "skipped")), z
+    assert z["median_ns"] > 0 and z["raw_median_ns"] > 0 and z["latency_ratio"] > 0, z
+    assert z["msgs_per_s"] > 0 and z["raw_msgs_per_s"] > 0 and z["throughput_ratio"] > 0, z
+    if size <= 4096:
+        assert z["call_ns"] > 0 and z["raw_call_ns"] > 0, z
+    for f in ("ring (anon) -> zmq push", "ring (anon), live writer -> zmq push"):
+        r = [x for x in rows if x["kind"] == "relay" and x["facility"] == f and x["size"] == size]
+        assert len(r) == 1, (f, size)
+        r = r[0]
+        assert r["raw_is"] == "libzmq push/pull" and not r["note"].startswith("failed"), r
+        assert r["msgs_per_s"] > 0 and r["raw_msgs_per_s"] > 0 and r["throughput_ratio"] > 0, r
+PY
+else
+	ok "# SKIP bench zmq: this ipcx was built without libzmq"
+fi
 status "bench --quick --size 8,1K picks the sizes" 0 "$IPCX" bench --quick --size 8,1K unix
 contains "...8 B" "$T/out" " 8 B "
 contains "...1 KiB" "$T/out" " 1 KiB "

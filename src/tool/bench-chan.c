@@ -871,24 +871,6 @@ static int make_exec(struct pair *p, const struct bench_opts *o)
 }
 
 #ifdef IPCX_HAVE_ZMQ
-/* A free TCP port on the loopback (the kernel's choice, let go). */
-static int free_port(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -errno;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	else
-		port = -errno;
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 /*
  * ZeroMQ PAIR sockets over TCP on the loopback, the parent binding: the
  * ipcx path through zmq: addresses (and ipcx's context), the raw path
@@ -939,7 +921,7 @@ static int make_zmq(struct pair *p, const struct bench_opts *o)
 {
 	(void)o;
 	for (int k = 0; k < 2; k++)
-		if ((p->port[k] = free_port()) < 0)
+		if ((p->port[k] = bench_free_port()) < 0)
 			return p->port[k];
 	p->raw = RAW_ZMQ;
 	p->late = zmq_late;

@@ -32,13 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 #include <zmq.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 enum { TIMEOUT_MS = 10000 };
 
@@ -54,44 +49,10 @@ static void unpin(void)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-/* A free TCP port on the loopback (the kernel's choice, let go). */
-static int free_port(void)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	else
-		port = -errno;
-	if (fd >= 0)
-		close(fd);
-	return port;
-}
-
 static void stamp(unsigned char *b, size_t n, uint64_t seq)
 {
 	memcpy(b, &seq, 8);
 	b[n - 1] = (unsigned char)seq;
-}
-
-/* A sender: a child that dies with the measuring process. */
-static pid_t spawn(void)
-{
-	pid_t parent = getpid();
-
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		signal(SIGALRM, SIG_DFL);
-	}
-	return pid;
 }
 
 /* The raw sender: N messages on a libzmq push socket, then it waits to
@@ -209,7 +170,7 @@ static int trial(enum path path, size_t size, uint64_t n, double *rate)
 {
 	struct ipcx_chan *ring = NULL;
 	pid_t pid[2] = {-1, -1};
-	int port = free_port(), e = 0;
+	int port = bench_free_port(), e = 0;
 
 	if (port < 0)
 		return port;
@@ -238,7 +199,7 @@ static int trial(enum path path, size_t size, uint64_t n, double *rate)
 			goto out;
 	}
 	for (int k = 0; k < (path == LIVE ? 2 : 1); k++) {
-		if ((pid[k] = spawn()) < 0) {
+		if ((pid[k] = bench_spawn()) < 0) {
 			e = -errno;
 			goto out;
 		}

@@ -6,10 +6,12 @@
 #include "bench.h"
 #include "tool.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/msg.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -112,7 +115,7 @@ void bench_pin(int cpu)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-pid_t bench_fork(void)
+pid_t bench_spawn(void)
 {
 	pid_t parent = getpid();
 
@@ -124,11 +127,36 @@ pid_t bench_fork(void)
 		if (getppid() != parent)
 			_exit(1);
 		signal(SIGALRM, SIG_DFL);
-		bench_pin(1);
-	} else {
-		bench_pin(0);
 	}
 	return pid;
+}
+
+pid_t bench_fork(void)
+{
+	pid_t pid = bench_spawn();
+
+	if (pid == 0)
+		bench_pin(1);
+	else
+		bench_pin(0);
+	return pid;
+}
+
+int bench_free_port(void)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	else
+		port = -errno;
+	if (fd >= 0)
+		close(fd);
+	return port;
 }
 
 int bench_reap(pid_t pid, bool kill_it)

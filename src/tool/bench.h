@@ -71,8 +71,13 @@ double bench_reference(const struct bench_opts *o);
 
 /* Pins the caller to CPU (0 parent, 1 child) when there are two. */
 void bench_pin(int cpu);
-/* A child for one case: pinned to CPU 1, killed when its parent dies. */
+/* A child for one case: pinned to CPU 1, killed when its parent dies;
+ * bench_spawn: the same, where the scheduler places it. */
 pid_t bench_fork(void);
+pid_t bench_spawn(void);
+/* A free TCP port on the loopback (the kernel's choice, let go), or
+ * -errno. */
+int bench_free_port(void);
 /* Waits for a child; kills it first if KILL.  Its exit status. */
 int bench_reap(pid_t pid, bool kill_it);
 double bench_now(void);

@@ -8,6 +8,7 @@
 #include "../internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -455,7 +456,8 @@ static ssize_t take(struct zchan *z, void *buf, size_t len)
 	z->held_len = 0;
 	z->held_frames = 0;
 	do {
-		while (zmq_msg_recv(part, z->sock, flags) < 0) {
+		int got;
+		while ((got = zmq_msg_recv(part, z->sock, flags)) < 0) {
 			int e = errno;
 			if (e == EINTR &&
 			    (z->held_frames || interrupted(z) == 0))
@@ -463,7 +465,8 @@ static ssize_t take(struct zchan *z, void *buf, size_t len)
 			return e == EINTR ? -EINTR : io_fail(z, e, false);
 		}
 		more = zmq_msg_more(part);
-		size_t n = zmq_msg_size(part);
+		/* Its size (zmq_msg_recv says INT_MAX for anything larger). */
+		size_t n = got < INT_MAX ? (size_t)got : zmq_msg_size(part);
 		if (z->held_frames == 0 && !more && n <= len) {
 			memcpy(buf, zmq_msg_data(part), n);
 			z->held_frames = 1;

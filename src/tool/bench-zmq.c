@@ -18,7 +18,8 @@
  *          relay runs: a writer faster than the relay spins on the full
  *          ring (its wait=adaptive), and takes one of the two CPUs.
  * Trials alternate (raw, relay, relay, raw, ...), each in fresh processes;
- * the figures are the medians of each path's trials.  The processes are
+ * the rates are the medians of each path's trials, the ratio the median
+ * of each pair of trials' ratio.  The processes are
  * not pinned: there are more of them (and libzmq's I/O threads) than the
  * two CPUs, and the scheduler places them as it would for a user.
  */

@@ -228,7 +228,6 @@ static void *pump(void *arg)
 {
 	struct pump *p = arg;
 	struct side *s = &p->r->s[p->x];
-
 	bool more;
 
 	while (s->status == EXIT_OK && reading(p->r, p->x) && !tool_stop)

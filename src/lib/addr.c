@@ -41,18 +41,26 @@ static const struct ipcx__opt common_opts[] = {
 	 .kind = IPCX__OPT_BOOL,
 	 .roles = IPCX__ROLE_CHAN | IPCX__ROLE_SEM | IPCX__ROLE_LOCK,
 	 .flag = IPCX_NONBLOCK},
+	{.pub = {"intr", "0 or 1", "0",
+		 "a signal handler that runs during a wait ends the call "
+		 "(-EINTR, nothing sent or taken; else the wait goes on)"},
+	 .kind = IPCX__OPT_BOOL,
+	 .roles = IPCX__ROLE_CHAN,
+	 .flag = IPCX_INTR},
 };
 
 /* Where a common option's value lives in an address. */
 static int *common_field(struct ipcx_addr *a, size_t i)
 {
-	int *f[] = {&a->create, &a->excl, &a->mode, &a->timeout, &a->nonblock};
+	int *f[] = {&a->create,	 &a->excl,     &a->mode,
+		    &a->timeout, &a->nonblock, &a->intr};
 	return f[i];
 }
 
 static int common_value(const struct ipcx_addr *a, size_t i)
 {
-	const int f[] = {a->create, a->excl, a->mode, a->timeout, a->nonblock};
+	const int f[] = {a->create,  a->excl,	  a->mode,
+			 a->timeout, a->nonblock, a->intr};
 	return f[i];
 }
 
@@ -316,7 +324,8 @@ int ipcx__addr_parse(const char *text, const char *defaults, bool pair,
 
 	memset(a, 0, sizeof(*a));
 	a->text = text;
-	a->create = a->excl = a->nonblock = a->mode = a->timeout = IPCX__UNSET;
+	a->create = a->excl = a->nonblock = a->intr = a->mode = a->timeout =
+		IPCX__UNSET;
 	if (!text)
 		return ipcx__fail(EINVAL, "no address given");
 	colon = strchr(text, ':');

@@ -119,6 +119,8 @@ static int pair_apply(struct ipcx_chan *c, const struct ipcx_addr *a)
 	c->framed = ipcx__opt(a, &ipcx__opt_framing) == 1;
 	if (a->nonblock == 1)
 		c->flags |= IPCX_NONBLOCK;
+	if (a->intr == 1)
+		c->flags |= IPCX_INTR;
 	return ipcx__chan_ready(c);
 }
 

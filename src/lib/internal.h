@@ -93,8 +93,10 @@ struct ipcx__opt {
 #define IPCX__COMMON_MODE 0x04u
 #define IPCX__COMMON_TIMEOUT 0x08u
 #define IPCX__COMMON_NONBLOCK 0x10u
-#define IPCX__COMMON_ALL 0x1fu
-#define IPCX__COMMON_WAITS (IPCX__COMMON_TIMEOUT | IPCX__COMMON_NONBLOCK)
+#define IPCX__COMMON_INTR 0x20u
+#define IPCX__COMMON_ALL 0x3fu
+#define IPCX__COMMON_WAITS \
+	(IPCX__COMMON_TIMEOUT | IPCX__COMMON_NONBLOCK | IPCX__COMMON_INTR)
 
 /* Most options a facility declares. */
 #define IPCX__OPTS_MAX 12
@@ -113,7 +115,7 @@ struct ipcx_addr {
 	char *target;	  /* decoded TARGET, owned */
 	char *own_text;	  /* ipcx_addr_parse()'s copy of the text */
 	/* Common options: 0/1, or IPCX__UNSET. */
-	int create, excl, nonblock;
+	int create, excl, nonblock, intr;
 	int mode;	       /* permission bits, or IPCX__UNSET */
 	int timeout;	       /* milliseconds, or IPCX__UNSET */
 	unsigned common_given; /* IPCX__COMMON_* that appeared */

@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/time.h>
 
 static void t_no_address(void **state)
 {
@@ -49,6 +51,39 @@ static void t_pair_options(void **state)
 	assert_int_equal(ipcx_pair("nosuch", &a, &b), -EINVAL);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* intr=1 on a pair: a signal handler that runs during a wait ends the
+ * receive with -EINTR (IPCX_INTR, which ipcx_pair() has no flags for);
+ * without it the receive goes on (and times out here). */
+static void t_pair_intr(void **state)
+{
+	struct sigaction sa = {.sa_handler = on_alarm}, old;
+	struct itimerval it = {{0, 0}, {0, 100000}}, off = {{0, 0}, {0, 0}};
+	struct ipcx_chan *a, *b;
+	char buf[8];
+
+	(void)state;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	assert_int_equal(ipcx_pair("pipe:?intr=1", &a, &b), 0);
+	setitimer(ITIMER_REAL, &it, NULL);
+	assert_int_equal(ipcx_recv(b, buf, sizeof(buf), NULL), -EINTR);
+	assert_non_null(strstr(ipcx_error_detail(), "interrupted"));
+	ipcx_close(a);
+	ipcx_close(b);
+	assert_int_equal(ipcx_pair("pipe:?timeout=400", &a, &b), 0);
+	setitimer(ITIMER_REAL, &it, NULL);
+	assert_int_equal(ipcx_recv(b, buf, sizeof(buf), NULL), -ETIMEDOUT);
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	ipcx_close(a);
+	ipcx_close(b);
+}
+
 static const struct fixture fix = {
 	.scheme = "pipe",
 	.coalesce = true,
@@ -65,6 +100,7 @@ int main(void)
 		cmocka_unit_test(t_no_address),
 		cmocka_unit_test(t_pair_both_ways),
 		cmocka_unit_test(t_pair_options),
+		cmocka_unit_test(t_pair_intr),
 	};
 
 	return conf_run(&fix, quirks, sizeof(quirks) / sizeof(*quirks));

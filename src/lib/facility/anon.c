@@ -49,8 +49,7 @@ const struct ipcx__facility ipcx__anon_ops = {
 		 .semantics = IPCX_SHARED_MEMORY,
 		 .caps = IPCX_CAP_POLL | IPCX_CAP_PAIR | IPCX_CAP_CHANNEL |
 			 IPCX_CAP_REGION | IPCX_CAP_LISTEN},
-	.common = IPCX__COMMON_CREATE | IPCX__COMMON_TIMEOUT |
-		  IPCX__COMMON_NONBLOCK,
+	.common = IPCX__COMMON_CREATE | IPCX__COMMON_WAITS,
 	.opts = anon_opts,
 	.parse = anon_parse,
 	.chan = &ipcx__ring_chan,

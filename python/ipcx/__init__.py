@@ -1,0 +1,498 @@
+# SPDX-License-Identifier: MIT
+"""ipcx: every Linux IPC facility behind one address syntax.
+
+A channel is opened by its address and used the same way whatever the
+facility::
+
+    import ipcx
+    with ipcx.open("posixmq:/jobs", create=True) as q:
+        q.send(b"job 1", prio=3)
+        data, meta = q.recvmsg()
+
+Errors are OSError subclasses with the errno and the library's detail,
+which names the address and the cause (FileNotFoundError,
+TimeoutError, BlockingIOError, BrokenPipeError, ...).  A blocking call
+lets Python's signal handlers run (Ctrl-C raises KeyboardInterrupt) and
+otherwise goes on waiting, as Python's own sockets do (PEP 475).
+"""
+from __future__ import annotations
+
+import errno as _errno
+import os
+from dataclasses import dataclass
+from typing import Iterator, List, Optional, Tuple, Union
+
+from ._ipcx import ffi, lib
+
+__all__ = [
+    "Channel",
+    "ChanInfo",
+    "Facility",
+    "Meta",
+    "Option",
+    "check",
+    "info",
+    "open",
+    "open_fd",
+    "pair",
+    "unlink",
+    "__version__",
+]
+
+__version__: str = ffi.string(lib.ipcx__py_version()).decode()
+
+Address = Union[str, bytes, "os.PathLike[str]"]
+Buffer = Union[bytes, bytearray, memoryview]
+
+_NULL = ffi.NULL
+_UID_NONE = int(ffi.cast("uid_t", -1))
+# A first receive buffer; a message that needs more grows it.
+_FIRST_ROOM = 64 * 1024
+
+
+def _text(p) -> str:
+    return ffi.string(p).decode("utf-8", "surrogateescape") if p else ""
+
+
+def _error(err: int) -> OSError:
+    """The OSError (subclass chosen by errno) for a negative ERR."""
+    detail = _text(lib.ipcx_error_detail()) or _text(lib.ipcx_strerror(err))
+    return OSError(-err, detail)
+
+
+def _addr(a: Address) -> bytes:
+    if isinstance(a, bytes):
+        return a
+    return os.fsencode(a)
+
+
+def _call(fn, *args) -> int:
+    """FN(*ARGS), retried after a signal whose handler did not raise."""
+    while True:
+        r = fn(*args)
+        if r != -_errno.EINTR:
+            return r
+        # Back in Python: pending signal handlers run here (a handler
+        # that raises, KeyboardInterrupt for one, ends the call).
+
+
+def _check(r: int) -> int:
+    if r < 0:
+        raise _error(r)
+    return r
+
+
+@dataclass(frozen=True)
+class Meta:
+    """What came with a message, where the facility knows it (else None)."""
+
+    size: int
+    type: Optional[int] = None  # System V type; ZeroMQ: its frame count
+    prio: Optional[int] = None  # POSIX queue priority
+    pid: Optional[int] = None  # the sender's
+    uid: Optional[int] = None
+    peer: Optional[str] = None  # the sender's address ("udp:127.0.0.1:53")
+
+
+@dataclass(frozen=True)
+class ChanInfo:
+    """What an open channel is (ipcx_chan_get)."""
+
+    scheme: str
+    listening: bool
+    framed: bool
+    semantics: str  # "byte stream", "message", ...
+    eof_is_zero: bool  # a receive of b"" is the end (else an empty message)
+    id: Optional[int]
+    local: str
+    peer: str
+    peer_pid: Optional[int]
+    peer_uid: Optional[int]
+    child: Optional[int]
+    capacity: Optional[int]
+    msgsize: Optional[int]
+    queued: Optional[int]
+
+
+def _opt(v: int) -> Optional[int]:
+    return None if v < 0 else int(v)
+
+
+class Channel:
+    """An open channel: a pipe, socket, queue, ring, ZeroMQ socket...
+
+    A context manager (closed on exit) and an iterator over the messages
+    (or chunks of a byte stream) until the end of the stream.
+    """
+
+    __slots__ = ("_c", "_address", "_room", "_cap", "_meta", "_smeta",
+                 "meta", "_eof_zero", "__weakref__")
+
+    def __init__(self, handle, address: str) -> None:
+        self._c = handle
+        self._address = address
+        self._room = None
+        self._cap = 0
+        self._meta = ffi.new("struct ipcx_meta *")
+        self._meta.struct_size = ffi.sizeof("struct ipcx_meta")
+        self._smeta = None
+        #: The Meta of the last message received, or None.
+        self.meta: Optional[Meta] = None
+        self._eof_zero: Optional[bool] = None
+
+    # ---- life ----------------------------------------------------------
+    def _h(self):
+        if self._c is None:
+            raise ValueError("%s: the channel is closed" % self._address)
+        return self._c
+
+    @property
+    def address(self) -> str:
+        return self._address
+
+    @property
+    def closed(self) -> bool:
+        return self._c is None
+
+    def close(self) -> None:
+        """Closes the channel (a second close does nothing)."""
+        c, self._c = self._c, None
+        if c is not None:
+            _check(lib.ipcx_close(c))
+
+    def __enter__(self) -> "Channel":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        c, self._c = getattr(self, "_c", None), None
+        if c is not None:
+            lib.ipcx_close(c)
+
+    def __repr__(self) -> str:
+        state = "closed" if self._c is None else "open"
+        return "<ipcx.Channel %s %s>" % (self._address, state)
+
+    def fileno(self) -> int:
+        """A descriptor to poll for readability (selectors, asyncio)."""
+        return _check(lib.ipcx_fd(self._h()))
+
+    def info(self) -> ChanInfo:
+        i = ffi.new("struct ipcx_chan_info *")
+        i.struct_size = ffi.sizeof("struct ipcx_chan_info")
+        _check(lib.ipcx_chan_get(self._h(), i))
+        return ChanInfo(
+            scheme=_text(i.facility.scheme),
+            listening=bool(i.listening),
+            framed=bool(i.framed),
+            semantics=_text(lib.ipcx_semantics_name(i.semantics)),
+            eof_is_zero=bool(i.eof_is_zero),
+            id=_opt(i.id),
+            local=_text(i.local),
+            peer=_text(i.peer),
+            peer_pid=_opt(i.peer_pid),
+            peer_uid=None if i.peer_uid == _UID_NONE else int(i.peer_uid),
+            child=_opt(i.child),
+            capacity=_opt(i.capacity),
+            msgsize=_opt(i.msgsize),
+            queued=_opt(i.queued),
+        )
+
+    # ---- connections ---------------------------------------------------
+    def accept(self) -> "Channel":
+        """The next connection of a listening channel."""
+        out = ffi.new("struct ipcx_chan **")
+        _check(_call(lib.ipcx_accept, self._h(), out))
+        i = ffi.new("struct ipcx_chan_info *")
+        i.struct_size = ffi.sizeof("struct ipcx_chan_info")
+        name = self._address
+        if lib.ipcx_chan_get(out[0], i) == 0 and i.peer[0] != b"\0":
+            name = _text(i.peer)
+        return Channel(out[0], name)
+
+    def shutdown(self) -> None:
+        """Half-closes: the peer reads the end; this side still receives."""
+        _check(lib.ipcx_shutdown(self._h()))
+
+    def unlink(self) -> bool:
+        """Removes what this channel's open created (a socket path, a
+        region); False when it created nothing."""
+        return _check(lib.ipcx_chan_unlink(self._h())) > 0
+
+    # ---- sending -------------------------------------------------------
+    def send(self, data: Buffer, *, type: Optional[int] = None,
+             prio: Optional[int] = None, peer: Optional[str] = None) -> int:
+        """Sends DATA as one message (a byte stream: all of it); the
+        number of bytes sent.  TYPE (System V; ZeroMQ: frames), PRIO
+        (POSIX queues) and PEER (an unconnected datagram socket's
+        destination) go with it."""
+        h = self._h()
+        m = _NULL
+        if type is not None or prio is not None or peer is not None:
+            m = self._smeta
+            if m is None:
+                m = self._smeta = ffi.new("struct ipcx_meta *")
+            m.struct_size = ffi.sizeof("struct ipcx_meta")
+            m.valid = 0
+            m.peer[0] = b"\0"
+            if type is not None:
+                m.type = type
+                m.valid |= lib.IPCX_META_TYPE
+            if prio is not None:
+                m.prio = prio
+                m.valid |= lib.IPCX_META_PRIO
+            if peer is not None:
+                p = peer.encode()
+                if len(p) >= len(m.peer):
+                    raise ValueError("%s: peer address too long" % peer)
+                m.peer = p
+        buf = ffi.from_buffer(data)
+        return _check(_call(lib.ipcx_send, h, buf, len(buf), m))
+
+    def sendall(self, data: Buffer) -> None:
+        """As send(), for the socket module's spelling."""
+        self.send(data)
+
+    # ---- receiving -----------------------------------------------------
+    def _ensure_room(self, need: int) -> None:
+        if need > self._cap:
+            cap = max(need, _FIRST_ROOM)
+            self._room = ffi.new("char[]", cap)
+            self._cap = cap
+
+    def _take(self, buf, cap: int, grow: bool, wait: bool) -> int:
+        """One receive into BUF (CAP bytes), self.meta set; with GROW the
+        channel's own room grows to fit the message."""
+        h = self._h()
+        m = self._meta
+        fn = lib.ipcx_recv if wait else lib.ipcx_try_recv
+        while True:
+            m.want = 0
+            r = _call(fn, h, buf, cap, m)
+            if r == -_errno.EMSGSIZE and grow and m.size > cap:
+                self._ensure_room(m.size)
+                buf, cap = self._room, self._cap
+                continue
+            break
+        _check(r)
+        self.meta = self._meta_of(m, r)
+        return r
+
+    @staticmethod
+    def _meta_of(m, n: int) -> Meta:
+        v = m.valid
+        return Meta(
+            size=n,
+            type=int(m.type) if v & lib.IPCX_META_TYPE else None,
+            prio=int(m.prio) if v & lib.IPCX_META_PRIO else None,
+            pid=int(m.pid) if v & lib.IPCX_META_PID else None,
+            uid=int(m.uid) if v & lib.IPCX_META_UID else None,
+            peer=_text(m.peer) if v & lib.IPCX_META_PEER else None,
+        )
+
+    def _recv(self, max: Optional[int], wait: bool) -> bytes:
+        if max is None:
+            if self._room is None:
+                self._ensure_room(self._first_room())
+            n = self._take(self._room, self._cap, True, wait)
+            return ffi.buffer(self._room, n)[:]
+        if max < 0:
+            raise ValueError("max must be >= 0")
+        self._ensure_room(max)
+        n = self._take(self._room, max, False, wait)
+        return ffi.buffer(self._room, n)[:]
+
+    def _first_room(self) -> int:
+        """Room for any message where the facility says how large one can
+        be (a POSIX queue wants its msgsize), else 64 KiB to start."""
+        i = self.info()
+        self._eof_zero = i.eof_is_zero
+        return max(_FIRST_ROOM, i.msgsize or 0)
+
+    def recv(self, max: Optional[int] = None) -> bytes:
+        """One message (a byte stream: what is there, up to MAX).  Without
+        MAX any message fits; with it, a larger message is OSError
+        EMSGSIZE and stays where it was.  b"" is the end of the stream
+        (or, where info().eof_is_zero is False, an empty message)."""
+        return self._recv(max, True)
+
+    def try_recv(self, max: Optional[int] = None) -> Optional[bytes]:
+        """As recv() without waiting: None when nothing is there now."""
+        try:
+            return self._recv(max, False)
+        except BlockingIOError:
+            return None
+
+    def recvmsg(self, max: Optional[int] = None) -> Tuple[bytes, Meta]:
+        """recv() and the message's Meta."""
+        data = self._recv(max, True)
+        assert self.meta is not None
+        return data, self.meta
+
+    def recv_into(self, buffer, nbytes: int = 0) -> int:
+        """Receives into BUFFER (a writable bytes-like object), at most
+        NBYTES (0: all of it); the number of bytes received."""
+        try:
+            buf = ffi.from_buffer(buffer, require_writable=True)
+        except BufferError:
+            raise TypeError("recv_into() needs a writable buffer, not %s"
+                            % type(buffer).__name__) from None
+        cap = len(buf) if nbytes <= 0 else min(nbytes, len(buf))
+        return self._take(buf, cap, False, True)
+
+    def __iter__(self) -> Iterator[bytes]:
+        """The messages until the end of the stream (an empty message of a
+        connectionless channel is a message, not the end)."""
+        while True:
+            data = self.recv()
+            if not data:
+                if self._eof_zero is None:
+                    self._eof_zero = self.info().eof_is_zero
+                if self._eof_zero:
+                    return
+            yield data
+
+
+def _flags(create, excl, listen, connect, send, recv, nonblock) -> int:
+    f = lib.IPCX_INTR
+    for on, bit in ((create, lib.IPCX_CREATE), (excl, lib.IPCX_EXCL),
+                    (listen, lib.IPCX_LISTEN), (connect, lib.IPCX_CONNECT),
+                    (send, lib.IPCX_SEND), (recv, lib.IPCX_RECV),
+                    (nonblock, lib.IPCX_NONBLOCK)):
+        if on:
+            f |= bit
+    return f
+
+
+def open(address: Address, *, create: bool = False, excl: bool = False,
+         listen: bool = False, connect: bool = False, send: bool = False,
+         recv: bool = False, nonblock: bool = False,
+         defaults: Optional[str] = None) -> Channel:
+    """Opens the channel named by ADDRESS ("unix:/run/x.sock",
+    "posixmq:/q?maxmsg=64", "posixshm:/ring?size=1M", ...).  The keyword
+    flags are ipcx_open()'s (the address's own options win); DEFAULTS are
+    options that apply where the address gives none."""
+    out = ffi.new("struct ipcx_chan **")
+    a = _addr(address)
+    d = defaults.encode() if defaults is not None else _NULL
+    _check(_call(lib.ipcx_open_with, a, d,
+                 _flags(create, excl, listen, connect, send, recv, nonblock),
+                 out))
+    return Channel(out[0], a.decode("utf-8", "surrogateescape"))
+
+
+def open_fd(fd: int, *, nonblock: bool = False) -> Channel:
+    """A channel around descriptor FD (a socket, pipe or FIFO it was given),
+    as the facility it is; the channel owns FD from then on."""
+    out = ffi.new("struct ipcx_chan **")
+    f = lib.IPCX_INTR | (lib.IPCX_NONBLOCK if nonblock else 0)
+    _check(lib.ipcx_open_fd(fd, f, out))
+    return Channel(out[0], "fd:%d" % fd)
+
+
+def _with_intr(scheme: str) -> str:
+    """SCHEME with intr=1 (signal handlers end waits: see _call), unless
+    it says otherwise."""
+    head, _, opts = scheme.partition("?")
+    if any(o.split("=", 1)[0] == "intr" for o in opts.split("&") if o):
+        return scheme
+    if ":" not in head:
+        head += ":"
+    return head + "?" + (opts + "&" if opts else "") + "intr=1"
+
+
+def pair(scheme: str = "unix") -> Tuple[Channel, Channel]:
+    """Two connected channels ("pipe", "unix", "unix-dgram",
+    "unix-seqpacket", "pty", "anon" and options), for a process and the
+    child it forks."""
+    a = ffi.new("struct ipcx_chan **")
+    b = ffi.new("struct ipcx_chan **")
+    _check(lib.ipcx_pair(_with_intr(scheme).encode(), a, b))
+    return Channel(a[0], scheme), Channel(b[0], scheme)
+
+
+def unlink(address: Address) -> None:
+    """Removes the named object of ADDRESS (a FIFO, a socket path, a
+    queue, a shared-memory object or mapped file)."""
+    _check(lib.ipcx_unlink(_addr(address)))
+
+
+def check(address: Address, defaults: Optional[str] = None) -> None:
+    """Raises OSError (EINVAL, quoting the bad part) unless ADDRESS is well
+    formed; opens nothing."""
+    d = defaults.encode() if defaults is not None else _NULL
+    _check(lib.ipcx_addr_check(_addr(address), d))
+
+
+# ---- the facility table ----------------------------------------------
+
+_CAPS = (
+    ("network", "IPCX_CAP_NETWORK"), ("poll", "IPCX_CAP_POLL"),
+    ("pair", "IPCX_CAP_PAIR"), ("listen", "IPCX_CAP_LISTEN"),
+    ("oneway", "IPCX_CAP_ONEWAY"), ("named", "IPCX_CAP_NAMED"),
+    ("connless", "IPCX_CAP_CONNLESS"), ("channel", "IPCX_CAP_CHANNEL"),
+    ("region", "IPCX_CAP_REGION"), ("sem", "IPCX_CAP_SEM"),
+    ("lock", "IPCX_CAP_LOCK"), ("queue", "IPCX_CAP_QUEUE"),
+    ("bind", "IPCX_CAP_BIND"),
+)
+
+
+@dataclass(frozen=True)
+class Option:
+    """An option a facility's addresses take (SCHEME:TARGET?NAME=VALUE)."""
+
+    name: str
+    values: str
+    default: str
+    help: str
+
+
+@dataclass(frozen=True)
+class Facility:
+    """One row of ipcx info."""
+
+    scheme: str
+    title: str
+    name: str
+    handle: str
+    standard: str
+    semantics: str
+    caps: frozenset
+    options: Tuple[Option, ...]
+
+
+def _facility(f) -> Facility:
+    opts: List[Option] = []
+    k = 0
+    while True:
+        o = lib.ipcx_facility_option(f, k)
+        if o == _NULL:
+            break
+        opts.append(Option(_text(o.name), _text(o.value), _text(getattr(o, "def")),
+                           _text(o.help)))
+        k += 1
+    caps = frozenset(n for n, c in _CAPS if f.caps & getattr(lib, c))
+    return Facility(
+        scheme=_text(f.scheme), title=_text(f.title), name=_text(f.name),
+        handle=_text(f.handle), standard=_text(f.standard),
+        semantics=_text(lib.ipcx_semantics_name(f.semantics)), caps=caps,
+        options=tuple(opts))
+
+
+def info(scheme: Optional[str] = None) -> Union[List[Facility], Facility]:
+    """Every facility (a list, in the registry's order), or SCHEME's."""
+    if scheme is not None:
+        f = lib.ipcx_facility_find(scheme.encode())
+        if f == _NULL:
+            raise OSError(_errno.EINVAL, "unknown scheme '%s'" % scheme)
+        return _facility(f)
+    out: List[Facility] = []
+    i = 0
+    while True:
+        f = lib.ipcx_facility_at(i)
+        if f == _NULL:
+            return out
+        out.append(_facility(f))
+        i += 1

@@ -1,0 +1,177 @@
+# SPDX-License-Identifier: MIT
+"""Builds ipcx._ipcx, the cffi binding of libipcx (API mode).
+
+The declarations below leave every constant's value ("...") and every
+struct's layout ("...;") to the C compiler, which reads them from the
+installed <ipcx.h>: nothing of the header is copied here but names.
+libipcx is found with pkg-config (PKG_CONFIG_PATH picks an uninstalled
+build: its meson-uninstalled directory); a library outside the linker's
+default directories is linked with an rpath to it.
+"""
+import os
+import shlex
+import subprocess
+
+from cffi import FFI
+
+CDEF = r"""
+typedef int... pid_t;
+typedef int... uid_t;
+#define IPCX_ADDR_MAX ...
+
+const char *ipcx__py_version(void);
+const char *ipcx_strerror(int err);
+const char *ipcx_error_detail(void);
+
+enum ipcx_semantics {
+    IPCX_BYTE_STREAM, IPCX_MESSAGE, IPCX_SHARED_MEMORY,
+    IPCX_SYNCHRONIZATION, IPCX_NOTIFICATION, ...
+};
+
+#define IPCX_CAP_NETWORK ...
+#define IPCX_CAP_POLL ...
+#define IPCX_CAP_PAIR ...
+#define IPCX_CAP_LISTEN ...
+#define IPCX_CAP_ONEWAY ...
+#define IPCX_CAP_NAMED ...
+#define IPCX_CAP_CONNLESS ...
+#define IPCX_CAP_CHANNEL ...
+#define IPCX_CAP_REGION ...
+#define IPCX_CAP_SEM ...
+#define IPCX_CAP_LOCK ...
+#define IPCX_CAP_QUEUE ...
+#define IPCX_CAP_BIND ...
+
+struct ipcx_facility {
+    const char *scheme;
+    const char *title;
+    const char *name;
+    const char *handle;
+    const char *standard;
+    enum ipcx_semantics semantics;
+    unsigned caps;
+    ...;
+};
+const struct ipcx_facility *ipcx_facility_find(const char *scheme);
+const struct ipcx_facility *ipcx_facility_at(size_t i);
+const char *ipcx_semantics_name(enum ipcx_semantics s);
+
+struct ipcx_option {
+    const char *name;
+    const char *value;
+    const char *def;
+    const char *help;
+    ...;
+};
+const struct ipcx_option *ipcx_facility_option(const struct ipcx_facility *fac,
+                                               size_t i);
+
+struct ipcx_addr;
+int ipcx_addr_check(const char *addr, const char *defaults);
+
+struct ipcx_chan;
+#define IPCX_CREATE ...
+#define IPCX_EXCL ...
+#define IPCX_NONBLOCK ...
+#define IPCX_LISTEN ...
+#define IPCX_CONNECT ...
+#define IPCX_SEND ...
+#define IPCX_RECV ...
+#define IPCX_INTR ...
+
+#define IPCX_META_TYPE ...
+#define IPCX_META_PRIO ...
+#define IPCX_META_PID ...
+#define IPCX_META_UID ...
+#define IPCX_META_PEER ...
+
+struct ipcx_meta {
+    size_t struct_size;
+    unsigned want;
+    unsigned valid;
+    size_t size;
+    long type;
+    unsigned prio;
+    pid_t pid;
+    uid_t uid;
+    char peer[...];
+    ...;
+};
+
+int ipcx_open_with(const char *addr, const char *defaults, unsigned flags,
+                   struct ipcx_chan **out);
+int ipcx_open_fd(int fd, unsigned flags, struct ipcx_chan **out);
+int ipcx_pair(const char *scheme, struct ipcx_chan **a, struct ipcx_chan **b);
+int ipcx_accept(struct ipcx_chan *l, struct ipcx_chan **out);
+ssize_t ipcx_send(struct ipcx_chan *c, const void *buf, size_t len,
+                  const struct ipcx_meta *meta);
+ssize_t ipcx_recv(struct ipcx_chan *c, void *buf, size_t len,
+                  struct ipcx_meta *meta);
+ssize_t ipcx_try_recv(struct ipcx_chan *c, void *buf, size_t len,
+                      struct ipcx_meta *meta);
+int ipcx_shutdown(struct ipcx_chan *c);
+int ipcx_fd(const struct ipcx_chan *c);
+
+struct ipcx_chan_info {
+    size_t struct_size;
+    const struct ipcx_facility *facility;
+    bool listening;
+    bool framed;
+    enum ipcx_semantics semantics;
+    bool eof_is_zero;
+    long id;
+    char local[...];
+    char peer[...];
+    pid_t peer_pid;
+    uid_t peer_uid;
+    pid_t child;
+    long capacity, msgsize, queued;
+    ...;
+};
+int ipcx_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *out);
+int ipcx_close(struct ipcx_chan *c);
+int ipcx_unlink(const char *addr);
+int ipcx_chan_unlink(const struct ipcx_chan *c);
+"""
+
+
+def _pkg_config(*args):
+    cmd = ["pkg-config", *args, "ipcx"]
+    try:
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise SystemExit(
+            "ipcx: pkg-config cannot find libipcx (%s): install libipcx "
+            "(make install, or libipcx-dev), or point PKG_CONFIG_PATH at "
+            "its .pc file" % (getattr(e, "stderr", "") or e).strip()
+        )
+    return shlex.split(out.stdout)
+
+
+def _flags():
+    cflags = _pkg_config("--cflags")
+    libs = _pkg_config("--libs")
+    inc = [f[2:] for f in cflags if f.startswith("-I")]
+    libdirs = [f[2:] for f in libs if f.startswith("-L")]
+    names = [f[2:] for f in libs if f.startswith("-l")]
+    system = {"/usr/lib", "/lib", "/usr/lib64", "/lib64",
+              "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu"}
+    rpath = [d for d in libdirs if os.path.realpath(d) not in system]
+    return inc, libdirs, names, rpath
+
+
+ffibuilder = FFI()
+ffibuilder.cdef(CDEF)
+_inc, _libdirs, _names, _rpath = _flags()
+ffibuilder.set_source(
+    "ipcx._ipcx",
+    "#include <ipcx.h>\n"
+    "static const char *ipcx__py_version(void) { return IPCX_VERSION; }\n",
+    include_dirs=_inc,
+    library_dirs=_libdirs,
+    libraries=_names,
+    runtime_library_dirs=_rpath,
+)
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=True)

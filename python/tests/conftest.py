@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: MIT
+"""Shared fixtures: unique names (with the pid) removed even when a test
+fails, the C tool, and a child process helper."""
+import itertools
+import os
+import shutil
+import subprocess
+
+import pytest
+
+import ipcx
+
+_n = itertools.count()
+
+
+@pytest.fixture
+def name():
+    """A unique name for this test's objects (pid and a counter)."""
+    return "ipcx-py-%d-%d" % (os.getpid(), next(_n))
+
+
+@pytest.fixture
+def cleanup():
+    """Addresses to unlink after the test, whatever happened."""
+    addrs = []
+    yield addrs
+    for a in addrs:
+        try:
+            ipcx.unlink(a)
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def tool():
+    """The ipcx command-line tool of this build."""
+    t = os.environ.get("IPCX") or shutil.which("ipcx")
+    if not t:
+        pytest.skip("no ipcx tool: set IPCX")
+    return t
+
+
+def run(*args, **kw):
+    kw.setdefault("timeout", 20)
+    kw.setdefault("capture_output", True)
+    return subprocess.run(list(args), **kw)

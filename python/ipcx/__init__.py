@@ -28,13 +28,19 @@ __all__ = [
     "Channel",
     "ChanInfo",
     "Facility",
+    "Lock",
     "Meta",
     "Option",
+    "Region",
+    "Semaphore",
     "check",
     "info",
+    "lock",
     "open",
     "open_fd",
     "pair",
+    "region",
+    "semaphore",
     "unlink",
     "__version__",
 ]
@@ -342,6 +348,61 @@ class Channel:
         cap = len(buf) if nbytes <= 0 else min(nbytes, len(buf))
         return self._take(buf, cap, False, True)
 
+    # ---- asyncio -------------------------------------------------------
+    async def arecv(self, max: Optional[int] = None) -> bytes:
+        """recv() for asyncio: waits for the channel's descriptor in the
+        running loop (loop.add_reader), then takes the message without
+        waiting; a facility with nothing to poll (System V queues) waits
+        in a thread of the loop's executor instead."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        try:
+            fd = self.fileno()
+        except OSError as e:
+            if e.errno != _errno.EOPNOTSUPP:
+                raise
+            return await loop.run_in_executor(None, self._recv, max, True)
+        while True:
+            data = self.try_recv(max)
+            if data is not None:
+                return data
+            ready = loop.create_future()
+            loop.add_reader(fd, _wake, ready)
+            try:
+                await ready
+            finally:
+                loop.remove_reader(fd)
+
+    async def arecvmsg(self, max: Optional[int] = None) -> Tuple[bytes, Meta]:
+        """recvmsg() for asyncio."""
+        data = await self.arecv(max)
+        assert self.meta is not None
+        return data, self.meta
+
+    async def asend(self, data: Buffer, **meta) -> int:
+        """send() for asyncio: in a thread of the loop's executor (a send
+        waits only while the other side is full; the library lets the
+        interpreter run meanwhile)."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            None, lambda: self.send(data, **meta))
+
+    def __aiter__(self):
+        return self._amessages()
+
+    async def _amessages(self):
+        while True:
+            data = await self.arecv()
+            if not data:
+                if self._eof_zero is None:
+                    self._eof_zero = self.info().eof_is_zero
+                if self._eof_zero:
+                    return
+            yield data
+
     def __iter__(self) -> Iterator[bytes]:
         """The messages until the end of the stream (an empty message of a
         connectionless channel is a message, not the end)."""
@@ -353,6 +414,11 @@ class Channel:
                 if self._eof_zero:
                     return
             yield data
+
+
+def _wake(fut) -> None:
+    if not fut.done():
+        fut.set_result(None)
 
 
 def _flags(create, excl, listen, connect, send, recv, nonblock) -> int:
@@ -496,3 +562,283 @@ def info(scheme: Optional[str] = None) -> Union[List[Facility], Facility]:
             return out
         out.append(_facility(f))
         i += 1
+
+
+# ---- waits that let signal handlers run -----------------------------------
+
+# A wait of a semaphore or a lock (which the library lets signals not end)
+# is taken in slices this long, so that a signal handler (Ctrl-C) runs
+# within one of them.
+_SLICE_MS = 50
+
+
+def _sliced(fn, handle, timeout: Optional[float], *args) -> bool:
+    """FN(HANDLE, *ARGS, ms) until it succeeds (True), TIMEOUT seconds
+    pass (False; None: forever, 0: one try), or it fails (OSError)."""
+    import time
+
+    if timeout is not None and timeout <= 0:
+        r = fn(handle, *args, lib.IPCX_WAIT_NONE)
+        if r == -_errno.EAGAIN:
+            return False
+        _check(r)
+        return True
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        ms = _SLICE_MS
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            ms = max(1, min(ms, int(left * 1000)))
+        r = fn(handle, *args, ms)
+        if r >= 0:
+            return True
+        if r not in (-_errno.ETIMEDOUT, -_errno.EINTR):
+            raise _error(r)
+        # Between slices: pending signal handlers run here.
+
+
+# ---- regions of shared memory -----------------------------------------------
+
+class Region:
+    """A mapped region of shared memory (posixshm:/name, sysvshm:KEY,
+    mmap:PATH, anon:).  Its bytes are a buffer: memoryview(region.buf),
+    numpy.frombuffer(region.buf, dtype) without a copy.  read() and
+    write() copy through the library, which reports memory that vanished
+    (a file truncated under the mapping) as OSError rather than SIGBUS."""
+
+    __slots__ = ("_r", "_address", "_buf", "__weakref__")
+
+    def __init__(self, handle, address: str) -> None:
+        self._r = handle
+        self._address = address
+        base = lib.ipcx_region_base(handle)
+        self._buf = ffi.buffer(base, lib.ipcx_region_size(handle))
+
+    def _h(self):
+        if self._r is None:
+            raise ValueError("%s: the region is closed" % self._address)
+        return self._r
+
+    @property
+    def address(self) -> str:
+        return self._address
+
+    @property
+    def size(self) -> int:
+        return int(lib.ipcx_region_size(self._h()))
+
+    @property
+    def buf(self) -> memoryview:
+        """The region's bytes, writable, without a copy."""
+        self._h()
+        return memoryview(self._buf)
+
+    def read(self, offset: int = 0, n: Optional[int] = None) -> bytes:
+        size = self.size
+        if n is None:
+            n = size - offset
+        if offset < 0 or n < 0 or offset + n > size:
+            raise ValueError("%s: %d bytes at %d are outside its %d"
+                             % (self._address, n, offset, size))
+        out = ffi.new("char[]", max(n, 1))
+        got = _check(lib.ipcx_region_read(self._h(), offset, out, n))
+        return ffi.buffer(out, got)[:]
+
+    def write(self, offset: int, data: Buffer) -> int:
+        src = ffi.from_buffer(data)
+        if offset < 0 or offset + len(src) > self.size:
+            raise ValueError("%s: %d bytes at %d are outside its %d"
+                             % (self._address, len(src), offset, self.size))
+        return _check(lib.ipcx_region_write(self._h(), offset, src,
+                                            len(src)))
+
+    def unlink(self) -> bool:
+        """Removes the named object this open created; False when it
+        created none."""
+        return _check(lib.ipcx_region_unlink(self._h())) > 0
+
+    def close(self) -> None:
+        """Unmaps it.  BufferError while a view of it is alive (as
+        mmap.close()): its bytes would be gone under the view."""
+        if self._r is None:
+            return
+        # Ours, getrefcount's argument: any more is an exported view.
+        import sys
+
+        if sys.getrefcount(self._buf) > 2:
+            raise BufferError("%s: views of the region are still alive; "
+                              "release them first" % self._address)
+        r, self._r = self._r, None
+        _check(lib.ipcx_region_close(r))
+
+    def __enter__(self) -> "Region":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        r, self._r = getattr(self, "_r", None), None
+        if r is not None:
+            lib.ipcx_region_close(r)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __repr__(self) -> str:
+        if self._r is None:
+            return "<ipcx.Region %s closed>" % self._address
+        return "<ipcx.Region %s %d bytes>" % (self._address, self.size)
+
+
+def region(address: Address, size: int = 0, *, create: bool = False,
+           excl: bool = False) -> Region:
+    """Maps the region of ADDRESS: SIZE bytes (the address's size= wins;
+    0 maps all of an existing object), CREATE a missing one (mode 0600,
+    zeroed)."""
+    out = ffi.new("struct ipcx_region **")
+    f = (lib.IPCX_CREATE if create else 0) | (lib.IPCX_EXCL if excl else 0)
+    a = _addr(address)
+    _check(lib.ipcx_region_open(a, f, size, out))
+    return Region(out[0], a.decode("utf-8", "surrogateescape"))
+
+
+# ---- semaphores and file locks -------------------------------------------
+
+class Semaphore:
+    """A counting semaphore (sysvsem:KEY, posixsem:/name), usable as a
+    context manager (acquire on entry, release on exit)."""
+
+    __slots__ = ("_s", "_address", "__weakref__")
+
+    def __init__(self, handle, address: str) -> None:
+        self._s = handle
+        self._address = address
+
+    def _h(self):
+        if self._s is None:
+            raise ValueError("%s: the semaphore is closed" % self._address)
+        return self._s
+
+    @property
+    def address(self) -> str:
+        return self._address
+
+    def acquire(self, blocking: bool = True,
+                timeout: Optional[float] = None) -> bool:
+        """Takes one (threading.Semaphore's spelling): True, or False when
+        not BLOCKING and none is free, or TIMEOUT seconds passed."""
+        return _sliced(lib.ipcx_sem_acquire, self._h(),
+                       timeout if blocking else 0)
+
+    def release(self) -> None:
+        _check(lib.ipcx_sem_release(self._h()))
+
+    @property
+    def value(self) -> int:
+        return _check(lib.ipcx_sem_value(self._h()))
+
+    def unlink(self) -> bool:
+        return _check(lib.ipcx_sem_unlink(self._h())) > 0
+
+    def close(self) -> None:
+        s, self._s = self._s, None
+        if s is not None:
+            _check(lib.ipcx_sem_close(s))
+
+    def __enter__(self) -> "Semaphore":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def __del__(self) -> None:
+        s, self._s = getattr(self, "_s", None), None
+        if s is not None:
+            lib.ipcx_sem_close(s)
+
+
+def semaphore(address: Address, initial: int = 0, *,
+              create: bool = False, excl: bool = False) -> Semaphore:
+    """Opens the semaphore of ADDRESS; CREATE makes a missing one with
+    value INITIAL (one that exists keeps its value)."""
+    out = ffi.new("struct ipcx_sem **")
+    f = (lib.IPCX_CREATE if create else 0) | (lib.IPCX_EXCL if excl else 0)
+    a = _addr(address)
+    _check(lib.ipcx_sem_open(a, f, initial, out))
+    return Semaphore(out[0], a.decode("utf-8", "surrogateescape"))
+
+
+class Lock:
+    """A file lock (flock:PATH, fcntl:PATH), shared or exclusive; a
+    context manager holds it exclusively (lock.shared() for a shared
+    hold)."""
+
+    __slots__ = ("_l", "_address", "__weakref__")
+
+    def __init__(self, handle, address: str) -> None:
+        self._l = handle
+        self._address = address
+
+    def _h(self):
+        if self._l is None:
+            raise ValueError("%s: the lock is closed" % self._address)
+        return self._l
+
+    @property
+    def address(self) -> str:
+        return self._address
+
+    def acquire(self, shared: bool = False, blocking: bool = True,
+                timeout: Optional[float] = None) -> bool:
+        how = lib.IPCX_LOCK_SHARED if shared else lib.IPCX_LOCK_EXCLUSIVE
+        return _sliced(lib.ipcx_lock_acquire, self._h(),
+                       timeout if blocking else 0, how)
+
+    def release(self) -> None:
+        _check(lib.ipcx_lock_release(self._h()))
+
+    @property
+    def held(self) -> Optional[str]:
+        """What this handle holds: None, "shared" or "exclusive"."""
+        h = _check(lib.ipcx_lock_held(self._h()))
+        return {0: None, lib.IPCX_LOCK_SHARED: "shared",
+                lib.IPCX_LOCK_EXCLUSIVE: "exclusive"}[h]
+
+    def holder(self, shared: bool = False) -> Optional[int]:
+        """The pid of a process holding a lock that conflicts with taking
+        it (SHARED or exclusive), None when none does; -1 for an
+        open-file-description lock, which has no pid."""
+        pid = ffi.new("pid_t *")
+        how = lib.IPCX_LOCK_SHARED if shared else lib.IPCX_LOCK_EXCLUSIVE
+        _check(lib.ipcx_lock_holder(self._h(), how, pid))
+        return int(pid[0]) or None
+
+    def close(self) -> None:
+        lk, self._l = self._l, None
+        if lk is not None:
+            _check(lib.ipcx_lock_close(lk))
+
+    def __enter__(self) -> "Lock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def __del__(self) -> None:
+        lk, self._l = getattr(self, "_l", None), None
+        if lk is not None:
+            lib.ipcx_lock_close(lk)
+
+
+def lock(address: Address, *, create: bool = False) -> Lock:
+    """Opens the lock of ADDRESS (nothing is held yet); CREATE makes a
+    missing file (mode 0600)."""
+    out = ffi.new("struct ipcx_lock **")
+    a = _addr(address)
+    _check(lib.ipcx_lock_open(a, lib.IPCX_CREATE if create else 0, out))
+    return Lock(out[0], a.decode("utf-8", "surrogateescape"))

@@ -129,6 +129,46 @@ struct ipcx_chan_info {
     ...;
 };
 int ipcx_chan_get(const struct ipcx_chan *c, struct ipcx_chan_info *out);
+
+struct ipcx_region;
+int ipcx_region_open(const char *addr, unsigned flags, size_t size,
+                     struct ipcx_region **out);
+void *ipcx_region_base(const struct ipcx_region *r);
+size_t ipcx_region_size(const struct ipcx_region *r);
+ssize_t ipcx_region_read(const struct ipcx_region *r, size_t off, void *buf,
+                         size_t len);
+ssize_t ipcx_region_write(struct ipcx_region *r, size_t off, const void *buf,
+                          size_t len);
+int ipcx_region_unlink(const struct ipcx_region *r);
+int ipcx_region_close(struct ipcx_region *r);
+
+#define IPCX_WAIT_NONE ...
+#define IPCX_WAIT_FOREVER ...
+#define IPCX_WAIT_OPENED ...
+
+struct ipcx_sem;
+int ipcx_sem_open(const char *addr, unsigned flags, unsigned initial,
+                  struct ipcx_sem **out);
+#define IPCX_SEM_SIZE ...
+int ipcx_sem_init(struct ipcx_region *r, size_t offset, unsigned initial,
+                  struct ipcx_sem **out);
+int ipcx_sem_attach(struct ipcx_region *r, size_t offset,
+                    struct ipcx_sem **out);
+int ipcx_sem_acquire(struct ipcx_sem *s, int timeout_ms);
+int ipcx_sem_release(struct ipcx_sem *s);
+int ipcx_sem_value(const struct ipcx_sem *s);
+int ipcx_sem_unlink(struct ipcx_sem *s);
+int ipcx_sem_close(struct ipcx_sem *s);
+
+struct ipcx_lock;
+#define IPCX_LOCK_SHARED ...
+#define IPCX_LOCK_EXCLUSIVE ...
+int ipcx_lock_open(const char *addr, unsigned flags, struct ipcx_lock **out);
+int ipcx_lock_acquire(struct ipcx_lock *l, int how, int timeout_ms);
+int ipcx_lock_release(struct ipcx_lock *l);
+int ipcx_lock_holder(struct ipcx_lock *l, int how, pid_t *pid);
+int ipcx_lock_held(const struct ipcx_lock *l);
+int ipcx_lock_close(struct ipcx_lock *l);
 int ipcx_close(struct ipcx_chan *c);
 int ipcx_unlink(const char *addr);
 int ipcx_chan_unlink(const struct ipcx_chan *c);

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Shared fixtures: unique names (with the pid) removed even when a test
 fails, the C tool, and a child process helper."""
+import faulthandler
 import itertools
 import os
 import shutil
@@ -11,6 +12,15 @@ import pytest
 import ipcx
 
 _n = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def watchdog():
+    """A test that hangs ends the run within 60 s, with every thread's
+    stack on stderr (no test here needs more than a few seconds)."""
+    faulthandler.dump_traceback_later(60, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture

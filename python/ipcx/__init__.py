@@ -28,18 +28,23 @@ __all__ = [
     "Channel",
     "ChanInfo",
     "Facility",
+    "Holder",
     "Lock",
     "Meta",
+    "Object",
     "Option",
     "Region",
     "Semaphore",
     "check",
+    "find",
     "info",
     "lock",
+    "ls",
     "open",
     "open_fd",
     "pair",
     "region",
+    "rm",
     "semaphore",
     "unlink",
     "__version__",
@@ -842,3 +847,113 @@ def lock(address: Address, *, create: bool = False) -> Lock:
     a = _addr(address)
     _check(lib.ipcx_lock_open(a, lib.IPCX_CREATE if create else 0, out))
     return Lock(out[0], a.decode("utf-8", "surrogateescape"))
+
+
+# ---- live objects: ls and rm -------------------------------------------------
+
+@dataclass(frozen=True)
+class Holder:
+    """A process that holds an object open or mapped."""
+
+    pid: int
+    command: str
+    other_ns: bool  # in another IPC namespace than the caller's
+
+
+@dataclass(frozen=True)
+class Object:
+    """A live IPC object, as ipcx ls lists it (None: not known)."""
+
+    scheme: str
+    address: str  # what any ipcx call takes
+    id: Optional[int]  # System V id, or inode
+    uid: int
+    gid: int
+    mode: int
+    size: Optional[int]
+    size_unit: str  # "bytes", "messages", "semaphores"
+    attached: Optional[int]  # System V shm: nattch
+    creator: Optional[int]
+    last: Optional[int]  # the last process to operate on it
+    changed: Optional[float]  # seconds since the epoch
+    holders: Tuple[Holder, ...]
+    holders_known: bool
+    stale: bool  # a leftover nobody uses (ipcx ls --stale)
+    unheld: bool
+    detail: str
+
+
+def _object(o) -> Object:
+    hs = []
+    for i in range(o.nholders):
+        h = lib.ipcx_object_holder(o, i)
+        if h == _NULL:
+            break
+        hs.append(Holder(int(h.pid), _text(h.comm), bool(h.other_ns)))
+
+    def known(v):
+        return None if v < 0 else int(v)
+
+    return Object(
+        scheme=_text(o.facility.scheme), address=_text(o.address),
+        id=known(o.id), uid=int(o.uid), gid=int(o.gid), mode=int(o.mode),
+        size=known(o.size), size_unit=_text(o.size_unit),
+        attached=known(o.attached), creator=known(o.creator) or None,
+        last=known(o.last) or None,
+        changed=float(o.changed) if o.changed > 0 else None,
+        holders=tuple(hs), holders_known=bool(o.holders_known),
+        stale=bool(o.stale), unheld=bool(o.unheld), detail=_text(o.detail))
+
+
+@ffi.def_extern()
+def ipcx__py_object(o, arg):
+    try:
+        ffi.from_handle(arg).append(_object(o))
+        return 0
+    except BaseException:  # never through C: stop the listing
+        return -_errno.ECANCELED
+
+
+def ls(scheme: Optional[str] = None) -> List[Object]:
+    """Every live object of SCHEME (None: of every facility that names
+    objects), as ipcx ls lists them; what could not be looked at is
+    warned about (warnings module)."""
+    found: List[Object] = []
+    warn = ffi.new("char[]", 4096)
+    h = ffi.new_handle(found)
+    s = scheme.encode() if scheme is not None else _NULL
+    _check(lib.ipcx_list(s, lib.IPCX_LIST_MOUNT, lib.ipcx__py_object, h,
+                         warn, len(warn)))
+    text = _text(warn)
+    if text:
+        import warnings
+
+        for line in text.splitlines():
+            warnings.warn("ipcx.ls: " + line, RuntimeWarning, stacklevel=2)
+    return found
+
+
+def find(address: Address) -> Object:
+    """The object ADDRESS names (FileNotFoundError when there is none)."""
+    found: List[Object] = []
+    _check(lib.ipcx_object_find(_addr(address), lib.IPCX_LIST_MOUNT,
+                                lib.ipcx__py_object, ffi.new_handle(found)))
+    return found[0]
+
+
+def rm(address: Address, *, force: bool = False) -> None:
+    """Removes the object ADDRESS names, as ipcx rm does: one a live
+    process holds is refused (OSError EBUSY, naming it) unless FORCE,
+    and so is another user's unless root (PermissionError)."""
+    o = find(address)
+    if os.geteuid() != 0 and o.uid != os.geteuid():
+        raise PermissionError(_errno.EPERM,
+                              "%s: not removed: owned by uid %d: only root "
+                              "removes another user's objects"
+                              % (o.address, o.uid))
+    if not force and (o.holders or (o.attached or 0) > 0):
+        who = ", ".join("%d (%s)" % (h.pid, h.command) for h in o.holders)
+        raise OSError(_errno.EBUSY, "%s: not removed: held by %s (force=True "
+                      "removes it anyway)" % (o.address, who or "%d attached"
+                                              % o.attached))
+    _check(lib.ipcx_unlink(_addr(o.address)))

@@ -169,6 +169,42 @@ int ipcx_lock_release(struct ipcx_lock *l);
 int ipcx_lock_holder(struct ipcx_lock *l, int how, pid_t *pid);
 int ipcx_lock_held(const struct ipcx_lock *l);
 int ipcx_lock_close(struct ipcx_lock *l);
+
+struct ipcx_holder {
+    pid_t pid;
+    char comm[...];
+    unsigned long long ipc_ns;
+    bool other_ns;
+    ...;
+};
+struct ipcx_object {
+    const struct ipcx_facility *facility;
+    char address[...];
+    long long id;
+    long long uid, gid;
+    int mode;
+    long long size;
+    const char *size_unit;
+    long long attached;
+    pid_t creator;
+    pid_t last;
+    long long changed;
+    size_t nholders;
+    bool holders_known;
+    bool stale;
+    char detail[...];
+    bool unheld;
+    ...;
+};
+const struct ipcx_holder *ipcx_object_holder(const struct ipcx_object *o,
+                                             size_t i);
+#define IPCX_LIST_MOUNT ...
+int ipcx_list(const char *scheme, unsigned flags,
+              int (*fn)(const struct ipcx_object *, void *), void *arg,
+              char *warnings, size_t warnings_len);
+int ipcx_object_find(const char *addr, unsigned flags,
+                     int (*fn)(const struct ipcx_object *, void *), void *arg);
+extern "Python" int ipcx__py_object(const struct ipcx_object *, void *);
 int ipcx_close(struct ipcx_chan *c);
 int ipcx_unlink(const char *addr);
 int ipcx_chan_unlink(const struct ipcx_chan *c);

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: MIT
+"""ipcx.ls(), find() and rm(): what ipcx ls lists, as plain data; rm
+never removes what a live process holds unless told to."""
+import errno
+import os
+import time
+
+import pytest
+
+import ipcx
+
+
+def test_ls_find_and_rm_a_queue(name, cleanup, tool):
+    addr = "posixmq:/" + name
+    cleanup.append(addr)
+    q = ipcx.open(addr, create=True)
+    q.send(b"one")
+    objs = [o for o in ipcx.ls("posixmq") if o.address == addr]
+    assert len(objs) == 1
+    o = objs[0]
+    assert o.scheme == "posixmq" and o.uid == os.geteuid()
+    # What the kernel counts of a POSIX queue: the bytes queued.
+    assert o.mode == 0o600 and o.size == 3 and o.size_unit == "bytes"
+    assert o.creator is None and not o.stale
+    assert os.getpid() in [h.pid for h in o.holders]
+    assert ipcx.find(addr) == o or ipcx.find(addr).address == addr
+    # Held by this process: refused, naming it.
+    with pytest.raises(OSError) as e:
+        ipcx.rm(addr)
+    assert e.value.errno == errno.EBUSY and str(os.getpid()) in str(e.value)
+    q.close()
+    ipcx.rm(addr)
+    with pytest.raises(FileNotFoundError):
+        ipcx.find(addr)
+
+
+def test_rm_refuses_what_a_live_child_holds(name, cleanup):
+    addr = "posixshm:/" + name
+    cleanup.append(addr)
+    ipcx.region(addr, 4096, create=True).close()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        keep = ipcx.region(addr)  # noqa: F841 (held while it lives)
+        os.write(w, b"x")
+        time.sleep(30)
+        os._exit(0)
+    os.close(w)
+    os.read(r, 1)
+    os.close(r)
+    try:
+        with pytest.raises(OSError) as e:
+            ipcx.rm(addr)
+        assert e.value.errno == errno.EBUSY and str(pid) in str(e.value)
+        assert os.path.exists("/dev/shm/" + name)
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    ipcx.rm(addr)
+    assert not os.path.exists("/dev/shm/" + name)
+
+
+def test_rm_force_and_errors(name, cleanup):
+    addr = "posixsem:/" + name
+    cleanup.append(addr)
+    s = ipcx.semaphore(addr, 1, create=True)
+    ipcx.rm(addr, force=True)
+    s.close()
+    with pytest.raises(FileNotFoundError):
+        ipcx.rm(addr)
+    with pytest.raises(OSError) as e:
+        ipcx.rm("nosuch:x")
+    assert e.value.errno == errno.EINVAL

@@ -337,13 +337,16 @@ int ipcx_shutdown(struct ipcx_chan *c);
  * reserved).  ipcx_peek() points at the next message without copying;
  * ipcx_release() frees it.  Between the two calls this side of the ring
  * is held: other senders (receivers) wait.  At the end of a connection
- * ipcx_peek() gives NULL and 0 and holds nothing.  -EOPNOTSUPP on other
- * channels; errors as ipcx_send()/ipcx_recv().
+ * ipcx_peek() gives NULL and 0 and holds nothing.  ipcx_cancel() ends
+ * either without effect: a reservation publishes nothing, a peeked message
+ * stays for the next receive (-EINVAL when nothing is held).  -EOPNOTSUPP
+ * on other channels; errors as ipcx_send()/ipcx_recv().
  */
 int ipcx_reserve(struct ipcx_chan *c, size_t len, void **ptr);
 int ipcx_commit(struct ipcx_chan *c, size_t len);
 int ipcx_peek(struct ipcx_chan *c, const void **ptr, size_t *len);
 int ipcx_release(struct ipcx_chan *c);
+int ipcx_cancel(struct ipcx_chan *c);
 
 /* A descriptor to poll for readability (>= 0): -EOPNOTSUPP where the
  * facility has none (System V queues; a ring's sending side). */

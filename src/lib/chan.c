@@ -436,6 +436,15 @@ int ipcx_peek(struct ipcx_chan *c, const void **ptr, size_t *len)
 	return ZERO_COPY("ipcx_peek", c, c && ptr && len, peek, ptr, len);
 }
 
+int ipcx_cancel(struct ipcx_chan *c)
+{
+	if (!c)
+		return ipcx__fail(EINVAL, "ipcx_cancel: NULL argument");
+	return !c->io->cancel
+		       ? unsupported(c, "cancel (zero-copy is for rings)")
+		       : c->io->cancel(c);
+}
+
 int ipcx_release(struct ipcx_chan *c)
 {
 	if (!c)

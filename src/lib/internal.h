@@ -566,6 +566,9 @@ struct ipcx__chan_ops {
 	int (*commit)(struct ipcx_chan *c, size_t len);
 	int (*peek)(struct ipcx_chan *c, const void **ptr, size_t *len);
 	int (*release)(struct ipcx_chan *c);
+	/* Ends a reservation without publishing, or a peek without
+	 * consuming (the message stays). */
+	int (*cancel)(struct ipcx_chan *c);
 	int (*adopt)(const struct ipcx__facility *f, int fd,
 		     const struct stat *st, unsigned flags, const char *name,
 		     struct ipcx_chan **out);

@@ -277,10 +277,27 @@ static void t_zero_copy(void **state)
 	assert_int_equal(ipcx_commit(c, 3), 0); /* less than reserved */
 	char buf[16];
 	assert_int_equal(ipcx_recv(c, buf, sizeof(buf), NULL), 3);
+	/* Cancelled: a reservation publishes nothing (the ring is empty
+	 * after it, and takes the next message), a peeked message stays. */
+	assert_int_equal(ipcx_cancel(c), -EINVAL);
+	assert_int_equal(ipcx_reserve(c, 100, &p), 0);
+	memset(p, 'x', 100);
+	assert_int_equal(ipcx_cancel(c), 0);
+	assert_int_equal(ipcx_try_recv(c, buf, sizeof(buf), NULL), -EAGAIN);
+	assert_int_equal(ipcx_send(c, "kept", 4, NULL), 4);
+	const void *q;
+	size_t got;
+	assert_int_equal(ipcx_peek(c, &q, &got), 0);
+	assert_int_equal(got, 4);
+	assert_int_equal(ipcx_cancel(c), 0);
+	assert_int_equal(ipcx_recv(c, buf, sizeof(buf), NULL), 4);
+	assert_memory_equal(buf, "kept", 4);
+	assert_int_equal(ipcx_cancel(c), -EINVAL);
 	ipcx_close(c);
 	struct ipcx_chan *u, *v;
 	assert_int_equal(ipcx_pair("unix", &u, &v), 0);
 	assert_int_equal(ipcx_reserve(u, 1, &p), -EOPNOTSUPP);
+	assert_int_equal(ipcx_cancel(u), -EOPNOTSUPP);
 	ipcx_close(u);
 	ipcx_close(v);
 }

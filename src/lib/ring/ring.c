@@ -1307,6 +1307,25 @@ static int ring_chan_peek(struct ipcx_chan *c, const void **ptr, size_t *len)
 	return 0;
 }
 
+/* A reservation given back unpublished (a pad it published before it
+ * stays: readers skip pads), or a peek that leaves its message queued. */
+static int ring_chan_cancel(struct ipcx_chan *c)
+{
+	struct ring *tx = ((struct ring *)c)->tx, *rx = ((struct ring *)c)->rx;
+
+	if (tx->reserved) {
+		tx->reserved = false;
+		leave(tx, true);
+		return 0;
+	}
+	if (rx->peeked) {
+		rx->peeked = false;
+		leave(rx, false);
+		return 0;
+	}
+	return ipcx__fail(EINVAL, "%s: nothing reserved or peeked", c->name);
+}
+
 static int ring_chan_release(struct ipcx_chan *c)
 {
 	struct ring *r = ((struct ring *)c)->rx;
@@ -2221,4 +2240,5 @@ const struct ipcx__chan_ops ipcx__ring_chan = {
 	.commit = ring_chan_commit,
 	.peek = ring_chan_peek,
 	.release = ring_chan_release,
+	.cancel = ring_chan_cancel,
 };

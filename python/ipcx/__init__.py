@@ -353,6 +353,35 @@ class Channel:
         cap = len(buf) if nbytes <= 0 else min(nbytes, len(buf))
         return self._take(buf, cap, False, True)
 
+    # ---- zero-copy (rings) ---------------------------------------------
+    def reserve(self, n: int) -> "_Reservation":
+        """Room for a message of N bytes in the ring, written in place:
+
+            with ring.reserve(64) as buf:    # a writable memoryview
+                buf[:] = data                # published on exit, all N
+
+            slot = ring.reserve(64)
+            with slot as buf:
+                buf[:10] = data
+                slot.length = 10             # ...or only the first 10
+
+        An exception inside the block publishes nothing.  The view is
+        valid only inside the block."""
+        p = ffi.new("void **")
+        _check(_call(lib.ipcx_reserve, self._h(), n, p))
+        return _Reservation(self, ffi.buffer(p[0], n), n)
+
+    def peek(self) -> "_Peek":
+        """The next message in place, a read-only memoryview valid only
+        inside the block; consumed on exit (an exception leaves it for the
+        next receive).  At the end of a connection the view is empty."""
+        p = ffi.new("const void **")
+        n = ffi.new("size_t *")
+        _check(_call(lib.ipcx_peek, self._h(), p, n))
+        if p[0] == _NULL:
+            return _Peek(self, None)
+        return _Peek(self, ffi.buffer(p[0], n[0]))
+
     # ---- asyncio -------------------------------------------------------
     async def arecv(self, max: Optional[int] = None) -> bytes:
         """recv() for asyncio: waits for the channel's descriptor in the
@@ -419,6 +448,60 @@ class Channel:
                 if self._eof_zero:
                     return
             yield data
+
+
+class _Held:
+    """A view into a ring held between two calls.  The view is released
+    when the block ends (using it later raises ValueError); a slice of it
+    or an array made with numpy.frombuffer() is not, and must not outlive
+    the block: the ring reuses that memory.  Copy what must stay
+    (bytes(view), numpy.array(view))."""
+
+    __slots__ = ("_ch", "_buf", "_view")
+
+    def __init__(self, ch: Channel, buf, readonly: bool) -> None:
+        self._ch = ch
+        self._buf = buf
+        if buf is None:
+            self._view = memoryview(b"")
+        else:
+            v = memoryview(buf)
+            self._view = v.toreadonly() if readonly else v
+
+    def _end(self, ok: bool, finish) -> None:
+        h = self._ch._h()
+        self._view.release()
+        if self._buf is not None:
+            _check(finish(h) if ok else lib.ipcx_cancel(h))
+
+
+class _Reservation(_Held):
+    __slots__ = ("length",)
+
+    def __init__(self, ch: Channel, buf, n: int) -> None:
+        super().__init__(ch, buf, False)
+        #: How many bytes to publish (all that was reserved by default).
+        self.length = n
+
+    def __enter__(self) -> memoryview:
+        return self._view
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._end(exc_type is None,
+                  lambda h: lib.ipcx_commit(h, self.length))
+
+
+class _Peek(_Held):
+    __slots__ = ()
+
+    def __init__(self, ch: Channel, buf) -> None:
+        super().__init__(ch, buf, True)
+
+    def __enter__(self) -> memoryview:
+        return self._view
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self._end(exc_type is None, lib.ipcx_release)
 
 
 def _wake(fut) -> None:

@@ -111,6 +111,11 @@ ssize_t ipcx_try_recv(struct ipcx_chan *c, void *buf, size_t len,
                       struct ipcx_meta *meta);
 int ipcx_shutdown(struct ipcx_chan *c);
 int ipcx_fd(const struct ipcx_chan *c);
+int ipcx_reserve(struct ipcx_chan *c, size_t len, void **ptr);
+int ipcx_commit(struct ipcx_chan *c, size_t len);
+int ipcx_peek(struct ipcx_chan *c, const void **ptr, size_t *len);
+int ipcx_release(struct ipcx_chan *c);
+int ipcx_cancel(struct ipcx_chan *c);
 
 struct ipcx_chan_info {
     size_t struct_size;

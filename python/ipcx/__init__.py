@@ -137,7 +137,7 @@ class Channel:
     """
 
     __slots__ = ("_c", "_address", "_room", "_cap", "_meta", "_smeta",
-                 "meta", "_eof_zero", "__weakref__")
+                 "_got", "_eof_zero", "__weakref__")
 
     def __init__(self, handle, address: str) -> None:
         self._c = handle
@@ -147,9 +147,14 @@ class Channel:
         self._meta = ffi.new("struct ipcx_meta *")
         self._meta.struct_size = ffi.sizeof("struct ipcx_meta")
         self._smeta = None
-        #: The Meta of the last message received, or None.
-        self.meta: Optional[Meta] = None
+        self._got = -1  # the size of the last message received, or -1
         self._eof_zero: Optional[bool] = None
+
+    @property
+    def meta(self) -> Optional[Meta]:
+        """The Meta of the last message received, or None."""
+        return None if self._got < 0 else self._meta_of(self._meta,
+                                                        self._got)
 
     # ---- life ----------------------------------------------------------
     def _h(self):
@@ -239,7 +244,9 @@ class Channel:
         number of bytes sent.  TYPE (System V; ZeroMQ: frames), PRIO
         (POSIX queues) and PEER (an unconnected datagram socket's
         destination) go with it."""
-        h = self._h()
+        h = self._c
+        if h is None:
+            raise ValueError("%s: the channel is closed" % self._address)
         m = _NULL
         if type is not None or prio is not None or peer is not None:
             m = self._smeta
@@ -259,8 +266,13 @@ class Channel:
                 if len(p) >= len(m.peer):
                     raise ValueError("%s: peer address too long" % peer)
                 m.peer = p
-        buf = ffi.from_buffer(data)
-        return _check(_call(lib.ipcx_send, h, buf, len(buf), m))
+        # bytes go as they are; other buffers through their pointer.
+        buf = data if data.__class__ is bytes else ffi.from_buffer(data)
+        r = lib.ipcx_send(h, buf, len(buf), m)
+        if r < 0:
+            r = _check(_call(lib.ipcx_send, h, buf, len(buf), m)
+                       if r == -_errno.EINTR else r)
+        return r
 
     def sendall(self, data: Buffer) -> None:
         """As send(), for the socket module's spelling."""
@@ -276,19 +288,21 @@ class Channel:
     def _take(self, buf, cap: int, grow: bool, wait: bool) -> int:
         """One receive into BUF (CAP bytes), self.meta set; with GROW the
         channel's own room grows to fit the message."""
-        h = self._h()
+        h = self._c
+        if h is None:
+            raise ValueError("%s: the channel is closed" % self._address)
         m = self._meta
         fn = lib.ipcx_recv if wait else lib.ipcx_try_recv
-        while True:
-            m.want = 0
-            r = _call(fn, h, buf, cap, m)
+        r = fn(h, buf, cap, m)
+        while r < 0:
             if r == -_errno.EMSGSIZE and grow and m.size > cap:
                 self._ensure_room(m.size)
                 buf, cap = self._room, self._cap
-                continue
-            break
-        _check(r)
-        self.meta = self._meta_of(m, r)
+            elif r != -_errno.EINTR:
+                raise _error(r)
+            # EINTR: back in Python, pending signal handlers ran
+            r = fn(h, buf, cap, m)
+        self._got = r
         return r
 
     @staticmethod
@@ -308,12 +322,12 @@ class Channel:
             if self._room is None:
                 self._ensure_room(self._first_room())
             n = self._take(self._room, self._cap, True, wait)
-            return ffi.buffer(self._room, n)[:]
+            return ffi.unpack(self._room, n)
         if max < 0:
             raise ValueError("max must be >= 0")
         self._ensure_room(max)
         n = self._take(self._room, max, False, wait)
-        return ffi.buffer(self._room, n)[:]
+        return ffi.unpack(self._room, n)
 
     def _first_room(self) -> int:
         """Room for any message where the facility says how large one can
@@ -327,6 +341,17 @@ class Channel:
         MAX any message fits; with it, a larger message is OSError
         EMSGSIZE and stays where it was.  b"" is the end of the stream
         (or, where info().eof_is_zero is False, an empty message)."""
+        room = self._room
+        if max is None and room is not None:
+            # The common case in one call: a message that fits.
+            h = self._c
+            if h is not None:
+                r = lib.ipcx_recv(h, room, self._cap, self._meta)
+                if r >= 0:
+                    self._got = r
+                    return ffi.unpack(room, r)
+                if r != -_errno.EMSGSIZE and r != -_errno.EINTR:
+                    raise _error(r)  # never a second wait
         return self._recv(max, True)
 
     def try_recv(self, max: Optional[int] = None) -> Optional[bytes]:

@@ -103,7 +103,7 @@ int ipcx_open_with(const char *addr, const char *defaults, unsigned flags,
 int ipcx_open_fd(int fd, unsigned flags, struct ipcx_chan **out);
 int ipcx_pair(const char *scheme, struct ipcx_chan **a, struct ipcx_chan **b);
 int ipcx_accept(struct ipcx_chan *l, struct ipcx_chan **out);
-ssize_t ipcx_send(struct ipcx_chan *c, const void *buf, size_t len,
+ssize_t ipcx_send(struct ipcx_chan *c, const char *buf, size_t len,
                   const struct ipcx_meta *meta);
 ssize_t ipcx_recv(struct ipcx_chan *c, void *buf, size_t len,
                   struct ipcx_meta *meta);

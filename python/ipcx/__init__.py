@@ -26,11 +26,15 @@ from ._ipcx import ffi, lib
 
 __all__ = [
     "Channel",
+    "COND_SIZE",
     "ChanInfo",
+    "Condition",
     "Facility",
     "Holder",
     "Lock",
+    "MUTEX_SIZE",
     "Meta",
+    "Mutex",
     "Object",
     "Option",
     "Region",
@@ -46,6 +50,8 @@ __all__ = [
     "region",
     "rm",
     "semaphore",
+    "signal_value",
+    "sigqueue",
     "unlink",
     "__version__",
 ]
@@ -685,28 +691,27 @@ def info(scheme: Optional[str] = None) -> Union[List[Facility], Facility]:
 _SLICE_MS = 50
 
 
-def _sliced(fn, handle, timeout: Optional[float], *args) -> bool:
-    """FN(HANDLE, *ARGS, ms) until it succeeds (True), TIMEOUT seconds
-    pass (False; None: forever, 0: one try), or it fails (OSError)."""
+def _sliced(fn, handle, timeout: Optional[float], *args) -> int:
+    """FN(HANDLE, *ARGS, ms) until it succeeds (its value, >= 0), TIMEOUT
+    seconds pass (-1; None: forever, 0: one try), or it fails (OSError)."""
     import time
 
     if timeout is not None and timeout <= 0:
         r = fn(handle, *args, lib.IPCX_WAIT_NONE)
-        if r == -_errno.EAGAIN:
-            return False
-        _check(r)
-        return True
+        if r == -_errno.EAGAIN or r == -_errno.ETIMEDOUT:
+            return -1
+        return _check(r)
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         ms = _SLICE_MS
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
-                return False
+                return -1
             ms = max(1, min(ms, int(left * 1000)))
         r = fn(handle, *args, ms)
         if r >= 0:
-            return True
+            return r
         if r not in (-_errno.ETIMEDOUT, -_errno.EINTR):
             raise _error(r)
         # Between slices: pending signal handlers run here.
@@ -721,11 +726,15 @@ class Region:
     write() copy through the library, which reports memory that vanished
     (a file truncated under the mapping) as OSError rather than SIGBUS."""
 
-    __slots__ = ("_r", "_address", "_buf", "__weakref__")
+    __slots__ = ("_r", "_address", "_buf", "_users", "__weakref__")
 
     def __init__(self, handle, address: str) -> None:
+        import weakref
+
         self._r = handle
         self._address = address
+        # Mutexes and conditions that live in it.
+        self._users: "weakref.WeakSet" = weakref.WeakSet()
         base = lib.ipcx_region_base(handle)
         self._buf = ffi.buffer(base, lib.ipcx_region_size(handle))
 
@@ -783,6 +792,9 @@ class Region:
         if sys.getrefcount(self._buf) > 2:
             raise BufferError("%s: views of the region are still alive; "
                               "release them first" % self._address)
+        if any(not u.closed for u in self._users):
+            raise BufferError("%s: a mutex or condition in it is still "
+                              "open; close it first" % self._address)
         r, self._r = self._r, None
         _check(lib.ipcx_region_close(r))
 
@@ -844,7 +856,7 @@ class Semaphore:
         """Takes one (threading.Semaphore's spelling): True, or False when
         not BLOCKING and none is free, or TIMEOUT seconds passed."""
         return _sliced(lib.ipcx_sem_acquire, self._h(),
-                       timeout if blocking else 0)
+                       timeout if blocking else 0) >= 0
 
     def release(self) -> None:
         _check(lib.ipcx_sem_release(self._h()))
@@ -909,7 +921,7 @@ class Lock:
                 timeout: Optional[float] = None) -> bool:
         how = lib.IPCX_LOCK_SHARED if shared else lib.IPCX_LOCK_EXCLUSIVE
         return _sliced(lib.ipcx_lock_acquire, self._h(),
-                       timeout if blocking else 0, how)
+                       timeout if blocking else 0, how) >= 0
 
     def release(self) -> None:
         _check(lib.ipcx_lock_release(self._h()))
@@ -1065,3 +1077,135 @@ def rm(address: Address, *, force: bool = False) -> None:
                       "removes it anyway)" % (o.address, who or "%d attached"
                                               % o.attached))
     _check(lib.ipcx_unlink(_addr(o.address)))
+
+
+# ---- robust mutexes and condition variables in a region --------------------
+
+MUTEX_SIZE: int = lib.IPCX_MUTEX_SIZE
+COND_SIZE: int = lib.IPCX_COND_SIZE
+
+
+class Mutex:
+    """A robust, process-shared mutex in a region (threading.Lock's
+    spelling, a context manager).  When its owner died holding it, the
+    next acquire() takes it and sets owner_died: repair what it guards."""
+
+    __slots__ = ("_m", "_region", "owner_died", "__weakref__")
+
+    def __init__(self, region: Region, offset: int, create: bool = False):
+        out = ffi.new("struct ipcx_mutex **")
+        fn = lib.ipcx_mutex_init if create else lib.ipcx_mutex_attach
+        _check(fn(region._h(), offset, out))
+        self._m = out[0]
+        self._region = region  # the memory it lives in stays mapped
+        region._users.add(self)
+        #: The previous owner died holding it (set by acquire()).
+        self.owner_died = False
+
+    def _h(self):
+        if self._m is None:
+            raise ValueError("the mutex is closed")
+        return self._m
+
+    @property
+    def closed(self) -> bool:
+        return self._m is None
+
+    def acquire(self, blocking: bool = True,
+                timeout: Optional[float] = None) -> bool:
+        r = _sliced(lib.ipcx_mutex_acquire, self._h(),
+                    timeout if blocking else 0)
+        if r < 0:
+            return False
+        self.owner_died = r == lib.IPCX_OWNER_DIED
+        return True
+
+    def release(self) -> None:
+        _check(lib.ipcx_mutex_release(self._h()))
+
+    def close(self) -> None:
+        m, self._m = self._m, None
+        if m is not None:
+            _check(lib.ipcx_mutex_close(m))
+
+    def __enter__(self) -> "Mutex":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def __del__(self) -> None:
+        m, self._m = getattr(self, "_m", None), None
+        if m is not None:
+            lib.ipcx_mutex_close(m)
+
+
+class Condition:
+    """A process-shared condition variable in a region, used with a Mutex
+    (threading.Condition's wait/notify/notify_all)."""
+
+    __slots__ = ("_c", "_region", "__weakref__")
+
+    def __init__(self, region: Region, offset: int, create: bool = False):
+        out = ffi.new("struct ipcx_cond **")
+        fn = lib.ipcx_cond_init if create else lib.ipcx_cond_attach
+        _check(fn(region._h(), offset, out))
+        self._c = out[0]
+        self._region = region
+        region._users.add(self)
+
+    def _h(self):
+        if self._c is None:
+            raise ValueError("the condition is closed")
+        return self._c
+
+    @property
+    def closed(self) -> bool:
+        return self._c is None
+
+    def wait(self, mutex: Mutex, timeout: Optional[float] = None) -> bool:
+        """Waits with MUTEX held (released while asleep, held again after,
+        also on a timeout: False).  May wake without a notify, as any
+        condition variable: wait in a loop on the predicate."""
+        r = _sliced(lib.ipcx_cond_wait, self._h(), timeout, mutex._h())
+        if r < 0:
+            return False
+        mutex.owner_died = r == lib.IPCX_OWNER_DIED
+        return True
+
+    def notify(self) -> None:
+        _check(lib.ipcx_cond_signal(self._h()))
+
+    def notify_all(self) -> None:
+        _check(lib.ipcx_cond_broadcast(self._h()))
+
+    def close(self) -> None:
+        c, self._c = self._c, None
+        if c is not None:
+            _check(lib.ipcx_cond_close(c))
+
+    def __del__(self) -> None:
+        c, self._c = getattr(self, "_c", None), None
+        if c is not None:
+            lib.ipcx_cond_close(c)
+
+
+# ---- signals that carry an int ------------------------------------------------
+
+def sigqueue(pid: int, value: int, sig: Union[str, int] = "RTMIN") -> None:
+    """Sends signal SIG ("USR1", "RTMIN+3", 35) carrying VALUE to PID
+    (sigqueue(3), through a signal: channel).  The receiving side:
+
+        with ipcx.open("signal:self?sig=RTMIN+3", recv=True) as s:
+            value, who = ipcx.signal_value(s)
+    """
+    with open("signal:%d?sig=%s" % (pid, sig), send=True) as c:
+        c.send(b"%d" % value)
+
+
+def signal_value(ch: Channel) -> Tuple[int, Meta]:
+    """The next signal of a signal: channel opened for receiving: its int
+    value, and its Meta (pid and uid of the sender, type: the signal)."""
+    data, meta = ch.recvmsg()
+    return int(data), meta

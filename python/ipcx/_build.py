@@ -175,6 +175,27 @@ int ipcx_lock_holder(struct ipcx_lock *l, int how, pid_t *pid);
 int ipcx_lock_held(const struct ipcx_lock *l);
 int ipcx_lock_close(struct ipcx_lock *l);
 
+struct ipcx_mutex;
+struct ipcx_cond;
+#define IPCX_MUTEX_SIZE ...
+#define IPCX_COND_SIZE ...
+#define IPCX_OWNER_DIED ...
+int ipcx_mutex_init(struct ipcx_region *r, size_t offset,
+                    struct ipcx_mutex **out);
+int ipcx_mutex_attach(struct ipcx_region *r, size_t offset,
+                      struct ipcx_mutex **out);
+int ipcx_cond_init(struct ipcx_region *r, size_t offset,
+                   struct ipcx_cond **out);
+int ipcx_cond_attach(struct ipcx_region *r, size_t offset,
+                     struct ipcx_cond **out);
+int ipcx_mutex_acquire(struct ipcx_mutex *m, int timeout_ms);
+int ipcx_mutex_release(struct ipcx_mutex *m);
+int ipcx_cond_wait(struct ipcx_cond *c, struct ipcx_mutex *m, int timeout_ms);
+int ipcx_cond_signal(struct ipcx_cond *c);
+int ipcx_cond_broadcast(struct ipcx_cond *c);
+int ipcx_mutex_close(struct ipcx_mutex *m);
+int ipcx_cond_close(struct ipcx_cond *c);
+
 struct ipcx_holder {
     pid_t pid;
     char comm[...];

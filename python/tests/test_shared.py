@@ -167,3 +167,19 @@ def test_bad_lock_address():
     with pytest.raises(OSError) as e:
         ipcx.lock("flock:")
     assert e.value.errno == errno.EINVAL
+
+
+def test_signals_carry_an_int_from_another_process():
+    with ipcx.open("signal:self?sig=RTMIN+3", recv=True) as s:
+        me = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            ipcx.sigqueue(me, -7, sig="RTMIN+3")
+            os._exit(0)
+        value, meta = ipcx.signal_value(s)
+        os.waitpid(pid, 0)
+        assert value == -7 and meta.pid == pid and meta.uid == os.getuid()
+        ipcx.sigqueue(me, 42, sig="RTMIN+3")
+        assert ipcx.signal_value(s)[0] == 42
+    with pytest.raises(ProcessLookupError):
+        ipcx.sigqueue(2 ** 22 + 1, 1)

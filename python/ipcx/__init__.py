@@ -143,7 +143,7 @@ class Channel:
     """
 
     __slots__ = ("_c", "_address", "_room", "_cap", "_meta", "_smeta",
-                 "_got", "_eof_zero", "__weakref__")
+                 "_got", "_eof_zero", "_later", "__weakref__")
 
     def __init__(self, handle, address: str) -> None:
         self._c = handle
@@ -154,6 +154,9 @@ class Channel:
         self._meta.struct_size = ffi.sizeof("struct ipcx_meta")
         self._smeta = None
         self._got = -1  # the size of the last message received, or -1
+        # An error that recv_many() met after taking messages: the next
+        # receive raises it (it may not happen again: a reset is said once).
+        self._later: Optional[OSError] = None
         self._eof_zero: Optional[bool] = None
 
     @property
@@ -297,6 +300,9 @@ class Channel:
         h = self._c
         if h is None:
             raise ValueError("%s: the channel is closed" % self._address)
+        if self._later is not None:
+            e, self._later = self._later, None
+            raise e
         m = self._meta
         fn = lib.ipcx_recv if wait else lib.ipcx_try_recv
         r = fn(h, buf, cap, m)
@@ -348,7 +354,7 @@ class Channel:
         EMSGSIZE and stays where it was.  b"" is the end of the stream
         (or, where info().eof_is_zero is False, an empty message)."""
         room = self._room
-        if max is None and room is not None:
+        if max is None and room is not None and self._later is None:
             # The common case in one call: a message that fits.
             h = self._c
             if h is not None:
@@ -366,6 +372,57 @@ class Channel:
             return self._recv(max, False)
         except BlockingIOError:
             return None
+
+    def recv_many(self, count: int = 64) -> List[bytes]:
+        """Up to COUNT messages in one call (as recvmmsg(2)): waits for the
+        first as recv() does, then takes the messages that are there now
+        and fit this channel's buffer (a larger one waits for the next
+        call).  Nothing is taken that is not returned.  For a stream of
+        small messages, far fewer calls than recv() per message; .meta is
+        not kept for them (recvmsg() has it)."""
+        if count < 1:
+            raise ValueError("count must be >= 1")
+        h = self._h()
+        if self._later is not None:
+            e, self._later = self._later, None
+            raise e
+        if self._room is None:
+            self._ensure_room(self._first_room())
+        lens = ffi.new("size_t[]", count)
+        err = ffi.new("int *")
+        m = self._meta
+        while True:
+            n = lib.ipcx__py_recv_many(h, self._room, self._cap, lens, count,
+                                       m, err)
+            if n == -_errno.EMSGSIZE and m.size > self._cap:
+                self._ensure_room(m.size)
+            elif n != -_errno.EINTR:
+                break
+        _check(n)
+        self._got = -1
+        if err[0]:
+            self._later = _error(err[0])
+        out, at = [], 0
+        for i in range(n):
+            out.append(ffi.unpack(self._room + at, lens[i]))
+            at += lens[i]
+        return out
+
+    def send_many(self, messages) -> int:
+        """Sends each of MESSAGES (bytes) in order in one call; the count.
+        A failure raises, after what went before it was sent."""
+        msgs = [m if m.__class__ is bytes else bytes(m) for m in messages]
+        h = self._h()
+        done = 0
+        while done < len(msgs):
+            part = msgs[done:]
+            bufs = ffi.new("char *[]", [ffi.from_buffer(b) for b in part])
+            lens = ffi.new("size_t[]", [len(b) for b in part])
+            r = lib.ipcx__py_send_many(h, bufs, lens, len(part))
+            if r == -_errno.EINTR:
+                continue
+            done += _check(r)
+        return done
 
     def recvmsg(self, max: Optional[int] = None) -> Tuple[bytes, Meta]:
         """recv() and the message's Meta."""
@@ -1199,6 +1256,11 @@ def sigqueue(pid: int, value: int, sig: Union[str, int] = "RTMIN") -> None:
 
         with ipcx.open("signal:self?sig=RTMIN+3", recv=True) as s:
             value, who = ipcx.signal_value(s)
+
+    Opening blocks the signal in the calling thread only: every other
+    thread of the receiving process must block it too (start threads
+    after signal.pthread_sigmask(SIG_BLOCK, ...)), or the kernel may hand
+    it to one of them, whose default action ends the process.
     """
     with open("signal:%d?sig=%s" % (pid, sig), send=True) as c:
         c.send(b"%d" % value)

@@ -20,6 +20,11 @@ typedef int... uid_t;
 #define IPCX_ADDR_MAX ...
 
 const char *ipcx__py_version(void);
+ssize_t ipcx__py_recv_many(struct ipcx_chan *c, char *buf, size_t cap,
+                           size_t *lens, int max, struct ipcx_meta *meta,
+                           int *err);
+ssize_t ipcx__py_send_many(struct ipcx_chan *c, const char *const *bufs,
+                           const size_t *lens, int n);
 const char *ipcx_strerror(int err);
 const char *ipcx_error_detail(void);
 
@@ -262,13 +267,66 @@ def _flags():
     return inc, libdirs, names, rpath
 
 
+# Loops that would cost a call from Python per message.
+_HELPERS = r"""
+#include <errno.h>
+
+/* Receives up to MAX messages into BUF (CAP bytes for all), one after
+ * the other, their sizes in LENS: the first as ipcx_recv() (META for its
+ * size when it does not fit), the others only while one is there now and
+ * fits what is left.  The count, or the first receive's -errno.  A later
+ * receive's error (not "nothing now", not "does not fit": that message
+ * stays) ends the batch and is left in *ERR, its detail still the
+ * thread's.  A message of 0 bytes ends it too. */
+static ssize_t ipcx__py_recv_many(struct ipcx_chan *c, char *buf, size_t cap,
+                                  size_t *lens, int max,
+                                  struct ipcx_meta *meta, int *err)
+{
+        size_t at = 0;
+        int n = 0;
+
+        *err = 0;
+        while (n < max) {
+                ssize_t r = n ? ipcx_try_recv(c, buf + at, cap - at, NULL)
+                              : ipcx_recv(c, buf, cap, meta);
+                if (r < 0) {
+                        if (n == 0)
+                                return r;
+                        if (r != -EAGAIN && r != -EMSGSIZE)
+                                *err = (int)r;
+                        break;
+                }
+                lens[n++] = (size_t)r;
+                at += (size_t)r;
+                if (r == 0 || at == cap)
+                        break;
+        }
+        return n;
+}
+
+/* Sends N messages in order; the count sent, or the first failure's
+ * -errno when none went (after some: the count; the caller sends the
+ * rest and so sees the failure). */
+static ssize_t ipcx__py_send_many(struct ipcx_chan *c, const char *const *bufs,
+                                  const size_t *lens, int n)
+{
+        for (int i = 0; i < n; i++) {
+                ssize_t r = ipcx_send(c, bufs[i], lens[i], NULL);
+                if (r < 0)
+                        return i ? i : r;
+        }
+        return n;
+}
+"""
+
 ffibuilder = FFI()
 ffibuilder.cdef(CDEF)
 _inc, _libdirs, _names, _rpath = _flags()
 ffibuilder.set_source(
     "ipcx._ipcx",
     "#include <ipcx.h>\n"
-    "static const char *ipcx__py_version(void) { return IPCX_VERSION; }\n",
+    "static const char *ipcx__py_version(void) { return IPCX_VERSION; }\n"
+    + _HELPERS,
     include_dirs=_inc,
     library_dirs=_libdirs,
     libraries=_names,

@@ -33,6 +33,7 @@ MSG = bytes(range(SIZE))
 
 class Path:
     name = ""
+    batch = False  # one way in batches (send_many/recv_many)
 
     def make(self):  # before the fork
         pass
@@ -68,6 +69,15 @@ class Ring(Path):
     def close(self):
         self.a.close()
         self.b.close()
+
+
+class RingBatch(Ring):
+    name = "ipcx ring, send/recv_many"
+    batch = True
+
+    def make(self):
+        super().make()
+        self.send_many, self.crecv_many = self.a.send_many, self.b.recv_many
 
 
 class MpPipe(Path):
@@ -164,7 +174,7 @@ class SharedMem(Path):
         self.shm.unlink()
 
 
-PATHS = [Ring, MpPipe, MpQueue, SocketPair, SharedMem]
+PATHS = [Ring, RingBatch, MpPipe, MpQueue, SocketPair, SharedMem]
 
 
 # ---- measuring -------------------------------------------------------------
@@ -178,6 +188,16 @@ def child(p: Path) -> None:
             break
         p.csend(b)
     n = 0
+    if p.batch:
+        many = p.crecv_many
+        while True:
+            got = many(256)
+            if got[-1] == b"end":
+                n += len(got) - 1
+                break
+            n += len(got)
+        p.csend(str(n).encode())
+        return
     crecv = p.crecv
     while True:
         b = crecv()
@@ -219,9 +239,13 @@ def measure(cls, seconds: float) -> dict:
         n = 0
         t0 = time.perf_counter()
         t_end = t0 + seconds / 2
+        block = [MSG] * 100
         while True:
-            for _ in range(100):
-                send(MSG)
+            if p.batch:
+                p.send_many(block)
+            else:
+                for _ in range(100):
+                    send(MSG)
             n += 100
             if time.perf_counter() >= t_end:
                 break

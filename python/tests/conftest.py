@@ -4,6 +4,7 @@ fails, the C tool, and a child process helper."""
 import faulthandler
 import itertools
 import os
+import signal
 import shutil
 import subprocess
 
@@ -18,7 +19,12 @@ _n = itertools.count()
 def watchdog():
     """A test that hangs ends the run within 60 s, with every thread's
     stack on stderr (no test here needs more than a few seconds)."""
+    # Its thread must not take the realtime signals the signal tests
+    # queue to this process (a thread inherits the creator's mask).
+    rt = range(signal.SIGRTMIN, signal.SIGRTMAX + 1)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, rt)
     faulthandler.dump_traceback_later(60, exit=True)
+    signal.pthread_sigmask(signal.SIG_SETMASK, old)
     yield
     faulthandler.cancel_dump_traceback_later()
 

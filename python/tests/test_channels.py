@@ -291,3 +291,34 @@ def test_a_signal_handler_that_returns_lets_recv_go_on():
         os.waitpid(pid, 0)
         a.close()
         b.close()
+
+
+def test_recv_many_and_send_many(name, cleanup):
+    a, b = ipcx.pair("anon:?size=64K")
+    with a, b:
+        assert a.send_many([b"m%d" % i for i in range(100)]) == 100
+        got = []
+        while len(got) < 100:
+            got += b.recv_many(64)
+        assert got == [b"m%d" % i for i in range(100)]
+        assert b.try_recv() is None
+        a.send(b"one")
+        assert b.recv_many(8) == [b"one"]  # what is there, no waiting
+    # Larger than the room left: it waits for the next call, not lost.
+    addr = "posixmq:/" + name
+    cleanup.append(addr)
+    with ipcx.open(addr, create=True) as q:
+        q.send_many([b"x" * 5000, b"y" * 5000, b"z"])
+        first = q.recv_many(3)
+        rest = q.recv_many(3) if len(first) < 3 else []
+        assert first + rest == [b"x" * 5000, b"y" * 5000, b"z"]
+    with pytest.raises(ValueError):
+        b.recv_many(0)
+
+
+def test_recv_many_stops_at_the_end():
+    a, b = ipcx.pair("unix-seqpacket")
+    with b:
+        a.send_many([b"1", b"2"])
+        a.close()
+        assert b.recv_many(8) == [b"1", b"2", b""]  # then the end

@@ -88,3 +88,21 @@ def test_a_message_through(scheme, name, tmp_path, cleanup):
     finally:
         for c in {id(tx): tx, id(rx): rx}.values():
             c.close()
+
+
+def test_the_benchmark_runs():
+    """python3 -m ipcx.bench, briefly: every path measured and checked
+    (figures are for the note, never asserted)."""
+    import json
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "ipcx.bench", "-t", "0.1",
+                        "--json"], capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    paths = [row["path"] for row in d["rows"]]
+    assert "ipcx ring (anon)" in paths and "multiprocessing.Queue" in paths
+    for row in d["rows"]:
+        assert row["rtt_ns"] > 0 and row["msgs_per_s"] > 0, row
+    assert d["per_call"]["package_ns"] > 0 and d["per_call"]["cffi_ns"] > 0

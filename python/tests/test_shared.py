@@ -183,3 +183,37 @@ def test_signals_carry_an_int_from_another_process():
         assert ipcx.signal_value(s)[0] == 42
     with pytest.raises(ProcessLookupError):
         ipcx.sigqueue(2 ** 22 + 1, 1)
+
+
+@pytest.mark.parametrize("kind", ["sysvshm", "mmap", "anon"])
+def test_region_kinds(kind, tmp_path, cleanup):
+    if kind == "sysvshm":
+        addr = "sysvshm:0x%x" % (0x5B000000 | (os.getpid() & 0xFFFFF))
+        cleanup.append(addr)
+    elif kind == "mmap":
+        addr = "mmap:%s/region" % tmp_path
+    else:
+        addr = "anon:"
+    with ipcx.region(addr, 8192, create=True) as r:
+        r.write(8000, b"end")
+        assert r.read(8000, 3) == b"end" and bytes(r.buf[8000:8003]) == b"end"
+        if kind == "mmap":
+            with open(str(tmp_path / "region"), "rb") as f:
+                f.seek(8000)
+                assert f.read(3) == b"end"  # the file itself
+
+
+def test_sysvsem_with_sysv_ipc_as_the_peer(cleanup):
+    sysv_ipc = pytest.importorskip("sysv_ipc")
+    key = 0x5A000000 | (os.getpid() & 0xFFFFF)
+    addr = "sysvsem:0x%x" % key
+    cleanup.append(addr)
+    s = ipcx.semaphore(addr, 2, create=True)
+    peer = sysv_ipc.Semaphore(key)
+    assert peer.value == 2
+    peer.acquire()
+    assert s.value == 1
+    assert s.acquire(blocking=False) and not s.acquire(blocking=False)
+    peer.release()
+    assert s.acquire(timeout=1)
+    s.close()

@@ -322,3 +322,35 @@ def test_recv_many_stops_at_the_end():
         a.send_many([b"1", b"2"])
         a.close()
         assert b.recv_many(8) == [b"1", b"2", b""]  # then the end
+
+
+def test_bad_input(name, tmp_path, cleanup):
+    a, b = ipcx.pair("unix-seqpacket")
+    with a, b:
+        with pytest.raises(TypeError):
+            a.send("text is not bytes")
+        with pytest.raises(ValueError):
+            b.recv(-1)
+        with pytest.raises(OSError) as e:
+            a.accept()  # not listening
+        assert e.value.errno == errno.EINVAL
+    with pytest.raises(OSError) as e:
+        ipcx.open("nosuch:thing")
+    assert e.value.errno == errno.EINVAL and "nosuch" in str(e.value)
+    # A FIFO's sending end does not receive; the address names the cause.
+    fifo = "fifo:%s/f" % tmp_path
+    r = ipcx.open(fifo + "?nonblock=1", create=True, recv=True)
+    with ipcx.open(fifo, send=True) as w, r:
+        with pytest.raises(OSError) as e:
+            w.recv()
+        assert fifo in str(e.value)
+    # A region larger than the object that exists: refused, not SIGBUS.
+    addr = "posixshm:/" + name
+    cleanup.append(addr)
+    ipcx.region(addr, 4096, create=True).close()
+    with pytest.raises(OSError) as e:
+        ipcx.region(addr, 1 << 20)
+    assert e.value.errno == errno.EINVAL
+    # Bytes addresses and path-like ones work as str does.
+    with ipcx.open(b"unix-dgram:%s/d?listen=1" % str(tmp_path).encode()) as d:
+        assert d.info().scheme == "unix-dgram"

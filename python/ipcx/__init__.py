@@ -1222,14 +1222,46 @@ class Condition:
         return self._c is None
 
     def wait(self, mutex: Mutex, timeout: Optional[float] = None) -> bool:
-        """Waits with MUTEX held (released while asleep, held again after,
-        also on a timeout: False).  May wake without a notify, as any
-        condition variable: wait in a loop on the predicate."""
-        r = _sliced(lib.ipcx_cond_wait, self._h(), timeout, mutex._h())
-        if r < 0:
-            return False
-        mutex.owner_died = r == lib.IPCX_OWNER_DIED
-        return True
+        """Waits with MUTEX held (released while asleep, held again after).
+        False when TIMEOUT seconds passed; True otherwise, which may be
+        without a notify: as with any condition variable, wait in a loop
+        on the predicate (or use wait_for()).  The wait is cut in 50 ms
+        slices so that signal handlers (Ctrl-C) run: re-waiting after a
+        slice could miss a notify sent while the mutex was being taken
+        back, so a slice that ends is a wake-up for the caller to look."""
+        import time
+
+        ms = _SLICE_MS
+        deadline = None
+        if timeout is not None:
+            deadline = time.monotonic() + timeout
+            ms = max(0, min(ms, int(timeout * 1000)))
+        r = lib.ipcx_cond_wait(self._h(), mutex._h(),
+                               ms if ms > 0 else lib.IPCX_WAIT_NONE)
+        if r >= 0:
+            mutex.owner_died = r == lib.IPCX_OWNER_DIED
+            return True
+        if r in (-_errno.ETIMEDOUT, -_errno.EAGAIN, -_errno.EINTR):
+            return deadline is None or time.monotonic() < deadline
+        raise _error(r)
+
+    def wait_for(self, mutex: Mutex, predicate,
+                 timeout: Optional[float] = None):
+        """Waits (MUTEX held) until PREDICATE() is true or TIMEOUT seconds
+        pass; PREDICATE's last value (threading.Condition.wait_for)."""
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        result = predicate()
+        while not result:
+            left = None
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+            self.wait(mutex, left)
+            result = predicate()
+        return result
 
     def notify(self) -> None:
         _check(lib.ipcx_cond_signal(self._h()))

@@ -28,13 +28,14 @@ def test_condition_between_processes(name, cleanup):
         os._exit(0)
     with m:
         t0 = time.monotonic()
-        while r.buf[flag] == 0:
-            assert c.wait(m, timeout=10)
+        assert c.wait_for(m, lambda: r.buf[flag] == 1, timeout=10)
         assert time.monotonic() - t0 >= 0.1
         assert not m.owner_died
     os.waitpid(pid, 0)
     with m:
-        assert c.wait(m, timeout=0.05) is False  # nobody notifies
+        t0 = time.monotonic()
+        assert c.wait_for(m, lambda: False, timeout=0.2) is False
+        assert time.monotonic() - t0 >= 0.19  # nobody notifies
     assert m.acquire(blocking=False) is True
     m.release()
     with pytest.raises(BufferError):

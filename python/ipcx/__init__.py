@@ -889,24 +889,54 @@ def region(address: Address, size: int = 0, *, create: bool = False,
 
 # ---- semaphores and file locks -------------------------------------------
 
-class Semaphore:
-    """A counting semaphore (sysvsem:KEY, posixsem:/name), usable as a
-    context manager (acquire on entry, release on exit)."""
+class _Handle:
+    """What semaphores, locks, mutexes and conditions share: a handle of
+    the library's, closed once (by close(), the context's end for the
+    ones opened by address, or the garbage collector)."""
 
-    __slots__ = ("_s", "_address", "__weakref__")
+    __slots__ = ("_p", "_address", "__weakref__")
+    _kind = "object"
+
+    @staticmethod
+    def _closer(p) -> int:  # the library's X_close
+        raise NotImplementedError
 
     def __init__(self, handle, address: str) -> None:
-        self._s = handle
+        self._p = handle
         self._address = address
 
     def _h(self):
-        if self._s is None:
-            raise ValueError("%s: the semaphore is closed" % self._address)
-        return self._s
+        if self._p is None:
+            raise ValueError("%s: the %s is closed"
+                             % (self._address, self._kind))
+        return self._p
 
     @property
     def address(self) -> str:
         return self._address
+
+    @property
+    def closed(self) -> bool:
+        return self._p is None
+
+    def close(self) -> None:
+        p, self._p = self._p, None
+        if p is not None:
+            _check(self._closer(p))
+
+    def __del__(self) -> None:
+        p, self._p = getattr(self, "_p", None), None
+        if p is not None:
+            self._closer(p)
+
+
+class Semaphore(_Handle):
+    """A counting semaphore (sysvsem:KEY, posixsem:/name), usable as a
+    context manager (acquire on entry, release on exit)."""
+
+    __slots__ = ()
+    _kind = "semaphore"
+    _closer = lib.ipcx_sem_close
 
     def acquire(self, blocking: bool = True,
                 timeout: Optional[float] = None) -> bool:
@@ -925,22 +955,12 @@ class Semaphore:
     def unlink(self) -> bool:
         return _check(lib.ipcx_sem_unlink(self._h())) > 0
 
-    def close(self) -> None:
-        s, self._s = self._s, None
-        if s is not None:
-            _check(lib.ipcx_sem_close(s))
-
     def __enter__(self) -> "Semaphore":
         self.acquire()
         return self
 
     def __exit__(self, *exc) -> None:
         self.release()
-
-    def __del__(self) -> None:
-        s, self._s = getattr(self, "_s", None), None
-        if s is not None:
-            lib.ipcx_sem_close(s)
 
 
 def semaphore(address: Address, initial: int = 0, *,
@@ -954,25 +974,14 @@ def semaphore(address: Address, initial: int = 0, *,
     return Semaphore(out[0], a.decode("utf-8", "surrogateescape"))
 
 
-class Lock:
-    """A file lock (flock:PATH, fcntl:PATH), shared or exclusive; a
-    context manager holds it exclusively (lock.shared() for a shared
-    hold)."""
+class Lock(_Handle):
+    """A file lock (flock:PATH, fcntl:PATH), shared or exclusive; as a
+    context manager it is held exclusively (acquire(shared=True) for a
+    shared hold)."""
 
-    __slots__ = ("_l", "_address", "__weakref__")
-
-    def __init__(self, handle, address: str) -> None:
-        self._l = handle
-        self._address = address
-
-    def _h(self):
-        if self._l is None:
-            raise ValueError("%s: the lock is closed" % self._address)
-        return self._l
-
-    @property
-    def address(self) -> str:
-        return self._address
+    __slots__ = ()
+    _kind = "lock"
+    _closer = lib.ipcx_lock_close
 
     def acquire(self, shared: bool = False, blocking: bool = True,
                 timeout: Optional[float] = None) -> bool:
@@ -999,22 +1008,12 @@ class Lock:
         _check(lib.ipcx_lock_holder(self._h(), how, pid))
         return int(pid[0]) or None
 
-    def close(self) -> None:
-        lk, self._l = self._l, None
-        if lk is not None:
-            _check(lib.ipcx_lock_close(lk))
-
     def __enter__(self) -> "Lock":
         self.acquire()
         return self
 
     def __exit__(self, *exc) -> None:
         self.release()
-
-    def __del__(self) -> None:
-        lk, self._l = getattr(self, "_l", None), None
-        if lk is not None:
-            lib.ipcx_lock_close(lk)
 
 
 def lock(address: Address, *, create: bool = False) -> Lock:
@@ -1142,31 +1141,24 @@ MUTEX_SIZE: int = lib.IPCX_MUTEX_SIZE
 COND_SIZE: int = lib.IPCX_COND_SIZE
 
 
-class Mutex:
+class Mutex(_Handle):
     """A robust, process-shared mutex in a region (threading.Lock's
     spelling, a context manager).  When its owner died holding it, the
     next acquire() takes it and sets owner_died: repair what it guards."""
 
-    __slots__ = ("_m", "_region", "owner_died", "__weakref__")
+    __slots__ = ("_region", "owner_died")
+    _kind = "mutex"
+    _closer = lib.ipcx_mutex_close
 
     def __init__(self, region: Region, offset: int, create: bool = False):
         out = ffi.new("struct ipcx_mutex **")
         fn = lib.ipcx_mutex_init if create else lib.ipcx_mutex_attach
         _check(fn(region._h(), offset, out))
-        self._m = out[0]
+        super().__init__(out[0], "%s+%d" % (region.address, offset))
         self._region = region  # the memory it lives in stays mapped
         region._users.add(self)
         #: The previous owner died holding it (set by acquire()).
         self.owner_died = False
-
-    def _h(self):
-        if self._m is None:
-            raise ValueError("the mutex is closed")
-        return self._m
-
-    @property
-    def closed(self) -> bool:
-        return self._m is None
 
     def acquire(self, blocking: bool = True,
                 timeout: Optional[float] = None) -> bool:
@@ -1180,11 +1172,6 @@ class Mutex:
     def release(self) -> None:
         _check(lib.ipcx_mutex_release(self._h()))
 
-    def close(self) -> None:
-        m, self._m = self._m, None
-        if m is not None:
-            _check(lib.ipcx_mutex_close(m))
-
     def __enter__(self) -> "Mutex":
         self.acquire()
         return self
@@ -1192,34 +1179,22 @@ class Mutex:
     def __exit__(self, *exc) -> None:
         self.release()
 
-    def __del__(self) -> None:
-        m, self._m = getattr(self, "_m", None), None
-        if m is not None:
-            lib.ipcx_mutex_close(m)
 
-
-class Condition:
+class Condition(_Handle):
     """A process-shared condition variable in a region, used with a Mutex
-    (threading.Condition's wait/notify/notify_all)."""
+    (threading.Condition's wait/wait_for/notify/notify_all)."""
 
-    __slots__ = ("_c", "_region", "__weakref__")
+    __slots__ = ("_region",)
+    _kind = "condition"
+    _closer = lib.ipcx_cond_close
 
     def __init__(self, region: Region, offset: int, create: bool = False):
         out = ffi.new("struct ipcx_cond **")
         fn = lib.ipcx_cond_init if create else lib.ipcx_cond_attach
         _check(fn(region._h(), offset, out))
-        self._c = out[0]
+        super().__init__(out[0], "%s+%d" % (region.address, offset))
         self._region = region
         region._users.add(self)
-
-    def _h(self):
-        if self._c is None:
-            raise ValueError("the condition is closed")
-        return self._c
-
-    @property
-    def closed(self) -> bool:
-        return self._c is None
 
     def wait(self, mutex: Mutex, timeout: Optional[float] = None) -> bool:
         """Waits with MUTEX held (released while asleep, held again after).
@@ -1268,16 +1243,6 @@ class Condition:
 
     def notify_all(self) -> None:
         _check(lib.ipcx_cond_broadcast(self._h()))
-
-    def close(self) -> None:
-        c, self._c = self._c, None
-        if c is not None:
-            _check(lib.ipcx_cond_close(c))
-
-    def __del__(self) -> None:
-        c, self._c = getattr(self, "_c", None), None
-        if c is not None:
-            lib.ipcx_cond_close(c)
 
 
 # ---- signals that carry an int ------------------------------------------------

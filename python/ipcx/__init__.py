@@ -135,19 +135,61 @@ def _opt(v: int) -> Optional[int]:
     return None if v < 0 else int(v)
 
 
-class Channel:
+class _Handle:
+    """What semaphores, locks, mutexes and conditions share: a handle of
+    the library's, closed once (by close(), the context's end for the
+    ones opened by address, or the garbage collector)."""
+
+    __slots__ = ("_p", "_address", "__weakref__")
+    _kind = "object"
+
+    @staticmethod
+    def _closer(p) -> int:  # the library's X_close
+        raise NotImplementedError
+
+    def __init__(self, handle, address: str) -> None:
+        self._p = handle
+        self._address = address
+
+    def _h(self):
+        if self._p is None:
+            raise ValueError("%s: the %s is closed"
+                             % (self._address, self._kind))
+        return self._p
+
+    @property
+    def address(self) -> str:
+        return self._address
+
+    @property
+    def closed(self) -> bool:
+        return self._p is None
+
+    def close(self) -> None:
+        p, self._p = self._p, None
+        if p is not None:
+            _check(self._closer(p))
+
+    def __del__(self) -> None:
+        p, self._p = getattr(self, "_p", None), None
+        if p is not None:
+            self._closer(p)
+
+
+class Channel(_Handle):
     """An open channel: a pipe, socket, queue, ring, ZeroMQ socket...
 
     A context manager (closed on exit) and an iterator over the messages
     (or chunks of a byte stream) until the end of the stream.
     """
 
-    __slots__ = ("_c", "_address", "_room", "_cap", "_meta", "_smeta",
-                 "_got", "_eof_zero", "_later", "__weakref__")
+    __slots__ = ("_room", "_cap", "_meta", "_smeta", "_got", "_eof_zero",
+                 "_later")
+    _kind = "channel"
+    _closer = lib.ipcx_close
 
     def __init__(self, handle, address: str) -> None:
-        self._c = handle
-        self._address = address
+        super().__init__(handle, address)
         self._room = None
         self._cap = 0
         self._meta = ffi.new("struct ipcx_meta *")
@@ -166,38 +208,14 @@ class Channel:
                                                         self._got)
 
     # ---- life ----------------------------------------------------------
-    def _h(self):
-        if self._c is None:
-            raise ValueError("%s: the channel is closed" % self._address)
-        return self._c
-
-    @property
-    def address(self) -> str:
-        return self._address
-
-    @property
-    def closed(self) -> bool:
-        return self._c is None
-
-    def close(self) -> None:
-        """Closes the channel (a second close does nothing)."""
-        c, self._c = self._c, None
-        if c is not None:
-            _check(lib.ipcx_close(c))
-
     def __enter__(self) -> "Channel":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def __del__(self) -> None:
-        c, self._c = getattr(self, "_c", None), None
-        if c is not None:
-            lib.ipcx_close(c)
-
     def __repr__(self) -> str:
-        state = "closed" if self._c is None else "open"
+        state = "closed" if self._p is None else "open"
         return "<ipcx.Channel %s %s>" % (self._address, state)
 
     def fileno(self) -> int:
@@ -253,7 +271,7 @@ class Channel:
         number of bytes sent.  TYPE (System V; ZeroMQ: frames), PRIO
         (POSIX queues) and PEER (an unconnected datagram socket's
         destination) go with it."""
-        h = self._c
+        h = self._p
         if h is None:
             raise ValueError("%s: the channel is closed" % self._address)
         m = _NULL
@@ -297,7 +315,7 @@ class Channel:
     def _take(self, buf, cap: int, grow: bool, wait: bool) -> int:
         """One receive into BUF (CAP bytes), self.meta set; with GROW the
         channel's own room grows to fit the message."""
-        h = self._c
+        h = self._p
         if h is None:
             raise ValueError("%s: the channel is closed" % self._address)
         if self._later is not None:
@@ -356,7 +374,7 @@ class Channel:
         room = self._room
         if max is None and room is not None and self._later is None:
             # The common case in one call: a message that fits.
-            h = self._c
+            h = self._p
             if h is not None:
                 r = lib.ipcx_recv(h, room, self._cap, self._meta)
                 if r >= 0:
@@ -888,47 +906,6 @@ def region(address: Address, size: int = 0, *, create: bool = False,
 
 
 # ---- semaphores and file locks -------------------------------------------
-
-class _Handle:
-    """What semaphores, locks, mutexes and conditions share: a handle of
-    the library's, closed once (by close(), the context's end for the
-    ones opened by address, or the garbage collector)."""
-
-    __slots__ = ("_p", "_address", "__weakref__")
-    _kind = "object"
-
-    @staticmethod
-    def _closer(p) -> int:  # the library's X_close
-        raise NotImplementedError
-
-    def __init__(self, handle, address: str) -> None:
-        self._p = handle
-        self._address = address
-
-    def _h(self):
-        if self._p is None:
-            raise ValueError("%s: the %s is closed"
-                             % (self._address, self._kind))
-        return self._p
-
-    @property
-    def address(self) -> str:
-        return self._address
-
-    @property
-    def closed(self) -> bool:
-        return self._p is None
-
-    def close(self) -> None:
-        p, self._p = self._p, None
-        if p is not None:
-            _check(self._closer(p))
-
-    def __del__(self) -> None:
-        p, self._p = getattr(self, "_p", None), None
-        if p is not None:
-            self._closer(p)
-
 
 class Semaphore(_Handle):
     """A counting semaphore (sysvsem:KEY, posixsem:/name), usable as a

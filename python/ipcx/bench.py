@@ -280,7 +280,7 @@ def per_call(n: int = 200000) -> dict:
         out["package_ns"] = (time.perf_counter_ns() - t0) / n
         buf = ffi.new("char[]", 65536)
         src = ffi.from_buffer(MSG)
-        ha, hb = a._c, b._c
+        ha, hb = a._p, b._p
         send, recv = lib.ipcx_send, lib.ipcx_recv
         t0 = time.perf_counter_ns()
         for _ in range(n):

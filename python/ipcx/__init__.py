@@ -893,16 +893,25 @@ class Region:
         return "<ipcx.Region %s %d bytes>" % (self._address, self.size)
 
 
+def _create(create: bool, excl: bool) -> int:
+    return (lib.IPCX_CREATE if create else 0) | (lib.IPCX_EXCL if excl else 0)
+
+
+def _opened(fn, ctype: str, address: Address, flags: int, *extra):
+    """FN(address, FLAGS, *EXTRA, &out): the handle and the address."""
+    out = ffi.new(ctype)
+    a = _addr(address)
+    _check(fn(a, flags, *extra, out))
+    return out[0], a.decode("utf-8", "surrogateescape")
+
+
 def region(address: Address, size: int = 0, *, create: bool = False,
            excl: bool = False) -> Region:
     """Maps the region of ADDRESS: SIZE bytes (the address's size= wins;
     0 maps all of an existing object), CREATE a missing one (mode 0600,
     zeroed)."""
-    out = ffi.new("struct ipcx_region **")
-    f = (lib.IPCX_CREATE if create else 0) | (lib.IPCX_EXCL if excl else 0)
-    a = _addr(address)
-    _check(lib.ipcx_region_open(a, f, size, out))
-    return Region(out[0], a.decode("utf-8", "surrogateescape"))
+    return Region(*_opened(lib.ipcx_region_open, "struct ipcx_region **",
+                           address, _create(create, excl), size))
 
 
 # ---- semaphores and file locks -------------------------------------------
@@ -944,11 +953,8 @@ def semaphore(address: Address, initial: int = 0, *,
               create: bool = False, excl: bool = False) -> Semaphore:
     """Opens the semaphore of ADDRESS; CREATE makes a missing one with
     value INITIAL (one that exists keeps its value)."""
-    out = ffi.new("struct ipcx_sem **")
-    f = (lib.IPCX_CREATE if create else 0) | (lib.IPCX_EXCL if excl else 0)
-    a = _addr(address)
-    _check(lib.ipcx_sem_open(a, f, initial, out))
-    return Semaphore(out[0], a.decode("utf-8", "surrogateescape"))
+    return Semaphore(*_opened(lib.ipcx_sem_open, "struct ipcx_sem **",
+                              address, _create(create, excl), initial))
 
 
 class Lock(_Handle):
@@ -996,10 +1002,8 @@ class Lock(_Handle):
 def lock(address: Address, *, create: bool = False) -> Lock:
     """Opens the lock of ADDRESS (nothing is held yet); CREATE makes a
     missing file (mode 0600)."""
-    out = ffi.new("struct ipcx_lock **")
-    a = _addr(address)
-    _check(lib.ipcx_lock_open(a, lib.IPCX_CREATE if create else 0, out))
-    return Lock(out[0], a.decode("utf-8", "surrogateescape"))
+    return Lock(*_opened(lib.ipcx_lock_open, "struct ipcx_lock **",
+                         address, _create(create, False)))
 
 
 # ---- live objects: ls and rm -------------------------------------------------

@@ -794,33 +794,30 @@ def _sliced(fn, handle, timeout: Optional[float], *args) -> int:
 
 # ---- regions of shared memory -----------------------------------------------
 
-class Region:
+class Region(_Handle):
     """A mapped region of shared memory (posixshm:/name, sysvshm:KEY,
     mmap:PATH, anon:).  Its bytes are a buffer: memoryview(region.buf),
     numpy.frombuffer(region.buf, dtype) without a copy.  read() and
     write() copy through the library, which reports memory that vanished
     (a file truncated under the mapping) as OSError rather than SIGBUS."""
 
-    __slots__ = ("_r", "_address", "_buf", "_users", "__weakref__")
+    __slots__ = ("_buf", "_users", "_cell")
+    _kind = "region"
+    _closer = lib.ipcx_region_close
 
     def __init__(self, handle, address: str) -> None:
         import weakref
 
-        self._r = handle
-        self._address = address
+        super().__init__(handle, address)
+        # The mapping goes with the last of this object and its views
+        # (a view of a region that was let go stays valid), or with
+        # close() when no view is left.
+        self._cell = [handle]
         # Mutexes and conditions that live in it.
         self._users: "weakref.WeakSet" = weakref.WeakSet()
-        base = lib.ipcx_region_base(handle)
+        base = ffi.gc(lib.ipcx_region_base(handle),
+                      lambda _p, cell=self._cell: _unmap(cell))
         self._buf = ffi.buffer(base, lib.ipcx_region_size(handle))
-
-    def _h(self):
-        if self._r is None:
-            raise ValueError("%s: the region is closed" % self._address)
-        return self._r
-
-    @property
-    def address(self) -> str:
-        return self._address
 
     @property
     def size(self) -> int:
@@ -859,7 +856,7 @@ class Region:
     def close(self) -> None:
         """Unmaps it.  BufferError while a view of it is alive (as
         mmap.close()): its bytes would be gone under the view."""
-        if self._r is None:
+        if self._p is None:
             return
         # Ours, getrefcount's argument: any more is an exported view.
         import sys
@@ -870,8 +867,11 @@ class Region:
         if any(not u.closed for u in self._users):
             raise BufferError("%s: a mutex or condition in it is still "
                               "open; close it first" % self._address)
-        r, self._r = self._r, None
-        _check(lib.ipcx_region_close(r))
+        self._p = None
+        _check(_unmap(self._cell))
+
+    def __del__(self) -> None:
+        self._p = None  # unmapped when its last view goes (see __init__)
 
     def __enter__(self) -> "Region":
         return self
@@ -879,18 +879,20 @@ class Region:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def __del__(self) -> None:
-        r, self._r = getattr(self, "_r", None), None
-        if r is not None:
-            lib.ipcx_region_close(r)
-
     def __len__(self) -> int:
         return self.size
 
     def __repr__(self) -> str:
-        if self._r is None:
+        if self._p is None:
             return "<ipcx.Region %s closed>" % self._address
         return "<ipcx.Region %s %d bytes>" % (self._address, self.size)
+
+
+def _unmap(cell: list) -> int:
+    """Closes the region handle in CELL once (close(), or the collector
+    when the last view of the mapping goes)."""
+    h, cell[0] = cell[0], None
+    return lib.ipcx_region_close(h) if h is not None else 0
 
 
 def _create(create: bool, excl: bool) -> int:

@@ -217,3 +217,19 @@ def test_sysvsem_with_sysv_ipc_as_the_peer(cleanup):
     peer.release()
     assert s.acquire(timeout=1)
     s.close()
+
+
+def test_a_view_outlives_its_region_object(name, cleanup):
+    import gc
+
+    addr = "posixshm:/" + name
+    cleanup.append(addr)
+    v = ipcx.region(addr, 4096, create=True).buf  # the Region is let go
+    gc.collect()
+    v[0:4] = b"safe"  # still mapped: no crash
+    assert ipcx.region(addr).read(0, 4) == b"safe"
+    holders = [h.pid for h in ipcx.find(addr).holders]
+    assert os.getpid() in holders
+    del v
+    gc.collect()
+    assert os.getpid() not in [h.pid for h in ipcx.find(addr).holders]

@@ -1124,22 +1124,37 @@ MUTEX_SIZE: int = lib.IPCX_MUTEX_SIZE
 COND_SIZE: int = lib.IPCX_COND_SIZE
 
 
-class Mutex(_Handle):
+class _InRegion(_Handle):
+    """An object that lives in a region's memory at OFFSET: made there
+    (CREATE: the library's X_init) or used where another process made it
+    (X_attach).  The region stays mapped while it is open."""
+
+    __slots__ = ("_region",)
+    _ctype = ""
+    _init = _attach = None
+
+    def __init__(self, region: Region, offset: int, create: bool = False):
+        out = ffi.new(self._ctype)
+        fn = self._init if create else self._attach
+        _check(fn(region._h(), offset, out))
+        super().__init__(out[0], "%s+%d" % (region.address, offset))
+        self._region = region
+        region._users.add(self)
+
+
+class Mutex(_InRegion):
     """A robust, process-shared mutex in a region (threading.Lock's
     spelling, a context manager).  When its owner died holding it, the
     next acquire() takes it and sets owner_died: repair what it guards."""
 
-    __slots__ = ("_region", "owner_died")
+    __slots__ = ("owner_died",)
     _kind = "mutex"
+    _ctype = "struct ipcx_mutex **"
+    _init, _attach = lib.ipcx_mutex_init, lib.ipcx_mutex_attach
     _closer = lib.ipcx_mutex_close
 
     def __init__(self, region: Region, offset: int, create: bool = False):
-        out = ffi.new("struct ipcx_mutex **")
-        fn = lib.ipcx_mutex_init if create else lib.ipcx_mutex_attach
-        _check(fn(region._h(), offset, out))
-        super().__init__(out[0], "%s+%d" % (region.address, offset))
-        self._region = region  # the memory it lives in stays mapped
-        region._users.add(self)
+        super().__init__(region, offset, create)
         #: The previous owner died holding it (set by acquire()).
         self.owner_died = False
 
@@ -1163,21 +1178,15 @@ class Mutex(_Handle):
         self.release()
 
 
-class Condition(_Handle):
+class Condition(_InRegion):
     """A process-shared condition variable in a region, used with a Mutex
     (threading.Condition's wait/wait_for/notify/notify_all)."""
 
-    __slots__ = ("_region",)
+    __slots__ = ()
     _kind = "condition"
+    _ctype = "struct ipcx_cond **"
+    _init, _attach = lib.ipcx_cond_init, lib.ipcx_cond_attach
     _closer = lib.ipcx_cond_close
-
-    def __init__(self, region: Region, offset: int, create: bool = False):
-        out = ffi.new("struct ipcx_cond **")
-        fn = lib.ipcx_cond_init if create else lib.ipcx_cond_attach
-        _check(fn(region._h(), offset, out))
-        super().__init__(out[0], "%s+%d" % (region.address, offset))
-        self._region = region
-        region._users.add(self)
 
     def wait(self, mutex: Mutex, timeout: Optional[float] = None) -> bool:
         """Waits with MUTEX held (released while asleep, held again after).

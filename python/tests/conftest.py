@@ -60,3 +60,27 @@ def run(*args, **kw):
     kw.setdefault("timeout", 20)
     kw.setdefault("capture_output", True)
     return subprocess.run(list(args), **kw)
+
+
+class Stop(Exception):
+    """Raised by the SIGALRM handler of ends_by_signal()."""
+
+
+def ends_by_signal(wait):
+    """Calls WAIT (a blocking call) with a SIGALRM handler that raises,
+    0.2 s later: the call must end by that exception, promptly."""
+    import time
+
+    def on_alarm(sig, frame):
+        raise Stop()
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.2)
+        t0 = time.monotonic()
+        with pytest.raises(Stop):
+            wait()
+        assert time.monotonic() - t0 < 5
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)

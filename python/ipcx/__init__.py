@@ -533,14 +533,20 @@ class Channel(_Handle):
     def __aiter__(self):
         return self._amessages()
 
+    def _is_end(self, data: bytes) -> bool:
+        """Whether DATA, just received, is the end of the stream (an empty
+        message of a connectionless channel is a message)."""
+        if data:
+            return False
+        if self._eof_zero is None:
+            self._eof_zero = self.info().eof_is_zero
+        return self._eof_zero
+
     async def _amessages(self):
         while True:
             data = await self.arecv()
-            if not data:
-                if self._eof_zero is None:
-                    self._eof_zero = self.info().eof_is_zero
-                if self._eof_zero:
-                    return
+            if self._is_end(data):
+                return
             yield data
 
     def __iter__(self) -> Iterator[bytes]:
@@ -548,11 +554,8 @@ class Channel(_Handle):
         connectionless channel is a message, not the end)."""
         while True:
             data = self.recv()
-            if not data:
-                if self._eof_zero is None:
-                    self._eof_zero = self.info().eof_is_zero
-                if self._eof_zero:
-                    return
+            if self._is_end(data):
+                return
             yield data
 
 

@@ -336,3 +336,14 @@ def test_bad_input(name, tmp_path, cleanup):
     # Bytes addresses and path-like ones work as str does.
     with ipcx.open(b"unix-dgram:%s/d?listen=1" % str(tmp_path).encode()) as d:
         assert d.info().scheme == "unix-dgram"
+
+
+def test_an_empty_datagram_is_a_message_not_the_end():
+    import itertools
+
+    a, b = ipcx.pair("unix-dgram")
+    with a, b:
+        a.send(b"")
+        a.send(b"x")
+        assert not b.info().eof_is_zero
+        assert list(itertools.islice(b, 2)) == [b"", b"x"]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import errno as _errno
 import os
 from dataclasses import dataclass
-from typing import Iterator, List, Optional, Tuple, Union
+from typing import Any, Iterator, List, Optional, Tuple, Union
 
 from ._ipcx import ffi, lib
 
@@ -190,7 +190,7 @@ class Channel(_Handle):
 
     def __init__(self, handle, address: str) -> None:
         super().__init__(handle, address)
-        self._room = None
+        self._room: Any = None  # char[] of self._cap bytes
         self._cap = 0
         self._meta = ffi.new("struct ipcx_meta *")
         self._meta.struct_size = ffi.sizeof("struct ipcx_meta")
@@ -420,9 +420,10 @@ class Channel(_Handle):
         self._got = -1
         if err[0]:
             self._later = _error(err[0])
+        room: Any = self._room
         out, at = [], 0
         for i in range(n):
-            out.append(ffi.unpack(self._room + at, lens[i]))
+            out.append(ffi.unpack(room + at, lens[i]))
             at += lens[i]
         return out
 
@@ -1117,7 +1118,7 @@ def rm(address: Address, *, force: bool = False) -> None:
         who = ", ".join("%d (%s)" % (h.pid, h.command) for h in o.holders)
         raise OSError(_errno.EBUSY, "%s: not removed: held by %s (force=True "
                       "removes it anyway)" % (o.address, who or "%d attached"
-                                              % o.attached))
+                                              % (o.attached or 0)))
     _check(lib.ipcx_unlink(_addr(o.address)))
 
 
@@ -1134,7 +1135,8 @@ class _InRegion(_Handle):
 
     __slots__ = ("_region",)
     _ctype = ""
-    _init = _attach = None
+    _init: Any = None  # the library's X_init and X_attach
+    _attach: Any = None
 
     def __init__(self, region: Region, offset: int, create: bool = False):
         out = ffi.new(self._ctype)

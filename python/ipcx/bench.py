@@ -21,6 +21,7 @@ import statistics
 import struct
 import sys
 import time
+from typing import Any, List
 
 import ipcx
 from ipcx._ipcx import ffi, lib
@@ -34,6 +35,8 @@ MSG = bytes(range(SIZE))
 class Path:
     name = ""
     batch = False  # one way in batches (send_many/recv_many)
+    send_many: Any = None  # and their calls, when it does
+    crecv_many: Any = None
 
     def make(self):  # before the fork
         pass
@@ -224,7 +227,7 @@ def measure(cls, seconds: float) -> dict:
         os._exit(code)
     try:
         # Round trip: blocks of 100, the median of the blocks' means.
-        blocks = []
+        blocks: List[float] = []
         send, recv = p.send, p.recv
         t_end = time.perf_counter() + seconds / 2
         while time.perf_counter() < t_end or len(blocks) < 5:
@@ -237,8 +240,8 @@ def measure(cls, seconds: float) -> dict:
         p.send(b"stop")
         # One way: as many as fit in the time, then the count.
         n = 0
-        t0 = time.perf_counter()
-        t_end = t0 + seconds / 2
+        start = time.perf_counter()
+        t_end = start + seconds / 2
         block = [MSG] * 100
         while True:
             if p.batch:
@@ -251,11 +254,11 @@ def measure(cls, seconds: float) -> dict:
                 break
         p.send(b"end")
         got = int(p.recv())
-        t1 = time.perf_counter()
+        end = time.perf_counter()
         if got != n:
             raise RuntimeError("%s: %d of %d arrived" % (p.name, got, n))
         return {"path": p.name, "rtt_ns": statistics.median(blocks),
-                "msgs_per_s": n / (t1 - t0)}
+                "msgs_per_s": n / (end - start)}
     finally:
         _, st = os.waitpid(pid, 0)
         p.close()
@@ -310,7 +313,7 @@ def main(argv=None) -> int:
         print()
         return 0
     print("64-byte messages between two processes (%s, %d CPUs)"
-          % (sys.version.split()[0], os.cpu_count()))
+          % (sys.version.split()[0], os.cpu_count() or 1))
     print("%-28s %10s %12s %9s %9s" % ("PATH", "ROUND TRIP", "MSG/S",
                                       "xQ RTT", "xQ MSG/S"))
     for r in rows:

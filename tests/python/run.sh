@@ -37,6 +37,14 @@ for k in $(printf '0x5c%06x 0x5d%06x' $((pid & 0xfffff)) $((pid & 0xfffff))); do
 done
 [ "$st" = 0 ] || exit "$st"
 
+# The type hints, checked (py.typed promises them).
+if command -v mypy >/dev/null; then
+	(cd "$out" && mypy --ignore-missing-imports --no-error-summary ipcx) ||
+		{ echo "python: mypy finds the type hints wrong" >&2; exit 1; }
+else
+	echo "python: type hints not checked: no mypy" >&2
+fi
+
 # pip install ./python, offline, into a virtual environment (Debian's cffi
 # and setuptools from the system), then used from elsewhere.
 if ! $PY -c 'import venv, ensurepip' 2>/dev/null; then

@@ -84,3 +84,19 @@ def ends_by_signal(wait):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+def send_later(chan, data: bytes, delay: float) -> int:
+    """A child process that sends DATA on CHAN after DELAY seconds and
+    exits (0 when the send went); its pid, for os.waitpid()."""
+    import time
+
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            time.sleep(delay)
+            code = 0 if chan.send(data) == len(data) else 1
+        finally:
+            os._exit(code)
+    return pid

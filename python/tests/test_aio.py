@@ -2,11 +2,11 @@
 """asyncio: arecv/asend on every kind of descriptor, and without one."""
 import asyncio
 import os
-import time
 
 import pytest
 
 import ipcx
+from conftest import send_later
 
 
 def run(coro):
@@ -29,11 +29,7 @@ def test_arecv_waits_without_blocking_the_loop(scheme):
 
         t = asyncio.create_task(ticker())
         # The message comes from another process, 0.3 s later.
-        pid = os.fork()
-        if pid == 0:
-            time.sleep(0.3)
-            b.send(b"late")
-            os._exit(0)
+        pid = send_later(b, b"late", 0.3)
         try:
             got = await a.arecv()
         finally:

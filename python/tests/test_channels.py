@@ -11,7 +11,7 @@ import time
 import pytest
 
 import ipcx
-from conftest import ends_by_signal, run
+from conftest import ends_by_signal, run, send_later
 
 
 def test_version_and_info():
@@ -258,11 +258,7 @@ def test_a_signal_handler_that_returns_lets_recv_go_on():
     a, b = ipcx.pair("unix")
     ticks = []
     old = signal.signal(signal.SIGALRM, lambda s, f: ticks.append(s))
-    pid = os.fork()
-    if pid == 0:
-        time.sleep(0.4)
-        a.send(b"late")
-        os._exit(0)
+    pid = send_later(a, b"late", 0.4)
     try:
         signal.setitimer(signal.ITIMER_REAL, 0.05, 0.05)
         assert b.recv() == b"late"

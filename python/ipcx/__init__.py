@@ -62,6 +62,13 @@ Address = Union[str, bytes, "os.PathLike[str]"]
 Buffer = Union[bytes, bytearray, memoryview]
 
 _NULL = ffi.NULL
+# The per-message calls, looked up once (an attribute of lib costs more
+# than the call it names).
+_send = lib.ipcx_send
+_recv = lib.ipcx_recv
+_try_recv = lib.ipcx_try_recv
+_unpack = ffi.unpack
+_from_buffer = ffi.from_buffer
 _UID_NONE = int(ffi.cast("uid_t", -1))
 # A first receive buffer; a message that needs more grows it.
 _FIRST_ROOM = 64 * 1024
@@ -183,8 +190,8 @@ class Channel(_Handle):
     (or chunks of a byte stream) until the end of the stream.
     """
 
-    __slots__ = ("_room", "_cap", "_meta", "_smeta", "_got", "_eof_zero",
-                 "_later")
+    __slots__ = ("_room", "_cap", "_rbuf", "_meta", "_smeta", "_got",
+                 "_eof_zero", "_later")
     _kind = "channel"
     _closer = lib.ipcx_close
 
@@ -192,6 +199,9 @@ class Channel(_Handle):
         super().__init__(handle, address)
         self._room: Any = None  # char[] of self._cap bytes
         self._cap = 0
+        # ffi.buffer of _room while recv() may take its one-call path
+        # (a room, the channel open, no error waiting in _later), else None.
+        self._rbuf: Any = None
         self._meta = ffi.new("struct ipcx_meta *")
         self._meta.struct_size = ffi.sizeof("struct ipcx_meta")
         self._smeta = None
@@ -217,6 +227,16 @@ class Channel(_Handle):
     def __repr__(self) -> str:
         state = "closed" if self._p is None else "open"
         return "<ipcx.Channel %s %s>" % (self._address, state)
+
+    def close(self) -> None:
+        self._rbuf = None
+        super().close()
+
+    def _arm(self) -> None:
+        """Opens or shuts recv()'s one-call path (see _rbuf)."""
+        ok = (self._room is not None and self._p is not None
+              and self._later is None)
+        self._rbuf = ffi.buffer(self._room) if ok else None
 
     def fileno(self) -> int:
         """A descriptor to poll for readability (selectors, asyncio)."""
@@ -272,6 +292,19 @@ class Channel(_Handle):
         (POSIX queues) and PEER (an unconnected datagram socket's
         destination) go with it."""
         h = self._p
+        if (data.__class__ is bytes and h is not None and type is None
+                and prio is None and peer is None):
+            # The common case in one call: bytes, nothing with them.
+            r = _send(h, data, len(data), _NULL)
+            if r >= 0:
+                return r
+            if r != -_errno.EINTR:
+                raise _error(r)  # never a second try
+        return self._send_slow(data, type, prio, peer)
+
+    def _send_slow(self, data: Buffer, type: Optional[int],
+                   prio: Optional[int], peer: Optional[str]) -> int:
+        h = self._p
         if h is None:
             raise ValueError("%s: the channel is closed" % self._address)
         m = _NULL
@@ -294,10 +327,10 @@ class Channel(_Handle):
                     raise ValueError("%s: peer address too long" % peer)
                 m.peer = p
         # bytes go as they are; other buffers through their pointer.
-        buf = data if data.__class__ is bytes else ffi.from_buffer(data)
-        r = lib.ipcx_send(h, buf, len(buf), m)
+        buf = data if data.__class__ is bytes else _from_buffer(data)
+        r = _send(h, buf, len(buf), m)
         if r < 0:
-            r = _check(_call(lib.ipcx_send, h, buf, len(buf), m)
+            r = _check(_call(_send, h, buf, len(buf), m)
                        if r == -_errno.EINTR else r)
         return r
 
@@ -311,6 +344,7 @@ class Channel(_Handle):
             cap = max(need, _FIRST_ROOM)
             self._room = ffi.new("char[]", cap)
             self._cap = cap
+            self._arm()
 
     def _take(self, buf, cap: int, grow: bool, wait: bool) -> int:
         """One receive into BUF (CAP bytes), self.meta set; with GROW the
@@ -319,10 +353,9 @@ class Channel(_Handle):
         if h is None:
             raise ValueError("%s: the channel is closed" % self._address)
         if self._later is not None:
-            e, self._later = self._later, None
-            raise e
+            self._raise_later()
         m = self._meta
-        fn = lib.ipcx_recv if wait else lib.ipcx_try_recv
+        fn = _recv if wait else _try_recv
         r = fn(h, buf, cap, m)
         while r < 0:
             if r == -_errno.EMSGSIZE and grow and m.size > cap:
@@ -352,12 +385,19 @@ class Channel(_Handle):
             if self._room is None:
                 self._ensure_room(self._first_room())
             n = self._take(self._room, self._cap, True, wait)
-            return ffi.unpack(self._room, n)
+            return _unpack(self._room, n)
         if max < 0:
             raise ValueError("max must be >= 0")
         self._ensure_room(max)
         n = self._take(self._room, max, False, wait)
-        return ffi.unpack(self._room, n)
+        return _unpack(self._room, n)
+
+    def _raise_later(self) -> None:
+        """Raises (once) the error recv_many() met after its messages."""
+        e, self._later = self._later, None
+        self._arm()
+        assert e is not None
+        raise e
 
     def _first_room(self) -> int:
         """Room for any message where the facility says how large one can
@@ -371,15 +411,14 @@ class Channel(_Handle):
         MAX any message fits; with it, a larger message is OSError
         EMSGSIZE and stays where it was.  b"" is the end of the stream
         (or, where info().eof_is_zero is False, an empty message)."""
-        room = self._room
-        if max is None and room is not None and self._later is None:
-            # The common case in one call: a message that fits.
-            h = self._p
-            if h is not None:
-                r = lib.ipcx_recv(h, room, self._cap, self._meta)
+        if max is None:
+            rb = self._rbuf
+            if rb is not None:
+                # The common case in one call: a message that fits.
+                r = _recv(self._p, self._room, self._cap, self._meta)
                 if r >= 0:
                     self._got = r
-                    return ffi.unpack(room, r)
+                    return rb[:r]
                 if r != -_errno.EMSGSIZE and r != -_errno.EINTR:
                     raise _error(r)  # never a second wait
         return self._recv(max, True)
@@ -402,8 +441,7 @@ class Channel(_Handle):
             raise ValueError("count must be >= 1")
         h = self._h()
         if self._later is not None:
-            e, self._later = self._later, None
-            raise e
+            self._raise_later()
         if self._room is None:
             self._ensure_room(self._first_room())
         lens = ffi.new("size_t[]", count)
@@ -418,13 +456,15 @@ class Channel(_Handle):
                 break
         _check(n)
         self._got = -1
+        rb = ffi.buffer(self._room)
         if err[0]:
             self._later = _error(err[0])
-        room: Any = self._room
+            self._arm()
         out, at = [], 0
         for i in range(n):
-            out.append(ffi.unpack(room + at, lens[i]))
-            at += lens[i]
+            end = at + lens[i]
+            out.append(rb[at:end])
+            at = end
         return out
 
     def send_many(self, messages) -> int:

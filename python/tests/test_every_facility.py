@@ -90,6 +90,52 @@ def test_a_message_through(scheme, name, tmp_path, cleanup):
             c.close()
 
 
+@pytest.mark.parametrize("scheme", CHANNELS)
+def test_asyncio_on_every_facility(scheme, name, tmp_path, cleanup):
+    """arecv waits in the loop (which goes on running) until a message sent
+    0.2 s later by asend arrives: through the channel's descriptor, or a
+    thread of the executor where the facility has none."""
+    import asyncio
+
+    tx, rx, addrs = pairs(scheme, name, tmp_path)
+    cleanup.extend(addrs)
+    data = b"42" if scheme == "signal" else b"async " + scheme.encode()
+
+    async def main():
+        ticks = 0
+
+        async def ticker():
+            nonlocal ticks
+            while True:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        async def later():
+            await asyncio.sleep(0.2)
+            return await tx.asend(data)
+
+        t = asyncio.create_task(ticker())
+        s = asyncio.create_task(later())
+        got = b""
+        try:
+            while len(got) < len(data):
+                part = await rx.arecv()
+                assert part, "the end came first"
+                got += part
+        finally:
+            t.cancel()
+        assert await s == len(data)
+        return got, ticks
+
+    try:
+        got, ticks = asyncio.run(asyncio.wait_for(main(), 20))
+        assert got == data
+        assert ticks >= 5  # the loop ran while arecv waited
+    finally:
+        for c in {id(tx): tx, id(rx): rx}.values():
+            c.close()
+
+
 def test_the_benchmark_runs():
     """python3 -m ipcx.bench, briefly: every path measured and checked
     (figures are for the note, never asserted)."""

@@ -191,7 +191,7 @@ class Channel(_Handle):
     """
 
     __slots__ = ("_room", "_cap", "_rbuf", "_meta", "_smeta", "_got",
-                 "_eof_zero", "_later")
+                 "_eof_zero", "_later", "_views")
     _kind = "channel"
     _closer = lib.ipcx_close
 
@@ -210,6 +210,9 @@ class Channel(_Handle):
         # receive raises it (it may not happen again: a reset is said once).
         self._later: Optional[OSError] = None
         self._eof_zero: Optional[bool] = None
+        # [views into the ring alive, the handle to close when the last
+        # goes]: made by the first reserve() or peek().
+        self._views: Optional[list] = None
 
     @property
     def meta(self) -> Optional[Meta]:
@@ -229,8 +232,34 @@ class Channel(_Handle):
         return "<ipcx.Channel %s %s>" % (self._address, state)
 
     def close(self) -> None:
+        """Closes it.  BufferError while a view from reserve() or peek()
+        (or a slice or array made from one) is alive: the ring's memory
+        would be gone under it."""
+        v = self._views
+        if v is not None and v[0] and self._p is not None:
+            raise BufferError("%s: views into the ring are still alive; "
+                              "release them first" % self._address)
         self._rbuf = None
         super().close()
+
+    def __del__(self) -> None:
+        v = getattr(self, "_views", None)
+        if v is not None and v[0]:
+            # The ring stays mapped until its last view goes.
+            v[1], self._p = self._p, None
+            return
+        super().__del__()
+
+    def _view(self, ptr, n: int):
+        """A buffer of N bytes at PTR in the ring: the channel is not
+        closed (nor unmapped) while it or a view made of it lives."""
+        v = self._views
+        if v is None:
+            v = self._views = [0, None]
+        base = ffi.gc(ffi.cast("char *", ptr),
+                      lambda _p, v=v: _view_gone(v))
+        v[0] += 1
+        return ffi.buffer(base, n)
 
     def _arm(self) -> None:
         """Opens or shuts recv()'s one-call path (see _rbuf)."""
@@ -516,7 +545,7 @@ class Channel(_Handle):
         valid only inside the block."""
         p = ffi.new("void **")
         _check(_call(lib.ipcx_reserve, self._h(), n, p))
-        return _Reservation(self, ffi.buffer(p[0], n), n)
+        return _Reservation(self, self._view(p[0], n), n)
 
     def peek(self) -> "_Peek":
         """The next message in place, a read-only memoryview valid only
@@ -527,7 +556,7 @@ class Channel(_Handle):
         _check(_call(lib.ipcx_peek, self._h(), p, n))
         if p[0] == _NULL:
             return _Peek(self, None)
-        return _Peek(self, ffi.buffer(p[0], n[0]))
+        return _Peek(self, self._view(p[0], n[0]))
 
     # ---- asyncio -------------------------------------------------------
     async def arecv(self, max: Optional[int] = None) -> bytes:
@@ -603,8 +632,9 @@ class Channel(_Handle):
 class _Held:
     """A view into a ring held between two calls.  The view is released
     when the block ends (using it later raises ValueError); a slice of it
-    or an array made with numpy.frombuffer() is not, and must not outlive
-    the block: the ring reuses that memory.  Copy what must stay
+    or an array made with numpy.frombuffer() is not: it keeps the ring
+    mapped (and close() refuses) while it lives, but its bytes are the
+    ring's, reused by the messages that follow.  Copy what must stay
     (bytes(view), numpy.array(view))."""
 
     __slots__ = ("_ch", "_buf", "_view")
@@ -620,8 +650,15 @@ class _Held:
 
     def _end(self, ok: bool, finish) -> None:
         h = self._ch._h()
-        self._view.release()
-        if self._buf is not None:
+        try:
+            self._view.release()
+        except BufferError:
+            # An array or view was made of it (numpy.frombuffer): the
+            # message is still published or consumed; the memory stays
+            # mapped while it lives (it is the ring's, reused).
+            pass
+        buf, self._buf = self._buf, None
+        if buf is not None:
             _check(finish(h) if ok else lib.ipcx_cancel(h))
 
 
@@ -652,6 +689,15 @@ class _Peek(_Held):
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self._end(exc_type is None, lib.ipcx_release)
+
+
+def _view_gone(v: list) -> None:
+    """The last reference to a view into a ring went (see Channel._view):
+    closes the channel if it was let go meanwhile."""
+    v[0] -= 1
+    if v[0] == 0 and v[1] is not None:
+        h, v[1] = v[1], None
+        lib.ipcx_close(h)
 
 
 def _wake(fut) -> None:

@@ -60,6 +60,50 @@ def test_the_view_ends_with_its_block(ring):
     assert b.recv() == b"late"
 
 
+def test_the_ring_stays_mapped_under_a_live_view(ring):
+    """close() refuses while a view into the ring lives (as mmap.close()),
+    and a channel let go keeps its ring mapped until its last view goes:
+    no use of memory that is gone."""
+    import gc
+
+    a, b = ring
+    with a.reserve(4) as buf:
+        with pytest.raises(BufferError):
+            a.close()
+        buf[:] = b"abcd"  # still there
+    with b.peek() as msg:
+        part = msg[1:3]  # a slice outlives the block
+    with pytest.raises(BufferError):
+        b.close()
+    assert bytes(part) == b"bc"
+    del part
+    b.close()  # the last view gone
+
+    def dropped():
+        x, y = ipcx.pair("anon:?size=64K")
+        x.send(b"hello")
+        with y.peek() as m:
+            return m[1:4]  # x and y are let go here
+
+    view = dropped()
+    gc.collect()
+    assert bytes(view) == b"ell"
+
+
+def test_an_array_made_of_a_view():
+    np = pytest.importorskip("numpy")
+    a, b = ipcx.pair("anon:?size=64K")
+    a.send(bytes(range(16)))
+    with b.peek() as msg:
+        arr = np.frombuffer(msg, dtype=np.uint8)
+    # The message was consumed; the array still reads mapped memory.
+    assert int(arr.sum()) == 120
+    assert b.try_recv() is None
+    del arr
+    a.close()
+    b.close()
+
+
 def test_only_rings():
     a, b = ipcx.pair("unix")
     with a, b:

@@ -684,6 +684,23 @@ int ipcx_object_find(const char *addr, unsigned flags, ipcx_list_fn fn,
 int ipcx_object_find_addr(const struct ipcx_addr *a, unsigned flags,
 			  ipcx_list_fn fn, void *arg);
 
+/* Flags of ipcx_object_remove(), with ipcx_list()'s. */
+#define IPCX_REMOVE_FORCE 0x100u /* even when a live process holds it */
+#define IPCX_REMOVE_CHECK 0x200u /* judge only: remove nothing */
+
+/*
+ * Removes the object ADDR names, as "ipcx rm" does: -EBUSY when a live
+ * process holds it (or a System V segment has attachments) unless
+ * IPCX_REMOVE_FORCE, -EPERM when it is another user's and the caller is
+ * not root; the detail says why ("held by 812 (worker)").  FN, when not
+ * NULL, is shown the object first: non-zero keeps it, and is returned.
+ * With IPCX_REMOVE_CHECK nothing is removed: 0 means it would be.
+ */
+int ipcx_object_remove(const char *addr, unsigned flags, ipcx_list_fn fn,
+		       void *arg);
+int ipcx_object_remove_addr(const struct ipcx_addr *a, unsigned flags,
+			    ipcx_list_fn fn, void *arg);
+
 /* ---- signals ----------------------------------------------------------- */
 
 /* The number of a signal name or number: "USR1", "SIGUSR1", "RTMIN+3",

@@ -1194,18 +1194,12 @@ def rm(address: Address, *, force: bool = False) -> None:
     """Removes the object ADDRESS names, as ipcx rm does: one a live
     process holds is refused (OSError EBUSY, naming it) unless FORCE,
     and so is another user's unless root (PermissionError)."""
-    o = find(address)
-    if os.geteuid() != 0 and o.uid != os.geteuid():
-        raise PermissionError(_errno.EPERM,
-                              "%s: not removed: owned by uid %d: only root "
-                              "removes another user's objects"
-                              % (o.address, o.uid))
-    if not force and (o.holders or (o.attached or 0) > 0):
-        who = ", ".join("%d (%s)" % (h.pid, h.command) for h in o.holders)
-        raise OSError(_errno.EBUSY, "%s: not removed: held by %s (force=True "
-                      "removes it anyway)" % (o.address, who or "%d attached"
-                                              % (o.attached or 0)))
-    _check(lib.ipcx_unlink(_addr(o.address)))
+    flags = lib.IPCX_LIST_MOUNT | (lib.IPCX_REMOVE_FORCE if force else 0)
+    r = lib.ipcx_object_remove(_addr(address), flags, _NULL, _NULL)
+    if r == -_errno.EBUSY:
+        raise OSError(_errno.EBUSY, _text(lib.ipcx_error_detail())
+                      + " (force=True removes it anyway)")
+    _check(r)
 
 
 # ---- robust mutexes and condition variables in a region --------------------

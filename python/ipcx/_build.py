@@ -235,6 +235,10 @@ int ipcx_list(const char *scheme, unsigned flags,
               char *warnings, size_t warnings_len);
 int ipcx_object_find(const char *addr, unsigned flags,
                      int (*fn)(const struct ipcx_object *, void *), void *arg);
+#define IPCX_REMOVE_FORCE ...
+int ipcx_object_remove(const char *addr, unsigned flags,
+                       int (*fn)(const struct ipcx_object *, void *),
+                       void *arg);
 extern "Python" int ipcx__py_object(const struct ipcx_object *, void *);
 int ipcx_close(struct ipcx_chan *c);
 int ipcx_unlink(const char *addr);

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -463,4 +464,93 @@ int ipcx_object_find(const char *addr, unsigned flags, ipcx_list_fn fn,
 		     void *arg)
 {
 	IPCX__WITH_ADDR(addr, NULL, ipcx_object_find_addr(&a, flags, fn, arg));
+}
+
+/* ---- removal --------------------------------------------------------------
+ */
+
+struct remover {
+	unsigned flags;
+	ipcx_list_fn fn;
+	void *arg;
+	int verdict;
+	char why[320];
+};
+
+/* "812 (worker), 907 (sh)", or "2 attached". */
+static void holders_text(char *buf, size_t n, const struct ipcx_object *o)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < o->nholders && len + 1 < n; i++) {
+		const struct ipcx_holder *h = ipcx_object_holder(o, i);
+		int w = snprintf(buf + len, n - len, "%s%d (%s)", i ? ", " : "",
+				 (int)h->pid, h->comm);
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	if (!o->nholders)
+		snprintf(buf, n, "%lld attached", o->attached);
+}
+
+static int judge(const struct ipcx_object *o, void *arg)
+{
+	struct remover *r = arg;
+
+	if (geteuid() != 0 && o->uid != (long long)geteuid()) {
+		char who[96];
+		struct passwd pw, *res = NULL;
+		char pwbuf[1024];
+		if (getpwuid_r((uid_t)o->uid, &pw, pwbuf, sizeof(pwbuf),
+			       &res) == 0 &&
+		    res)
+			snprintf(who, sizeof(who), "%.63s (uid %lld)",
+				 pw.pw_name, o->uid);
+		else
+			snprintf(who, sizeof(who), "uid %lld", o->uid);
+		snprintf(r->why, sizeof(r->why),
+			 "owned by %s: only root removes another user's "
+			 "objects",
+			 who);
+		r->verdict = -EPERM;
+		return 0;
+	}
+	if (!(r->flags & IPCX_REMOVE_FORCE) &&
+	    (o->nholders || o->attached > 0)) {
+		char h[256];
+		holders_text(h, sizeof(h), o);
+		snprintf(r->why, sizeof(r->why), "held by %s", h);
+		r->verdict = -EBUSY;
+		return 0;
+	}
+	r->verdict = r->fn ? r->fn(o, r->arg) : 0;
+	return 0;
+}
+
+int ipcx_object_remove_addr(const struct ipcx_addr *a, unsigned flags,
+			    ipcx_list_fn fn, void *arg)
+{
+	struct remover r = {.flags = flags, .fn = fn, .arg = arg};
+	int e;
+
+	if (!a)
+		return ipcx__fail(EINVAL, "ipcx_object_remove: NULL address");
+	if ((e = ipcx_object_find_addr(a, flags & IPCX_LIST_MOUNT, judge, &r)) <
+	    0)
+		return e;
+	if (r.verdict < 0 && r.why[0])
+		return ipcx__fail(-r.verdict, "%s: not removed: %s", a->text,
+				  r.why);
+	if (r.verdict != 0 || (flags & IPCX_REMOVE_CHECK))
+		return r.verdict;
+	return ipcx_unlink_addr(a);
+}
+
+int ipcx_object_remove(const char *addr, unsigned flags, ipcx_list_fn fn,
+		       void *arg)
+{
+	IPCX__WITH_ADDR(addr, NULL,
+			ipcx_object_remove_addr(&a, flags, fn, arg));
 }

@@ -563,11 +563,9 @@ struct rm {
 	bool force, dry_run, verbose;
 	struct cleanup only; /* --stale / --unheld */
 	int failed;
-	/* ipcx_object_find()'s answer, or the leftovers to remove */
+	/* the leftovers to remove */
 	char (*addrs)[IPCX_ADDR_MAX];
 	size_t n, cap;
-	char why[600];
-	bool ok;
 };
 
 static bool mine(const struct ipcx_object *o)
@@ -575,36 +573,13 @@ static bool mine(const struct ipcx_object *o)
 	return geteuid() == 0 || o->uid == (long long)geteuid();
 }
 
-/* Whether O may go, with the reason in R->why when not. */
-static int judge(const struct ipcx_object *o, void *arg)
+/* Shown each leftover as it goes: 1 when it was taken up since it was
+ * listed (ipcx_object_remove() keeps it). */
+static int gone_since(const struct ipcx_object *o, void *arg)
 {
 	struct rm *r = arg;
-	char h[512];
 
-	r->ok = false;
-	if (!mine(o)) {
-		char u[64];
-		owner(u, sizeof(u), o->uid);
-		snprintf(r->why, sizeof(r->why),
-			 "owned by %s: only root removes another user's "
-			 "objects",
-			 u);
-		return 0;
-	}
-	if (!r->force && (o->nholders || o->attached > 0)) {
-		holders(h, sizeof(h), o);
-		snprintf(r->why, sizeof(r->why),
-			 "held by %s (--force removes it anyway)", h);
-		return 0;
-	}
-	/* A leftover is looked at again: used or taken up since? */
-	if ((r->only.stale || r->only.unheld) && !selected(o, &r->only)) {
-		snprintf(r->why, sizeof(r->why),
-			 "no longer a leftover (used since it was listed)");
-		return 0;
-	}
-	r->ok = true;
-	return 0;
+	return !selected(o, &r->only);
 }
 
 static int collect_stale(const struct ipcx_object *o, void *arg)
@@ -625,32 +600,33 @@ static int collect_stale(const struct ipcx_object *o, void *arg)
 	return 0;
 }
 
+/* The library judges (held, another user's) and removes. */
 static void remove_one(struct rm *r, const struct ipcx_addr *a)
 {
 	const char *addr = ipcx_addr_text(a);
-	int e = ipcx_object_find_addr(a, IPCX_LIST_MOUNT, judge, r);
+	bool leftovers = r->only.stale || r->only.unheld;
+	unsigned fl = IPCX_LIST_MOUNT | (r->force ? IPCX_REMOVE_FORCE : 0) |
+		      (r->dry_run ? IPCX_REMOVE_CHECK : 0);
+	int e = ipcx_object_remove_addr(a, fl, leftovers ? gone_since : NULL,
+					r);
 
-	if (e < 0) {
+	if (e == 0) {
+		if (r->dry_run)
+			printf("would remove %s\n", addr);
+		else if (r->verbose)
+			printf("removed %s\n", addr);
+		return;
+	}
+	r->failed++;
+	if (e > 0)
+		tool_err("ipcx: %s: not removed: no longer a leftover (used "
+			 "since it was listed)\n",
+			 addr);
+	else if (e == -EBUSY)
+		tool_err("ipcx: %s (--force removes it anyway)\n",
+			 ipcx_error_detail());
+	else
 		tool_fail(e, addr);
-		r->failed++;
-		return;
-	}
-	if (!r->ok) {
-		tool_err("ipcx: %s: not removed: %s\n", addr, r->why);
-		r->failed++;
-		return;
-	}
-	if (r->dry_run) {
-		printf("would remove %s\n", addr);
-		return;
-	}
-	if ((e = ipcx_unlink_addr(a)) < 0) {
-		tool_fail(e, addr);
-		r->failed++;
-		return;
-	}
-	if (r->verbose)
-		printf("removed %s\n", addr);
 }
 
 static const struct option rm_opts[] = {

@@ -260,6 +260,58 @@ static void t_fault_through_pointer(void **state)
 	unlink(path);
 }
 
+static int veto(const struct ipcx_object *o, void *arg)
+{
+	(void)o;
+	++*(int *)arg;
+	return 7;
+}
+
+/* ipcx_object_remove() on the regions ipcx ls lists: refused while this
+ * process maps it (naming it), judged only with CHECK, kept when FN says
+ * so, removed once let go.  A mapped file is rm(1)'s. */
+static void t_remove_refuses_held(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		const char *addr = new_addr(schemes[i]);
+		struct ipcx_region *r;
+		char me[32];
+		int seen = 0;
+
+		assert_int_equal(ipcx_region_open(addr, IPCX_CREATE, 4096, &r),
+				 0);
+		assert_int_equal(ipcx_object_remove(addr, 0, NULL, NULL),
+				 -EBUSY);
+		snprintf(me, sizeof(me), "held by %d (", (int)getpid());
+		assert_non_null(strstr(ipcx_error_detail(), me));
+		assert_non_null(strstr(ipcx_error_detail(), addr));
+		assert_int_equal(ipcx_object_remove(addr,
+						    IPCX_REMOVE_FORCE |
+							    IPCX_REMOVE_CHECK,
+						    NULL, NULL),
+				 0);
+		assert_int_equal(ipcx_object_remove(addr, IPCX_REMOVE_FORCE,
+						    veto, &seen),
+				 7);
+		assert_int_equal(seen, 1);
+		assert_int_equal(ipcx_region_close(r), 0);
+		/* Still there after all of that. */
+		assert_int_equal(ipcx_region_open(addr, 0, 0, &r), 0);
+		assert_int_equal(ipcx_region_close(r), 0);
+		assert_int_equal(ipcx_object_remove(addr, 0, NULL, NULL), 0);
+		assert_int_equal(ipcx_region_open(addr, 0, 0, &r), -ENOENT);
+		assert_int_equal(ipcx_object_remove(addr, 0, NULL, NULL),
+				 -ENOENT);
+	}
+	assert_int_equal(ipcx_object_remove("anon:", 0, NULL, NULL),
+			 -EOPNOTSUPP);
+	assert_int_equal(ipcx_object_remove(new_addr("mmap"), 0, NULL, NULL),
+			 -EOPNOTSUPP);
+	assert_int_equal(ipcx_object_remove("posixshm:", 0, NULL, NULL),
+			 -EINVAL);
+}
+
 static void t_bad_addresses(void **state)
 {
 	struct ipcx_region *r;
@@ -304,6 +356,7 @@ int main(void)
 		cmocka_unit_test_teardown(t_shrunk_backing, remove_made),
 		cmocka_unit_test_teardown(t_fault_through_pointer, remove_made),
 		cmocka_unit_test_teardown(t_bad_addresses, remove_made),
+		cmocka_unit_test_teardown(t_remove_refuses_held, remove_made),
 	};
 
 	return cmocka_run_group_tests_name("regions", tests, NULL, NULL);

@@ -85,7 +85,7 @@ fi
 # ---- rm refuses held objects, the wrong kind, and --dry-run removes nothing --
 status "rm refuses a segment a live process holds" 1 \
 	"$IPCX" rm "sysvshm:$K1"
-contains "...naming the holder" "$T/err" "held by $SHM_PEER(objpeer)"
+contains "...naming the holder" "$T/err" "held by $SHM_PEER (objpeer) (--force removes it anyway)"
 status "rm refuses a held FIFO" 1 "$IPCX" rm "fifo:$T/fifo"
 status "rm fifo: on a socket is refused" 1 "$IPCX" rm "fifo:$T/sock"
 contains "...as not a FIFO" "$T/err" "is not a FIFO"

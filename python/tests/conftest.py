@@ -100,3 +100,25 @@ def send_later(chan, data: bytes, delay: float) -> int:
         finally:
             os._exit(code)
     return pid
+
+
+class Ticking:
+    """async with Ticking() as t: ... -- t.ticks counts the 10 ms sleeps
+    the event loop finished meanwhile (a wait that blocked the loop
+    leaves it near 0)."""
+
+    async def __aenter__(self):
+        import asyncio
+
+        self.ticks = 0
+
+        async def tick():
+            while True:
+                await asyncio.sleep(0.01)
+                self.ticks += 1
+
+        self._task = asyncio.create_task(tick())
+        return self
+
+    async def __aexit__(self, *exc):
+        self._task.cancel()

@@ -6,7 +6,7 @@ import os
 import pytest
 
 import ipcx
-from conftest import send_later
+from conftest import Ticking, send_later
 
 
 def run(coro):
@@ -19,23 +19,14 @@ def test_arecv_waits_without_blocking_the_loop(scheme):
     a, b = ipcx.pair(scheme)
 
     async def main():
-        ticks = 0
-
-        async def ticker():
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0.01)
-                ticks += 1
-
-        t = asyncio.create_task(ticker())
         # The message comes from another process, 0.3 s later.
         pid = send_later(b, b"late", 0.3)
         try:
-            got = await a.arecv()
+            async with Ticking() as t:
+                got = await a.arecv()
         finally:
-            t.cancel()
             os.waitpid(pid, 0)
-        return got, ticks
+        return got, t.ticks
 
     with a, b:
         got, ticks = run(main())

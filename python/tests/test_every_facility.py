@@ -7,6 +7,7 @@ import socket
 import pytest
 
 import ipcx
+from conftest import Ticking
 
 
 def pairs(scheme, name, tmp_path):
@@ -102,30 +103,19 @@ def test_asyncio_on_every_facility(scheme, name, tmp_path, cleanup):
     data = b"42" if scheme == "signal" else b"async " + scheme.encode()
 
     async def main():
-        ticks = 0
-
-        async def ticker():
-            nonlocal ticks
-            while True:
-                await asyncio.sleep(0.01)
-                ticks += 1
-
         async def later():
             await asyncio.sleep(0.2)
             return await tx.asend(data)
 
-        t = asyncio.create_task(ticker())
         s = asyncio.create_task(later())
         got = b""
-        try:
+        async with Ticking() as t:
             while len(got) < len(data):
                 part = await rx.arecv()
                 assert part, "the end came first"
                 got += part
-        finally:
-            t.cancel()
         assert await s == len(data)
-        return got, ticks
+        return got, t.ticks
 
     try:
         got, ticks = asyncio.run(asyncio.wait_for(main(), 20))

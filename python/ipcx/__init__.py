@@ -13,7 +13,8 @@ Errors are OSError subclasses with the errno and the library's detail,
 which names the address and the cause (FileNotFoundError,
 TimeoutError, BlockingIOError, BrokenPipeError, ...).  A blocking call
 lets Python's signal handlers run (Ctrl-C raises KeyboardInterrupt) and
-otherwise goes on waiting, as Python's own sockets do (PEP 475).
+otherwise goes on waiting, as Python's own sockets do (PEP 475; a
+channel's timeout= then counts again from the signal).
 """
 from __future__ import annotations
 

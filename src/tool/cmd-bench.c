@@ -48,6 +48,7 @@ static const char usage[] =
 	"  -p, --plot FILE    also draw latency and throughput to FILE "
 	"(.svg or .png)\n"
 	"  -h, --help         show this help\n"
+	"  -V, --version      show the version\n"
 	"\n"
 	"Columns: KIND, FACILITY, WAKE (how a waiter waits: kernel = asleep "
 	"in the\n"
@@ -502,8 +503,9 @@ static int run(int argc, char **argv)
 	char *end;
 
 	parse_sizes("64,64K", &o);
-	while ((opt = getopt_long(argc, argv, "s:t:qJp:h", longopts, NULL)) !=
-	       -1) {
+	int ost = EXIT_USAGE;
+	while ((opt = tool_getopt(&cmd_bench, argc, argv, "s:t:qJp:h", longopts,
+				  &ost)) != -1) {
 		switch (opt) {
 		case 's':
 			if (!parse_sizes(optarg, &o))
@@ -525,7 +527,7 @@ static int run(int argc, char **argv)
 		case 'C': csv = true; break;
 		case 'p': plot_file = optarg; break;
 		case 'h': tool_help(&cmd_bench, stdout); return EXIT_OK;
-		default: return tool_usage(&cmd_bench, "bad option");
+		default: return ost;
 		}
 	}
 	if (json && csv)

@@ -26,6 +26,7 @@ static const char usage[] =
 	"  -n, --noheadings    do not print headings\n"
 	"  -r, --raw           raw output (no alignment)\n"
 	"  -h, --help          show this help\n"
+	"  -V, --version       show the version\n"
 	"\n"
 	"Facility columns:\n"
 	"  SCHEME     address scheme\n"
@@ -251,8 +252,9 @@ static int run(int argc, char **argv)
 	size_t nfac = 0;
 	int opt, nf = 0, nl = 0, no = 0, st = EXIT_FAIL;
 
-	while ((opt = getopt_long(argc, argv, "lOJo:nrh", longopts, NULL)) !=
-	       -1) {
+	int ost = EXIT_USAGE;
+	while ((opt = tool_getopt(&cmd_info, argc, argv, "lOJo:nrh", longopts,
+				  &ost)) != -1) {
 		switch (opt) {
 		case 'l': limits_only = true; break;
 		case 'O': options_only = true; break;
@@ -261,7 +263,7 @@ static int run(int argc, char **argv)
 		case 'n': o.noheadings = true; break;
 		case 'r': o.raw = true; break;
 		case 'h': tool_help(&cmd_info, stdout); return EXIT_OK;
-		default: return tool_usage(&cmd_info, "bad option");
+		default: return ost;
 		}
 	}
 	if (optind < argc) {

@@ -39,6 +39,7 @@ static const char usage[] =
 	"  -c, --command LINE        run LINE with sh -c\n"
 	"  -o, --close               do not pass the locked file to COMMAND\n"
 	"  -h, --help                show this help\n"
+	"  -V, --version             show the version\n"
 	"\n"
 	"Examples:\n"
 	"  ipcx lock -n flock:/run/lock/backup.lock -- rsync -a src/ dst/\n"
@@ -101,8 +102,9 @@ static int run(int argc, char **argv)
 	char *end;
 
 	/* "+": options end at ADDRESS; the command's own follow. */
-	while ((opt = getopt_long(argc, argv, "+sxenw:E:c:oh", longopts,
-				  NULL)) != -1) {
+	int ost = EXIT_USAGE;
+	while ((opt = tool_getopt(&cmd_lock, argc, argv, "+sxenw:E:c:oh",
+				  longopts, &ost)) != -1) {
 		switch (opt) {
 		case 's': how = IPCX_LOCK_SHARED; break;
 		case 'x':
@@ -128,7 +130,7 @@ static int run(int argc, char **argv)
 		case 'c': line = optarg; break;
 		case 'o': close_fd = true; break;
 		case 'h': tool_help(&cmd_lock, stdout); return EXIT_OK;
-		default: return tool_usage(&cmd_lock, "bad option");
+		default: return ost;
 		}
 	}
 	if (optind >= argc)

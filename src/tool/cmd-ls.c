@@ -42,6 +42,7 @@ static const char ls_usage[] =
 	"  -n, --noheadings    do not print headings\n"
 	"  -r, --raw           raw output (no alignment)\n"
 	"  -h, --help          show this help\n"
+	"  -V, --version       show the version\n"
 	"\n"
 	"Columns:\n"
 	"  FACILITY  the scheme        ADDRESS  the object's address\n"
@@ -78,7 +79,8 @@ static const char rm_usage[] =
 	"  -f, --force     remove also what a live process holds\n"
 	"      --dry-run   print what would be removed, remove nothing\n"
 	"  -v, --verbose   print each address removed\n"
-	"  -h, --help      show this help\n";
+	"  -h, --help      show this help\n"
+	"  -V, --version   show the version\n";
 
 enum col {
 	C_FACILITY,
@@ -490,8 +492,9 @@ static int run_ls(int argc, char **argv)
 	bool noheadings = false, raw = false, aged = false;
 	int opt, st;
 
-	while ((opt = getopt_long(argc, argv, "su:bJo:nrh", ls_opts, NULL)) !=
-	       -1) {
+	int ost = EXIT_USAGE;
+	while ((opt = tool_getopt(&cmd_ls, argc, argv, "su:bJo:nrh", ls_opts,
+				  &ost)) != -1) {
 		switch (opt) {
 		case 's': s.only.stale = true; break;
 		case 'U': s.only.unheld = true; break;
@@ -520,7 +523,7 @@ static int run_ls(int argc, char **argv)
 		case 'n': noheadings = true; break;
 		case 'r': raw = true; break;
 		case 'h': tool_help(&cmd_ls, stdout); return EXIT_OK;
-		default: return tool_usage(&cmd_ls, "bad option");
+		default: return ost;
 		}
 	}
 	if (aged && !s.only.stale && !s.only.unheld)
@@ -646,7 +649,9 @@ static int run_rm(int argc, char **argv)
 	bool aged = false;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "sfvh", rm_opts, NULL)) != -1) {
+	int ost = EXIT_USAGE;
+	while ((opt = tool_getopt(&cmd_rm, argc, argv, "sfvh", rm_opts,
+				  &ost)) != -1) {
 		switch (opt) {
 		case 's': r.only.stale = true; break;
 		case 'U': r.only.unheld = true; break;
@@ -659,7 +664,7 @@ static int run_rm(int argc, char **argv)
 		case 'D': r.dry_run = true; break;
 		case 'v': r.verbose = true; break;
 		case 'h': tool_help(&cmd_rm, stdout); return EXIT_OK;
-		default: return tool_usage(&cmd_rm, "bad option");
+		default: return ost;
 		}
 	}
 	int n = argc - optind;

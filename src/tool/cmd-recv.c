@@ -33,6 +33,7 @@ static const char usage[] =
 	"      --nonblock     never wait (exit 1 when nothing is there)\n"
 	"      --type N       message type to select (System V queues)\n"
 	"  -h, --help         show this help\n"
+	"  -V, --version      show the version\n"
 	"\n"
 	"Examples:\n"
 	"  ipcx recv unix:/tmp/s                  serve one connection\n"
@@ -213,8 +214,9 @@ static int run(int argc, char **argv)
 	char defaults[256], *end;
 	int opt, st;
 
-	while ((opt = getopt_long(argc, argv, "n:0kvh", longopts, NULL)) !=
-	       -1) {
+	int ost = EXIT_USAGE;
+	while ((opt = tool_getopt(&cmd_recv, argc, argv, "n:0kvh", longopts,
+				  &ost)) != -1) {
 		switch (opt) {
 		case 'n':
 			r.want = strtoll(optarg, &end, 10);
@@ -234,7 +236,7 @@ static int run(int argc, char **argv)
 		case 'N': af.nonblock = true; break;
 		case 'T': af.type = optarg; break;
 		case 'h': tool_help(&cmd_recv, stdout); return EXIT_OK;
-		default: return tool_usage(&cmd_recv, "bad option");
+		default: return ost;
 		}
 	}
 	if (!tool_args_ok(&cmd_recv, argc - optind))

@@ -52,6 +52,7 @@ static const char usage[] =
 	"  -v, --verbose          say where a listening side listens; with\n"
 	"                         --fork, who connects and how each ended\n"
 	"  -h, --help             show this help\n"
+	"  -V, --version          show the version\n"
 	"\n"
 	"Examples:\n"
 	"  ipcx relay stdio: tcp:127.0.0.1:9000        a netcat\n"
@@ -127,8 +128,9 @@ static int run(int argc, char **argv)
 	int opt, st = EXIT_OK;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "um:n:vh", longopts, NULL)) !=
-	       -1) {
+	int ost = EXIT_USAGE;
+	while ((opt = tool_getopt(&cmd_relay, argc, argv, "um:n:vh", longopts,
+				  &ost)) != -1) {
 		switch (opt) {
 		case 'u': o.oneway = true; break;
 		case 'L': {
@@ -150,7 +152,7 @@ static int run(int argc, char **argv)
 			break;
 		case 'v': verbose = true; break;
 		case 'h': tool_help(&cmd_relay, stdout); return EXIT_OK;
-		default: return tool_usage(&cmd_relay, "bad option");
+		default: return ost;
 		}
 	}
 	if (!tool_args_ok(&cmd_relay, argc - optind))

@@ -30,6 +30,7 @@ static const char usage[] =
 	"      --mode MODE    permissions to create with (octal)\n"
 	"  -t, --timeout MS   wait at most MS milliseconds\n"
 	"  -h, --help         show this help\n"
+	"  -V, --version      show the version\n"
 	"\n"
 	"Examples:\n"
 	"  ipcx sem posixsem:/slots create --value 3\n"
@@ -68,7 +69,9 @@ static int run(int argc, char **argv)
 	char spec[512];
 	int opt, st;
 
-	while ((opt = getopt_long(argc, argv, "t:h", longopts, NULL)) != -1) {
+	int ost = EXIT_USAGE;
+	while ((opt = tool_getopt(&cmd_sem, argc, argv, "t:h", longopts,
+				  &ost)) != -1) {
 		switch (opt) {
 		case 'v':
 			if (!parse_uint(optarg, INT_MAX, &value))
@@ -82,7 +85,7 @@ static int run(int argc, char **argv)
 						  optarg);
 			break;
 		case 'h': tool_help(&cmd_sem, stdout); return EXIT_OK;
-		default: return tool_usage(&cmd_sem, "bad option");
+		default: return ost;
 		}
 	}
 	if (!tool_args_ok(&cmd_sem, argc - optind))

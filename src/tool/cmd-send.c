@@ -28,6 +28,7 @@ static const char usage[] =
 	"      --type N       message type (System V queues)\n"
 	"      --prio N       message priority (POSIX queues)\n"
 	"  -h, --help         show this help\n"
+	"  -V, --version      show the version\n"
 	"\n"
 	"Examples:\n"
 	"  ipcx send unix:/tmp/s hello world     two messages\n"
@@ -190,7 +191,9 @@ static int run(int argc, char **argv)
 	char delim = '\n', defaults[256];
 	int opt, st;
 
-	while ((opt = getopt_long(argc, argv, "0h", longopts, NULL)) != -1) {
+	int ost = EXIT_USAGE;
+	while ((opt = tool_getopt(&cmd_send, argc, argv, "0h", longopts,
+				  &ost)) != -1) {
 		switch (opt) {
 		case '0': delim = s.sep = '\0'; break;
 		case 'R': raw = true; break;
@@ -216,7 +219,7 @@ static int run(int argc, char **argv)
 		}
 		case 'P': af.prio = optarg; break;
 		case 'h': tool_help(&cmd_send, stdout); return EXIT_OK;
-		default: return tool_usage(&cmd_send, "bad option");
+		default: return ost;
 		}
 	}
 	if (!tool_args_ok(&cmd_send, argc - optind))

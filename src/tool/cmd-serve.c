@@ -47,6 +47,7 @@ static const char usage[] =
 	"  -v, --verbose         say where it listens, who connects, and how\n"
 	"                        each COMMAND ended (exit status or signal)\n"
 	"  -h, --help            show this help\n"
+	"  -V, --version         show the version\n"
 	"\n"
 	"Examples:\n"
 	"  ipcx serve tcp::7000 -- tr a-z A-Z\n"
@@ -187,8 +188,9 @@ static int run(int argc, char **argv)
 	int opt;
 
 	/* '+': options end at ADDRESS; COMMAND's own are its. */
-	while ((opt = getopt_long(argc, argv, "+m:n:vh", longopts, NULL)) !=
-	       -1) {
+	int ost = EXIT_USAGE;
+	while ((opt = tool_getopt(&cmd_serve, argc, argv, "+m:n:vh", longopts,
+				  &ost)) != -1) {
 		switch (opt) {
 		case 'm':
 		case 'n':
@@ -197,7 +199,7 @@ static int run(int argc, char **argv)
 			break;
 		case 'v': o.verbose = true; break;
 		case 'h': tool_help(&cmd_serve, stdout); return EXIT_OK;
-		default: return tool_usage(&cmd_serve, "bad option");
+		default: return ost;
 		}
 	}
 	if (!tool_args_ok(&cmd_serve, argc - optind))

@@ -34,6 +34,7 @@ static const char usage[] =
 	"  -l, --length L     how much to read (default: to the end)\n"
 	"  -x, --hex          read as a hex dump\n"
 	"  -h, --help         show this help\n"
+	"  -V, --version      show the version\n"
 	"\n"
 	"Examples:\n"
 	"  ipcx shm posixshm:/board create --size 4K\n"
@@ -171,8 +172,9 @@ static int run(int argc, char **argv)
 	char spec[512];
 	int opt, st;
 
-	while ((opt = getopt_long(argc, argv, "s:o:l:xh", longopts, NULL)) !=
-	       -1) {
+	int ost = EXIT_USAGE;
+	while ((opt = tool_getopt(&cmd_shm, argc, argv, "s:o:l:xh", longopts,
+				  &ost)) != -1) {
 		switch (opt) {
 		case 's':
 			if (!parse_bytes(optarg, &size))
@@ -194,7 +196,7 @@ static int run(int argc, char **argv)
 			break;
 		case 'x': hex = true; break;
 		case 'h': tool_help(&cmd_shm, stdout); return EXIT_OK;
-		default: return tool_usage(&cmd_shm, "bad option");
+		default: return ost;
 		}
 	}
 	if (!tool_args_ok(&cmd_shm, argc - optind))

@@ -30,6 +30,19 @@ extern const struct command cmd_info, cmd_send, cmd_recv, cmd_relay, cmd_serve,
 /* Prints CMD's help to F. */
 void tool_help(const struct command *cmd, FILE *f);
 
+struct option;
+
+/*
+ * getopt_long() for CMD, with -V/--version added to every command and
+ * an error said once, as "ipcx CMD: unrecognized option '--x'" and the
+ * "Try" line (getopt's own message is off).  After either it returns
+ * TOOL_OPT_DONE and *STATUS is the exit status (EXIT_OK after the
+ * version, EXIT_USAGE after an error).
+ */
+enum { TOOL_OPT_DONE = -2 };
+int tool_getopt(const struct command *cmd, int argc, char **argv,
+		const char *shorts, const struct option *longs, int *status);
+
 /* Checks the count of positional arguments; prints usage on error. */
 bool tool_args_ok(const struct command *cmd, int n);
 

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -30,6 +31,51 @@ int tool_usage(const struct command *cmd, const char *fmt, ...)
 	tool_err("ipcx %s: %s\n", cmd->name, msg);
 	fprintf(stderr, "Try 'ipcx %s --help'.\n", cmd->name);
 	return EXIT_USAGE;
+}
+
+int tool_getopt(const struct command *cmd, int argc, char **argv,
+		const char *shorts, const struct option *longs, int *status)
+{
+	/* The command's options and --version; its short ones after ':'
+	 * (a missing argument is then ':', not '?'), keeping a leading '+'. */
+	static struct option all[64];
+	static char sh[128];
+	size_t n = 0;
+	int opt, idx = -1;
+
+	while (longs[n].name && n < sizeof(all) / sizeof(*all) - 2) {
+		all[n] = longs[n];
+		n++;
+	}
+	all[n++] = (struct option){"version", no_argument, NULL, 'V'};
+	all[n] = (struct option){NULL, 0, NULL, 0};
+	bool plus = shorts[0] == '+';
+	snprintf(sh, sizeof(sh), "%s:%sV", plus ? "+" : "", shorts + plus);
+
+	opterr = 0;
+	opt = getopt_long(argc, argv, sh, all, &idx);
+	if (opt == 'V') {
+		printf("ipcx %s\n", IPCX_VERSION);
+		*status = EXIT_OK;
+		return TOOL_OPT_DONE;
+	}
+	if (opt != '?' && opt != ':')
+		return opt;
+	/* What was wrong: the word getopt stopped at is argv[optind - 1]. */
+	const char *word = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	if (opt == ':' && optopt && strncmp(word, "--", 2))
+		tool_usage(cmd, "option requires an argument -- '%c'", optopt);
+	else if (opt == ':')
+		tool_usage(cmd, "option '%s' requires an argument", word);
+	else if (optopt && strncmp(word, "--", 2))
+		tool_usage(cmd, "invalid option -- '%c'", optopt);
+	else if (optopt && strchr(word, '='))
+		tool_usage(cmd, "option '%.*s' doesn't allow an argument",
+			   (int)(strchr(word, '=') - word), word);
+	else
+		tool_usage(cmd, "unrecognized option '%s'", word);
+	*status = EXIT_USAGE;
+	return TOOL_OPT_DONE;
 }
 
 bool tool_args_ok(const struct command *cmd, int n)

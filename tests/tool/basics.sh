@@ -19,6 +19,24 @@ status "send without an address" 2 "$IPCX" send
 status "recv with two addresses" 2 "$IPCX" recv unix:/a unix:/b
 status "relay with one address" 2 "$IPCX" relay stdio:
 status "a bad option" 2 "$IPCX" recv --frob unix:/x
+expect "...one line naming it, then the Try line" "$(cat "$T/err")" \
+	"ipcx recv: unrecognized option '--frob'
+Try 'ipcx recv --help'."
+status "a bad short option" 2 "$IPCX" ls -q
+expect "...one line" "$(head -1 "$T/err")" "ipcx ls: invalid option -- 'q'"
+status "a missing option argument" 2 "$IPCX" ls --output
+expect "...one line" "$(head -1 "$T/err")" \
+	"ipcx ls: option '--output' requires an argument"
+status "an argument to a flag" 2 "$IPCX" ls --json=1
+expect "...one line" "$(head -1 "$T/err")" \
+	"ipcx ls: option '--json' doesn't allow an argument"
+for c in info send recv relay serve shm sem lock ls rm bench; do
+	"$IPCX" $c --version >"$T/a" 2>&1 && "$IPCX" $c -V >"$T/b" 2>&1 &&
+		grep -qx "ipcx [0-9][0-9.]*" "$T/a" && cmp -s "$T/a" "$T/b" &&
+		"$IPCX" $c --help | grep -q -- "-V, --version" &&
+		ok "$c --version and -V (in its --help)" ||
+		bad "$c --version and -V (in its --help)"
+done
 status "an unknown scheme" 2 "$IPCX" send "nosuch:x" hi
 contains "...named with the address" "$T/err" "unknown scheme 'nosuch' in 'nosuch:x'"
 status "an unknown option" 2 "$IPCX" send "unix:$T/s?sise=1" hi

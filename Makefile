@@ -22,7 +22,7 @@ DEPS = meson ninja-build pkg-config gcc libc6-dev libcmocka-dev libzmq3-dev \
        util-linux procps iproute2 python3-sysv-ipc gnuplot-nox \
        netcat-openbsd systemd python3-zmq python3-cffi python3-pytest \
        python3-dev python3-setuptools \
-       python3-numpy python3-venv mypy
+       python3-numpy python3-venv mypy man-db groff-base binutils
 
 .PHONY: all deps install-packages build demo check check-plain check-asan check-musl \
         check-format format bench stress fuzz install clean

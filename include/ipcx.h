@@ -646,11 +646,22 @@ struct ipcx_object {
 	 * it by (POSIX objects; System V queues and sets never used): never
 	 * stale, a live program may mean to keep it. */
 	bool unheld;
+	long long key;	       /* System V key (0: IPC_PRIVATE); -1: none */
+	const char *lock_mode; /* a lock's "READ" or "WRITE"; else NULL */
+	/* Semaphores: the current values, ipcx_object_value(o, 0 ..
+	 * nvalues - 1) (one for a POSIX semaphore, one per semaphore of a
+	 * System V set); 0 where they could not be read. */
+	size_t nvalues;
+	const void *values_; /* the library's: use ipcx_object_value() */
 };
 
 /* O's I-th holder (valid during the callback), or NULL past the last. */
 const struct ipcx_holder *ipcx_object_holder(const struct ipcx_object *o,
 					     size_t i);
+
+/* O's I-th semaphore value (valid during the callback), or -1 past the
+ * last. */
+long long ipcx_object_value(const struct ipcx_object *o, size_t i);
 
 /* Called once per object; a non-zero return stops the listing and is
  * what ipcx_list() returns. */

@@ -484,6 +484,8 @@ struct ipcx__lister {
 	struct ipcx__procs *procs; /* made on first use */
 	struct ipcx_holder *hbuf;  /* holders of the object being emitted */
 	size_t hcap;
+	long long *vbuf; /* its semaphore values */
+	size_t vcap;
 	unsigned flags;	 /* IPCX_LIST_* */
 	int found;	 /* objects emitted */
 	char *warn;	 /* what could not be listed, a line each */
@@ -492,6 +494,10 @@ struct ipcx__lister {
 
 /* Fills the common fields of O (figures -1, FACILITY from OPS). */
 void ipcx__object_init(struct ipcx_object *o, const struct ipcx__facility *ops);
+/* Room for N semaphore values of O (O's values from then on), or NULL
+ * when there is no memory. */
+long long *ipcx__object_values(struct ipcx__lister *l, struct ipcx_object *o,
+			       size_t n);
 /* Fills O's id (inode), owner, mode, size and time of change from ST. */
 void ipcx__object_stat(struct ipcx_object *o, const struct stat *st);
 /* Sets O's holders: processes with (DEV, INO) open or mapped (DEV

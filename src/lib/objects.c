@@ -67,6 +67,29 @@ void ipcx__object_init(struct ipcx_object *o, const struct ipcx__facility *ops)
 	o->mode = -1;
 	o->creator = o->last = -1;
 	o->size_unit = "bytes";
+	o->key = -1;
+}
+
+long long *ipcx__object_values(struct ipcx__lister *l, struct ipcx_object *o,
+			       size_t n)
+{
+	if (n > l->vcap) {
+		long long *v = realloc(l->vbuf, n * sizeof(*v));
+		if (!v)
+			return NULL;
+		l->vbuf = v;
+		l->vcap = n;
+	}
+	o->values_ = l->vbuf;
+	o->nvalues = n;
+	return l->vbuf;
+}
+
+long long ipcx_object_value(const struct ipcx_object *o, size_t i)
+{
+	if (!o || i >= o->nvalues || !o->values_)
+		return -1;
+	return ((const long long *)o->values_)[i];
 }
 
 void ipcx__object_stat(struct ipcx_object *o, const struct stat *st)
@@ -392,6 +415,7 @@ static void lister_free(struct ipcx__lister *l)
 		free(l->procs);
 	}
 	free(l->hbuf);
+	free(l->vbuf);
 }
 
 int ipcx_list(const char *scheme, unsigned flags, ipcx_list_fn fn, void *arg,

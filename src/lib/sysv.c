@@ -212,6 +212,7 @@ int ipcx__sysv_list(struct ipcx__lister *l, const char *file, const char *what,
 		e = 0;
 		if (st && (st->by_id ? o.id != st->id : key != want))
 			continue;
+		o.key = (long long)(unsigned)key;
 		ipcx__sysv_address(o.address, sizeof(o.address),
 				   ops->info.scheme, key, (int)o.id);
 		e = ipcx__emit(l, &o);

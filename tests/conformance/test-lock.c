@@ -363,7 +363,8 @@ static int count_objects(const struct ipcx_object *o, void *arg)
 
 	/* The holder /proc/locks names: this process. */
 	if (o->nholders != 1 || ipcx_object_holder(o, 0)->pid != getpid() ||
-	    ipcx_object_holder(o, 1))
+	    ipcx_object_holder(o, 1) || !o->lock_mode ||
+	    strcmp(o->lock_mode, "WRITE"))
 		return -EPROTO;
 	(*n)++;
 	return 0;

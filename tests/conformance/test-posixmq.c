@@ -260,13 +260,20 @@ static int mqueue_mounts(void)
 struct seen {
 	const char *name;
 	int found;
+	long long size;
+	const char *unit, *detail;
 };
 
 static int find_queue(const struct ipcx_object *o, void *arg)
 {
 	struct seen *s = arg;
 
-	s->found += strstr(o->address, s->name) != NULL;
+	if (strstr(o->address, s->name)) {
+		s->found++;
+		s->size = o->size;
+		s->unit = o->size_unit;
+		s->detail = strstr(o->detail, "8 bytes queued") ? "8" : "?";
+	}
 	return 0;
 }
 
@@ -277,7 +284,7 @@ static void t_list_mounts_only_when_asked(void **state)
 {
 	char addr[64], warn[512];
 	struct ipcx_chan *q;
-	struct seen s = {addr + 9, 0};
+	struct seen s = {.name = addr + 9};
 
 	(void)state;
 	if (mqueue_mounts() > 0)
@@ -296,6 +303,19 @@ static void t_list_mounts_only_when_asked(void **state)
 				 0);
 		assert_int_equal(s.found, 1);
 		assert_int_equal(mqueue_mounts(), 0);
+		/* Its size is in messages; the bytes in the detail. */
+		assert_int_equal(s.size, 0);
+		struct ipcx_chan *w;
+		assert_int_equal(ipcx_open(addr, IPCX_SEND, &w), 0);
+		assert_int_equal(ipcx_send(w, "12345678", 8, NULL), 8);
+		assert_int_equal(ipcx_send(w, "12", 0, NULL), 0);
+		ipcx_close(w);
+		assert_int_equal(ipcx_object_find(addr, IPCX_LIST_MOUNT,
+						  find_queue, &s),
+				 0);
+		assert_int_equal(s.size, 2);
+		assert_string_equal(s.unit, "messages");
+		assert_string_equal(s.detail, "8");
 	}
 	ipcx_close(q);
 	assert_int_equal(ipcx_unlink(addr), 0);

@@ -357,6 +357,59 @@ static void t_interop(void **state)
 	close(taken[1]);
 }
 
+struct seen {
+	long long size, key;
+	const char *unit;
+	size_t nvalues;
+	long long values[4];
+};
+
+static int look(const struct ipcx_object *o, void *arg)
+{
+	struct seen *w = arg;
+
+	w->size = o->size;
+	w->unit = o->size_unit;
+	w->key = o->key;
+	w->nvalues = o->nvalues;
+	for (size_t i = 0; i < o->nvalues && i < 4; i++)
+		w->values[i] = ipcx_object_value(o, i);
+	assert_int_equal(ipcx_object_value(o, o->nvalues), -1);
+	return 0;
+}
+
+/* As ipcx ls shows them: a POSIX semaphore is one semaphore with its
+ * value; a System V set is its semaphores, each value, and its key. */
+static void t_listed_with_values(void **state)
+{
+	struct ipcx_sem *s;
+	struct seen w;
+
+	(void)state;
+	const char *p = new_name(POSIX, "");
+	assert_int_equal(ipcx_sem_open(p, IPCX_CREATE, 3, &s), 0);
+	assert_int_equal(ipcx_sem_release(s), 0);
+	assert_int_equal(ipcx_object_find(p, 0, look, &w), 0);
+	assert_int_equal(w.size, 1);
+	assert_string_equal(w.unit, "semaphores");
+	assert_int_equal(w.key, -1);
+	assert_int_equal(w.nvalues, 1);
+	assert_int_equal(w.values[0], 4);
+	assert_int_equal(ipcx_sem_close(s), 0);
+
+	const char *v = new_name(SYSV, "nsems=3&index=2");
+	assert_int_equal(ipcx_sem_open(v, IPCX_CREATE, 5, &s), 0);
+	assert_int_equal(ipcx_object_find(v, 0, look, &w), 0);
+	assert_int_equal(w.size, 3);
+	assert_string_equal(w.unit, "semaphores");
+	assert_int_equal(w.nvalues, 3);
+	/* The set is made with every semaphore at the value asked. */
+	assert_int_equal(w.values[2], 5);
+	long long key = strtoll(strchr(v, ':') + 1, NULL, 16);
+	assert_int_equal(w.key, key);
+	assert_int_equal(ipcx_sem_close(s), 0);
+}
+
 static void t_bad_input(void **state)
 {
 	struct ipcx_sem *s;
@@ -612,6 +665,7 @@ int main(void)
 		cmocka_unit_test_teardown(t_sysv_creation_race, remove_made),
 		cmocka_unit_test_teardown(t_interop, remove_made),
 		cmocka_unit_test_teardown(t_bad_input, remove_made),
+		cmocka_unit_test_teardown(t_listed_with_values, remove_made),
 		cmocka_unit_test_teardown(t_unlink_what_it_made, remove_made),
 		cmocka_unit_test(t_mutex_owner_died),
 		cmocka_unit_test(t_cond_handoff),

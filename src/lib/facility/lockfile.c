@@ -167,6 +167,7 @@ int ipcx__list_locks(struct ipcx__lister *l, bool flock,
 		o.changed = -1; /* the file's, not the lock's */
 		snprintf(o.detail, sizeof(o.detail), "%s %s lock", rw,
 			 !strcmp(adv, "MANDATORY") ? "mandatory" : "advisory");
+		o.lock_mode = !strcmp(rw, "WRITE") ? "WRITE" : "READ";
 		if (pid > 0) {
 			/* The holder /proc/locks names. */
 			o.last = pid;

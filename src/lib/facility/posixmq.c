@@ -467,13 +467,26 @@ static int posixmq_list(struct ipcx__lister *l)
 				      target) >= (int)sizeof(o.address))
 			continue;
 		ipcx__object_stat(&o, &st);
-		o.size = -1; /* the bytes queued, below */
+		/* Its size in messages (mq_getattr: read permission), and
+		 * the bytes they hold (the file says, QSIZE). */
+		o.size = -1;
+		o.size_unit = "messages";
+		mqd_t q = mq_open(target, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		struct mq_attr at;
+		if (q != (mqd_t)-1) {
+			if (mq_getattr(q, &at) == 0)
+				o.size = at.mq_curmsgs;
+			mq_close(q);
+		}
+		long long bytes = -1;
 		int fd = openat(dfd, d->d_name, O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
 			ssize_t k = read(fd, text, sizeof(text) - 1);
 			text[k > 0 ? k : 0] = '\0';
 			close(fd);
-			sscanf(text, "QSIZE:%lld", &o.size);
+			if (sscanf(text, "QSIZE:%lld", &bytes) == 1)
+				snprintf(o.detail, sizeof(o.detail),
+					 "%lld bytes queued", bytes);
 		}
 		if ((e = ipcx__holders(l, st.st_dev, st.st_ino, &o)) < 0)
 			break;

@@ -63,7 +63,7 @@ static int judge(struct ipcx_object *o, int dfd, const char *name,
 
 int ipcx__list_shm_dir(struct ipcx__lister *l, const char *dir,
 		       const char *prefix, const char *skip,
-		       ipcx__users_fn users)
+		       ipcx__users_fn users, ipcx__fill_fn fill)
 {
 	const struct ipcx__facility *ops = l->ops;
 	size_t plen = prefix ? strlen(prefix) : 0;
@@ -117,6 +117,8 @@ int ipcx__list_shm_dir(struct ipcx__lister *l, const char *dir,
 			continue;
 		}
 		ipcx__object_stat(&o, &st);
+		if (fill)
+			fill(l, &o, target);
 		if ((e = ipcx__holders(l, st.st_dev, st.st_ino, &o)) < 0)
 			break;
 		/* The kernel records no creator: an object nobody maps or

@@ -237,9 +237,28 @@ static int posixsem_limits(struct ipcx_limit *out, size_t max)
 
 /* /dev/shm/sem.NAME: the named semaphores (glibc and musl keep them
  * there; a process that uses one maps that file). */
+/* One semaphore, and its value (sem_open wants read and write
+ * permission; without it the value is not known). */
+static void posixsem_fill(struct ipcx__lister *l, struct ipcx_object *o,
+			  const char *target)
+{
+	sem_t *s = sem_open(target, 0);
+	int v;
+	long long *out;
+
+	o->size = 1;
+	o->size_unit = "semaphores";
+	if (s == SEM_FAILED)
+		return;
+	if (sem_getvalue(s, &v) == 0 && (out = ipcx__object_values(l, o, 1)))
+		out[0] = v;
+	sem_close(s);
+}
+
 static int posixsem_list(struct ipcx__lister *l)
 {
-	return ipcx__list_shm_dir(l, "/dev/shm", "sem.", NULL, NULL);
+	return ipcx__list_shm_dir(l, "/dev/shm", "sem.", NULL, NULL,
+				  posixsem_fill);
 }
 
 /* Unnamed semaphores: the same operations on a sem_t in a region; no

@@ -333,7 +333,6 @@ static int sysvsem_row(struct ipcx__lister *l, const char *line,
 	unsigned perms;
 	bool used = false, live = false, known = true;
 
-	(void)l;
 	if (sscanf(line, "%lld %lld %o %lld %lld %lld %*d %*d %lld %lld", &k,
 		   &o->id, &perms, &o->size, &o->uid, &o->gid, &ot, &ct) != 8)
 		return 0;
@@ -355,6 +354,18 @@ static int sysvsem_row(struct ipcx__lister *l, const char *line,
 	}
 	o->stale = known && used && !live;
 	o->unheld = known && !used; /* nothing records its creator */
+	/* Its values (GETALL wants read permission; none: unknown). */
+	unsigned short *v;
+	if (o->size > 0 && o->size <= 65535 &&
+	    (v = malloc((size_t)o->size * sizeof(*v)))) {
+		long long *out;
+		if (semctl((int)o->id, 0, GETALL, (union semun){.array = v}) ==
+			    0 &&
+		    (out = ipcx__object_values(l, o, (size_t)o->size)))
+			for (long long i = 0; i < o->size; i++)
+				out[i] = v[i];
+		free(v);
+	}
 	return 1;
 }
 

@@ -1,4 +1,10 @@
 # A thin wrapper over Meson: installs what is missing, then builds/tests.
+#   make         build (needs meson, ninja, a C compiler, pkg-config and
+#                libsmartcols-dev; libzmq3-dev for zmq:)
+#   make install install the tool, library, header, pkg-config file, man
+#                pages and bash completion (PREFIX=/opt/ipcx for another
+#                prefix: the tool then finds the library by an rpath);
+#                make uninstall removes them
 #   make demo    build and show ipcx at work
 #   make check   every test, twice (plain and ASan+UBSan), plus the
 #                format and musl checks
@@ -9,6 +15,7 @@
 #   make fuzz    libFuzzer (clang) on the address parser, the framing
 #                decoder and the ring, FUZZ_RUNS executions each
 BUILD      ?= build
+PREFIX     ?=
 FUZZ_BUILD ?= build-fuzz
 FUZZ_RUNS  ?= 10000000
 SOAK_SECS  ?= 600
@@ -22,10 +29,11 @@ DEPS = meson ninja-build pkg-config gcc libc6-dev libcmocka-dev libzmq3-dev \
        util-linux procps iproute2 python3-sysv-ipc gnuplot-nox \
        netcat-openbsd systemd python3-zmq python3-cffi python3-pytest \
        python3-dev python3-setuptools \
-       python3-numpy python3-venv mypy man-db groff-base binutils
+       python3-numpy python3-venv mypy man-db groff-base binutils \
+       bash-completion
 
-.PHONY: all deps install-packages build demo check check-plain check-asan check-musl \
-        check-format format bench stress fuzz install clean
+.PHONY: all deps install-packages build dev-build demo check check-plain check-asan check-musl \
+        check-format format bench stress fuzz install uninstall clean
 
 all: build
 
@@ -45,13 +53,19 @@ install-packages:
 	  apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# Warnings are errors in the builds of demo and check (development), not in
+# a user's make && make install.
 $(BUILD)/build.ninja:
-	meson setup $(BUILD)
+	meson setup $(BUILD) $(if $(PREFIX),--prefix=$(PREFIX))
 
-build: deps $(BUILD)/build.ninja
+build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-demo: build
+dev-build: deps $(BUILD)/build.ninja
+	meson configure $(BUILD) -Dwerror=true
+	ninja -C $(BUILD)
+
+demo: dev-build
 	@sh doc/demo.sh $(BUILD)/src/tool/ipcx
 
 check: deps check-format check-plain check-asan check-musl
@@ -59,11 +73,12 @@ check: deps check-format check-plain check-asan check-musl
 	  | awk '/^Ok:/ {ok += $$2} /^(Fail|Timeout|Unexpected Pass):/ {bad += $$NF} \
 	    END {printf "check: %d passed, %d failed\n", ok, bad}'
 
-check-plain: build
+check-plain: dev-build
 	meson test -C $(BUILD) --print-errorlogs
 
 $(ASAN_BUILD)/build.ninja:
-	meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false
+	meson setup $(ASAN_BUILD) -Dwerror=true -Db_sanitize=address,undefined \
+	  -Db_lundef=false
 
 check-asan: deps $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD)
@@ -73,7 +88,7 @@ check-asan: deps $(ASAN_BUILD)/build.ninja
 
 # Portability across C libraries: the library alone, built with musl.
 $(MUSL_BUILD)/build.ninja:
-	CC=musl-gcc meson setup $(MUSL_BUILD) -Dlib_only=true
+	CC=musl-gcc meson setup $(MUSL_BUILD) -Dwerror=true -Dlib_only=true
 
 check-musl: deps $(MUSL_BUILD)/build.ninja
 	ninja -C $(MUSL_BUILD)
@@ -85,7 +100,7 @@ check-format: deps
 format:
 	clang-format -i $(SOURCES)
 
-bench: build
+bench: dev-build
 	$(BUILD)/src/tool/ipcx bench --plot $(BUILD)/bench.svg
 	@echo
 	$(BUILD)/bench/lsbench $(BUILD)/src/tool/ipcx
@@ -94,7 +109,7 @@ bench: build
 # killed at random, 1000 kill -9 trials on ring send/receive, raced
 # symlinks with many tries, and a soak with memory, descriptors and
 # kernel objects checked flat.
-stress: build
+stress: dev-build
 	python3 tests/stress/exactly_once.py --long $(BUILD)/src/tool/ipcx
 	$(BUILD)/tests/test-ring-kill 1000
 	$(BUILD)/tests/test-symlink-race 50000
@@ -105,7 +120,7 @@ stress: build
 # fuzz/crashes/TARGET (both replayed by make check).
 FUZZ_DEPS = clang libclang-rt-14-dev
 $(FUZZ_BUILD)/build.ninja:
-	CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true -Dtests=false \
+	CC=clang meson setup $(FUZZ_BUILD) -Dwerror=true -Dfuzz=true -Dtests=false \
 	  -Db_sanitize=address,undefined -Db_lundef=false
 
 fuzz: deps
@@ -124,8 +139,13 @@ fuzz: deps
 	    $(FUZZ_BUILD)/corpus/$$t 2>/dev/null; \
 	done
 
-install: build
+install: $(BUILD)/build.ninja
+	$(if $(PREFIX),meson configure $(BUILD) -Dprefix=$(PREFIX))
+	ninja -C $(BUILD)
 	meson install -C $(BUILD)
+
+uninstall:
+	ninja -C $(BUILD) uninstall
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(MUSL_BUILD) $(FUZZ_BUILD)

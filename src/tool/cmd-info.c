@@ -22,36 +22,21 @@ static const char usage[] =
 	"  -O, --options       show the address options table only\n"
 	"  -J, --json          JSON output\n"
 	"  -o, --output COLS   columns to show, comma-separated (of the\n"
-	"                      facility table, or of the limits with -l)\n"
+	"                      facility table, of the limits with -l, of\n"
+	"                      the options with -O); +COLS adds to the\n"
+	"                      default ones\n"
+	"  -H, --list-columns  list the columns (of -l's, -O's table)\n"
 	"  -n, --noheadings    do not print headings\n"
 	"  -r, --raw           raw output (no alignment)\n"
 	"  -h, --help          show this help\n"
-	"  -V, --version       show the version\n"
-	"\n"
-	"Facility columns:\n"
-	"  SCHEME     address scheme\n"
-	"  FACILITY   what it is\n"
-	"  SEMANTICS  byte stream or message (...)\n"
-	"  NAME       what identifies an object (the address TARGET)\n"
-	"  HANDLE     what a program holds\n"
-	"  NETWORK    crosses machines\n"
-	"  POLL       ipcx_fd() can be polled\n"
-	"  PAIR       ipcx_pair() works\n"
-	"  LISTEN     a listener accepts a connection per client\n"
-	"  STANDARD   where it comes from\n"
-	"\n"
-	"Limit columns (-l):\n"
-	"  SCHEME, LIMIT, VALUE, USED (in use now, where the system counts\n"
-	"  it), UNIT, SOURCE (where it is read or changed)\n"
-	"\n"
-	"Option columns (-O):\n"
-	"  SCHEME, OPTION, VALUES (what it takes), DEFAULT, DESCRIPTION\n";
+	"  -V, --version       show the version\n";
 
 static const struct option longopts[] = {
 	{"limits", no_argument, NULL, 'l'},
 	{"options", no_argument, NULL, 'O'},
 	{"json", no_argument, NULL, 'J'},
 	{"output", required_argument, NULL, 'o'},
+	{"list-columns", no_argument, NULL, 'H'},
 	{"noheadings", no_argument, NULL, 'n'},
 	{"raw", no_argument, NULL, 'r'},
 	{"help", no_argument, NULL, 'h'},
@@ -81,33 +66,55 @@ enum field {
 };
 
 static const struct tool_col fac_cols[] = {
-	{"SCHEME", F_SCHEME, 0.1, 0, SCOLS_JSON_STRING},
-	{"FACILITY", F_TITLE, 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
-	{"SEMANTICS", F_SEMANTICS, 0.1, 0, SCOLS_JSON_STRING},
-	{"NAME", F_NAME, 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
-	{"HANDLE", F_HANDLE, 0.05, 0, SCOLS_JSON_STRING},
-	{"NETWORK", F_NETWORK, 0.05, 0, SCOLS_JSON_BOOLEAN},
-	{"POLL", F_POLL, 0.05, 0, SCOLS_JSON_BOOLEAN},
-	{"PAIR", F_PAIR, 0.05, 0, SCOLS_JSON_BOOLEAN},
-	{"LISTEN", F_LISTEN, 0.05, 0, SCOLS_JSON_BOOLEAN},
-	{"STANDARD", F_STANDARD, 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
+	{"SCHEME", F_SCHEME, 0.1, 0, SCOLS_JSON_STRING, "address scheme"},
+	{"FACILITY", F_TITLE, 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING,
+	 "what it is"},
+	{"SEMANTICS", F_SEMANTICS, 0.1, 0, SCOLS_JSON_STRING,
+	 "byte stream or message (...)"},
+	{"NAME", F_NAME, 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING,
+	 "what identifies an object (the address TARGET)"},
+	{"HANDLE", F_HANDLE, 0.05, 0, SCOLS_JSON_STRING,
+	 "what a program holds"},
+	{"NETWORK", F_NETWORK, 0.05, 0, SCOLS_JSON_BOOLEAN, "crosses machines"},
+	{"POLL", F_POLL, 0.05, 0, SCOLS_JSON_BOOLEAN,
+	 "ipcx_fd() can be polled"},
+	{"PAIR", F_PAIR, 0.05, 0, SCOLS_JSON_BOOLEAN, "ipcx_pair() works"},
+	{"LISTEN", F_LISTEN, 0.05, 0, SCOLS_JSON_BOOLEAN,
+	 "a listener accepts a connection per client"},
+	{"STANDARD", F_STANDARD, 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING,
+	 "where it comes from"},
 };
 
 static const struct tool_col lim_cols[] = {
-	{"SCHEME", F_SCHEME, 0.1, 0, SCOLS_JSON_STRING},
-	{"LIMIT", F_LIMIT, 0.3, 0, SCOLS_JSON_STRING},
-	{"VALUE", F_VALUE, 0.1, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER},
-	{"USED", F_USED, 0.1, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER},
-	{"UNIT", F_UNIT, 0.05, 0, SCOLS_JSON_STRING},
-	{"SOURCE", F_SOURCE, 0.3, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
+	{"SCHEME", F_SCHEME, 0.1, 0, SCOLS_JSON_STRING, "address scheme"},
+	{"LIMIT", F_LIMIT, 0.3, 0, SCOLS_JSON_STRING, "what is limited"},
+	{"VALUE", F_VALUE, 0.1, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+	 "the limit, in UNIT"},
+	{"USED", F_USED, 0.1, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+	 "in use now, where the system counts it"},
+	{"UNIT", F_UNIT, 0.05, 0, SCOLS_JSON_STRING,
+	 "bytes, messages, queues..."},
+	{"SOURCE", F_SOURCE, 0.3, SCOLS_FL_TRUNC, SCOLS_JSON_STRING,
+	 "where it is read or changed"},
 };
 
 static const struct tool_col opt_cols[] = {
-	{"SCHEME", F_SCHEME, 0.1, 0, SCOLS_JSON_STRING},
-	{"OPTION", F_OPTION, 0.1, 0, SCOLS_JSON_STRING},
-	{"VALUES", F_VALUES, 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
-	{"DEFAULT", F_DEFAULT, 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
-	{"DESCRIPTION", F_HELP, 0.4, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
+	{"SCHEME", F_SCHEME, 0.1, 0, SCOLS_JSON_STRING, "address scheme"},
+	{"OPTION", F_OPTION, 0.1, 0, SCOLS_JSON_STRING,
+	 "SCHEME:TARGET?OPTION=VALUE"},
+	{"VALUES", F_VALUES, 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING,
+	 "what it takes"},
+	{"DEFAULT", F_DEFAULT, 0.2, SCOLS_FL_TRUNC, SCOLS_JSON_STRING,
+	 "its value when not given"},
+	{"DESCRIPTION", F_HELP, 0.4, SCOLS_FL_TRUNC, SCOLS_JSON_STRING,
+	 "what it does"},
+};
+
+static const struct tool_cols tables[] = {
+	{"Facility columns", fac_cols, TOOL_N(fac_cols), NULL},
+	{"Limit columns (-l)", lim_cols, TOOL_N(lim_cols), NULL},
+	{"Option columns (-O)", opt_cols, TOOL_N(opt_cols), NULL},
+	{NULL, NULL, 0, NULL},
 };
 
 struct opts {
@@ -248,14 +255,16 @@ static int run(int argc, char **argv)
 	const struct ipcx_facility *sel_fac[64];
 	struct opts o = {0};
 	bool limits_only = false, options_only = false, first = true;
+	bool list_columns = false;
 	int fsel[16], lsel[16], osel[16];
 	size_t nfac = 0;
 	int opt, nf = 0, nl = 0, no = 0, st = EXIT_FAIL;
 
 	int ost = EXIT_USAGE;
-	while ((opt = tool_getopt(&cmd_info, argc, argv, "lOJo:nrh", longopts,
+	while ((opt = tool_getopt(&cmd_info, argc, argv, "lOJo:Hnrh", longopts,
 				  &ost)) != -1) {
 		switch (opt) {
+		case 'H': list_columns = true; break;
 		case 'l': limits_only = true; break;
 		case 'O': options_only = true; break;
 		case 'J': o.json = true; break;
@@ -283,11 +292,16 @@ static int run(int argc, char **argv)
 
 	if (limits_only && options_only)
 		return tool_usage(&cmd_info, "-l and -O each show one table");
+	if (list_columns)
+		return tool_list_columns(&tables[limits_only	? 1
+						 : options_only ? 2
+								: 0],
+					 o.json, o.noheadings, o.raw);
 	struct libscols_table *ft = NULL, *lt = NULL, *ot = NULL;
 	/* The options of the schemes named (or, with -O, of all). */
 	if (options_only || (optind < argc && !limits_only && !o.output)) {
 		ot = new_table(&o, "options");
-		no = ot ? tool_columns(ot, opt_cols, 5,
+		no = ot ? tool_columns(ot, &tables[2],
 				       options_only ? o.output : NULL, osel,
 				       &cmd_info)
 			: -1;
@@ -310,7 +324,7 @@ static int run(int argc, char **argv)
 	}
 	if (!limits_only) {
 		ft = new_table(&o, "facilities");
-		nf = ft ? tool_columns(ft, fac_cols, 9, o.output, fsel,
+		nf = ft ? tool_columns(ft, &tables[0], o.output, fsel,
 				       &cmd_info)
 			: -1;
 		if (nf < 0) {
@@ -327,7 +341,7 @@ static int run(int argc, char **argv)
 		goto out;
 	}
 	lt = new_table(&o, "limits");
-	nl = lt ? tool_columns(lt, lim_cols, 6, limits_only ? o.output : NULL,
+	nl = lt ? tool_columns(lt, &tables[1], limits_only ? o.output : NULL,
 			       lsel, &cmd_info)
 		: -1;
 	if (nl < 0) {
@@ -358,5 +372,6 @@ const struct command cmd_info = {
 	.min_args = 0,
 	.max_args = -1,
 	.summary = "the facilities side by side, with this system's limits",
+	.tables = tables,
 	.usage = usage,
 };

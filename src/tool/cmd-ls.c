@@ -37,23 +37,15 @@ static const char ls_usage[] =
 	"      --ns PID        the objects of PID's IPC, mount and network\n"
 	"                      namespaces (a container's; needs root)\n"
 	"  -b, --bytes         sizes in bytes, not K/M/G\n"
-	"  -J, --json          JSON output\n"
-	"  -o, --output COLS   columns to show, comma-separated\n"
+	"  -J, --json          JSON output (typed: numbers, true/false,\n"
+	"                      null where nothing is known)\n"
+	"  -o, --output COLS   columns to show, comma-separated; +COLS adds\n"
+	"                      them to the default ones\n"
+	"  -H, --list-columns  list the columns\n"
 	"  -n, --noheadings    do not print headings\n"
 	"  -r, --raw           raw output (no alignment)\n"
 	"  -h, --help          show this help\n"
 	"  -V, --version       show the version\n"
-	"\n"
-	"Columns:\n"
-	"  FACILITY  the scheme        ADDRESS  the object's address\n"
-	"  ID        System V id or inode\n"
-	"  OWNER     its owner         MODE     permission bits\n"
-	"  SIZE      bytes (or messages, semaphores)\n"
-	"  HOLDERS   pid(command) of the processes that hold it\n"
-	"  CREATOR   the creating pid  LAST     the last pid to use it\n"
-	"  CHANGED   last change       STALE    a leftover (see --stale)\n"
-	"  UNHELD    nobody holds it, no creator recorded (see --unheld)\n"
-	"  DETAIL    what else the facility says\n"
 	"\n"
 	"The table ends with the System V ids in use against their limits\n"
 	"and the room used in /dev/shm.  What 'stale' means for each\n"
@@ -85,10 +77,13 @@ static const char rm_usage[] =
 enum col {
 	C_FACILITY,
 	C_ADDRESS,
+	C_KEY,
 	C_ID,
 	C_OWNER,
+	C_PERMS,
 	C_MODE,
 	C_SIZE,
+	C_VALUE,
 	C_HOLDERS,
 	C_CREATOR,
 	C_LAST,
@@ -99,24 +94,44 @@ enum col {
 };
 
 static const struct tool_col cols[] = {
-	{"FACILITY", C_FACILITY, 0.08, 0, SCOLS_JSON_STRING},
-	{"ADDRESS", C_ADDRESS, 0.3, SCOLS_FL_NOEXTREMES, SCOLS_JSON_STRING},
-	{"ID", C_ID, 0.05, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER},
-	{"OWNER", C_OWNER, 0.06, 0, SCOLS_JSON_STRING},
-	{"MODE", C_MODE, 0.04, 0, SCOLS_JSON_STRING},
-	{"SIZE", C_SIZE, 0.06, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER},
-	{"HOLDERS", C_HOLDERS, 0.2, SCOLS_FL_WRAP, SCOLS_JSON_STRING},
-	{"CREATOR", C_CREATOR, 0.05, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER},
-	{"LAST", C_LAST, 0.05, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER},
-	{"CHANGED", C_CHANGED, 0.1, 0, SCOLS_JSON_STRING},
-	{"STALE", C_STALE, 0.03, 0, SCOLS_JSON_BOOLEAN},
-	{"UNHELD", C_UNHELD, 0.03, 0, SCOLS_JSON_BOOLEAN},
-	{"DETAIL", C_DETAIL, 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING},
+	{"FACILITY", C_FACILITY, 0.08, 0, SCOLS_JSON_STRING, "the scheme"},
+	{"ADDRESS", C_ADDRESS, 0.3, SCOLS_FL_NOEXTREMES, SCOLS_JSON_STRING,
+	 "the object's address (what any ipcx command takes)"},
+	{"KEY", C_KEY, 0.06, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+	 "System V key (0x00000000: IPC_PRIVATE)"},
+	{"ID", C_ID, 0.05, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+	 "System V id, or inode"},
+	{"OWNER", C_OWNER, 0.06, 0, SCOLS_JSON_STRING, "its owner"},
+	{"PERMS", C_PERMS, 0.04, 0, SCOLS_JSON_STRING, "permission bits"},
+	{"MODE", C_MODE, 0.04, 0, SCOLS_JSON_STRING,
+	 "a lock's mode: READ or WRITE"},
+	{"SIZE", C_SIZE, 0.06, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+	 "bytes (memory), messages (queues) or semaphores"},
+	{"VALUE", C_VALUE, 0.05, SCOLS_FL_RIGHT, SCOLS_JSON_ARRAY_NUMBER,
+	 "a semaphore's value (a set's, each)"},
+	{"HOLDERS", C_HOLDERS, 0.2, SCOLS_FL_WRAP, SCOLS_JSON_STRING,
+	 "pid(command) of the processes that hold it"},
+	{"CREATOR", C_CREATOR, 0.05, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+	 "the creating pid"},
+	{"LAST", C_LAST, 0.05, SCOLS_FL_RIGHT, SCOLS_JSON_NUMBER,
+	 "the last pid to use it"},
+	{"CHANGED", C_CHANGED, 0.1, 0, SCOLS_JSON_STRING,
+	 "last change or use (JSON: ISO 8601)"},
+	{"STALE", C_STALE, 0.03, 0, SCOLS_JSON_BOOLEAN,
+	 "a leftover (see --stale)"},
+	{"UNHELD", C_UNHELD, 0.03, 0, SCOLS_JSON_BOOLEAN,
+	 "nobody holds it, no creator recorded (see --unheld)"},
+	{"DETAIL", C_DETAIL, 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING,
+	 "what else the facility says"},
 };
-#define NCOLS (sizeof(cols) / sizeof(*cols))
-#define DEFAULT_COLS                                                         \
-	"FACILITY,ADDRESS,ID,OWNER,MODE,SIZE,HOLDERS,CREATOR,CHANGED,STALE," \
-	"UNHELD"
+#define NCOLS TOOL_N(cols)
+
+static const struct tool_cols ls_tables[] = {
+	{"Columns", cols, NCOLS,
+	 "FACILITY,ADDRESS,ID,OWNER,PERMS,SIZE,HOLDERS,CREATOR,CHANGED,STALE,"
+	 "UNHELD"},
+	{NULL, NULL, 0, NULL},
+};
 
 /* What --stale, --unheld and --older-than select (ls and rm). */
 struct cleanup {
@@ -263,6 +278,198 @@ static void set(struct libscols_line *ln, int i, const char *v)
 		scols_line_set_data(ln, (size_t)i, v);
 }
 
+/* The semaphore values of O, comma-separated; "" when none known. */
+static void values(char *buf, size_t n, const struct ipcx_object *o)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < o->nvalues && len + 1 < n; i++) {
+		int w = snprintf(buf + len, n - len, "%s%lld", i ? "," : "",
+				 ipcx_object_value(o, i));
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	if (len >= n)
+		buf[n - 1] = '\0';
+}
+
+/* One cell of the table (text; "" leaves it empty). */
+static void cell(char *buf, size_t n, int col, const struct ipcx_object *o,
+		 const struct ls *s)
+{
+	buf[0] = '\0';
+	switch (col) {
+	case C_FACILITY: snprintf(buf, n, "%s", o->facility->scheme); break;
+	case C_ADDRESS: snprintf(buf, n, "%s", o->address); break;
+	case C_KEY:
+		if (o->key >= 0)
+			snprintf(buf, n, "0x%08llx", o->key);
+		break;
+	case C_ID:
+		if (o->id >= 0)
+			snprintf(buf, n, "%lld", o->id);
+		break;
+	case C_OWNER: owner(buf, n, o->uid); break;
+	case C_PERMS:
+		if (o->mode >= 0)
+			snprintf(buf, n, "%04o", o->mode);
+		break;
+	case C_MODE:
+		if (o->lock_mode)
+			snprintf(buf, n, "%s", o->lock_mode);
+		break;
+	case C_SIZE: human(buf, n, o->size, o->size_unit, s->bytes); break;
+	case C_VALUE: values(buf, n, o); break;
+	case C_HOLDERS: holders(buf, n, o); break;
+	case C_CREATOR:
+		if (o->creator > 0)
+			snprintf(buf, n, "%d", (int)o->creator);
+		break;
+	case C_LAST:
+		if (o->last > 0)
+			snprintf(buf, n, "%d", (int)o->last);
+		break;
+	case C_CHANGED:
+		if (o->changed > 0) {
+			time_t t = (time_t)o->changed;
+			struct tm tm;
+			localtime_r(&t, &tm);
+			strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+		}
+		break;
+	case C_STALE: snprintf(buf, n, "%s", o->stale ? "yes" : ""); break;
+	case C_UNHELD: snprintf(buf, n, "%s", o->unheld ? "yes" : ""); break;
+	case C_DETAIL: snprintf(buf, n, "%s", o->detail); break;
+	}
+}
+
+static void json_text(const char *key, const char *v, bool first)
+{
+	printf("%s\"%s\": ", first ? "" : ", ", key);
+	if (v && *v)
+		tool_json_string(stdout, (const unsigned char *)v, strlen(v));
+	else
+		printf("null");
+}
+
+static void json_number(const char *key, long long v, bool known, bool first)
+{
+	printf("%s\"%s\": ", first ? "" : ", ", key);
+	if (known)
+		printf("%lld", v);
+	else
+		printf("null");
+}
+
+/* One object as JSON, its fields typed: numbers, true/false, null where
+ * nothing is known, times in ISO 8601 with the zone, holders an array of
+ * {pid, command}. */
+static void json_row(const struct ipcx_object *o, const struct ls *s)
+{
+	char buf[1024];
+
+	printf("%s\n    {", s->shown > 1 ? "," : "");
+	for (int i = 0; i < s->ncols; i++) {
+		bool first = i == 0;
+		const char *sep = first ? "" : ", ";
+		switch (s->sel[i]) {
+		case C_FACILITY:
+			json_text("facility", o->facility->scheme, first);
+			break;
+		case C_ADDRESS: json_text("address", o->address, first); break;
+		case C_KEY:
+			json_number("key", o->key, o->key >= 0, first);
+			break;
+		case C_ID: json_number("id", o->id, o->id >= 0, first); break;
+		case C_OWNER:
+			owner(buf, sizeof(buf), o->uid);
+			json_text("owner", buf, first);
+			json_number("uid", o->uid, o->uid >= 0, false);
+			break;
+		case C_PERMS:
+			cell(buf, sizeof(buf), C_PERMS, o, s);
+			json_text("perms", buf, first);
+			break;
+		case C_MODE: json_text("mode", o->lock_mode, first); break;
+		case C_SIZE:
+			json_number("size", o->size, o->size >= 0, first);
+			json_text("size_unit", o->size_unit, false);
+			break;
+		case C_VALUE:
+			printf("%s\"value\": ", sep);
+			if (!o->nvalues) {
+				printf("null");
+				break;
+			}
+			printf("[");
+			for (size_t k = 0; k < o->nvalues; k++)
+				printf("%s%lld", k ? ", " : "",
+				       ipcx_object_value(o, k));
+			printf("]");
+			break;
+		case C_HOLDERS:
+			printf("%s\"holders\": ", sep);
+			if (!o->nholders && !o->holders_known) {
+				printf("null");
+			} else {
+				printf("[");
+				for (size_t k = 0; k < o->nholders; k++) {
+					const struct ipcx_holder *h =
+						ipcx_object_holder(o, k);
+					printf("%s{\"pid\": %d, \"command\": ",
+					       k ? ", " : "", (int)h->pid);
+					tool_json_string(
+						stdout,
+						(const unsigned char *)h->comm,
+						strlen(h->comm));
+					printf("}");
+				}
+				printf("]");
+			}
+			json_number("attached", o->attached, o->attached >= 0,
+				    false);
+			break;
+		case C_CREATOR:
+			json_number("creator", o->creator, o->creator > 0,
+				    first);
+			break;
+		case C_LAST:
+			json_number("last", o->last, o->last > 0, first);
+			break;
+		case C_CHANGED:
+			buf[0] = '\0';
+			if (o->changed > 0) {
+				time_t t = (time_t)o->changed;
+				struct tm tm;
+				localtime_r(&t, &tm);
+				strftime(buf, sizeof(buf),
+					 "%Y-%m-%dT%H:%M:%S%z", &tm);
+				/* +0100 -> +01:00, as ISO 8601 writes it */
+				size_t len = strlen(buf);
+				if (len > 2 && len + 1 < sizeof(buf)) {
+					memmove(buf + len - 1, buf + len - 2,
+						3);
+					buf[len - 2] = ':';
+				}
+			}
+			json_text("changed", buf, first);
+			break;
+		case C_STALE:
+			printf("%s\"stale\": %s", sep,
+			       o->stale ? "true" : "false");
+			break;
+		case C_UNHELD:
+			printf("%s\"unheld\": %s", sep,
+			       o->unheld ? "true" : "false");
+			break;
+		case C_DETAIL: json_text("detail", o->detail, first); break;
+		}
+	}
+	printf("}");
+}
+
 static int add_row(const struct ipcx_object *o, void *arg)
 {
 	struct ls *s = arg;
@@ -272,59 +479,15 @@ static int add_row(const struct ipcx_object *o, void *arg)
 	if (((s->only.stale || s->only.unheld) && !selected(o, &s->only)) ||
 	    (s->uid >= 0 && o->uid != s->uid))
 		return 0;
+	s->shown++;
+	if (s->json) {
+		json_row(o, s);
+		return 0;
+	}
 	if (!(ln = scols_table_new_line(s->tb, NULL)))
 		return -ENOMEM;
-	s->shown++;
 	for (int i = 0; i < s->ncols; i++) {
-		buf[0] = '\0';
-		switch (s->sel[i]) {
-		case C_FACILITY: set(ln, i, o->facility->scheme); break;
-		case C_ADDRESS: set(ln, i, o->address); break;
-		case C_ID:
-			if (o->id >= 0)
-				snprintf(buf, sizeof(buf), "%lld", o->id);
-			break;
-		case C_OWNER: owner(buf, sizeof(buf), o->uid); break;
-		case C_MODE:
-			if (o->mode >= 0)
-				snprintf(buf, sizeof(buf), "%04o", o->mode);
-			break;
-		case C_SIZE:
-			if (s->json && o->size >= 0)
-				snprintf(buf, sizeof(buf), "%lld", o->size);
-			else
-				human(buf, sizeof(buf), o->size, o->size_unit,
-				      s->bytes);
-			break;
-		case C_HOLDERS: holders(buf, sizeof(buf), o); break;
-		case C_CREATOR:
-			if (o->creator > 0)
-				snprintf(buf, sizeof(buf), "%d",
-					 (int)o->creator);
-			break;
-		case C_LAST:
-			if (o->last > 0)
-				snprintf(buf, sizeof(buf), "%d", (int)o->last);
-			break;
-		case C_CHANGED:
-			if (o->changed > 0) {
-				time_t t = (time_t)o->changed;
-				struct tm tm;
-				localtime_r(&t, &tm);
-				strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S",
-					 &tm);
-			}
-			break;
-		case C_STALE:
-			snprintf(buf, sizeof(buf), "%s",
-				 o->stale ? "yes" : (s->json ? "no" : ""));
-			break;
-		case C_UNHELD:
-			snprintf(buf, sizeof(buf), "%s",
-				 o->unheld ? "yes" : (s->json ? "no" : ""));
-			break;
-		case C_DETAIL: set(ln, i, o->detail); break;
-		}
+		cell(buf, sizeof(buf), s->sel[i], o, s);
 		set(ln, i, buf);
 	}
 	return 0;
@@ -427,6 +590,7 @@ static const struct option ls_opts[] = {
 	{"bytes", no_argument, NULL, 'b'},
 	{"json", no_argument, NULL, 'J'},
 	{"output", required_argument, NULL, 'o'},
+	{"list-columns", no_argument, NULL, 'H'},
 	{"noheadings", no_argument, NULL, 'n'},
 	{"raw", no_argument, NULL, 'r'},
 	{"help", no_argument, NULL, 'h'},
@@ -489,13 +653,14 @@ static int run_ls(int argc, char **argv)
 {
 	struct ls s = {.uid = -1, .only.older_s = DEFAULT_OLDER_S};
 	const char *output = NULL, *ns = NULL;
-	bool noheadings = false, raw = false, aged = false;
+	bool noheadings = false, raw = false, aged = false, list = false;
 	int opt, st;
 
 	int ost = EXIT_USAGE;
-	while ((opt = tool_getopt(&cmd_ls, argc, argv, "su:bJo:nrh", ls_opts,
+	while ((opt = tool_getopt(&cmd_ls, argc, argv, "su:bJo:Hnrh", ls_opts,
 				  &ost)) != -1) {
 		switch (opt) {
+		case 'H': list = true; break;
 		case 's': s.only.stale = true; break;
 		case 'U': s.only.unheld = true; break;
 		case 'A':
@@ -529,14 +694,30 @@ static int run_ls(int argc, char **argv)
 	if (aged && !s.only.stale && !s.only.unheld)
 		return tool_usage(&cmd_ls, "--older-than goes with --stale or "
 					   "--unheld");
+	if (list)
+		return tool_list_columns(&ls_tables[0], s.json, noheadings,
+					 raw);
 	if (!schemes_ok(&cmd_ls, argc - optind, argv + optind))
 		return EXIT_USAGE;
 	if (ns && (st = enter_ns(ns)) != EXIT_OK)
 		return st;
-	if (!(s.tb = tool_table("objects", s.json, noheadings, raw)))
+	if (s.json) {
+		/* Written here, typed (holders are objects, which a
+		 * libsmartcols cell cannot be). */
+		int idx[NCOLS];
+		if ((s.ncols = tool_pick_columns(&ls_tables[0], output, idx,
+						 &cmd_ls)) < 0)
+			return EXIT_USAGE;
+		for (int i = 0; i < s.ncols; i++)
+			s.sel[i] = cols[idx[i]].field;
+		printf("{\n  \"objects\": [");
+		st = list_all(argc - optind, argv + optind, add_row, &s);
+		printf("%s]\n}\n", s.shown ? "\n  " : "");
+		return st;
+	}
+	if (!(s.tb = tool_table("objects", false, noheadings, raw)))
 		return EXIT_FAIL;
-	s.ncols = tool_columns(s.tb, cols, NCOLS,
-			       output ? output : DEFAULT_COLS, s.sel, &cmd_ls);
+	s.ncols = tool_columns(s.tb, &ls_tables[0], output, s.sel, &cmd_ls);
 	if (s.ncols < 0) {
 		scols_unref_table(s.tb);
 		return EXIT_USAGE;
@@ -544,7 +725,7 @@ static int run_ls(int argc, char **argv)
 	st = list_all(argc - optind, argv + optind, add_row, &s);
 	if (st == EXIT_OK) {
 		scols_print_table(s.tb);
-		if (!s.json && !raw && !noheadings)
+		if (!raw && !noheadings)
 			summary();
 	}
 	scols_unref_table(s.tb);
@@ -557,6 +738,7 @@ const struct command cmd_ls = {
 	.min_args = 0,
 	.max_args = -1,
 	.summary = "every live IPC object, who holds it, and leftovers",
+	.tables = ls_tables,
 	.usage = ls_usage,
 };
 

@@ -21,7 +21,10 @@ struct command {
 	int (*fn)(int argc, char **argv);
 	int min_args, max_args; /* positional arguments; -1: no maximum */
 	const char *summary;
-	const char *usage; /* the whole --help text */
+	const char *usage; /* the --help text, before the columns */
+	/* Its tables' columns (--help lists them), ending with a NULL
+	 * title; NULL: it prints no table. */
+	const struct tool_cols *tables;
 };
 
 extern const struct command cmd_info, cmd_send, cmd_recv, cmd_relay, cmd_serve,
@@ -64,14 +67,26 @@ int tool_parse(const struct command *cmd, const char *addr,
 	       const char *defaults, unsigned caps, const char *kinds,
 	       struct ipcx_addr **out);
 
+#define TOOL_N(a) (sizeof(a) / sizeof((a)[0]))
+
 /* A column of a table: its heading, the caller's field number, width
- * hint, SCOLS_FL_* flags and SCOLS_JSON_* type. */
+ * hint, SCOLS_FL_* flags, SCOLS_JSON_* type and what it shows. */
 struct tool_col {
 	const char *name;
 	int field;
 	double whint;
 	int flags;
 	int json;
+	const char *help;
+};
+
+/* A table of a command: its columns, and those shown by default
+ * (comma-separated; NULL: all).  TITLE heads them in --help. */
+struct tool_cols {
+	const char *title;
+	const struct tool_col *cols;
+	size_t n;
+	const char *defaults;
 };
 
 struct libscols_table;
@@ -80,12 +95,21 @@ struct libscols_table;
 struct libscols_table *tool_table(const char *name, bool json, bool noheadings,
 				  bool raw);
 
-/* Adds the columns of DESC that OUTPUT ("ADDRESS,SIZE", any case) picks,
- * all when it is NULL; SEL (room for NDESC) receives their fields.  The
- * count, or -1 after a usage message for an unknown column. */
-int tool_columns(struct libscols_table *tb, const struct tool_col *desc,
-		 size_t ndesc, const char *output, int *sel,
-		 const struct command *cmd);
+/* Picks the columns of T that OUTPUT names ("ADDRESS,SIZE", any case;
+ * "+A,B": the defaults and those; NULL: the defaults), into SEL (room
+ * for T->n) as indexes into T->cols.  The count, or -1 after a usage
+ * message for an unknown column. */
+int tool_pick_columns(const struct tool_cols *t, const char *output, int *sel,
+		      const struct command *cmd);
+
+/* tool_pick_columns(), then adds them to TB; SEL receives their fields. */
+int tool_columns(struct libscols_table *tb, const struct tool_cols *t,
+		 const char *output, int *sel, const struct command *cmd);
+
+/* --list-columns: T's columns (NAME, TYPE, DESCRIPTION) as a table with
+ * the output options given.  An exit status. */
+int tool_list_columns(const struct tool_cols *t, bool json, bool noheadings,
+		      bool raw);
 
 /* Options shared by send/recv/relay that mirror address options. */
 struct addr_flags {

@@ -18,6 +18,12 @@
 void tool_help(const struct command *cmd, FILE *f)
 {
 	fputs(cmd->usage, f);
+	for (const struct tool_cols *t = cmd->tables; t && t->title; t++) {
+		fprintf(f, "\n%s:\n", t->title);
+		for (size_t i = 0; i < t->n; i++)
+			fprintf(f, "  %-11s %s\n", t->cols[i].name,
+				t->cols[i].help);
+	}
 }
 
 int tool_usage(const struct command *cmd, const char *fmt, ...)
@@ -557,46 +563,114 @@ struct libscols_table *tool_table(const char *name, bool json, bool noheadings,
 	return tb;
 }
 
-int tool_columns(struct libscols_table *tb, const struct tool_col *desc,
-		 size_t ndesc, const char *output, int *sel,
-		 const struct command *cmd)
+/* The index of the column NAME (any case) in T, or -1. */
+static int column_index(const struct tool_cols *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcasecmp(name, t->cols[i].name))
+			return (int)i;
+	return -1;
+}
+
+/* Appends the columns of LIST (comma-separated) to SEL; false after a
+ * usage message. */
+static bool pick_list(const struct tool_cols *t, const char *list, int *sel,
+		      int *n, const struct command *cmd)
+{
+	char *copy = strdup(list), *save = NULL;
+	bool ok = copy != NULL;
+
+	for (char *c = copy ? strtok_r(copy, ",", &save) : NULL; ok && c;
+	     c = strtok_r(NULL, ",", &save)) {
+		int i = column_index(t, c);
+		if (i < 0) {
+			tool_usage(cmd, "unknown column '%s'", c);
+			ok = false;
+		} else if (*n < (int)t->n) {
+			sel[(*n)++] = i;
+		}
+	}
+	free(copy);
+	return ok;
+}
+
+int tool_pick_columns(const struct tool_cols *t, const char *output, int *sel,
+		      const struct command *cmd)
 {
 	int n = 0;
 
-	if (!output) {
-		for (size_t i = 0; i < ndesc; i++) {
-			struct libscols_column *cl = scols_table_new_column(
-				tb, desc[i].name, desc[i].whint, desc[i].flags);
-			if (!cl)
+	if (!output || output[0] == '+') {
+		if (t->defaults) {
+			if (!pick_list(t, t->defaults, sel, &n, cmd))
 				return -1;
-			scols_column_set_json_type(cl, desc[i].json);
-			sel[n++] = desc[i].field;
+		} else {
+			for (size_t i = 0; i < t->n; i++)
+				sel[n++] = (int)i;
 		}
-		return n;
+		if (!output)
+			return n;
+		output++;
 	}
-	char *list = strdup(output), *save = NULL;
-	if (!list)
+	if (!*output) {
+		tool_usage(cmd, "no column named in --output");
 		return -1;
-	for (char *t = strtok_r(list, ",", &save); t;
-	     t = strtok_r(NULL, ",", &save)) {
-		size_t i;
-		for (i = 0; i < ndesc; i++)
-			if (!strcasecmp(t, desc[i].name))
-				break;
-		if (i == ndesc || n >= (int)ndesc) {
-			tool_usage(cmd, "unknown column '%s'", t);
-			free(list);
-			return -1;
-		}
-		struct libscols_column *cl = scols_table_new_column(
-			tb, desc[i].name, desc[i].whint, desc[i].flags);
-		if (!cl) {
-			free(list);
-			return -1;
-		}
-		scols_column_set_json_type(cl, desc[i].json);
-		sel[n++] = desc[i].field;
 	}
-	free(list);
+	return pick_list(t, output, sel, &n, cmd) ? n : -1;
+}
+
+int tool_columns(struct libscols_table *tb, const struct tool_cols *t,
+		 const char *output, int *sel, const struct command *cmd)
+{
+	int idx[64], n = tool_pick_columns(t, output, idx, cmd);
+
+	for (int k = 0; k < n; k++) {
+		const struct tool_col *c = &t->cols[idx[k]];
+		struct libscols_column *cl =
+			scols_table_new_column(tb, c->name, c->whint, c->flags);
+		if (!cl)
+			return -1;
+		scols_column_set_json_type(cl, c->json);
+		sel[k] = c->field;
+	}
 	return n;
+}
+
+int tool_list_columns(const struct tool_cols *t, bool json, bool noheadings,
+		      bool raw)
+{
+	static const char *const types[] = {
+		[SCOLS_JSON_STRING] = "string",
+		[SCOLS_JSON_NUMBER] = "number",
+		[SCOLS_JSON_BOOLEAN] = "boolean",
+		[SCOLS_JSON_ARRAY_STRING] = "array of strings",
+		[SCOLS_JSON_ARRAY_NUMBER] = "array of numbers",
+	};
+	struct libscols_table *tb =
+		tool_table("columns", json, noheadings, raw);
+	int st = EXIT_FAIL;
+
+	if (!tb || !scols_table_new_column(tb, "NAME", 0, 0) ||
+	    !scols_table_new_column(tb, "TYPE", 0, 0) ||
+	    !scols_table_new_column(tb, "DESCRIPTION", 0, 0))
+		goto out;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct tool_col *c = &t->cols[i];
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+		int j = c->json;
+		if (!ln)
+			goto out;
+		scols_line_set_data(ln, 0, c->name);
+		scols_line_set_data(
+			ln, 1,
+			j >= 0 && (size_t)j < sizeof(types) / sizeof(*types) &&
+					types[j]
+				? types[j]
+				: "string");
+		scols_line_set_data(ln, 2, c->help);
+	}
+	scols_print_table(tb);
+	st = EXIT_OK;
+out:
+	scols_unref_table(tb);
+	return st;
 }

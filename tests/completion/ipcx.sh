@@ -78,8 +78,8 @@ posixshm:
 sysvshm:"
 expect "sem: the semaphore schemes" "$(comp sem "")" "posixsem:
 sysvsem:"
-expect "lock: the lock schemes" "$(comp lock "")" "flock:
-fcntl:"
+expect "lock: the lock schemes" "$(comp lock "")" "fcntl:
+flock:"
 
 # Address options from the library's tables (COMPREPLY holds what readline
 # replaces: the text after the last break character, here ":").

@@ -32,7 +32,7 @@ peer() {
 
 # row ADDR: the -r row of ls for ADDR (columns as asked in $COLS), with
 # empty cells dropped.
-COLS=FACILITY,ADDRESS,OWNER,MODE,HOLDERS,STALE
+COLS=FACILITY,ADDRESS,OWNER,PERMS,HOLDERS,STALE
 row() {
 	"$IPCX" ls -r -n -o "$COLS" 2>/dev/null |
 		awk -v a="$1" '{ for (i = 1; i <= NF; i++) if ($i == a) { $1 = $1; print; next } }'
@@ -67,19 +67,57 @@ peer flock "$T/lockfile"
 expect "C peer's flock" "$(row "flock:$T/lockfile")" \
 	"flock flock:$T/lockfile root 0600 $PEER_PID(objpeer)"
 
-# ---- JSON: valid, and the same data --------------------------------------
+# ---- JSON: valid, the same data, typed for machines --------------------------
 "$IPCX" ls -J >"$T/ls.json" 2>/dev/null
 if python3 - "$T/ls.json" "sysvshm:$K1" "$SHM_PEER" <<'EOF'; then
 import json, sys
 d = json.load(open(sys.argv[1]))
 o = [x for x in d["objects"] if x["address"] == sys.argv[2]][0]
 assert o["facility"] == "sysvshm" and o["owner"] == "root", o
-assert o["mode"] == "0640" and o["size"] == 8192, o
-assert o["holders"] == sys.argv[3] + "(objpeer)" and o["stale"] is False, o
+assert o["uid"] == 0 and o["perms"] == "0640", o
+assert o["size"] == 8192 and o["size_unit"] == "bytes", o
+assert o["holders"] == [{"pid": int(sys.argv[3]), "command": "objpeer"}], o
+assert o["attached"] == 1 and o["stale"] is False, o
 EOF
 	ok "-J is valid JSON with the same data"
 else
 	bad "-J is valid JSON with the same data"
+fi
+# Every object: no "-" or "" placeholders (null instead), numbers as
+# numbers, times in ISO 8601 with the zone, sizes with their unit.
+"$IPCX" ls -J -o +KEY,MODE,VALUE,LAST,DETAIL >"$T/all.json" 2>/dev/null
+if python3 - "$T/all.json" "$K1" "$T/lockfile" <<'EOF' 2>"$T/py"; then
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+assert d["objects"], d
+units = {"sysvshm": "bytes", "posixshm": "bytes", "sysvmq": "messages",
+         "posixmq": "messages", "sysvsem": "semaphores",
+         "posixsem": "semaphores"}
+for o in d["objects"]:
+    for k, v in o.items():
+        assert v not in ("-", ""), (k, o)
+    for k in ("id", "uid", "size", "creator", "last", "key", "attached"):
+        assert o[k] is None or isinstance(o[k], int), (k, o)
+    assert o["changed"] is None or re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", o["changed"]), o
+    assert isinstance(o["stale"], bool) and isinstance(o["unheld"], bool), o
+    assert o["holders"] is None or all(
+        set(h) == {"pid", "command"} for h in o["holders"]), o
+    if o["facility"] in units:
+        assert o["size_unit"] == units[o["facility"]], o
+    sysv = o["facility"].startswith("sysv")
+    assert (o["key"] is not None) == sysv, o
+    assert (o["mode"] is not None) == (o["facility"] in ("flock", "fcntl")), o
+seg = [o for o in d["objects"] if o["address"] == "sysvshm:" + sys.argv[2]][0]
+assert seg["key"] == int(sys.argv[2], 16), seg
+lk = [o for o in d["objects"] if o["address"] == "flock:" + sys.argv[3]][0]
+assert lk["mode"] == "WRITE", lk
+sem = [o for o in d["objects"] if o["facility"] == "posixsem"][0]
+assert sem["size"] == 1 and isinstance(sem["value"], list), sem
+EOF
+	ok "-J: typed fields, null for unknown, ISO 8601 times, units, key, lock mode"
+else
+	bad "-J: typed fields, null for unknown, ISO 8601 times, units, key, lock mode: $(tail -3 "$T/py")"
 fi
 
 # ---- rm refuses held objects, the wrong kind, and --dry-run removes nothing --
@@ -108,6 +146,20 @@ status "rm of a lock is refused" 1 "$IPCX" rm -f "flock:$T/lockfile"
 status "rm with no address is a usage error" 2 "$IPCX" rm
 status "ls of an unknown scheme is a usage error" 2 "$IPCX" ls nosuch
 status "ls -o with an unknown column" 2 "$IPCX" ls -o ADDRESS,NOPE
+# -o +COLS: the default columns, then those.
+"$IPCX" ls -o +DETAIL 2>/dev/null | head -1 >"$T/head"
+expect "ls -o +DETAIL adds DETAIL to the defaults" "$(tr -s ' ' <"$T/head" | sed 's/ $//')" \
+	"FACILITY ADDRESS ID OWNER PERMS SIZE HOLDERS CREATOR CHANGED STALE UNHELD DETAIL"
+status "ls --list-columns" 0 "$IPCX" ls --list-columns
+contains "...names each column with its type" "$T/out" "HOLDERS"
+if "$IPCX" ls -H -J | python3 -c 'import json,sys; c = json.load(sys.stdin)["columns"]; assert {"name": "SIZE", "type": "number", "description": "bytes (memory), messages (queues) or semaphores"} in c, c'; then
+	ok "ls -H -J: the columns as JSON"
+else bad "ls -H -J: the columns as JSON"; fi
+expect "ls -H lists every column the table takes" \
+	"$("$IPCX" ls -H -r -n | cut -d' ' -f1 | tr '\n' ,)" \
+	"FACILITY,ADDRESS,KEY,ID,OWNER,PERMS,MODE,SIZE,VALUE,HOLDERS,CREATOR,LAST,CHANGED,STALE,UNHELD,DETAIL,"
+status "info --list-columns -l" 0 "$IPCX" info -H -l -r -n
+contains "...the limits' columns" "$T/out" "USED"
 
 # ---- stale: a dead creator's segment is, a live one's is not -------------
 "$OBJPEER" shm-leave "$K2" 4096 >"$T/leave" 2>&1
@@ -146,8 +198,8 @@ ipcs -m | grep -q "$K1" && bad "...gone" || ok "...gone"
 if command -v ipcmk >/dev/null; then
 	id=$(ipcmk -M 4096 -p 0604 | sed 's/[^0-9]//g')
 	IPCMK_IDS="$id"
-	COLS=FACILITY,ID,MODE
-	"$IPCX" ls -r -n -o ADDRESS,ID,MODE,STALE sysvshm | awk -v i="$id" '$2 == i' >"$T/mk"
+	COLS=FACILITY,ID,PERMS
+	"$IPCX" ls -r -n -o ADDRESS,ID,PERMS,STALE sysvshm | awk -v i="$id" '$2 == i' >"$T/mk"
 	contains "ipcmk's segment: listed with its id and mode" "$T/mk" " $id 0604"
 	contains "...stale: ipcmk is gone, nobody attached" "$T/mk" "yes"
 	addr=$(awk '{print $1}' "$T/mk")
@@ -166,17 +218,32 @@ fi
 "$IPCX" shm "posixshm:/ipcx-ls-$P-x" create --size 4K
 status "rm posixshm" 0 "$IPCX" rm "posixshm:/ipcx-ls-$P-x"
 [ -e "/dev/shm/ipcx-ls-$P-x" ] && bad "...gone" || ok "...gone"
-"$IPCX" sem "posixsem:/ipcx-ls-$P-s" create --value 0
-COLS=FACILITY,ADDRESS,OWNER,MODE,HOLDERS,STALE,UNHELD
+"$IPCX" sem "posixsem:/ipcx-ls-$P-s" create --value 2
+expect "a named semaphore: one semaphore, its value" \
+	"$("$IPCX" ls -r -n -o ADDRESS,SIZE,VALUE posixsem 2>/dev/null | grep "ipcx-ls-$P-s ")" \
+	"posixsem:/ipcx-ls-$P-s 1\\x20sems 2"
+changed=$("$IPCX" ls -r -n -o ADDRESS,CHANGED posixsem 2>/dev/null | grep "ipcx-ls-$P-s ")
+sleep 1.1
+expect "...listing it does not make it look used (CHANGED stays)" \
+	"$("$IPCX" ls -r -n -o ADDRESS,CHANGED posixsem 2>/dev/null | grep "ipcx-ls-$P-s ")" "$changed"
+COLS=FACILITY,ADDRESS,OWNER,PERMS,HOLDERS,STALE,UNHELD
 expect "ipcx's named semaphore, nobody holding: unheld (no creator recorded), not stale" \
 	"$(row "posixsem:/ipcx-ls-$P-s")" \
 	"posixsem posixsem:/ipcx-ls-$P-s root 0600 yes"
 status "rm posixsem" 0 "$IPCX" rm "posixsem:/ipcx-ls-$P-s"
 "$IPCX" send --create "posixmq:/ipcx-ls-$P-iq" hello
+"$IPCX" send "posixmq:/ipcx-ls-$P-iq" again
+expect "a POSIX queue's size is in messages" \
+	"$("$IPCX" ls -r -n -o ADDRESS,SIZE posixmq 2>/dev/null | grep "ipcx-ls-$P-iq ")" \
+	"posixmq:/ipcx-ls-$P-iq 2\\x20msgs"
+changed=$("$IPCX" ls -r -n -o ADDRESS,CHANGED posixmq 2>/dev/null | grep "ipcx-ls-$P-iq ")
+sleep 1.1
+expect "...listing it does not make it look used (CHANGED stays)" \
+	"$("$IPCX" ls -r -n -o ADDRESS,CHANGED posixmq 2>/dev/null | grep "ipcx-ls-$P-iq ")" "$changed"
 status "rm posixmq" 0 "$IPCX" rm "posixmq:/ipcx-ls-$P-iq"
 status "...twice: no such object" 1 "$IPCX" rm "posixmq:/ipcx-ls-$P-iq"
 "$IPCX" send --create "sysvmq:$K3" hello
-COLS=FACILITY,ADDRESS,MODE
+COLS=FACILITY,ADDRESS,PERMS
 expect "ipcx's System V queue" "$(row "sysvmq:$K3")" \
 	"sysvmq sysvmq:$K3 0600"
 status "rm sysvmq" 0 "$IPCX" rm "sysvmq:$K3"
@@ -224,7 +291,7 @@ fi
 
 # ---- System V semaphore sets; -u; another user ----------------------------
 "$IPCX" sem "sysvsem:$K3" create --value 1
-COLS=FACILITY,ADDRESS,OWNER,MODE
+COLS=FACILITY,ADDRESS,OWNER,PERMS
 expect "ipcx's System V semaphore set" "$(row "sysvsem:$K3")" \
 	"sysvsem sysvsem:$K3 root 0600"
 "$IPCX" ls -u root -r -n -o ADDRESS sysvsem >"$T/mine" 2>/dev/null

@@ -454,7 +454,6 @@ static int posixmq_list(struct ipcx__lister *l)
 	while (e == 0 && (d = readdir(dp))) {
 		struct stat st;
 		struct ipcx_object o;
-		char text[128] = "";
 		if (d->d_name[0] == '.' ||
 		    (l->only && strcmp(d->d_name, l->only->target + 1)) ||
 		    fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
@@ -467,26 +466,22 @@ static int posixmq_list(struct ipcx__lister *l)
 				      target) >= (int)sizeof(o.address))
 			continue;
 		ipcx__object_stat(&o, &st);
-		/* Its size in messages (mq_getattr: read permission), and
-		 * the bytes they hold (the file says, QSIZE). */
+		/* Its size in messages and its limits (mq_getattr: read
+		 * permission).  Not its file, whose every read the kernel
+		 * counts as a use: a listing must not make a queue look
+		 * used (its age is what --stale judges by). */
 		o.size = -1;
 		o.size_unit = "messages";
 		mqd_t q = mq_open(target, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		struct mq_attr at;
 		if (q != (mqd_t)-1) {
-			if (mq_getattr(q, &at) == 0)
+			if (mq_getattr(q, &at) == 0) {
 				o.size = at.mq_curmsgs;
-			mq_close(q);
-		}
-		long long bytes = -1;
-		int fd = openat(dfd, d->d_name, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			ssize_t k = read(fd, text, sizeof(text) - 1);
-			text[k > 0 ? k : 0] = '\0';
-			close(fd);
-			if (sscanf(text, "QSIZE:%lld", &bytes) == 1)
 				snprintf(o.detail, sizeof(o.detail),
-					 "%lld bytes queued", bytes);
+					 "max %ld x %ld bytes", at.mq_maxmsg,
+					 at.mq_msgsize);
+			}
+			mq_close(q);
 		}
 		if ((e = ipcx__holders(l, st.st_dev, st.st_ino, &o)) < 0)
 			break;

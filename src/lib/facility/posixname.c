@@ -118,7 +118,7 @@ int ipcx__list_shm_dir(struct ipcx__lister *l, const char *dir,
 		}
 		ipcx__object_stat(&o, &st);
 		if (fill)
-			fill(l, &o, target);
+			fill(l, &o, dfd, n);
 		if ((e = ipcx__holders(l, st.st_dev, st.st_ino, &o)) < 0)
 			break;
 		/* The kernel records no creator: an object nobody maps or

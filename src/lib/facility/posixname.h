@@ -19,12 +19,11 @@ int ipcx__check_posix_name(const struct ipcx_addr *a, const char *what);
  * every one is dead. */
 typedef int (*ipcx__users_fn)(int fd, int32_t *pids, int max);
 /* What a facility adds to each object it lists (its size in its own
- * unit, values), given the object's target ("/name"). */
+ * unit, values), given its file NAME in the directory DFD. */
 typedef void (*ipcx__fill_fn)(struct ipcx__lister *l, struct ipcx_object *o,
-			      const char *target);
+			      int dfd, const char *name);
 int ipcx__list_shm_dir(struct ipcx__lister *l, const char *dir,
 		       const char *prefix, const char *skip,
-		       ipcx__users_fn users,
-		       ipcx__fill_fn fill);
+		       ipcx__users_fn users, ipcx__fill_fn fill);
 
 #endif

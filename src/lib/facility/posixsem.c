@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -237,22 +238,35 @@ static int posixsem_limits(struct ipcx_limit *out, size_t max)
 
 /* /dev/shm/sem.NAME: the named semaphores (glibc and musl keep them
  * there; a process that uses one maps that file). */
-/* One semaphore, and its value (sem_open wants read and write
- * permission; without it the value is not known). */
+/* One semaphore, and its value: its file mapped read-only, opened with
+ * O_NOATIME (the owner's or root's: others do not see the value), as a
+ * listing must not make it look used (its age is what --stale judges
+ * by; sem_open() would, and wants write permission too).  The libc reads
+ * the value; nothing of sem_t's layout is assumed here. */
 static void posixsem_fill(struct ipcx__lister *l, struct ipcx_object *o,
-			  const char *target)
+			  int dfd, const char *name)
 {
-	sem_t *s = sem_open(target, 0);
-	int v;
 	long long *out;
+	int v;
 
 	o->size = 1;
 	o->size_unit = "semaphores";
-	if (s == SEM_FAILED)
+	int fd = openat(dfd, name,
+			O_RDONLY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC);
+	if (fd < 0)
 		return;
-	if (sem_getvalue(s, &v) == 0 && (out = ipcx__object_values(l, o, 1)))
+	struct stat st;
+	void *p = MAP_FAILED;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size >= (off_t)sizeof(sem_t))
+		p = mmap(NULL, sizeof(sem_t), PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return;
+	if (sem_getvalue((sem_t *)p, &v) == 0 &&
+	    (out = ipcx__object_values(l, o, 1)))
 		out[0] = v;
-	sem_close(s);
+	munmap(p, sizeof(sem_t));
 }
 
 static int posixsem_list(struct ipcx__lister *l)

@@ -67,8 +67,8 @@ static int posixshm_limits(struct ipcx_limit *out, size_t max)
 static int posixshm_list(struct ipcx__lister *l)
 {
 	/* A ring in it records the pids of its senders and receivers. */
-	return ipcx__list_shm_dir(l, "/dev/shm", NULL, "sem.",
-				  ipcx__ring_users, NULL);
+	return ipcx__list_shm_dir(l, "/dev/shm", NULL, "sem.", ipcx__ring_users,
+				  NULL);
 }
 
 static const struct ipcx__opt *const posixshm_opts[] = {

@@ -1117,11 +1117,14 @@ class Object:
     scheme: str
     address: str  # what any ipcx call takes
     id: Optional[int]  # System V id, or inode
+    key: Optional[int]  # System V key (0: IPC_PRIVATE)
     uid: int
     gid: int
     mode: int
     size: Optional[int]
-    size_unit: str  # "bytes", "messages", "semaphores"
+    size_unit: str  # "bytes" (memory), "messages" (queues), "semaphores"
+    values: Tuple[int, ...]  # a semaphore's value (a set's, each)
+    lock_mode: Optional[str]  # a lock's "READ" or "WRITE"
     attached: Optional[int]  # System V shm: nattch
     creator: Optional[int]
     last: Optional[int]  # the last process to operate on it
@@ -1146,8 +1149,11 @@ def _object(o) -> Object:
 
     return Object(
         scheme=_text(o.facility.scheme), address=_text(o.address),
-        id=known(o.id), uid=int(o.uid), gid=int(o.gid), mode=int(o.mode),
-        size=known(o.size), size_unit=_text(o.size_unit),
+        id=known(o.id), key=known(o.key), uid=int(o.uid), gid=int(o.gid),
+        mode=int(o.mode), size=known(o.size), size_unit=_text(o.size_unit),
+        values=tuple(int(lib.ipcx_object_value(o, i))
+                     for i in range(o.nvalues)),
+        lock_mode=_text(o.lock_mode) or None,
         attached=known(o.attached), creator=known(o.creator) or None,
         last=known(o.last) or None,
         changed=float(o.changed) if o.changed > 0 else None,

@@ -225,8 +225,12 @@ struct ipcx_object {
     bool stale;
     char detail[...];
     bool unheld;
+    long long key;
+    const char *lock_mode;
+    size_t nvalues;
     ...;
 };
+long long ipcx_object_value(const struct ipcx_object *o, size_t i);
 const struct ipcx_holder *ipcx_object_holder(const struct ipcx_object *o,
                                              size_t i);
 #define IPCX_LIST_MOUNT ...

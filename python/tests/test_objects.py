@@ -72,3 +72,30 @@ def test_rm_force_and_errors(name, cleanup):
     with pytest.raises(OSError) as e:
         ipcx.rm("nosuch:x")
     assert e.value.errno == errno.EINVAL
+
+
+def test_semaphores_listed_with_values_and_keys(name, cleanup):
+    # A POSIX semaphore: one semaphore, its value; a System V set: its
+    # key, and each semaphore's value.
+    addr = "posixsem:/" + name
+    cleanup.append(addr)
+    with ipcx.semaphore(addr, 3, create=True):  # the block takes one
+        o = ipcx.find(addr)
+        assert (o.size, o.size_unit, o.values) == (1, "semaphores", (2,))
+        assert o.key is None and o.lock_mode is None
+    key = 0x5C000000 | (os.getpid() & 0xFFFFF)
+    saddr = "sysvsem:0x%x?nsems=2" % key
+    cleanup.append("sysvsem:0x%x" % key)
+    with ipcx.semaphore(saddr, 4, create=True):  # one of the first
+        o = ipcx.find("sysvsem:0x%x" % key)
+        assert o.key == key and o.size == 2 and o.values == (3, 4)
+
+
+def test_a_lock_listed_with_its_mode(tmp_path):
+    path = tmp_path / "l"
+    with ipcx.lock("flock:%s" % path, create=True) as lk:
+        o = ipcx.find("flock:%s" % path)
+        assert o.lock_mode == "WRITE" and o.holders[0].pid == os.getpid()
+        lk.release()
+        lk.acquire(shared=True)
+        assert ipcx.find("flock:%s" % path).lock_mode == "READ"

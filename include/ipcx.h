@@ -438,6 +438,26 @@ size_t ipcx_region_size(const struct ipcx_region *r);
  * over it (also under a raw pointer from ipcx_region_base()), and every
  * later call on it is -EFAULT.
  */
+/* What an open region is. */
+struct ipcx_region_info {
+	size_t struct_size; /* 0, or sizeof (IPCX_REGION_INFO_INIT) */
+	const struct ipcx_facility *facility;
+	size_t size; /* as ipcx_region_size() */
+	long id;     /* kernel id (a System V shmid), or -1 */
+	/* An address that names it from now on: the one it was opened by,
+	 * or for a private System V segment (IPC_PRIVATE has no key),
+	 * sysvshm:id:N. */
+	char address[IPCX_ADDR_MAX];
+};
+
+#define IPCX_REGION_INFO_INIT                                  \
+	{                                                      \
+		.struct_size = sizeof(struct ipcx_region_info) \
+	}
+
+/* Fills OUT (its struct_size as the caller set it). */
+int ipcx_region_get(const struct ipcx_region *r, struct ipcx_region_info *out);
+
 ssize_t ipcx_region_read(const struct ipcx_region *r, size_t off, void *buf,
 			 size_t len);
 ssize_t ipcx_region_write(struct ipcx_region *r, size_t off, const void *buf,

@@ -263,6 +263,28 @@ size_t ipcx_region_size(const struct ipcx_region *r)
 	return r ? r->size : 0;
 }
 
+int ipcx_region_get(const struct ipcx_region *r, struct ipcx_region_info *out)
+{
+	struct ipcx_region_info i = {.id = -1};
+	size_t n;
+
+	if (!r || !out)
+		return ipcx__fail(EINVAL, "ipcx_region_get: NULL argument");
+	int e = ipcx__struct_size(out->struct_size, sizeof(*out), sizeof(*out),
+				  "ipcx_region_info", &n);
+	if (e < 0)
+		return e;
+	i.struct_size = out->struct_size;
+	i.facility = &r->ops->info;
+	i.size = r->size;
+	i.id = r->id;
+	if (snprintf(i.address, sizeof(i.address), "%s", r->name) >=
+	    (int)sizeof(i.address))
+		i.address[0] = '\0'; /* never a cut address */
+	memcpy(out, &i, n);
+	return 0;
+}
+
 static int region_bounds(const struct ipcx_region *r, size_t off, size_t len)
 {
 	if (!r)

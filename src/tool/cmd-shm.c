@@ -245,6 +245,13 @@ static int run(int argc, char **argv)
 		ipcx_addr_free(a);
 		if (st < 0)
 			return tool_fail(st, addr);
+		/* What names it, when that is not what was given (a private
+		 * System V segment: its id), as ipcmk prints the id: nothing
+		 * else could find it. */
+		struct ipcx_region_info ri = IPCX_REGION_INFO_INIT;
+		if (ipcx_region_get(r, &ri) == 0 && ri.address[0] &&
+		    strcmp(ri.address, addr))
+			printf("%s\n", ri.address);
 		ipcx_region_close(r);
 		return EXIT_OK;
 	}

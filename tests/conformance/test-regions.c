@@ -312,6 +312,38 @@ static void t_remove_refuses_held(void **state)
 			 -EINVAL);
 }
 
+/* ipcx_region_get(): what names the region; a private segment's id. */
+static void t_region_get(void **state)
+{
+	struct ipcx_region_info ri = IPCX_REGION_INFO_INIT;
+	struct ipcx_region *r;
+	char want[64];
+
+	(void)state;
+	const char *addr = new_addr("posixshm");
+	assert_int_equal(ipcx_region_open(addr, IPCX_CREATE, 4096, &r), 0);
+	assert_int_equal(ipcx_region_get(r, &ri), 0);
+	assert_string_equal(ri.address, addr);
+	assert_string_equal(ri.facility->scheme, "posixshm");
+	assert_int_equal(ri.size, 4096);
+	assert_int_equal(ri.id, -1);
+	assert_int_equal(ipcx_region_close(r), 0);
+
+	assert_int_equal(
+		ipcx_region_open("sysvshm:private", IPCX_CREATE, 4096, &r), 0);
+	assert_int_equal(ipcx_region_get(r, &ri), 0);
+	assert_true(ri.id >= 0);
+	snprintf(want, sizeof(want), "sysvshm:id:%ld", ri.id);
+	assert_string_equal(ri.address, want);
+	snprintf(made[nmade++], sizeof(made[0]), "%s", want);
+	struct ipcx_region *again;
+	assert_int_equal(ipcx_region_open(ri.address, 0, 0, &again), 0);
+	assert_int_equal(ipcx_region_size(again), 4096);
+	assert_int_equal(ipcx_region_close(again), 0);
+	assert_int_equal(ipcx_region_close(r), 0);
+	assert_int_equal(ipcx_region_get(NULL, &ri), -EINVAL);
+}
+
 static void t_bad_addresses(void **state)
 {
 	struct ipcx_region *r;
@@ -357,6 +389,7 @@ int main(void)
 		cmocka_unit_test_teardown(t_fault_through_pointer, remove_made),
 		cmocka_unit_test_teardown(t_bad_addresses, remove_made),
 		cmocka_unit_test_teardown(t_remove_refuses_held, remove_made),
+		cmocka_unit_test_teardown(t_region_get, remove_made),
 	};
 
 	return cmocka_run_group_tests_name("regions", tests, NULL, NULL);

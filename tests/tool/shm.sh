@@ -84,4 +84,21 @@ status "--mode as the address's mode= (the address wins)" 0 "$IPCX" shm "$A?excl
 "$IPCX" shm "$A" rm
 status "--mode alone" 0 "$IPCX" shm "$A" create --size 4K --mode 0604
 expect "...gives that mode" "$(stat -c %a "/dev/shm/ipcx-tool-opts-$$")" "604"
+
+# A private System V segment: create prints the address that names it
+# (its id, as ipcmk prints), which then works; a named one prints nothing.
+priv=$("$IPCX" shm sysvshm:private create --size 4K 2>"$T/err")
+case $priv in
+sysvshm:id:[0-9]*)
+	ok "shm sysvshm:private create prints its address ($priv)"
+	printf 'here' | "$IPCX" shm "$priv" write
+	expect "...which reaches it" "$("$IPCX" shm "$priv" read --length 4)" "here"
+	status "...and removes it" 0 "$IPCX" rm "$priv"
+	;;
+*)
+	bad "shm sysvshm:private create prints its address: '$priv' $(cat "$T/err")"
+	;;
+esac
+expect "a named region's create prints nothing" \
+	"$("$IPCX" shm "$A" rm; "$IPCX" shm "$A" create --size 4K)" ""
 finish

@@ -57,7 +57,7 @@ static int sysvshm_region_open(const struct ipcx_addr *a, unsigned flags,
 	int mode = (int)ipcx__addr_mode(a);
 	/* The mode bits are a new segment's mode, or the access checked on
 	 * one that exists (as for sysvmq: read and write). */
-	int key, id = -1, e;
+	int key = -1, id = -1, e;
 	bool created = false;
 	struct shmid_ds ds;
 
@@ -108,6 +108,9 @@ static int sysvshm_region_open(const struct ipcx_addr *a, unsigned flags,
 	r->size = size;
 	r->id = id;
 	r->creator = created ? getpid() : 0;
+	/* A private segment has no key: from now on its id names it. */
+	if (!ipcx__sysv_by_id(a) && key == IPC_PRIVATE)
+		ipcx__sysv_address(r->name, sizeof(r->name), "sysvshm", 0, id);
 	return 0;
 fail:
 	if (created)

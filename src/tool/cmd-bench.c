@@ -133,6 +133,10 @@ static void fmt_ratio(char *out, size_t n, double lat, double tput)
 	snprintf(out, n, "%s / %s", a, b);
 }
 
+/* The table.  On a terminal (or with COLUMNS) narrower than it, the notes
+ * become numbered footnotes below it, wrapped to the width, and the
+ * columns least needed are left out (saying which) rather than break
+ * every line. */
 static void print_table(void)
 {
 	static const char *const cols[] = {
@@ -140,44 +144,95 @@ static void print_table(void)
 		"MEDIAN",	 "P99",	     "P99.9",	 "MAX",
 		"MSG/S",	 "BYTES/S",  "RAW",	 "RAW MSG/S",
 		"xRAW LAT/TPUT", "CALL",     "RAW CALL", "NOTE"};
-	enum { NCOLS = sizeof(cols) / sizeof(*cols) };
+	static const char *const drop[] = {"MAX",     "P99.9",	  "RAW MSG/S",
+					   "BYTES/S", "RAW CALL", "WAKE",
+					   "RAW",     "P99",	  NULL};
+	enum { NCOLS = sizeof(cols) / sizeof(*cols), CELL = 40 };
 	struct libscols_table *tb = scols_new_table();
-	char v[NCOLS][sizeof(((struct bench_row *)0)->note)];
+	char(*v)[NCOLS][CELL] = calloc((size_t)nrows + 1, sizeof(*v));
+	size_t width = tool_termwidth(), total = NCOLS - 1;
+	bool footnotes = false;
 
-	if (!tb)
-		return;
-	for (size_t i = 0; i < sizeof(cols) / sizeof(*cols); i++) {
+	if (!tb || !v)
+		goto out;
+	for (int i = 0; i < nrows; i++) {
+		const struct bench_row *r = &rows[i];
+		snprintf(v[i][0], CELL, "%s", r->kind);
+		snprintf(v[i][1], CELL, "%s", r->facility);
+		snprintf(v[i][2], CELL, "%s", r->wake);
+		fmt_size(v[i][3], CELL, r->size);
+		fmt_ns(v[i][4], CELL, r->med);
+		fmt_ns(v[i][5], CELL, r->p99);
+		fmt_ns(v[i][6], CELL, r->p999);
+		fmt_ns(v[i][7], CELL, r->max);
+		fmt_rate(v[i][8], CELL, r->msgs, "");
+		fmt_rate(v[i][9], CELL, r->bytes, "B");
+		fmt_ns(v[i][10], CELL, r->raw_med);
+		fmt_rate(v[i][11], CELL, r->raw_msgs, "");
+		fmt_ratio(v[i][12], CELL, r->lat_ratio, r->tput_ratio);
+		fmt_ns(v[i][13], CELL, r->call_ns);
+		fmt_ns(v[i][14], CELL, r->raw_call_ns);
+	}
+	/* The table's width with the notes in it. */
+	for (size_t k = 0; k < NCOLS; k++) {
+		size_t w = strlen(cols[k]);
+		for (int i = 0; i < nrows; i++) {
+			size_t d = k == NCOLS - 1 ? strlen(rows[i].note)
+						  : strlen(v[i][k]);
+			w = d > w ? d : w;
+		}
+		total += w;
+	}
+	footnotes = width && total > width;
+	for (size_t i = 0; i < NCOLS; i++) {
 		struct libscols_column *c = scols_table_new_column(
 			tb, cols[i], 0,
 			i >= 4 && i < NCOLS - 1 ? SCOLS_FL_RIGHT : 0);
-		if (c && i == NCOLS - 1)
+		if (c && i == 1)
+			scols_column_set_flags(c, SCOLS_FL_TRUNC);
+		if (c && i == NCOLS - 1 && !footnotes)
 			scols_column_set_flags(c, SCOLS_FL_WRAP);
 	}
+	int nnotes = 0;
 	for (int i = 0; i < nrows; i++) {
-		const struct bench_row *r = &rows[i];
 		struct libscols_line *ln = scols_table_new_line(tb, NULL);
 		if (!ln)
 			break;
-		snprintf(v[0], sizeof(v[0]), "%s", r->kind);
-		snprintf(v[1], sizeof(v[1]), "%s", r->facility);
-		snprintf(v[2], sizeof(v[2]), "%s", r->wake);
-		fmt_size(v[3], sizeof(v[3]), r->size);
-		fmt_ns(v[4], sizeof(v[4]), r->med);
-		fmt_ns(v[5], sizeof(v[5]), r->p99);
-		fmt_ns(v[6], sizeof(v[6]), r->p999);
-		fmt_ns(v[7], sizeof(v[7]), r->max);
-		fmt_rate(v[8], sizeof(v[8]), r->msgs, "");
-		fmt_rate(v[9], sizeof(v[9]), r->bytes, "B");
-		fmt_ns(v[10], sizeof(v[10]), r->raw_med);
-		fmt_rate(v[11], sizeof(v[11]), r->raw_msgs, "");
-		fmt_ratio(v[12], sizeof(v[12]), r->lat_ratio, r->tput_ratio);
-		fmt_ns(v[13], sizeof(v[13]), r->call_ns);
-		fmt_ns(v[14], sizeof(v[14]), r->raw_call_ns);
-		snprintf(v[15], sizeof(v[15]), "%s", r->note);
+		if (!footnotes)
+			snprintf(v[i][NCOLS - 1], CELL, "%.*s", CELL - 1,
+				 rows[i].note);
+		else if (rows[i].note[0])
+			snprintf(v[i][NCOLS - 1], CELL, "[%d]", ++nnotes);
 		for (size_t k = 0; k < NCOLS; k++)
-			scols_line_set_data(ln, k, v[k]);
+			scols_line_set_data(ln, k, v[i][k]);
+		if (!footnotes)
+			scols_line_refer_data(ln, NCOLS - 1,
+					      strdup(rows[i].note));
 	}
+	char left[256] = "";
+	tool_fit(tb, drop, left, sizeof(left));
 	scols_print_table(tb);
+	if (footnotes) {
+		int k = 0;
+		for (int i = 0; i < nrows; i++) {
+			char line[sizeof(rows[i].note) + 16];
+			if (!rows[i].note[0])
+				continue;
+			snprintf(line, sizeof(line), "[%d] %s", ++k,
+				 rows[i].note);
+			tool_wrap(stdout, line, width, 4);
+		}
+	}
+	if (*left) {
+		char say[512];
+		snprintf(say, sizeof(say),
+			 "(left out to fit %zu columns: %s; --json has "
+			 "everything)",
+			 width, left);
+		tool_wrap(stdout, say, width, 1);
+	}
+out:
+	free(v);
 	scols_unref_table(tb);
 }
 
@@ -598,11 +653,15 @@ static int run(int argc, char **argv)
 	else if (csv)
 		print_csv();
 	else {
-		printf("ipcx bench: %s; %s, %ld CPUs, %s; cache-line floor "
-		       "%.0f ns; %.2g s per case%s\n\n",
-		       e.kernel, e.cpu, e.ncpu,
-		       e.pinned ? "pinned to CPUs 0 and 1" : "not pinned",
-		       e.floor_ns, o.seconds, o.quick ? " (quick)" : "");
+		char head[1024];
+		snprintf(head, sizeof(head),
+			 "ipcx bench: %s; %s, %ld CPUs, %s; cache-line floor "
+			 "%.0f ns; %.2g s per case%s",
+			 e.kernel, e.cpu, e.ncpu,
+			 e.pinned ? "pinned to CPUs 0 and 1" : "not pinned",
+			 e.floor_ns, o.seconds, o.quick ? " (quick)" : "");
+		tool_wrap(stdout, head, tool_termwidth(), 4);
+		printf("\n");
 		print_table();
 	}
 	int st = EXIT_OK;

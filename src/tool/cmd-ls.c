@@ -505,9 +505,14 @@ static void short_name(char *buf, size_t n, const char *name)
 		snprintf(buf, n, "%s", name);
 }
 
+struct used {
+	char text[1024];
+	size_t len;
+};
+
 static int summary_one(const struct ipcx_limit *l, void *arg)
 {
-	int *count = arg;
+	struct used *u = arg;
 	char used[32], total[32], name[64];
 
 	if (!l->used_known || l->used < 0)
@@ -520,21 +525,26 @@ static int summary_one(const struct ipcx_limit *l, void *arg)
 		snprintf(total, sizeof(total), "%lld %s", l->value, l->unit);
 	}
 	short_name(name, sizeof(name), l->name);
-	printf("%s%s of %s (%s)", (*count)++ ? ", " : "in use: ", used, total,
-	       name);
+	if (u->len < sizeof(u->text))
+		u->len += (size_t)snprintf(
+			u->text + u->len, sizeof(u->text) - u->len,
+			"%s%s of %s (%s)", u->len ? ", " : "in use: ", used,
+			total, name);
 	return 0;
 }
 
 /* One line: what every facility whose use the system counts has in use,
- * against its limit (the library's limits: ipcx info -l). */
+ * against its limit (the library's limits: ipcx info -l), wrapped to the
+ * terminal. */
 static void summary(void)
 {
-	int count = 0;
+	struct used u = {.len = 0};
 
+	u.text[0] = '\0';
 	for (size_t i = 0; ipcx_facility_at(i); i++)
-		ipcx_facility_limits(ipcx_facility_at(i), summary_one, &count);
-	if (count)
-		printf("\n");
+		ipcx_facility_limits(ipcx_facility_at(i), summary_one, &u);
+	if (u.len)
+		tool_wrap(stdout, u.text, tool_termwidth(), 8);
 }
 
 /* Joins PID's IPC, mount and network namespaces (the network one for its
@@ -724,9 +734,25 @@ static int run_ls(int argc, char **argv)
 	}
 	st = list_all(argc - optind, argv + optind, add_row, &s);
 	if (st == EXIT_OK) {
+		/* On a narrow terminal the default table leaves out what is
+		 * least needed rather than break its lines. */
+		static const char *const drop[] = {
+			"CREATOR", "UNHELD", "CHANGED",	 "ID", "PERMS",
+			"STALE",   "OWNER",  "FACILITY", NULL};
+		char left[256] = "";
+		if (!output && !raw)
+			tool_fit(s.tb, drop, left, sizeof(left));
 		scols_print_table(s.tb);
 		if (!raw && !noheadings)
 			summary();
+		if (*left) {
+			char say[512];
+			snprintf(say, sizeof(say),
+				 "(left out to fit %zu columns: %s; -o picks "
+				 "the columns)",
+				 tool_termwidth(), left);
+			tool_wrap(stdout, say, tool_termwidth(), 1);
+		}
 	}
 	scols_unref_table(s.tb);
 	return st;

@@ -106,6 +106,23 @@ int tool_pick_columns(const struct tool_cols *t, const char *output, int *sel,
 int tool_columns(struct libscols_table *tb, const struct tool_cols *t,
 		 const char *output, int *sel, const struct command *cmd);
 
+/* The terminal's width for tables: COLUMNS when set (also when the output
+ * is not a terminal: a caller's explicit width), else stdout's terminal
+ * width, else 0 (no limit: a pipe or file gets whole lines). */
+size_t tool_termwidth(void);
+
+/* Fits TB to the terminal (tool_termwidth(); nothing when there is no
+ * limit): hides the columns named in DROP (NULL-ended, the least needed
+ * first) while the table is wider than the terminal, counting columns
+ * that truncate or wrap at a few characters.  The names hidden go to
+ * LEFT (comma-separated); their count is returned. */
+int tool_fit(struct libscols_table *tb, const char *const *drop, char *left,
+	     size_t leftlen);
+
+/* Prints TEXT to F wrapped at spaces to WIDTH (0: one line), the lines
+ * after the first indented by INDENT spaces. */
+void tool_wrap(FILE *f, const char *text, size_t width, size_t indent);
+
 /* --list-columns: T's columns (NAME, TYPE, DESCRIPTION) as a table with
  * the output options given.  An exit status. */
 int tool_list_columns(const struct tool_cols *t, bool json, bool noheadings,

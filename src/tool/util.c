@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -633,6 +634,113 @@ int tool_columns(struct libscols_table *tb, const struct tool_cols *t,
 		sel[k] = c->field;
 	}
 	return n;
+}
+
+size_t tool_termwidth(void)
+{
+	const char *c = getenv("COLUMNS");
+	struct winsize ws;
+	char *end;
+
+	if (c && *c) {
+		long v = strtol(c, &end, 10);
+		if (!*end && v > 0 && v < 100000)
+			return (size_t)v;
+	}
+	if (isatty(STDOUT_FILENO) &&
+	    ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col)
+		return ws.ws_col;
+	return 0;
+}
+
+/* The cells a UTF-8 text takes (a code point each). */
+static size_t text_width(const char *s)
+{
+	size_t n = 0;
+
+	for (; s && *s; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+int tool_fit(struct libscols_table *tb, const char *const *drop, char *left,
+	     size_t leftlen)
+{
+	size_t width = tool_termwidth(), ncols = scols_table_get_ncols(tb);
+	size_t need[64], total = 0, shown = 0;
+	int hidden = 0;
+
+	left[0] = '\0';
+	if (!width || !ncols || ncols > 64)
+		return 0;
+	/* scols applies the width too (COLUMNS given to a pipe included). */
+	scols_table_set_termwidth(tb, width);
+	scols_table_set_termforce(tb, SCOLS_TERMFORCE_ALWAYS);
+	for (size_t i = 0; i < ncols; i++) {
+		struct libscols_column *cl = scols_table_get_column(tb, i);
+		struct libscols_iter *it = scols_new_iter(SCOLS_ITER_FORWARD);
+		struct libscols_line *ln;
+		size_t hdr = text_width(
+			scols_cell_get_data(scols_column_get_header(cl)));
+		size_t w = hdr;
+		while (it && scols_table_next_line(tb, it, &ln) == 0) {
+			size_t d = text_width(scols_cell_get_data(
+				scols_line_get_cell(ln, i)));
+			if (d > w)
+				w = d;
+		}
+		scols_free_iter(it);
+		/* A column that truncates or wraps can give way. */
+		if (scols_column_get_flags(cl) &
+		    (SCOLS_FL_TRUNC | SCOLS_FL_WRAP))
+			w = w < hdr + 4 ? w : hdr + 4 > 12 ? hdr + 4 : 12;
+		need[i] = w;
+		if (!scols_column_is_hidden(cl)) {
+			total += w;
+			shown++;
+		}
+	}
+	total += shown ? shown - 1 : 0;
+	for (size_t k = 0; drop && drop[k] && total > width; k++)
+		for (size_t i = 0; i < ncols; i++) {
+			struct libscols_column *cl =
+				scols_table_get_column(tb, i);
+			const char *name = scols_cell_get_data(
+				scols_column_get_header(cl));
+			if (scols_column_is_hidden(cl) || !name ||
+			    strcmp(name, drop[k]))
+				continue;
+			scols_column_set_flags(cl, scols_column_get_flags(cl) |
+							   SCOLS_FL_HIDDEN);
+			total -= need[i] + 1;
+			size_t len = strlen(left);
+			snprintf(left + len, leftlen - len, "%s%s",
+				 hidden++ ? ", " : "", name);
+			break;
+		}
+	return hidden;
+}
+
+void tool_wrap(FILE *f, const char *text, size_t width, size_t indent)
+{
+	size_t col = 0;
+	const char *p = text;
+
+	while (*p) {
+		size_t word = strcspn(p, " ");
+		if (width && col > indent && col + 1 + word > width) {
+			fprintf(f, "\n%*s", (int)indent, "");
+			col = indent;
+		} else if (col) {
+			fputc(' ', f);
+			col++;
+		}
+		fwrite(p, 1, word, f);
+		col += word;
+		p += word;
+		p += strspn(p, " ");
+	}
+	fputc('\n', f);
 }
 
 int tool_list_columns(const struct tool_cols *t, bool json, bool noheadings,

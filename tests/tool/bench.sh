@@ -97,6 +97,19 @@ PY
 else
 	ok "# SKIP bench zmq: this ipcx was built without libzmq"
 fi
+# The table at a width: COLUMNS=120 (a terminal that wide) keeps every
+# line within it, the notes as footnotes; a pipe without COLUMNS gets whole
+# rows, the notes in them.
+COLUMNS=120 "$IPCX" bench --quick -s 64 pipe posixmq >"$T/w120" 2>/dev/null
+expect "bench at 120 columns: no line wider" \
+	"$(awk 'length($0) > 120' "$T/w120")" ""
+contains "...the notes as footnotes" "$T/w120" "[1] the floor of any round trip"
+contains "...saying what it left out" "$T/w120" "left out to fit 120 columns"
+expect "...one line per row (the notes do not wrap the table)" \
+	"$(grep -c '^channel ' "$T/w120")" "2"
+env -u COLUMNS "$IPCX" bench --quick -s 64 pipe >"$T/wide" 2>/dev/null
+contains "through a pipe: the notes in the rows" "$T/wide" " the floor of any round trip"
+grep -q "^\[1\]" "$T/wide" && bad "...no footnotes" || ok "...no footnotes"
 status "bench --quick --size 8,1K picks the sizes" 0 "$IPCX" bench --quick --size 8,1K unix
 contains "...8 B" "$T/out" " 8 B "
 contains "...1 KiB" "$T/out" " 1 KiB "

@@ -150,6 +150,15 @@ status "ls -o with an unknown column" 2 "$IPCX" ls -o ADDRESS,NOPE
 "$IPCX" ls -o +DETAIL 2>/dev/null | head -1 >"$T/head"
 expect "ls -o +DETAIL adds DETAIL to the defaults" "$(tr -s ' ' <"$T/head" | sed 's/ $//')" \
 	"FACILITY ADDRESS ID OWNER PERMS SIZE HOLDERS CREATOR CHANGED STALE UNHELD DETAIL"
+# At 80 columns the default table leaves out what is least needed rather
+# than break its lines, and says so; a pipe gets every default column.
+COLUMNS=80 "$IPCX" ls >"$T/w80" 2>/dev/null
+expect "ls at 80 columns: no line wider" "$(awk 'length($0) > 80' "$T/w80")" ""
+contains "...the objects still there" "$T/w80" "sysvshm:$K1"
+contains "...saying what it left out" "$T/w80" "left out to fit 80 columns"
+env -u COLUMNS "$IPCX" ls >"$T/wide" 2>/dev/null
+grep -q "left out" "$T/wide" && bad "through a pipe: nothing left out" ||
+	ok "through a pipe: nothing left out"
 status "ls --list-columns" 0 "$IPCX" ls --list-columns
 contains "...names each column with its type" "$T/out" "HOLDERS"
 if "$IPCX" ls -H -J | python3 -c 'import json,sys; c = json.load(sys.stdin)["columns"]; assert {"name": "SIZE", "type": "number", "description": "bytes (memory), messages (queues) or semaphores"} in c, c'; then

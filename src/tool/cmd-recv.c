@@ -32,6 +32,7 @@ static const char usage[] =
 	"      --mode MODE    permissions of what it creates (octal)\n"
 	"      --nonblock     never wait (exit 1 when nothing is there)\n"
 	"      --type N       message type to select (System V queues)\n"
+	"      --progress     show messages, bytes and rates on stderr\n"
 	"  -h, --help         show this help\n"
 	"  -V, --version      show the version\n"
 	"\n"
@@ -51,6 +52,7 @@ static const struct option longopts[] = {
 	{"mode", required_argument, NULL, 'm'},
 	{"nonblock", no_argument, NULL, 'N'},
 	{"type", required_argument, NULL, 'T'},
+	{"progress", no_argument, NULL, 'G'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -105,6 +107,7 @@ static int recv_messages(struct receiver *r, struct ipcx_chan *c, bool *eof)
 			return EXIT_OK;
 		}
 		r->got++;
+		tool_progress_add(1, (unsigned long long)n);
 		if (!print_held(r, r->buf, (size_t)n, &m))
 			return EXIT_FAIL;
 	}
@@ -123,7 +126,7 @@ static int recv_stream(struct receiver *r, struct ipcx_chan *c, bool *eof)
 
 	if (!lines) {
 		while (!tool_stop) {
-			ssize_t n = ipcx_recv(c, r->buf, r->cap, NULL);
+			ssize_t n = tool_read(c, r->buf, r->cap);
 			if (n < 0)
 				return tool_fail((int)n, r->addr);
 			if (n == 0) {
@@ -131,6 +134,7 @@ static int recv_stream(struct receiver *r, struct ipcx_chan *c, bool *eof)
 				return EXIT_OK;
 			}
 			r->got++;
+			tool_progress_add(1, (unsigned long long)n);
 			tool_hold_signals(true);
 			bool ok = tool_write_out(r->buf, (size_t)n);
 			tool_hold_signals(false);
@@ -148,7 +152,7 @@ static int recv_stream(struct receiver *r, struct ipcx_chan *c, bool *eof)
 			r->cap *= 2;
 		}
 		size_t room = r->cap - have < chunk ? r->cap - have : chunk;
-		ssize_t n = ipcx_recv(c, r->buf + have, room, NULL);
+		ssize_t n = tool_read(c, r->buf + have, room);
 		if (n < 0) {
 			st = tool_fail((int)n, r->addr);
 			break;
@@ -157,11 +161,13 @@ static int recv_stream(struct receiver *r, struct ipcx_chan *c, bool *eof)
 			*eof = true;
 			break;
 		}
+		tool_progress_add(0, (unsigned long long)n);
 		size_t start = 0;
 		for (size_t i = have; i < have + (size_t)n; i++) {
 			if (r->buf[i] != '\n')
 				continue;
 			r->got++;
+			tool_progress_add(1, 0);
 			if (!print_held(r, r->buf + start, i - start, NULL))
 				return EXIT_FAIL;
 			start = i + 1;
@@ -210,7 +216,7 @@ static int run(int argc, char **argv)
 	struct receiver r = {.want = -1, .sep = '\n', .cap = 65536};
 	struct addr_flags af = {0};
 	struct ipcx_chan *c = NULL, *l = NULL;
-	bool keep = false, verbose = false, eof = false;
+	bool keep = false, verbose = false, eof = false, progress = false;
 	char defaults[256], *end;
 	int opt, st;
 
@@ -235,6 +241,7 @@ static int run(int argc, char **argv)
 		case 'm': af.mode = optarg; break;
 		case 'N': af.nonblock = true; break;
 		case 'T': af.type = optarg; break;
+		case 'G': progress = true; break;
 		case 'h': tool_help(&cmd_recv, stdout); return EXIT_OK;
 		default: return ost;
 		}
@@ -248,6 +255,7 @@ static int run(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	tool_defaults(&af, defaults, sizeof(defaults));
+	tool_progress_start("recv", progress);
 	st = tool_open(&cmd_recv, r.addr, defaults,
 		       IPCX_RECV | IPCX_LISTEN | IPCX_CREATE | IPCX_INTR, &c,
 		       &l);
@@ -271,6 +279,7 @@ static int run(int argc, char **argv)
 		 !tool_stop);
 	if (st == EXIT_TIMEOUT && r.got)
 		st = r.want >= 0 ? EXIT_FAIL : EXIT_OK;
+	tool_progress_end();
 out:
 	if (l)
 		tool_close(l);

@@ -51,6 +51,7 @@ static const char usage[] =
 	"                         once they are done (1 if one failed)\n"
 	"  -v, --verbose          say where a listening side listens; with\n"
 	"                         --fork, who connects and how each ended\n"
+	"      --progress         show messages, bytes and rates on stderr\n"
 	"  -h, --help             show this help\n"
 	"  -V, --version          show the version\n"
 	"\n"
@@ -68,6 +69,7 @@ static const struct option longopts[] = {
 	{"max", required_argument, NULL, 'm'},
 	{"connections", required_argument, NULL, 'n'},
 	{"verbose", no_argument, NULL, 'v'},
+	{"progress", no_argument, NULL, 'G'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -124,7 +126,7 @@ static int run(int argc, char **argv)
 	struct tool_fork_opts fo = {.max = TOOL_FORK_MAX, .count = -1};
 	struct ipcx_chan *c[2] = {NULL, NULL};
 	const char *addr[2];
-	bool verbose = false, forking = false;
+	bool verbose = false, forking = false, progress = false;
 	int opt, st = EXIT_OK;
 	char *end;
 
@@ -151,6 +153,7 @@ static int run(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case 'v': verbose = true; break;
+		case 'G': progress = true; break;
 		case 'h': tool_help(&cmd_relay, stdout); return EXIT_OK;
 		default: return ost;
 		}
@@ -162,6 +165,14 @@ static int run(int argc, char **argv)
 	if (!forking && (fo.max != TOOL_FORK_MAX || fo.count != -1))
 		return tool_usage(&cmd_relay,
 				  "--max and --connections go with --fork");
+	/* With --fork every connection is a process of its own, with its
+	 * own counters: SIGUSR1 to one of them prints its own. */
+	if (forking && progress)
+		return tool_usage(&cmd_relay, "--progress is for one relay, "
+					      "not --fork (signal a "
+					      "connection's process with "
+					      "SIGUSR1)");
+	tool_progress_start("relay", progress);
 	if (!tool_defer_signals())
 		return EXIT_FAIL;
 	if (forking) {
@@ -190,7 +201,9 @@ static int run(int argc, char **argv)
 				tool_close(c[i]);
 		return st;
 	}
-	return tool_relay(c, addr, &o);
+	st = tool_relay(c, addr, &o);
+	tool_progress_end();
+	return st;
 }
 
 const struct command cmd_relay = {

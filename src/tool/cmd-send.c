@@ -27,6 +27,7 @@ static const char usage[] =
 	"      --nonblock     never wait (exit 1 when it would)\n"
 	"      --type N       message type (System V queues)\n"
 	"      --prio N       message priority (POSIX queues)\n"
+	"      --progress     show messages, bytes and rates on stderr\n"
 	"  -h, --help         show this help\n"
 	"  -V, --version      show the version\n"
 	"\n"
@@ -44,6 +45,7 @@ static const struct option longopts[] = {
 	{"nonblock", no_argument, NULL, 'N'},
 	{"type", required_argument, NULL, 'T'},
 	{"prio", required_argument, NULL, 'P'},
+	{"progress", no_argument, NULL, 'G'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -80,7 +82,7 @@ static int send_one(struct sender *s, const char *msg, size_t len)
 		p = s->buf;
 		n = len + 1;
 	}
-	r = ipcx_send(s->c, p, n, NULL);
+	r = tool_send(s->c, p, n, NULL);
 	if (r < 0) {
 		int st = tool_fail((int)r, s->addr);
 		return st == EXIT_TIMEOUT && s->sent ? EXIT_FAIL : st;
@@ -91,6 +93,7 @@ static int send_one(struct sender *s, const char *msg, size_t len)
 		return EXIT_FAIL;
 	}
 	s->sent++;
+	tool_progress_add(1, len);
 	return EXIT_OK;
 }
 
@@ -138,9 +141,10 @@ static int copy_stdin(struct sender *s)
 		}
 		if (n == 0)
 			return EXIT_OK;
-		ssize_t r = ipcx_send(s->c, buf, (size_t)n, NULL);
+		ssize_t r = tool_send(s->c, buf, (size_t)n, NULL);
 		if (r < 0)
 			return tool_fail((int)r, s->addr);
+		tool_progress_add(1, (unsigned long long)n);
 	}
 }
 
@@ -187,7 +191,7 @@ static int run(int argc, char **argv)
 	struct addr_flags af = {0};
 	struct sender s = {.sep = '\n'};
 	struct ipcx_chan_info info = {0};
-	bool raw = false;
+	bool raw = false, progress = false;
 	char delim = '\n', defaults[256];
 	int opt, st;
 
@@ -218,6 +222,7 @@ static int run(int argc, char **argv)
 			break;
 		}
 		case 'P': af.prio = optarg; break;
+		case 'G': progress = true; break;
 		case 'h': tool_help(&cmd_send, stdout); return EXIT_OK;
 		default: return ost;
 		}
@@ -231,6 +236,7 @@ static int run(int argc, char **argv)
 	if (!tool_defer_signals())
 		return EXIT_FAIL;
 	tool_defaults(&af, defaults, sizeof(defaults));
+	tool_progress_start("send", progress);
 	st = tool_open(&cmd_send, s.addr, defaults,
 		       IPCX_SEND | IPCX_CONNECT | IPCX_INTR, &s.c, NULL);
 	if (st != EXIT_OK)
@@ -247,6 +253,7 @@ static int run(int argc, char **argv)
 	int r = tool_close(s.c);
 	if (r < 0 && st == EXIT_OK)
 		st = tool_fail(r, s.addr);
+	tool_progress_end();
 	free(s.buf);
 	return st;
 }

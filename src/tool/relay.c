@@ -192,6 +192,7 @@ static int copy(struct relay *r, int x, bool nowait, bool *more)
 	       !tool_stop)
 		;
 	if (w == n) {
+		tool_progress_add(1, (unsigned long long)n);
 		*more = true;
 		return EXIT_OK;
 	}

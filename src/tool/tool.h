@@ -161,6 +161,19 @@ void tool_untrack(struct ipcx_chan *c);
 /* Untracks and closes C. */
 int tool_close(struct ipcx_chan *c);
 
+/* The counters of a transfer (progress.c): --progress shows them on stderr
+ * as it goes (SHOW), SIGUSR1 prints them once (always: a SIGUSR1 never
+ * ends send, recv or relay), tool_progress_end() a last time. */
+void tool_progress_start(const char *command, bool show);
+void tool_progress_add(unsigned long long msgs, unsigned long long bytes);
+void tool_progress_end(void);
+
+/* ipcx_recv() (no metadata) and ipcx_send(), waiting on through a signal
+ * that is no stop (SIGUSR1): -EINTR only once a stop signal came. */
+ssize_t tool_read(struct ipcx_chan *c, void *buf, size_t len);
+ssize_t tool_send(struct ipcx_chan *c, const void *buf, size_t len,
+		  const struct ipcx_meta *m);
+
 /* Largest message the tool makes room for. */
 #define TOOL_MAX_MESSAGE (256u << 20)
 

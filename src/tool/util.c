@@ -331,9 +331,12 @@ int tool_accept(struct ipcx_chan *l, const char *addr, struct ipcx_chan **out,
 	struct ipcx_chan *conn;
 	int r;
 
-	/* A peer that allow-uid= refused is worth a line, not the end. */
-	while ((r = ipcx_accept(l, &conn)) == -EACCES)
-		tool_err("ipcx: %s\n", ipcx_error_detail());
+	/* A peer that allow-uid= refused is worth a line, not the end; a
+	 * signal that is no stop (SIGUSR1) is not either. */
+	while ((r = ipcx_accept(l, &conn)) == -EACCES ||
+	       (r == -EINTR && !tool_stop))
+		if (r == -EACCES)
+			tool_err("ipcx: %s\n", ipcx_error_detail());
 	/* Serving one connection: stop listening now (which also removes
 	 * a UNIX socket path the listener created). */
 	if (!keep || r < 0)
@@ -351,6 +354,8 @@ ssize_t tool_recv(struct ipcx_chan *c, const char *addr, bool nowait,
 	for (;;) {
 		ssize_t n = nowait ? ipcx_try_recv(c, *buf, *cap, m)
 				   : ipcx_recv(c, *buf, *cap, m);
+		if (n == -EINTR && !tool_stop)
+			continue; /* a signal that is no stop: SIGUSR1 */
 		if (n != -EMSGSIZE || m->size <= *cap)
 			return n;
 		/* A framed length is the peer's word: bound what we grant. */
@@ -366,6 +371,25 @@ ssize_t tool_recv(struct ipcx_chan *c, const char *addr, bool nowait,
 		*buf = b;
 		*cap = m->size;
 	}
+}
+
+ssize_t tool_read(struct ipcx_chan *c, void *buf, size_t len)
+{
+	ssize_t n;
+
+	while ((n = ipcx_recv(c, buf, len, NULL)) == -EINTR && !tool_stop)
+		;
+	return n;
+}
+
+ssize_t tool_send(struct ipcx_chan *c, const void *buf, size_t len,
+		  const struct ipcx_meta *m)
+{
+	ssize_t n;
+
+	while ((n = ipcx_send(c, buf, len, m)) == -EINTR && !tool_stop)
+		;
+	return n;
 }
 
 bool tool_write_msg(const void *buf, size_t len, const char *sep)

@@ -138,4 +138,68 @@ kill -TERM $r
 wait $r
 [ ! -e "$T/sig" ] && ok "recv killed by SIGTERM removes its socket" || bad "recv killed by SIGTERM removes its socket"
 
+# ---- progress: --progress, and SIGUSR1 as dd(1) takes it -------------------
+# SIGUSR1 prints the counters once, at any time (also while recv waits),
+# and the transfer goes on byte-exact: a stream of 2 MB written slowly,
+# with the receiver signalled again and again.
+head -c 2000000 /dev/urandom >"$T/big"
+"$IPCX" recv "unix:$T/pg" >"$T/got" 2>"$T/pg.err" &
+r=$!
+wait_for "[ -S '$T/pg' ]"
+kill -USR1 $r # waiting for its peer
+( while kill -0 $r 2>/dev/null; do kill -USR1 $r 2>/dev/null; sleep 0.01; done ) &
+storm=$!
+# Written in 100 pieces 5 ms apart, so that the signals find it busy.
+python3 -c 'import sys, time
+d = open(sys.argv[1], "rb").read()
+for i in range(0, len(d), 20000):
+    sys.stdout.buffer.write(d[i:i + 20000]); sys.stdout.flush(); time.sleep(0.005)' "$T/big" |
+	"$IPCX" send --raw "unix:$T/pg"
+wait $r
+st=$?
+kill $storm 2>/dev/null
+wait $storm 2>/dev/null
+expect "recv under a storm of SIGUSR1: exit 0" "$st" "0"
+cmp -s "$T/big" "$T/got" && ok "...every byte, in order" || bad "...every byte, in order"
+lines=$(grep -c "^ipcx recv: [0-9]* messages\?, .* bytes), " "$T/pg.err")
+[ "$lines" -ge 10 ] && ok "...a counters line per signal ($lines)" ||
+	bad "...a counters line per signal ($lines): $(head -3 "$T/pg.err")"
+contains "...the first while it waited: 0 bytes" "$T/pg.err" "ipcx recv: 0 messages, 0 B (0 bytes)"
+grep -v "^ipcx recv: " "$T/pg.err" >"$T/pg.other"
+expect "...and nothing else on stderr" "$(cat "$T/pg.other")" ""
+
+# A message queue: messages counted, the last line at the end with
+# --progress (plain lines: stderr is no terminal).
+q="posixmq:/ipcx-tool-pg-$$"
+"$IPCX" recv --progress -n 30 "$q" >"$T/q.out" 2>"$T/q.err" &
+r=$!
+wait_for "\"$IPCX\" ls -r -n -o ADDRESS posixmq 2>/dev/null | grep -q '$q'"
+i=0
+while [ $i -lt 30 ]; do
+	"$IPCX" send "$q" "m$i"
+	[ $i = 15 ] && kill -USR1 $r
+	i=$((i + 1))
+done
+wait $r
+expect "recv --progress -n 30: exit 0" "$?" "0"
+expect "...all 30 messages" "$(wc -l <"$T/q.out")" "30"
+contains "...its last line counts them" "$T/q.err" "ipcx recv: 30 messages, "
+"$IPCX" rm "$q" 2>/dev/null
+expect "send --progress: the counters at the end" \
+	"$("$IPCX" send --progress stdio: x y 2>&1 >/dev/null | grep -c '^ipcx send: 2 messages, 2 B (2 bytes)')" "1"
+# On a terminal the line updates in place (a carriage return, the rest of
+# the line erased), then ends.
+if command -v script >/dev/null; then
+	script -qc "\"$IPCX\" send --progress stdio: a b" /dev/null >"$T/tty" 2>&1
+	grep -q "$(printf '\r')ipcx send: 2 messages, .*$(printf '\033')\[K" "$T/tty" &&
+		ok "send --progress on a terminal: one line, updated in place" ||
+		bad "send --progress on a terminal: one line, updated in place: $(od -c "$T/tty" | head -5)"
+else
+	ok "# SKIP no script(1) for a terminal"
+fi
+status "relay --progress with --fork is a usage error" 2 \
+	"$IPCX" relay --fork --progress "unix:$T/rf" stdio:
+printf 'one\ntwo\n' | "$IPCX" relay --progress stdio: "exec:cat" >"$T/relay.out" 2>"$T/relay.err"
+contains "relay --progress: its counters" "$T/relay.err" "ipcx relay: "
+
 finish

@@ -398,6 +398,8 @@ static int plot(const char *file, const struct env *e)
 	const char *dot = strrchr(file, '.');
 	bool png = dot && !strcmp(dot, ".png");
 	int fd = mkstemp(data), nlat = 0, ntp = 0;
+	/* The axes' ranges, from every value drawn (no point is clipped). */
+	double lat_lo = 1e300, lat_hi = 0, tp_lo = 1e300, tp_hi = 0;
 
 	/* run() checked the extension. */
 	FILE *d = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -423,6 +425,12 @@ static int plot(const char *file, const struct env *e)
 				fprintf(d, "%g\n", r->p999 / 1e3);
 			else
 				fprintf(d, "NaN\n");
+			double vals[] = {r->med, r->p99, r->p999};
+			for (int k = 0; k < 3; k++)
+				if (vals[k] > 0) {
+					lat_lo = fmin(lat_lo, vals[k] / 1e3);
+					lat_hi = fmax(lat_hi, vals[k] / 1e3);
+				}
 			nlat++;
 		}
 	}
@@ -435,11 +443,24 @@ static int plot(const char *file, const struct env *e)
 			fprintf(d, "\"%s %s\" %g %g\n", r->facility, sz,
 				r->bytes / 1e6,
 				r->raw_bytes > 0 ? r->raw_bytes / 1e6 : 0);
+			tp_lo = fmin(tp_lo, r->bytes / 1e6);
+			tp_hi = fmax(tp_hi, r->bytes / 1e6);
+			if (r->raw_bytes > 0) {
+				tp_lo = fmin(tp_lo, r->raw_bytes / 1e6);
+				tp_hi = fmax(tp_hi, r->raw_bytes / 1e6);
+			}
 			ntp++;
 		}
 	}
 	fclose(d);
-	int h = 420 + 14 * (nlat > ntp ? nlat : ntp);
+	/* A factor of two beyond the extremes on the log axes (a bar starts
+	 * at the left edge, so the low end has room for the shortest). */
+	if (!nlat)
+		lat_lo = 0.05, lat_hi = 1;
+	if (!ntp)
+		tp_lo = 0.1, tp_hi = 1;
+	lat_lo /= 2, lat_hi *= 2, tp_lo /= 2, tp_hi *= 2;
+	int h = 460 + 14 * (nlat > ntp ? nlat : ntp);
 	char title[600], qtitle[1300];
 	snprintf(title, sizeof(title),
 		 "ipcx bench: %s, %s, %ld CPUs; floor %.0f ns", e->cpu,
@@ -475,8 +496,12 @@ static int plot(const char *file, const struct env *e)
 		tool_err("ipcx bench: gnuplot: %s\n", strerror(e_));
 		return EXIT_FAIL;
 	}
+	/* An opaque background (a viewer's dark theme must not show
+	 * through), ranges that hold every point, and a legend that says
+	 * what each mark is without the manual. */
 	fprintf(g,
-		"set terminal %s size 1500,%d font 'sans,10' noenhanced %s\n"
+		"set terminal %s size 1500,%d font 'sans,10' noenhanced "
+		"background '#ffffff' %s\n"
 		"set output\n"
 		"set multiplot layout 1,2 title %s\n"
 		"set style data histograms\n"
@@ -485,30 +510,39 @@ static int plot(const char *file, const struct env *e)
 		"set boxwidth 0.9\n"
 		"set logscale x\n"
 		"set grid x\n"
-		"set key below horizontal\n"
+		"set key below vertical left Left reverse noautotitle "
+		"samplen 2\n"
 		"set ytics nomirror\n"
 		"unset xtics\n"
 		"set xtics nomirror\n"
 		"set offsets 0,0,0.5,0.5\n"
-		"set title 'latency (round trip; hand-off), us, log scale'\n"
-		"set xrange [0.05:*]\n"
+		"set title \"Latency: one round trip (semaphores, mutexes, "
+		"locks: one hand-off)\\nmicroseconds, log scale: shorter is "
+		"better\"\n"
+		"set xrange [%g:%g]\n"
 		"set yrange [-1:%d]\n"
-		"plot '%s' index 0 using 2:0:(0):2:($0-0.3):($0+0.3):ytic(1) "
-		"with boxxyerrorbars title 'median' lc rgb '#3060c0', "
+		"plot '%s' index 0 using 2:0:(%g):2:($0-0.3):($0+0.3):ytic(1) "
+		"with boxxyerrorbars title 'bar: the median round trip (half "
+		"were faster)' lc rgb '#3060c0', "
 		"'' index 0 using 3:0 with points pt 7 ps 0.6 lc rgb '#e08020' "
-		"title 'p99', "
+		"title 'dot: p99 (1 round trip in 100 was slower)', "
 		"'' index 0 using 4:0 with points pt 2 ps 0.8 lc rgb '#c02020' "
-		"title 'p99.9'\n"
-		"set title 'throughput, MB/s one way, log scale'\n"
-		"set xrange [0.1:*]\n"
+		"title 'cross: p99.9 (1 in 1000 was slower)'\n"
+		"set title \"Throughput: one way, a stream of messages of the "
+		"size shown\\nmegabytes per second, log scale: longer is "
+		"better\"\n"
+		"set xrange [%g:%g]\n"
 		"set yrange [-1:%d]\n"
-		"plot '%s' index 1 using 2:0:(0.1):2:($0-0.3):($0+0.3):"
-		"ytic(1) with boxxyerrorbars title 'ipcx' lc rgb '#30a050', "
+		"plot '%s' index 1 using 2:0:(%g):2:($0-0.3):($0+0.3):"
+		"ytic(1) with boxxyerrorbars title 'bar: ipcx' "
+		"lc rgb '#30a050', "
 		"'' index 1 using ($3>0?$3:1/0):0 with points pt 6 ps 0.8 "
-		"lc rgb 'black' title 'raw syscalls / minimal ring'\n"
+		"lc rgb 'black' title 'circle: its own system calls, in the "
+		"same run (rings: a minimal ring)'\n"
 		"unset multiplot\n",
-		png ? "pngcairo" : "svg", h, png ? "" : "dynamic", qtitle, nlat,
-		data, ntp, data);
+		png ? "pngcairo" : "svg", h, png ? "" : "dynamic", qtitle,
+		lat_lo, lat_hi, nlat, data, lat_lo, tp_lo, tp_hi, ntp, data,
+		tp_lo);
 	int st = pclose(g);
 	unlink(data);
 	if (st != 0) {

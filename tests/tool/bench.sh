@@ -113,8 +113,35 @@ grep -q "^\[1\]" "$T/wide" && bad "...no footnotes" || ok "...no footnotes"
 status "bench --quick --size 8,1K picks the sizes" 0 "$IPCX" bench --quick --size 8,1K unix
 contains "...8 B" "$T/out" " 8 B "
 contains "...1 KiB" "$T/out" " 1 KiB "
-status "bench --plot draws an SVG" 0 "$IPCX" bench --quick --plot "$T/b.svg" pipe anon
+status "bench --plot draws an SVG" 0 "$IPCX" bench --quick --json --plot "$T/b.svg" pipe posixmq sysvsem anon
 if grep -q "<svg" "$T/b.svg"; then ok "...it is one"; else bad "...it is one"; fi
+# The plot: an opaque background, every percentile of the run drawn (none
+# clipped by the axes: each point series has one mark per row that has
+# the value, plus its legend sample), and a legend that says what the
+# marks are.
+if python3 - "$T/out" "$T/b.svg" <<'PY' 2>"$T/py"; then
+import json, re, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+svg = open(sys.argv[2]).read()
+assert re.search(r'<rect x="0" y="0" width="\d+" height="\d+" fill="#ffffff"/>', svg), "background"
+lat = [r for r in rows if r["median_ns"]]
+def marks(group):
+    # What the plot's group holds, up to the next plot's.
+    part = svg.split('<g id="gnuplot_plot_%s"' % group)[1]
+    return part.split('<g id="gnuplot_plot_')[0].count("<use ")
+assert marks("2a") == sum(1 for r in lat if r["p99_ns"]) + 1, ("p99", marks("2a"))
+assert marks("3a") == sum(1 for r in lat if r["p999_ns"]) + 1, ("p99.9", marks("3a"))
+tp = [r for r in rows if r["bytes_per_s"]]
+assert marks("2b") == sum(1 for r in tp if r["raw_bytes_per_s"]) + 1, ("raw", marks("2b"))
+for words in ("the median round trip", "p99 (1 round trip in 100 was slower)",
+              "p99.9 (1 in 1000 was slower)", "its own system calls",
+              "shorter is better", "longer is better"):
+    assert words in svg, words
+PY
+	ok "...opaque, every percentile drawn, a legend that says what the marks are"
+else
+	bad "...opaque, every percentile drawn, a legend that says what the marks are: $(tail -2 "$T/py")"
+fi
 status "a bad size list" 2 "$IPCX" bench --size 64,x
 status "a bad budget" 2 "$IPCX" bench --seconds 0
 status "an unknown scheme" 2 "$IPCX" bench nosuch

@@ -33,7 +33,7 @@ DEPS = meson ninja-build pkg-config gcc libc6-dev libcmocka-dev libzmq3-dev \
        bash-completion
 
 .PHONY: all deps install-packages build dev-build demo check check-plain check-asan check-musl \
-        check-format format bench stress fuzz install uninstall clean
+        check-format format bench stress fuzz deb install uninstall clean
 
 all: build
 
@@ -139,6 +139,13 @@ fuzz: deps
 	    $(FUZZ_BUILD)/corpus/$$t 2>/dev/null; \
 	done
 
+# The Debian packages (debian/), built and checked in a debootstrap chroot
+# of Debian 12: lintian, install, use (tests/deb/deb.sh; root).
+DEB_DEPS = debootstrap
+deb:
+	@$(MAKE) --no-print-directory install-packages PACKAGES="$(DEB_DEPS)"
+	sh tests/deb/deb.sh . build-deb
+
 install: $(BUILD)/build.ninja
 	$(if $(PREFIX),meson configure $(BUILD) -Dprefix=$(PREFIX))
 	ninja -C $(BUILD)
@@ -148,4 +155,4 @@ uninstall:
 	ninja -C $(BUILD) uninstall
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(MUSL_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(MUSL_BUILD) $(FUZZ_BUILD) build-deb

@@ -79,10 +79,15 @@ say "ipcx lock flock:$T/lock -c 'ipcx lock -n flock:$T/lock true'   (held: exit 
 say "ipcx ls   (ipcmk's segment, its creator gone and nobody attached, is stale); ipcx rm"
 id=$(ipcmk -M 4096 2>/dev/null | sed 's/[^0-9]//g')
 "$IPCX" sem "posixsem:/ipcx-demo-$$" create --value 1
-"$IPCX" ls -o FACILITY,ADDRESS,OWNER,MODE,SIZE,HOLDERS,STALE 2>/dev/null
+"$IPCX" ls -o FACILITY,ADDRESS,OWNER,PERMS,SIZE,VALUE,HOLDERS,STALE 2>/dev/null
 "$IPCX" rm --dry-run "posixsem:/ipcx-demo-$$"
 "$IPCX" rm "posixsem:/ipcx-demo-$$"
 [ -n "$id" ] && "$IPCX" rm "sysvshm:id:$id"
 
-say "ipcx bench --seconds 0.15 --plot $T/bench.svg   (every facility, side by side)"
-"$IPCX" bench --seconds 0.15 --plot "$T/bench.svg"
+if command -v gnuplot >/dev/null; then
+	say "ipcx bench --seconds 0.15 --plot $T/bench.svg   (every facility, side by side)"
+	"$IPCX" bench --seconds 0.15 --plot "$T/bench.svg"
+else
+	say "ipcx bench --seconds 0.15   (every facility, side by side; no gnuplot for --plot)"
+	"$IPCX" bench --seconds 0.15
+fi

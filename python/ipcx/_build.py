@@ -6,7 +6,9 @@ struct's layout ("...;") to the C compiler, which reads them from the
 installed <ipcx.h>: nothing of the header is copied here but names.
 libipcx is found with pkg-config (PKG_CONFIG_PATH picks an uninstalled
 build: its meson-uninstalled directory); a library outside the linker's
-default directories is linked with an rpath to it.
+default directories is linked with an rpath to it (unless IPCX_NO_RPATH
+is set: a distribution's package, built against the library it installs
+in a default directory).
 """
 import os
 import shlex
@@ -272,6 +274,10 @@ def _flags():
     system = {"/usr/lib", "/lib", "/usr/lib64", "/lib64",
               "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu"}
     rpath = [d for d in libdirs if os.path.realpath(d) not in system]
+    # A distribution's package is built against the library it is about
+    # to install where the loader looks: no rpath to the build tree.
+    if os.environ.get("IPCX_NO_RPATH"):
+        rpath = []
     return inc, libdirs, names, rpath
 
 

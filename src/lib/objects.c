@@ -561,8 +561,14 @@ int ipcx_object_remove_addr(const struct ipcx_addr *a, unsigned flags,
 
 	if (!a)
 		return ipcx__fail(EINVAL, "ipcx_object_remove: NULL address");
-	if ((e = ipcx_object_find_addr(a, flags & IPCX_LIST_MOUNT, judge, &r)) <
-	    0)
+	e = ipcx_object_find_addr(a, flags & IPCX_LIST_MOUNT, judge, &r);
+	/* Forced, an object its facility lists but cannot look up here (no
+	 * mqueue filesystem mounted, and not root to mount one) goes all
+	 * the same: the kernel's permissions decide. */
+	if (e == -EOPNOTSUPP && a->ops->list && (flags & IPCX_REMOVE_FORCE) &&
+	    !(flags & IPCX_REMOVE_CHECK))
+		return ipcx_unlink_addr(a);
+	if (e < 0)
 		return e;
 	if (r.verdict < 0 && r.why[0])
 		return ipcx__fail(-r.verdict, "%s: not removed: %s", a->text,

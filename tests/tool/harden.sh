@@ -23,7 +23,7 @@ ends_on_term() {
 # Every object a section makes is added here and removed at exit, also
 # when a check fails (the old code under test may leave them).
 OBJS=""
-trap 'for o in $OBJS; do "$IPCX" rm "$o" >/dev/null 2>&1; done; cleanup' EXIT
+trap 'for o in $OBJS; do "$IPCX" rm -f "$o" >/dev/null 2>&1; done; cleanup' EXIT
 
 # ---- memory that vanishes ---------------------------------------------------
 # A /dev/shm with 1 MiB, in a private mount namespace.

@@ -184,7 +184,7 @@ wait $r
 expect "recv --progress -n 30: exit 0" "$?" "0"
 expect "...all 30 messages" "$(wc -l <"$T/q.out")" "30"
 contains "...its last line counts them" "$T/q.err" "ipcx recv: 30 messages, "
-"$IPCX" rm "$q" 2>/dev/null
+"$IPCX" rm -f "$q" 2>/dev/null
 expect "send --progress: the counters at the end" \
 	"$("$IPCX" send --progress stdio: x y 2>&1 >/dev/null | grep -c '^ipcx send: 2 messages, 2 B (2 bytes)')" "1"
 # On a terminal the line updates in place (a carriage return, the rest of

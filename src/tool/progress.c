@@ -17,8 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Atomic: a relay's pump thread counts too, and the handler reads. */
 static atomic_ullong n_msgs, n_bytes;
-static long long t0_ns, last_ns;
+static atomic_llong last_ns;
+static long long t0_ns;
 static const char *who = "ipcx";
 static bool show, tty;
 
@@ -142,7 +144,8 @@ void tool_progress_start(const char *command, bool progress)
 	who = name;
 	show = progress;
 	tty = isatty(STDERR_FILENO);
-	t0_ns = last_ns = now_ns();
+	t0_ns = now_ns();
+	atomic_store(&last_ns, t0_ns);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
 }
@@ -153,11 +156,12 @@ void tool_progress_add(unsigned long long msgs, unsigned long long bytes)
 	atomic_fetch_add_explicit(&n_bytes, bytes, memory_order_relaxed);
 	if (!show)
 		return;
-	long long t = now_ns();
-	/* A terminal's line every 0.5 s; a log's every 5 s. */
-	if (t - last_ns < (tty ? 500000000LL : 5000000000LL))
+	long long t = now_ns(), last = atomic_load(&last_ns);
+	/* A terminal's line every 0.5 s; a log's every 5 s (one thread
+	 * says it). */
+	if (t - last < (tty ? 500000000LL : 5000000000LL) ||
+	    !atomic_compare_exchange_strong(&last_ns, &last, t))
 		return;
-	last_ns = t;
 	say(tty ? "\r" : "", tty ? "\033[K" : "\n");
 }
 

@@ -237,18 +237,29 @@ else
 	ok "# SKIP ipcmk is not installed"
 fi
 
+# listed SCHEME ADDR COLS: ls's raw row of ADDR, with COLS after ADDRESS.
+listed() {
+	"$IPCX" ls -r -n -o "ADDRESS,$3" "$1" 2>/dev/null | grep "^$2 "
+}
+
+# unchanged_by_ls SCHEME ADDR: looking at it twice, a second apart, does
+# not move its CHANGED (a listing must not make an object look used).
+unchanged_by_ls() {
+	first=$(listed "$1" "$2" CHANGED)
+	sleep 1.1
+	expect "...listing it does not make it look used (CHANGED stays)" \
+		"$(listed "$1" "$2" CHANGED)" "$first"
+}
+
 # ---- ipcx's own objects and rm of each kind ------------------------------------
 "$IPCX" shm "posixshm:/ipcx-ls-$P-x" create --size 4K
 status "rm posixshm" 0 "$IPCX" rm "posixshm:/ipcx-ls-$P-x"
 [ -e "/dev/shm/ipcx-ls-$P-x" ] && bad "...gone" || ok "...gone"
 "$IPCX" sem "posixsem:/ipcx-ls-$P-s" create --value 2
 expect "a named semaphore: one semaphore, its value" \
-	"$("$IPCX" ls -r -n -o ADDRESS,SIZE,VALUE posixsem 2>/dev/null | grep "ipcx-ls-$P-s ")" \
+	"$(listed posixsem "posixsem:/ipcx-ls-$P-s" SIZE,VALUE)" \
 	"posixsem:/ipcx-ls-$P-s 1\\x20sems 2"
-changed=$("$IPCX" ls -r -n -o ADDRESS,CHANGED posixsem 2>/dev/null | grep "ipcx-ls-$P-s ")
-sleep 1.1
-expect "...listing it does not make it look used (CHANGED stays)" \
-	"$("$IPCX" ls -r -n -o ADDRESS,CHANGED posixsem 2>/dev/null | grep "ipcx-ls-$P-s ")" "$changed"
+unchanged_by_ls posixsem "posixsem:/ipcx-ls-$P-s"
 COLS=FACILITY,ADDRESS,OWNER,PERMS,HOLDERS,STALE,UNHELD
 expect "ipcx's named semaphore, nobody holding: unheld (no creator recorded), not stale" \
 	"$(row "posixsem:/ipcx-ls-$P-s")" \
@@ -258,12 +269,9 @@ status "rm posixsem" 0 "$IPCX" rm "posixsem:/ipcx-ls-$P-s"
 "$IPCX" send "posixmq:/ipcx-ls-$P-iq" again
 if [ -n "$MQ_LISTED" ]; then
 	expect "a POSIX queue's size is in messages" \
-		"$("$IPCX" ls -r -n -o ADDRESS,SIZE posixmq 2>/dev/null | grep "ipcx-ls-$P-iq ")" \
+		"$(listed posixmq "posixmq:/ipcx-ls-$P-iq" SIZE)" \
 		"posixmq:/ipcx-ls-$P-iq 2\\x20msgs"
-	changed=$("$IPCX" ls -r -n -o ADDRESS,CHANGED posixmq 2>/dev/null | grep "ipcx-ls-$P-iq ")
-	sleep 1.1
-	expect "...listing it does not make it look used (CHANGED stays)" \
-		"$("$IPCX" ls -r -n -o ADDRESS,CHANGED posixmq 2>/dev/null | grep "ipcx-ls-$P-iq ")" "$changed"
+	unchanged_by_ls posixmq "posixmq:/ipcx-ls-$P-iq"
 	status "rm posixmq" 0 "$IPCX" rm "posixmq:/ipcx-ls-$P-iq"
 	status "...twice: no such object" 1 "$IPCX" rm "posixmq:/ipcx-ls-$P-iq"
 else

@@ -189,7 +189,7 @@ def main():
                 try:
                     err = r.go() or r.check()
                 finally:
-                    subprocess.run([a.ipcx, "rm", base],
+                    subprocess.run([a.ipcx, "rm", "-f", base],
                                    stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
                     subprocess.run(["rm", "-rf", tmp])

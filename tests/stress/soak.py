@@ -109,7 +109,7 @@ def main():
             p.wait()
         for f in out.values():
             f.close()
-        subprocess.run([ipcx, "rm", ring, sysvq, pq],
+        subprocess.run([ipcx, "rm", "-f", ring, sysvq, pq],
                        stderr=subprocess.DEVNULL)
     # Exactly once, in order per batch.
     for k in sent:

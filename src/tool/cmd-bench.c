@@ -147,7 +147,7 @@ static void print_table(void)
 	static const char *const drop[] = {"MAX",     "P99.9",	  "RAW MSG/S",
 					   "BYTES/S", "RAW CALL", "WAKE",
 					   "RAW",     "P99",	  NULL};
-	enum { NCOLS = sizeof(cols) / sizeof(*cols), CELL = 40 };
+	enum { NCOLS = sizeof(cols) / sizeof(*cols), CELL = 64 };
 	struct libscols_table *tb = scols_new_table();
 	char(*v)[NCOLS][CELL] = calloc((size_t)nrows + 1, sizeof(*v));
 	size_t width = tool_termwidth(), total = NCOLS - 1;

@@ -201,8 +201,9 @@ static void human(char *buf, size_t n, long long v, const char *unit,
 		return;
 	}
 	if (strcmp(unit, "bytes")) {
-		snprintf(buf, n, "%lld %s", v,
-			 !strcmp(unit, "messages") ? "msgs" : "sems");
+		bool msg = !strcmp(unit, "messages");
+		snprintf(buf, n, "%lld %s%s", v, msg ? "msg" : "sem",
+			 v == 1 ? "" : "s");
 		return;
 	}
 	if (bytes || v < 1024) {

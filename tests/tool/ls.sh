@@ -258,7 +258,7 @@ status "rm posixshm" 0 "$IPCX" rm "posixshm:/ipcx-ls-$P-x"
 "$IPCX" sem "posixsem:/ipcx-ls-$P-s" create --value 2
 expect "a named semaphore: one semaphore, its value" \
 	"$(listed posixsem "posixsem:/ipcx-ls-$P-s" SIZE,VALUE)" \
-	"posixsem:/ipcx-ls-$P-s 1\\x20sems 2"
+	"posixsem:/ipcx-ls-$P-s 1\\x20sem 2"
 unchanged_by_ls posixsem "posixsem:/ipcx-ls-$P-s"
 COLS=FACILITY,ADDRESS,OWNER,PERMS,HOLDERS,STALE,UNHELD
 expect "ipcx's named semaphore, nobody holding: unheld (no creator recorded), not stale" \

@@ -1670,8 +1670,10 @@ static void conn_end(struct ring *r)
 	} while (!atomic_compare_exchange_weak(&tx->h->holders, &n, n - 1));
 	if (n > 1)
 		return;
-	atomic_store(&tx->h->writer_done, 1);
+	/* Sends fail before the end of stream shows: a peer that has read
+	 * the end never has a send taken by nobody. */
 	atomic_store(&rx->h->reader_gone, 1);
+	atomic_store(&tx->h->writer_done, 1);
 	atomic_fetch_add(&tx->h->data_seq, 1);
 	futex(&tx->h->data_seq, FUTEX_WAKE, INT_MAX, NULL);
 	atomic_fetch_add(&rx->h->space_seq, 1);

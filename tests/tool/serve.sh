@@ -122,13 +122,13 @@ expect "serve posixshm: what it sent" "$(cat "$T/sent")" "hello"
 $IPCX serve -v -n 2 "posixshm:$SHM?size=64K" -- cat 2>"$T/kill.err" &
 S=$!
 wait_for "[ -e /dev/shm$SHM ]"
-sleep 30 | $IPCX relay stdio: "posixshm:$SHM" >/dev/null &
+sleep 30.$$ | $IPCX relay stdio: "posixshm:$SHM" >/dev/null &
 wait_for "grep -q 'connection 1 from' '$T/kill.err'"
 pkill -9 -f "relay stdio: posixshm:$SHM"
 echo alive | $IPCX relay stdio: "posixshm:$SHM" >"$T/alive"
 wait_exit $S
 expect "serve posixshm: a client killed with -9, the next served" "$WST" 1
-pkill -f "sleep 30" 2>/dev/null
+pkill -f "sleep 30.$$" 2>/dev/null
 wait 2>/dev/null
 expect "serve posixshm: the next client's reply" "$(cat "$T/alive")" "alive"
 contains "serve -v: the dead client's connection reported" "$T/kill.err" \

@@ -167,7 +167,9 @@ bool ipcx__rv_gone(int fd)
 	       (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL));
 }
 
-/* Takes the hello of connection FD, waiting up to a second. */
+/* Takes the hello of connection FD, waiting up to a second in all (a
+ * signal does not cut the wait short: a listener's SIGCHLD, as serve's
+ * children end, would refuse a peer that was about to show itself). */
 static int rv_hello(struct ipcx_chan *l, int fd,
 		    const uint8_t secret[IPCX__RV_SECRET], int *memfd,
 		    pid_t pid)
@@ -184,7 +186,15 @@ static int rv_hello(struct ipcx_chan *l, int fd,
 	ssize_t n;
 	int got = -1, nfds = 0;
 
-	if (poll(&p, 1, 1000) <= 0)
+	int64_t end = ipcx__now_ms() + 1000;
+	int k;
+	for (;;) {
+		int64_t left = end - ipcx__now_ms();
+		k = poll(&p, 1, left > 0 ? (int)left : 0);
+		if (k >= 0 || errno != EINTR)
+			break;
+	}
+	if (k <= 0)
 		goto refuse;
 	n = recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	for (struct cmsghdr *cm = n >= 0 ? CMSG_FIRSTHDR(&m) : NULL; cm;

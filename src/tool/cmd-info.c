@@ -54,6 +54,7 @@ enum field {
 	F_PAIR,
 	F_LISTEN,
 	F_STANDARD,
+	F_ROLES,
 	F_LIMIT,
 	F_VALUE,
 	F_UNIT,
@@ -83,6 +84,8 @@ static const struct tool_col fac_cols[] = {
 	 "a listener accepts a connection per client"},
 	{"STANDARD", F_STANDARD, 0.1, SCOLS_FL_TRUNC, SCOLS_JSON_STRING,
 	 "where it comes from"},
+	{"ROLES", F_ROLES, 0.1, 0, SCOLS_JSON_STRING,
+	 "what its addresses open: channel, region, sem, lock"},
 };
 
 static const struct tool_col lim_cols[] = {
@@ -111,7 +114,9 @@ static const struct tool_col opt_cols[] = {
 };
 
 static const struct tool_cols tables[] = {
-	{"Facility columns", fac_cols, TOOL_N(fac_cols), NULL},
+	{"Facility columns", fac_cols, TOOL_N(fac_cols),
+	 "SCHEME,FACILITY,SEMANTICS,NAME,HANDLE,NETWORK,POLL,PAIR,LISTEN,"
+	 "STANDARD"},
 	{"Limit columns (-l)", lim_cols, TOOL_N(lim_cols), NULL},
 	{"Option columns (-O)", opt_cols, TOOL_N(opt_cols), NULL},
 	{NULL, NULL, 0, NULL},
@@ -133,9 +138,30 @@ static struct libscols_table *new_table(const struct opts *o, const char *name)
 	return tool_table(name, o->json, o->noheadings, o->raw);
 }
 
+/* "channel region": what F's addresses open (its role capabilities). */
+static void roles(char *buf, size_t n, const struct ipcx_facility *f)
+{
+	static const struct {
+		unsigned cap;
+		const char *name;
+	} r[] = {{IPCX_CAP_CHANNEL, "channel"},
+		 {IPCX_CAP_REGION, "region"},
+		 {IPCX_CAP_SEM, "sem"},
+		 {IPCX_CAP_LOCK, "lock"}};
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(r) / sizeof(*r); i++)
+		if ((f->caps & r[i].cap) && len < n)
+			len += (size_t)snprintf(buf + len, n - len, "%s%s",
+						len ? " " : "", r[i].name);
+}
+
 static void fill_facility(struct libscols_line *ln, const int *sel, int n,
 			  const struct ipcx_facility *f)
 {
+	char rl[64];
+
 	for (int i = 0; i < n; i++) {
 		const char *v = NULL;
 		switch (sel[i]) {
@@ -149,6 +175,10 @@ static void fill_facility(struct libscols_line *ln, const int *sel, int n,
 		case F_PAIR: v = yesno(f->caps & IPCX_CAP_PAIR); break;
 		case F_LISTEN: v = yesno(f->caps & IPCX_CAP_LISTEN); break;
 		case F_STANDARD: v = f->standard; break;
+		case F_ROLES:
+			roles(rl, sizeof(rl), f);
+			v = rl;
+			break;
 		default: break;
 		}
 		if (v)

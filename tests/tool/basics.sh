@@ -64,6 +64,12 @@ else bad "info -J is one JSON document with facilities and limits"; fi
 status "info -o -n -r" 0 "$IPCX" info -n -r -o SCHEME,SEMANTICS udp tcp
 expect "...prints the chosen columns" "$(cat "$T/out")" "udp message
 tcp byte\\x20stream"
+expect "info -o SCHEME,ROLES: what each scheme's addresses open" \
+	"$("$IPCX" info -n -r -o SCHEME,ROLES posixshm posixsem flock pipe)" \
+	"posixshm channel\\x20region
+posixsem sem
+flock lock
+pipe channel"
 status "info -l" 0 "$IPCX" info -l pipe
 contains "...shows pipe-max-size" "$T/out" "/proc/sys/fs/pipe-max-size"
 # USED: how many System V segments exist, as ipcs -m counts them.
